@@ -1,0 +1,90 @@
+// Per-environment engine: the libuv side of one Node environment (main thread or a worker).
+// Owns the Multi, the "soon" timer that defers work out of JS calls, the registry of live
+// sessions, and the accounting of every uv handle so that environment teardown can wait for
+// all close callbacks (a worker's loop must be empty when Node closes it).
+//
+// Teardown order (Engine::Shutdown, run from napi's async cleanup hook):
+//   1. every live Session::Detach(): stop its poll/timer, curl_multi_remove_handle,
+//      curl_easy_cleanup (no JS is called);
+//   2. curl_multi_cleanup (libcurl may still report CURL_POLL_REMOVE, so pollers still exist);
+//   3. uv_close the multi timer and the soon timer;
+//   4. when the last close callback has run: napi_remove_async_cleanup_hook, delete the engine.
+//
+// Threading: loop thread of its environment only. No JS values are held here.
+#ifndef CURLWS_NATIVE_ENGINE_H_
+#define CURLWS_NATIVE_ENGINE_H_
+
+#include <node_api.h>
+#include <uv.h>
+
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+#include "multi.h"
+
+namespace curlws {
+
+class Session;
+
+// A uv handle allocated by the engine. `uv` must stay the first member: close callbacks get a
+// uv_handle_t* and cast back.
+template <typename T>
+struct UvHandle {
+  T uv;
+  class Engine* engine;
+};
+
+class Engine {
+ public:
+  Engine(napi_env env, uv_loop_t* loop);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Registers the async cleanup hook that tears the engine down with the environment.
+  bool InstallCleanupHook();
+
+  uv_loop_t* loop() const { return loop_; }
+  Multi& multi() { return *multi_; }
+  bool shutting_down() const { return shutting_down_; }
+
+  void Register(Session* s) { sessions_.insert(s); }
+  void Unregister(Session* s) { sessions_.erase(s); }
+
+  // Runs s->RunSoon() on a later loop iteration (once, however often it is asked).
+  void Soon(Session* s);
+  void CancelSoon(Session* s);
+
+  UvHandle<uv_timer_t>* NewTimer(void* owner);
+  // nullptr if libuv refuses the fd (for example EEXIST); `err` gets the uv error.
+  UvHandle<uv_poll_t>* NewPoll(int fd, void* owner, int* err);
+  // uv_close + free in the close callback; safe to call once per handle.
+  void Close(uv_handle_t* handle);
+  template <typename T>
+  void Close(UvHandle<T>* h) {
+    Close(reinterpret_cast<uv_handle_t*>(&h->uv));
+  }
+
+ private:
+  static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
+  static void OnSoonTimer(uv_timer_t* timer);
+  template <typename T>
+  static void OnClosed(uv_handle_t* handle);
+  void Shutdown();
+  void MaybeFinishShutdown();
+
+  napi_env env_;
+  uv_loop_t* loop_;
+  std::unique_ptr<Multi> multi_;
+  UvHandle<uv_timer_t>* soon_timer_ = nullptr;
+  std::vector<Session*> soon_;
+  std::unordered_set<Session*> sessions_;
+  size_t open_handles_ = 0;
+  bool shutting_down_ = false;
+  napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;
+};
+
+}  // namespace curlws
+
+#endif  // CURLWS_NATIVE_ENGINE_H_

@@ -1,0 +1,75 @@
+// Events for JS, collected during one uv callback and delivered in one call (design.md: one
+// call into JS per readable event, not per message). The layout is a flat array of
+// [type, a, b, c] quadruples; types must match lib/native.ts (NativeEvent).
+//
+// Ownership/threading: lives on the stack of a DispatchScope (session.cc), inside a
+// Napi::HandleScope; loop thread only.
+#ifndef CURLWS_NATIVE_EVENT_BATCH_H_
+#define CURLWS_NATIVE_EVENT_BATCH_H_
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "handshake.h"
+
+namespace curlws {
+
+enum class EventType : uint32_t {
+  kOpen = 1,
+  kMessage = 2,
+  kPing = 3,
+  kPong = 4,
+  kSent = 5,
+  kDrain = 6,
+  kError = 7,
+  kPeerClose = 8,
+  kClosed = 9,
+};
+
+// What went wrong, as the TS layer turns it into an error class (lib/errors.ts).
+struct ErrorInfo {
+  std::string code;     // WS_ERR_*; empty when curl_code names the error
+  std::string message;
+  int curl_code = -1;   // CURLcode, -1 = none
+  long status = 0;      // HTTP status of a refused handshake
+  HeaderList headers;   // and its headers
+  uint16_t close_code = 0;
+};
+
+class EventBatch {
+ public:
+  explicit EventBatch(Napi::Env env) : env_(env), array_(Napi::Array::New(env)) {}
+
+  void Add(EventType type, napi_value a = nullptr, napi_value b = nullptr,
+           napi_value c = nullptr) {
+    napi_value undefined = env_.Undefined();
+    array_.Set(n_++, Napi::Number::New(env_, static_cast<double>(type)));
+    array_.Set(n_++, a ? a : undefined);
+    array_.Set(n_++, b ? b : undefined);
+    array_.Set(n_++, c ? c : undefined);
+  }
+  size_t events() const { return n_ / 4; }
+  bool empty() const { return n_ == 0; }
+  // Hands out the array and starts a new one.
+  Napi::Array Take() {
+    Napi::Array out = array_;
+    array_ = Napi::Array::New(env_);
+    n_ = 0;
+    return out;
+  }
+  Napi::Env env() const { return env_; }
+
+ private:
+  Napi::Env env_;
+  Napi::Array array_;
+  uint32_t n_ = 0;
+};
+
+Napi::Value HeadersToJs(Napi::Env env, const HeaderList& headers);
+Napi::Object ErrorToJs(Napi::Env env, const ErrorInfo& info);
+
+}  // namespace curlws
+
+#endif  // CURLWS_NATIVE_EVENT_BATCH_H_

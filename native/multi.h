@@ -1,0 +1,51 @@
+// The environment's CURLM*, driven by libuv: CURLMOPT_SOCKETFUNCTION → one uv_poll_t per curl
+// socket, CURLMOPT_TIMERFUNCTION → one uv_timer_t (it only arms the timer; the work runs from
+// the timer callback, never inside libcurl's callback).
+//
+// WebSocket handles stay in the multi for their whole life: curl_multi_remove_handle on a
+// CONNECT_ONLY handle closes its socket. After CURLMSG_DONE libcurl stops watching the socket
+// (it reports CURL_POLL_REMOVE first), and the Session polls it itself.
+//
+// Threading: loop thread only. Owned by the Engine; see engine.h for the teardown order.
+#ifndef CURLWS_NATIVE_MULTI_H_
+#define CURLWS_NATIVE_MULTI_H_
+
+#include <curl/curl.h>
+#include <uv.h>
+
+namespace curlws {
+
+class Engine;
+template <typename T>
+struct UvHandle;
+
+class Multi {
+ public:
+  explicit Multi(Engine* engine);
+  ~Multi();  // curl_multi_cleanup; every easy handle must have been removed before
+  Multi(const Multi&) = delete;
+  Multi& operator=(const Multi&) = delete;
+
+  bool ok() const { return multi_ != nullptr && timer_ != nullptr; }
+  CURLMcode Add(CURL* easy);
+  CURLMcode Remove(CURL* easy);
+
+ private:
+  static int OnSocket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
+  static int OnTimerSet(CURLM* multi, long timeout_ms, void* userp);
+  static void OnTimer(uv_timer_t* timer);
+  static void OnPoll(uv_poll_t* poll, int status, int events);
+  void SocketAction(curl_socket_t s, int flags);
+  // Hands every finished handshake to its Session, one message at a time: a session's JS may
+  // add or remove other handles in between.
+  void ProcessDone();
+
+  Engine* engine_;
+  CURLM* multi_ = nullptr;
+  UvHandle<uv_timer_t>* timer_ = nullptr;
+  bool in_action_ = false;  // guards against re-entering curl_multi_socket_action
+};
+
+}  // namespace curlws
+
+#endif  // CURLWS_NATIVE_MULTI_H_

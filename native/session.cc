@@ -1,0 +1,687 @@
+#include "session.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "addon.h"
+#include "utf8_validator.h"
+
+namespace curlws {
+namespace {
+
+// Above this size a binary message is handed to JS without a copy (external Buffer); below it
+// a copy is cheaper than the external-memory bookkeeping.
+constexpr size_t kZeroCopyMin = 64 * 1024;
+// Deliver to JS at least this often during one long drain, so a flood cannot build an unbounded
+// batch before the application sees anything (or pauses).
+constexpr size_t kEventsPerDispatch = 1024;
+
+bool IsValidWireCloseCode(uint16_t code) {
+  return (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006) ||
+         (code >= 3000 && code <= 4999);
+}
+
+std::string ClosePayload(uint16_t code, const std::string& reason) {
+  if (code == 0 || code == 1005) return std::string();
+  std::string out;
+  out.reserve(2 + reason.size());
+  out.push_back(static_cast<char>(code >> 8));
+  out.push_back(static_cast<char>(code & 0xff));
+  out += reason;
+  return out;
+}
+
+std::string StringOrEmpty(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+uint64_t NumberOrZero(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) return 0;
+  double d = v.As<Napi::Number>().DoubleValue();
+  return d > 0 ? static_cast<uint64_t>(d) : 0;
+}
+
+std::string BytesOf(const Napi::Value& v) {
+  if (v.IsString()) return v.As<Napi::String>().Utf8Value();
+  if (v.IsBuffer()) {
+    auto b = v.As<Napi::Buffer<char>>();
+    return std::string(b.Data(), b.Length());
+  }
+  return std::string();
+}
+
+}  // namespace
+
+// Opens a HandleScope and an EventBatch for the length of one uv callback, and delivers the
+// batch to JS at the end. Nested scopes on the same session share the outer batch.
+class DispatchScope {
+ public:
+  explicit DispatchScope(Session* s)
+      : s_(s), handle_scope_(s->Env()), batch_(s->Env()), owner_(s->batch_ == nullptr) {
+    if (owner_) s_->batch_ = &batch_;
+  }
+  ~DispatchScope() {
+    if (!owner_) return;
+    // JS called during a delivery may have produced more events; deliver those too.
+    for (int round = 0; round < 8; round++) {
+      s_->EmitPending();
+      if (batch_.empty()) break;
+      Deliver(s_, &batch_);
+    }
+    s_->batch_ = nullptr;
+    s_->AfterDispatch();
+  }
+  DispatchScope(const DispatchScope&) = delete;
+  DispatchScope& operator=(const DispatchScope&) = delete;
+
+  static void Deliver(Session* s, EventBatch* batch) {
+    Napi::Env env = s->Env();
+    Addon* addon = env.GetInstanceData<Addon>();
+    Napi::Array events = batch->Take();
+    if (!addon || addon->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
+    try {
+      addon->dispatcher().MakeCallback(env.Global(), {s->target_.Value(), events},
+                                       s->async_context_);
+    } catch (const Napi::Error& e) {
+      // The dispatcher never throws by design; if it does, surface it like any uncaught error.
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+
+ private:
+  Session* s_;
+  Napi::HandleScope handle_scope_;
+  EventBatch batch_;
+  bool owner_;
+};
+
+Napi::Function Session::Define(Napi::Env env) {
+  return DefineClass(env, "Session",
+                     {
+                         InstanceMethod<&Session::Send>("send"),
+                         InstanceMethod<&Session::Ping>("ping"),
+                         InstanceMethod<&Session::Pong>("pong"),
+                         InstanceMethod<&Session::Close>("close"),
+                         InstanceMethod<&Session::Terminate>("terminate"),
+                         InstanceMethod<&Session::Pause>("pause"),
+                         InstanceMethod<&Session::Resume>("resume"),
+                         InstanceMethod<&Session::BufferedAmount>("bufferedAmount"),
+                     });
+}
+
+Session::Session(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<Session>(info), async_context_(info.Env(), "curlws:WebSocket") {
+  Napi::Env env = info.Env();
+  Addon* addon = env.GetInstanceData<Addon>();
+  if (!addon || !addon->engine() || addon->engine()->shutting_down())
+    throw Napi::Error::New(env, "curlws: the environment is shutting down");
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsObject())
+    throw Napi::TypeError::New(env, "Session(init, target): init and target must be objects");
+  engine_ = addon->engine();
+  target_ = Napi::Persistent(info[1].As<Napi::Object>());
+  if (!Configure(info[0].As<Napi::Object>()))
+    throw Napi::Error::New(env, "curlws: could not set up the libcurl handle");
+
+  CURLMcode mc = engine_->multi().Add(easy_.get());
+  if (mc != CURLM_OK) throw Napi::Error::New(env, curl_multi_strerror(mc));
+  timer_ = engine_->NewTimer(this);
+  if (!timer_) {
+    engine_->multi().Remove(easy_.get());
+    throw Napi::Error::New(env, "curlws: could not create a timer");
+  }
+  engine_->Register(this);
+  Ref();  // released once the final 'closed' event is delivered
+  if (handshake_timeout_ms_) StartTimer(handshake_timeout_ms_);
+}
+
+Session::~Session() {
+  if (engine_ && !finalized_) {
+    ReleaseNative();
+    engine_->CancelSoon(this);
+    engine_->Unregister(this);
+  }
+}
+
+bool Session::Configure(const Napi::Object& init) {
+  easy_.reset(curl_easy_init());
+  if (!easy_) return false;
+  CURL* e = easy_.get();
+  std::string url = StringOrEmpty(init, "url");
+  handshake_timeout_ms_ = NumberOrZero(init, "handshakeTimeout");
+  close_timeout_ms_ = NumberOrZero(init, "closeTimeout");
+  assembler_.set_max_payload(NumberOrZero(init, "maxPayload"));
+
+  key_ = MakeWebSocketKey();
+  if (key_.empty()) return false;
+  if (!SlistAppend(request_headers_, ("Sec-WebSocket-Key: " + key_).c_str())) return false;
+
+  Napi::Value protocols = init.Get("protocols");
+  if (protocols.IsArray()) {
+    Napi::Array list = protocols.As<Napi::Array>();
+    std::string joined;
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      std::string p = list.Get(i).ToString().Utf8Value();
+      if (!joined.empty()) joined += ", ";
+      joined += p;
+      protocols_.push_back(std::move(p));
+    }
+    if (!joined.empty() &&
+        !SlistAppend(request_headers_, ("Sec-WebSocket-Protocol: " + joined).c_str()))
+      return false;
+  }
+  Napi::Value headers = init.Get("headers");
+  if (headers.IsArray()) {
+    Napi::Array list = headers.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++)
+      if (!SlistAppend(request_headers_, list.Get(i).ToString().Utf8Value().c_str())) return false;
+  }
+
+  bool ok = curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss") == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 2L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_WS_OPTIONS, static_cast<long>(CURLWS_NOAUTOPONG)) ==
+                CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_PRIVATE, this) == CURLE_OK;
+  if (!ok) return false;
+
+  Napi::Value ca = init.Get("caBundle");
+  if (ca.IsBuffer()) {
+    auto buf = ca.As<Napi::Buffer<char>>();
+    curl_blob blob{buf.Data(), buf.Length(), CURL_BLOB_COPY};
+    if (curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK) return false;
+  }
+  return true;
+}
+
+// ---- handshake -------------------------------------------------------------------------------
+
+void Session::OnHandshakeDone(CURLcode result) {
+  if (state_ != State::kConnecting || !easy_) return;
+  DispatchScope scope(this);
+  uv_timer_stop(&timer_->uv);
+  CURL* e = easy_.get();
+  long status = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+
+  if (result != CURLE_OK || status != 101) {
+    if (result == CURLE_OK || result == CURLE_HTTP_RETURNED_ERROR) {
+      error_.status = status;
+      error_.headers = CollectHeaders(e, CURLH_HEADER);
+      Fail("WS_ERR_UNEXPECTED_RESPONSE",
+           "Unexpected server response: " + std::to_string(status), 0, CURLE_OK);
+    } else {
+      Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(result), 0, result);
+    }
+    return;
+  }
+
+  HeaderList headers = CollectHeaders(e, CURLH_1XX);
+  std::string protocol;
+  HandshakeFailure bad = ValidateUpgradeResponse(headers, key_, protocols_, &protocol);
+  if (!bad.code.empty()) {
+    Fail(bad.code.c_str(), bad.message, 0, CURLE_OK);
+    return;
+  }
+
+  curl_socket_t fd = CURL_SOCKET_BAD;
+  curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
+  int err = 0;
+  if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(static_cast<int>(fd), this, &err);
+  if (!poll_) {
+    Fail("", std::string("Cannot watch the connection's socket: ") +
+                 (err ? uv_strerror(err) : "no socket"),
+         0, CURLE_RECV_ERROR);
+    return;
+  }
+  errbuf_[0] = '\0';  // from here on, a message in it belongs to a WebSocket-phase error
+  state_ = State::kOpen;
+
+  Napi::Env env = Env();
+  Napi::Object open = Napi::Object::New(env);
+  open.Set("status", Napi::Number::New(env, static_cast<double>(status)));
+  open.Set("headers", HeadersToJs(env, headers));
+  open.Set("protocol", protocol);
+  open.Set("extensions", "");
+  char* effective = nullptr;
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective);
+  open.Set("effectiveUrl", effective ? effective : "");
+  Napi::Object timings = Napi::Object::New(env);
+  const std::pair<const char*, CURLINFO> kTimings[] = {
+      {"dns", CURLINFO_NAMELOOKUP_TIME_T},   {"connect", CURLINFO_CONNECT_TIME_T},
+      {"tls", CURLINFO_APPCONNECT_TIME_T},   {"firstByte", CURLINFO_STARTTRANSFER_TIME_T},
+      {"total", CURLINFO_TOTAL_TIME_T}};
+  for (const auto& t : kTimings) {
+    curl_off_t us = 0;
+    curl_easy_getinfo(e, t.second, &us);
+    timings.Set(t.first, Napi::Number::New(env, static_cast<double>(us)));
+  }
+  open.Set("timings", timings);
+  batch_->Add(EventType::kOpen, open);
+
+  UpdatePoll();
+  // Frames that came with the 101 already sit in libcurl's buffer: no poll event will announce
+  // them, so read right away.
+  Drain();
+}
+
+// ---- receiving -------------------------------------------------------------------------------
+
+void Session::OnPoll(uv_poll_t* poll, int status, int events) {
+  auto* self = static_cast<Session*>(poll->data);
+  if (!self) return;
+  DispatchScope scope(self);
+  if (status < 0) {
+    self->Fail("", std::string("Socket error: ") + uv_strerror(status), 0, CURLE_RECV_ERROR);
+    return;
+  }
+  if ((events & UV_WRITABLE) && self->blocked_) {
+    self->blocked_ = false;
+    self->PumpSend();
+  }
+  if ((events & UV_READABLE) && self->state_ != State::kClosed) self->Drain();
+}
+
+void Session::Drain() {
+  Napi::Env env = Env();
+  while (easy_ && !paused_ && (state_ == State::kOpen || state_ == State::kClosing)) {
+    if (peer_closed_ && !failing_) break;  // nothing after the peer's CLOSE is read
+    size_t space = 0;
+    uint8_t* dst = assembler_.Space(&space);
+    if (!dst) {
+      Fail("WS_ERR_MESSAGE_TOO_BIG", "Out of memory while receiving a message", 1009, CURLE_OK);
+      break;
+    }
+    size_t n = 0;
+    const curl_ws_frame* meta = nullptr;
+    CURLcode rc = curl_ws_recv(easy_.get(), dst, space, &n, &meta);
+    if (rc == CURLE_AGAIN) break;
+    if (rc != CURLE_OK || !meta) {
+      HandleRecvError(rc == CURLE_OK ? CURLE_RECV_ERROR : rc);
+      break;
+    }
+    if (failing_) {
+      // We already sent our CLOSE: discard everything until the peer's CLOSE or EOF.
+      if ((meta->flags & CURLWS_CLOSE) && meta->bytesleft == 0) Finish(1006, "", false);
+      continue;
+    }
+    switch (assembler_.Consume(*meta, n)) {
+      case FrameAssembler::Event::kNone:
+        break;
+      case FrameAssembler::Event::kText:
+        batch_->Add(EventType::kMessage,
+                    Napi::String::New(env, reinterpret_cast<const char*>(assembler_.message()),
+                                      assembler_.message_size()),
+                    Napi::Boolean::New(env, false));
+        assembler_.ReleaseMessage();
+        break;
+      case FrameAssembler::Event::kBinary: {
+        size_t size = assembler_.message_size();
+        Napi::Value data;
+        if (size >= kZeroCopyMin) {
+          uint8_t* block = assembler_.DetachMessage();
+          data = Napi::Buffer<uint8_t>::New(env, block, size,
+                                            [](Napi::Env, uint8_t* p) { std::free(p); });
+        } else {
+          data = Napi::Buffer<uint8_t>::Copy(env, assembler_.message(), size);
+          assembler_.ReleaseMessage();
+        }
+        batch_->Add(EventType::kMessage, data, Napi::Boolean::New(env, true));
+        break;
+      }
+      case FrameAssembler::Event::kPing: {
+        const std::string& payload = assembler_.control();
+        sendq_.PushControl(payload, CURLWS_PONG, SendQueue::Origin::kAuto);
+        batch_->Add(EventType::kPing, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
+        if (!blocked_) PumpSend();
+        break;
+      }
+      case FrameAssembler::Event::kPong: {
+        const std::string& payload = assembler_.control();
+        batch_->Add(EventType::kPong, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
+        break;
+      }
+      case FrameAssembler::Event::kClose:
+        HandlePeerClose();
+        break;
+      case FrameAssembler::Event::kError: {
+        const FrameAssembler::Failure& f = assembler_.failure();
+        Fail(f.code, f.message, f.close_code, CURLE_OK);
+        break;
+      }
+    }
+    if (batch_->events() >= kEventsPerDispatch) DispatchScope::Deliver(this, batch_);
+  }
+}
+
+void Session::HandleRecvError(CURLcode rc) {
+  if (rc == CURLE_GOT_NOTHING) {
+    // The peer closed TCP. Clean only if both CLOSE frames were exchanged.
+    bool clean = peer_closed_ && close_sent_ && !failing_;
+    Finish(clean ? peer_code_ : 1006, clean ? peer_reason_ : std::string(), clean);
+    return;
+  }
+  if (failing_) {
+    Finish(1006, "", false);
+    return;
+  }
+  if (rc == CURLE_RECV_ERROR && std::strncmp(errbuf_, "[WS]", 4) == 0) {
+    // libcurl's frame decoder rejected the peer's bytes: a protocol violation (RFC 6455 §7.4.1).
+    bool too_big = std::strstr(errbuf_, "63 bits") != nullptr;
+    Fail(too_big ? "WS_ERR_MESSAGE_TOO_BIG" : "WS_ERR_PROTOCOL", errbuf_, too_big ? 1009 : 1002,
+         CURLE_OK);
+    return;
+  }
+  Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(rc), 0, rc);
+}
+
+void Session::HandlePeerClose() {
+  const std::string& p = assembler_.control();
+  uint16_t code = 1005;
+  std::string reason;
+  if (p.size() == 1) {
+    Fail("WS_ERR_INVALID_CLOSE_PAYLOAD", "Close frame with a 1-byte payload", 1002, CURLE_OK);
+    return;
+  }
+  if (p.size() >= 2) {
+    code = static_cast<uint16_t>((static_cast<uint8_t>(p[0]) << 8) | static_cast<uint8_t>(p[1]));
+    if (!IsValidWireCloseCode(code)) {
+      Fail("WS_ERR_INVALID_CLOSE_CODE", "Invalid close code " + std::to_string(code), 1002,
+           CURLE_OK);
+      return;
+    }
+    reason = p.substr(2);
+    if (!Utf8Validator::IsValid(reinterpret_cast<const uint8_t*>(reason.data()), reason.size())) {
+      Fail("WS_ERR_INVALID_UTF8", "Invalid UTF-8 in the close reason", 1007, CURLE_OK);
+      return;
+    }
+  }
+  peer_closed_ = true;
+  peer_code_ = code;
+  peer_reason_ = reason;
+  Napi::Env env = Env();
+  batch_->Add(EventType::kPeerClose, Napi::Number::New(env, code), Napi::String::New(env, reason));
+  if (close_sent_) {
+    Finish(code, reason, true);
+    return;
+  }
+  if (!close_queued_) {
+    // Echo the peer's code (RFC 6455 §5.5.1); queued data not yet started is dropped.
+    close_queued_ = true;
+    sendq_.ReplaceWithCloseReply(ClosePayload(code, std::string()));
+  }
+  state_ = State::kClosing;
+  if (!blocked_) PumpSend();
+  UpdatePoll();
+}
+
+// ---- sending ---------------------------------------------------------------------------------
+
+void Session::PumpSend() {
+  if (!easy_ || state_ == State::kClosed) return;
+  SendQueue::Completions done;
+  CURLcode err = CURLE_OK;
+  SendQueue::Status status = sendq_.Pump(easy_.get(), &done, &err);
+  pending_sent_data_ += done.user_data;
+  pending_sent_control_ += done.user_control;
+  if (status == SendQueue::Status::kError) {
+    Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
+    return;
+  }
+  blocked_ = status == SendQueue::Status::kBlocked;
+  if (blocked_) {
+    had_backpressure_ = true;
+  } else if (had_backpressure_ && sendq_.buffered_amount() == 0) {
+    had_backpressure_ = false;
+    pending_drain_ = true;
+  }
+  if (done.close_sent) {
+    close_sent_ = true;
+    if (peer_closed_) {
+      Finish(failing_ ? 1006 : peer_code_, failing_ ? std::string() : peer_reason_, !failing_);
+      return;
+    }
+  }
+  UpdatePoll();
+}
+
+void Session::UpdatePoll() {
+  if (!poll_) return;
+  bool reading = !paused_ && (state_ == State::kOpen ||
+                              (state_ == State::kClosing && (!peer_closed_ || failing_)));
+  int events = (reading ? UV_READABLE : 0) | (blocked_ ? UV_WRITABLE : 0);
+  if (events == poll_events_) return;
+  if (events == 0) uv_poll_stop(&poll_->uv);
+  else uv_poll_start(&poll_->uv, events, &Session::OnPoll);
+  poll_events_ = events;
+}
+
+bool Session::Writable(const Napi::Env& env) {
+  if (state_ == State::kOpen && !close_queued_) return true;
+  Napi::Error err = Napi::Error::New(env, "WebSocket is not open");
+  err.Set("code", state_ == State::kConnecting ? "ERR_WS_NOT_OPEN" : "ERR_WS_CLOSED");
+  throw err;
+}
+
+Napi::Value Session::Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Writable(env);
+  if (info.Length() < 2 || !(info[0].IsString() || info[0].IsBuffer()))
+    throw Napi::TypeError::New(env, "send(data, binary): data must be a string or a Buffer");
+  bool binary = info[1].ToBoolean();
+  sendq_.PushData(BytesOf(info[0]), binary ? CURLWS_BINARY : CURLWS_TEXT);
+  size_t before = pending_sent_data_;
+  if (!blocked_) PumpSend();
+  // Completions from this call are reported synchronously; anything else goes out with the
+  // next dispatch.
+  size_t completed = pending_sent_data_ - before;
+  pending_sent_data_ = before;
+  if (!batch_ && (pending_sent_data_ || pending_sent_control_ || pending_drain_ ||
+                  pending_error_ || pending_closed_))
+    engine_->Soon(this);
+  return Napi::Number::New(env, static_cast<double>(completed));
+}
+
+size_t Session::QueueControl(const Napi::CallbackInfo& info, unsigned int flags) {
+  Napi::Env env = info.Env();
+  Writable(env);
+  std::string payload = info.Length() > 0 ? BytesOf(info[0]) : std::string();
+  if (payload.size() > 125) throw Napi::RangeError::New(env, "control payload over 125 bytes");
+  sendq_.PushControl(std::move(payload), flags, SendQueue::Origin::kUser);
+  size_t before = pending_sent_control_;
+  if (!blocked_) PumpSend();
+  size_t completed = pending_sent_control_ - before;
+  pending_sent_control_ = before;
+  if (!batch_ && (pending_sent_data_ || pending_sent_control_ || pending_drain_ ||
+                  pending_error_ || pending_closed_))
+    engine_->Soon(this);
+  return completed;
+}
+
+Napi::Value Session::Ping(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(QueueControl(info, CURLWS_PING)));
+}
+
+Napi::Value Session::Pong(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(QueueControl(info, CURLWS_PONG)));
+}
+
+Napi::Value Session::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (state_ == State::kClosed || close_queued_) return env.Undefined();
+  if (state_ == State::kConnecting) {
+    Finish(1006, "", false);
+    return env.Undefined();
+  }
+  uint16_t code = info.Length() > 0 && info[0].IsNumber()
+                      ? static_cast<uint16_t>(info[0].As<Napi::Number>().Uint32Value())
+                      : 0;
+  std::string reason = info.Length() > 1 ? BytesOf(info[1]) : std::string();
+  close_queued_ = true;
+  state_ = State::kClosing;
+  sendq_.PushClose(ClosePayload(code, reason));
+  if (close_timeout_ms_) StartTimer(close_timeout_ms_);
+  if (!blocked_) PumpSend();
+  if (!batch_ && (pending_sent_data_ || pending_sent_control_ || pending_drain_ ||
+                  pending_error_ || pending_closed_))
+    engine_->Soon(this);
+  return env.Undefined();
+}
+
+Napi::Value Session::Terminate(const Napi::CallbackInfo& info) {
+  if (state_ != State::kClosed) Finish(1006, "", false);
+  return info.Env().Undefined();
+}
+
+Napi::Value Session::Pause(const Napi::CallbackInfo& info) {
+  paused_ = true;
+  UpdatePoll();
+  return info.Env().Undefined();
+}
+
+Napi::Value Session::Resume(const Napi::CallbackInfo& info) {
+  if (paused_) {
+    paused_ = false;
+    UpdatePoll();
+    // libcurl may hold frames that no poll event will announce.
+    if (state_ == State::kOpen || state_ == State::kClosing) engine_->Soon(this);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Session::BufferedAmount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(sendq_.buffered_amount()));
+}
+
+// ---- timers, deferred work, ending -----------------------------------------------------------
+
+void Session::StartTimer(uint64_t ms) {
+  if (timer_) uv_timer_start(&timer_->uv, &Session::OnTimeout, ms, 0);
+}
+
+void Session::OnTimeout(uv_timer_t* timer) {
+  auto* self = static_cast<Session*>(timer->data);
+  if (!self) return;
+  DispatchScope scope(self);
+  if (self->state_ == State::kConnecting)
+    self->Fail("WS_ERR_HANDSHAKE_TIMEOUT", "Opening handshake has timed out", 0, CURLE_OK);
+  else if (self->state_ == State::kClosing)
+    self->Finish(1006, "", false);  // the peer never answered our CLOSE (closeTimeout)
+}
+
+void Session::RunSoon() {
+  DispatchScope scope(this);
+  if (!paused_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
+}
+
+void Session::Fail(const char* code, std::string message, uint16_t close_code,
+                   CURLcode curl_code) {
+  if (state_ == State::kClosed) return;
+  if (!pending_error_ && error_.code.empty() && error_.curl_code < 0 && !failing_) {
+    pending_error_ = true;
+    error_.code = code;
+    error_.message = std::move(message);
+    error_.curl_code = curl_code == CURLE_OK ? -1 : static_cast<int>(curl_code);
+    error_.close_code = close_code;
+  }
+  if (state_ == State::kConnecting || close_code == 0 || !easy_ || close_queued_) {
+    if (close_queued_ && close_code != 0 && !failing_) {
+      // A close handshake is already under way: let it finish (or time out), reading nothing.
+      failing_ = true;
+      UpdatePoll();
+      return;
+    }
+    Finish(1006, "", false);
+    return;
+  }
+  // Fail the connection (RFC 6455 §7.1.7): send our CLOSE with the reason code, then wait for
+  // the peer's CLOSE or EOF (bounded by closeTimeout) while discarding what it still sends.
+  failing_ = true;
+  close_queued_ = true;
+  state_ = State::kClosing;
+  sendq_.ReplaceWithCloseReply(ClosePayload(close_code, std::string()));
+  StartTimer(close_timeout_ms_ ? close_timeout_ms_ : 1);
+  if (!blocked_) PumpSend();
+  UpdatePoll();
+}
+
+void Session::Finish(uint16_t code, std::string reason, bool clean) {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  ReleaseNative();
+  pending_closed_ = true;
+  closed_code_ = code;
+  closed_reason_ = std::move(reason);
+  closed_clean_ = clean;
+  if (!batch_ && engine_) engine_->Soon(this);
+}
+
+void Session::ReleaseNative() {
+  if (!engine_) return;
+  if (poll_) {
+    engine_->Close(poll_);  // stop polling before libcurl closes the socket
+    poll_ = nullptr;
+    poll_events_ = 0;
+  }
+  if (timer_) {
+    uv_timer_stop(&timer_->uv);
+    engine_->Close(timer_);
+    timer_ = nullptr;
+  }
+  if (easy_) {
+    engine_->multi().Remove(easy_.get());
+    easy_.reset();
+  }
+  request_headers_.reset();
+}
+
+void Session::EmitPending() {
+  if (!batch_) return;
+  Napi::Env env = Env();
+  if (pending_sent_data_ || pending_sent_control_) {
+    batch_->Add(EventType::kSent, Napi::Number::New(env, static_cast<double>(pending_sent_data_)),
+                Napi::Number::New(env, static_cast<double>(pending_sent_control_)));
+    pending_sent_data_ = 0;
+    pending_sent_control_ = 0;
+  }
+  if (pending_drain_) {
+    pending_drain_ = false;
+    batch_->Add(EventType::kDrain);
+  }
+  if (pending_error_) {
+    pending_error_ = false;
+    batch_->Add(EventType::kError, ErrorToJs(env, error_));
+  }
+  if (pending_closed_) {
+    pending_closed_ = false;
+    batch_->Add(EventType::kClosed, Napi::Number::New(env, closed_code_),
+                Napi::String::New(env, closed_reason_), Napi::Boolean::New(env, closed_clean_));
+    closed_emitted_ = true;
+  }
+}
+
+void Session::AfterDispatch() {
+  if (!closed_emitted_ || finalized_) return;
+  finalized_ = true;
+  if (engine_) {
+    engine_->CancelSoon(this);
+    engine_->Unregister(this);
+  }
+  target_.Reset();
+  Unref();
+}
+
+void Session::Detach() {
+  ReleaseNative();
+  state_ = State::kClosed;
+  finalized_ = true;
+  engine_ = nullptr;
+}
+
+}  // namespace curlws

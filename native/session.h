@@ -1,0 +1,124 @@
+// One WebSocket connection: a CURL* (CONNECT_ONLY=2) whose handshake runs through the Multi,
+// then a uv_poll on CURLINFO_ACTIVESOCKET that drives curl_ws_recv/curl_ws_send, plus the
+// protocol policy libcurl leaves to us: handshake checks and timeout, PONG replies, close
+// handshake with closeTimeout, failing the connection on protocol errors.
+//
+// Ownership/threading: a Napi::ObjectWrap living on its environment's loop thread. It Ref()s
+// its own JS object from construction until the final 'closed' event has been delivered, so an
+// open connection is never collected. Native resources (CURL*, uv handles) are released at
+// close, or by Detach() when the environment is torn down; after that the destructor (a GC
+// finalizer) has nothing to free.
+//
+// Re-entrancy: JS is only ever called from DispatchScope (the end of a uv callback). JS may call
+// back into Send/Close/Terminate/Pause from there; every loop re-checks state_ afterwards.
+#ifndef CURLWS_NATIVE_SESSION_H_
+#define CURLWS_NATIVE_SESSION_H_
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "event_batch.h"
+#include "frame_assembler.h"
+#include "handles.h"
+#include "handshake.h"
+#include "send_queue.h"
+
+namespace curlws {
+
+class Session : public Napi::ObjectWrap<Session> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Session(const Napi::CallbackInfo& info);
+  ~Session() override;
+
+  // Entry points from the Engine/Multi (loop thread, never inside a libcurl callback).
+  void OnHandshakeDone(CURLcode result);
+  void RunSoon();
+  // Environment teardown: releases native resources without calling JS.
+  void Detach();
+
+ private:
+  enum class State { kConnecting, kOpen, kClosing, kClosed };
+  friend class DispatchScope;
+
+  // JS methods.
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Ping(const Napi::CallbackInfo& info);
+  Napi::Value Pong(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Terminate(const Napi::CallbackInfo& info);
+  Napi::Value Pause(const Napi::CallbackInfo& info);
+  Napi::Value Resume(const Napi::CallbackInfo& info);
+  Napi::Value BufferedAmount(const Napi::CallbackInfo& info);
+
+  // Setup.
+  bool Configure(const Napi::Object& init);
+  // I/O.
+  static void OnPoll(uv_poll_t* poll, int status, int events);
+  static void OnTimeout(uv_timer_t* timer);
+  void Drain();
+  void HandleRecvError(CURLcode rc);
+  void HandlePeerClose();
+  void PumpSend();
+  void UpdatePoll();
+  void StartTimer(uint64_t ms);
+  size_t QueueControl(const Napi::CallbackInfo& info, unsigned int flags);
+  // Ending.
+  void Fail(const char* code, std::string message, uint16_t close_code, CURLcode curl_code);
+  void Finish(uint16_t code, std::string reason, bool clean);
+  void ReleaseNative();
+  void EmitPending();
+  void AfterDispatch();
+  bool Writable(const Napi::Env& env);
+
+  Engine* engine_ = nullptr;
+  Napi::ObjectReference target_;
+  Napi::AsyncContext async_context_;
+  EventBatch* batch_ = nullptr;  // the batch of the DispatchScope we are inside, if any
+
+  EasyPtr easy_;
+  SlistPtr request_headers_;
+  UvHandle<uv_poll_t>* poll_ = nullptr;
+  int poll_events_ = 0;
+  UvHandle<uv_timer_t>* timer_ = nullptr;
+  char errbuf_[CURL_ERROR_SIZE] = {0};
+
+  std::string key_;
+  std::vector<std::string> protocols_;
+  uint64_t handshake_timeout_ms_ = 0;
+  uint64_t close_timeout_ms_ = 30000;
+  FrameAssembler assembler_;
+  SendQueue sendq_;
+
+  State state_ = State::kConnecting;
+  bool paused_ = false;
+  bool blocked_ = false;        // waiting for the socket to turn writable
+  bool had_backpressure_ = false;
+  bool failing_ = false;        // we failed the connection and only wait for the peer's close
+  bool close_queued_ = false;   // our CLOSE (or close reply) is queued or sent
+  bool close_sent_ = false;
+  bool peer_closed_ = false;
+  uint16_t peer_code_ = 1005;
+  std::string peer_reason_;
+
+  // Events produced outside a DispatchScope, delivered by the next one.
+  size_t pending_sent_data_ = 0;
+  size_t pending_sent_control_ = 0;
+  bool pending_drain_ = false;
+  bool pending_error_ = false;
+  ErrorInfo error_;
+  bool pending_closed_ = false;
+  uint16_t closed_code_ = 1006;
+  std::string closed_reason_;
+  bool closed_clean_ = false;
+  bool closed_emitted_ = false;
+  bool finalized_ = false;  // the 'closed' event went out; the self-reference is dropped
+};
+
+}  // namespace curlws
+
+#endif  // CURLWS_NATIVE_SESSION_H_
