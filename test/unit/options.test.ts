@@ -1,0 +1,241 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { defaultCaBundle, normalizeUrl, validateConnectOptions } from '../../lib/options';
+
+type OptionsModule = typeof import('../../lib/options');
+
+const URL_ = 'ws://127.0.0.1:8080/';
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+/** Run `fn` and return what it threw, so class, code and message can be asserted together. */
+function thrown(fn: () => unknown): Error & { code?: string } {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a throw');
+}
+
+function expectError(fn: () => unknown, Ctor: typeof TypeError | typeof RangeError, code: string, message: string): void {
+  const err = thrown(fn);
+  expect(err).toBeInstanceOf(Ctor);
+  expect(err.code).toBe(code);
+  expect(err.message).toBe(message);
+}
+
+describe('normalizeUrl', () => {
+  it('accepts ws: and wss: strings and URL objects', () => {
+    expect(normalizeUrl('ws://a.test/x?y=1').href).toBe('ws://a.test/x?y=1');
+    expect(normalizeUrl(new URL('wss://a.test')).href).toBe('wss://a.test/');
+  });
+
+  it('maps http: to ws: and https: to wss: without touching the caller URL', () => {
+    const input = new URL('https://a.test/p');
+    expect(normalizeUrl('http://a.test/').href).toBe('ws://a.test/');
+    expect(normalizeUrl(input).href).toBe('wss://a.test/p');
+    expect(input.protocol).toBe('https:');
+  });
+
+  it('rejects other schemes, naming the one received', () => {
+    expectError(
+      () => normalizeUrl('ftp://a.test/'),
+      TypeError,
+      'ERR_INVALID_URL',
+      'The URL\'s protocol must be one of "ws:", "wss:", "http:", or "https:" (received "ftp:")',
+    );
+  });
+
+  it('rejects a fragment, even an empty one', () => {
+    for (const input of ['ws://a.test/#frag', 'ws://a.test/#']) {
+      expectError(() => normalizeUrl(input), TypeError, 'ERR_INVALID_URL', 'The URL contains a fragment identifier');
+    }
+  });
+
+  it('rejects unparsable input and non-string types', () => {
+    expectError(() => normalizeUrl('not a url'), TypeError, 'ERR_INVALID_URL', 'Invalid URL: not a url');
+    expectError(() => normalizeUrl(42), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a string or URL for url but received 42 of type number');
+  });
+});
+
+describe('validateConnectOptions', () => {
+  it('applies the defaults when options are omitted', () => {
+    const { caBundle, ...rest } = validateConnectOptions(URL_, undefined);
+    // Identity, not deep equality: the bundle is computed once, and comparing ~200 KB is slow.
+    expect(caBundle).toBe(defaultCaBundle());
+    expect(rest).toEqual({
+      url: URL_,
+      protocols: [],
+      headers: [],
+      handshakeTimeout: 30_000,
+      maxPayload: 104_857_600,
+      closeTimeout: 30_000,
+      signal: undefined,
+    });
+  });
+
+  it('rejects options that are not an object', () => {
+    expectError(() => validateConnectOptions(URL_, 'x'), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an object for options but received "x" of type string');
+    expectError(() => validateConnectOptions(URL_, null), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an object for options but received null of type object');
+  });
+
+  it('rejects an unknown option with a did-you-mean for a near miss', () => {
+    expectError(() => validateConnectOptions(URL_, { maxPayLoad: 1 }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "maxPayLoad"; did you mean "maxPayload"?');
+    expectError(() => validateConnectOptions(URL_, { protocol: 'a' }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "protocol"; did you mean "protocols"?');
+    expectError(() => validateConnectOptions(URL_, { HEADERS: {} }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "HEADERS"; did you mean "headers"?');
+  });
+
+  it('rejects an unknown option without a suggestion when nothing is close', () => {
+    expectError(() => validateConnectOptions(URL_, { perMessageDeflate: true }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "perMessageDeflate"');
+  });
+
+  describe('protocols', () => {
+    it('accepts one string or an ordered list of tokens', () => {
+      expect(validateConnectOptions(URL_, { protocols: 'chat' }).protocols).toEqual(['chat']);
+      expect(validateConnectOptions(URL_, { protocols: ['v2.json', 'v1'] }).protocols).toEqual(['v2.json', 'v1']);
+    });
+
+    it('rejects empty strings, separators and non-strings', () => {
+      expectError(() => validateConnectOptions(URL_, { protocols: [''] }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a non-empty RFC 7230 token for options.protocols[0] but received "" of type string');
+      expectError(() => validateConnectOptions(URL_, { protocols: ['a', 'b c'] }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a non-empty RFC 7230 token for options.protocols[1] but received "b c" of type string');
+      expectError(() => validateConnectOptions(URL_, { protocols: [1] }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a string for options.protocols[0] but received 1 of type number');
+      expectError(() => validateConnectOptions(URL_, { protocols: 5 }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a string or an array of strings for options.protocols but received 5 of type number');
+    });
+
+    it('rejects duplicates (exact match only)', () => {
+      expectError(() => validateConnectOptions(URL_, { protocols: ['a', 'a'] }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a subprotocol not already listed for options.protocols[1] but received "a" of type string');
+      expect(validateConnectOptions(URL_, { protocols: ['a', 'A'] }).protocols).toEqual(['a', 'A']);
+    });
+  });
+
+  describe('headers', () => {
+    it('turns an object into "Name: value" lines, repeating array values', () => {
+      const o = validateConnectOptions(URL_, { headers: { Authorization: 'Bearer t', 'X-Multi': ['1', '2'] } });
+      expect(o.headers).toEqual(['Authorization: Bearer t', 'X-Multi: 1', 'X-Multi: 2']);
+    });
+
+    it('accepts iterables of pairs such as a Map or WHATWG Headers', () => {
+      expect(validateConnectOptions(URL_, { headers: new Map([['X-A', '1']]) }).headers).toEqual(['X-A: 1']);
+      expect(validateConnectOptions(URL_, { headers: new Headers({ 'X-B': '2' }) }).headers).toEqual(['x-b: 2']);
+      expect(validateConnectOptions(URL_, { headers: [['X-C', '3']] }).headers).toEqual(['X-C: 3']);
+    });
+
+    it('writes an empty value as "Name;" so libcurl sends it instead of removing the header', () => {
+      expect(validateConnectOptions(URL_, { headers: { 'X-Empty': '' } }).headers).toEqual(['X-Empty;']);
+    });
+
+    it('rejects values containing CR, LF or NUL', () => {
+      expectError(() => validateConnectOptions(URL_, { headers: { 'X-A': 'a\r\nInjected: 1' } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a header value without CR, LF or NUL for options.headers["X-A"] but received "a\\r\\nInjected: 1" of type string');
+    });
+
+    it('rejects names that are not tokens and values that are not strings', () => {
+      expectError(() => validateConnectOptions(URL_, { headers: { 'Bad Name': 'x' } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a header name that is an RFC 7230 token for options.headers["Bad Name"] but received "Bad Name" of type string');
+      expectError(() => validateConnectOptions(URL_, { headers: { 'X-A': 1 } }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a string or an array of strings for options.headers["X-A"] but received 1 of type number');
+      expectError(() => validateConnectOptions(URL_, { headers: [['X-A']] }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a [name, value] pair for options.headers[0] but received Array(1) of type object');
+      expectError(() => validateConnectOptions(URL_, { headers: 'X-A: 1' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an object or an iterable of [name, value] pairs for options.headers but received "X-A: 1" of type string');
+    });
+
+    it.each(['Sec-WebSocket-Key', 'sec-websocket-version', 'Sec-WebSocket-Extensions', 'Sec-WebSocket-Accept', 'Upgrade', 'CONNECTION', 'host'])(
+      'rejects %s because curlws sets it',
+      (name) => {
+        expectError(() => validateConnectOptions(URL_, { headers: { [name]: 'x' } }), TypeError, 'ERR_INVALID_ARG_VALUE', `Expected a header other than "${name}" (curlws sets it) for options.headers[${JSON.stringify(name)}] but received "${name}" of type string`);
+      },
+    );
+
+    it('rejects Sec-WebSocket-Protocol, pointing to the protocols option', () => {
+      expectError(() => validateConnectOptions(URL_, { headers: [['sec-websocket-protocol', 'a']] }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected no Sec-WebSocket-Protocol header (use the protocols option) for options.headers[0] but received "sec-websocket-protocol" of type string');
+    });
+  });
+
+  describe('numbers', () => {
+    it('accepts 0 and the maximum of each range', () => {
+      const o = validateConnectOptions(URL_, { handshakeTimeout: 0, maxPayload: Number.MAX_SAFE_INTEGER, closeTimeout: 2_147_483_647 });
+      expect([o.handshakeTimeout, o.maxPayload, o.closeTimeout]).toEqual([0, Number.MAX_SAFE_INTEGER, 2_147_483_647]);
+    });
+
+    it('rejects non-numbers as a type error', () => {
+      expectError(() => validateConnectOptions(URL_, { maxPayload: '1' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an integer for options.maxPayload but received "1" of type string');
+      expectError(() => validateConnectOptions(URL_, { closeTimeout: NaN }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an integer for options.closeTimeout but received NaN of type number');
+    });
+
+    it('rejects fractions, negatives and values past the range', () => {
+      expectError(() => validateConnectOptions(URL_, { handshakeTimeout: 2_147_483_648 }), RangeError, 'ERR_OUT_OF_RANGE', 'Expected an integer from 0 to 2147483647 for options.handshakeTimeout but received 2147483648 of type number');
+      expectError(() => validateConnectOptions(URL_, { closeTimeout: -1 }), RangeError, 'ERR_OUT_OF_RANGE', 'Expected an integer from 0 to 2147483647 for options.closeTimeout but received -1 of type number');
+      expectError(() => validateConnectOptions(URL_, { maxPayload: 1.5 }), RangeError, 'ERR_OUT_OF_RANGE', 'Expected an integer from 0 to 9007199254740991 for options.maxPayload but received 1.5 of type number');
+      expectError(() => validateConnectOptions(URL_, { maxPayload: Infinity }), RangeError, 'ERR_OUT_OF_RANGE', 'Expected an integer from 0 to 9007199254740991 for options.maxPayload but received Infinity of type number');
+    });
+  });
+
+  it('passes an AbortSignal through and rejects anything else', () => {
+    const signal = new AbortController().signal;
+    expect(validateConnectOptions(URL_, { signal }).signal).toBe(signal);
+    expectError(() => validateConnectOptions(URL_, { signal: {} }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an AbortSignal for options.signal but received Object of type object');
+  });
+
+  describe('tls', () => {
+    it('replaces the default roots with tls.ca, joining several PEMs with a newline', () => {
+      expect(validateConnectOptions(URL_, { tls: { ca: PEM } }).caBundle.toString()).toBe(PEM);
+      const both = validateConnectOptions(URL_, { tls: { ca: [PEM, Buffer.from(PEM)] } }).caBundle;
+      expect(both.toString()).toBe(`${PEM}\n${PEM}`);
+    });
+
+    it('uses the default bundle when tls has no ca', () => {
+      expect(validateConnectOptions(URL_, { tls: {} }).caBundle).toBe(defaultCaBundle());
+    });
+
+    it('rejects unknown tls keys with a did-you-mean', () => {
+      expectError(() => validateConnectOptions(URL_, { tls: { cA: PEM } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "tls.cA"; did you mean "tls.ca"?');
+      expectError(() => validateConnectOptions(URL_, { tls: 'x' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an object for options.tls but received "x" of type string');
+    });
+
+    it('rejects a CA that is not PEM, of the wrong type, or an empty list', () => {
+      expectError(() => validateConnectOptions(URL_, { tls: { ca: Buffer.from([0x30, 0x82]) } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a PEM certificate ("-----BEGIN CERTIFICATE-----") for options.tls.ca but received Buffer of type object');
+      expectError(() => validateConnectOptions(URL_, { tls: { ca: [PEM, 3] } }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a PEM string or Buffer for options.tls.ca[1] but received 3 of type number');
+      expectError(() => validateConnectOptions(URL_, { tls: { ca: [] } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected at least one PEM certificate for options.tls.ca but received Array(0) of type object');
+    });
+  });
+});
+
+describe('defaultCaBundle', () => {
+  const saved = process.env.NODE_EXTRA_CA_CERTS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = saved;
+    vi.restoreAllMocks();
+  });
+
+  // Each case loads a fresh module, because the bundle is computed once per module instance.
+  async function freshModule(): Promise<OptionsModule> {
+    vi.resetModules();
+    return (await import('../../lib/options')) as OptionsModule;
+  }
+
+  it("holds Node's root certificates and returns the same Buffer every time", async () => {
+    delete process.env.NODE_EXTRA_CA_CERTS;
+    const { defaultCaBundle: fresh } = await freshModule();
+    const bundle = fresh();
+    expect(bundle.toString()).toBe(tls.rootCertificates.join('\n'));
+    expect(fresh()).toBe(bundle);
+  });
+
+  it('appends the NODE_EXTRA_CA_CERTS file', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'curlws-ca-')), 'extra.pem');
+    writeFileSync(file, PEM);
+    process.env.NODE_EXTRA_CA_CERTS = file;
+    const { defaultCaBundle: fresh } = await freshModule();
+    expect(fresh().toString().endsWith(`\n${PEM}`)).toBe(true);
+  });
+
+  it('warns once and continues when NODE_EXTRA_CA_CERTS cannot be read', async () => {
+    process.env.NODE_EXTRA_CA_CERTS = '/nonexistent/extra.pem';
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { defaultCaBundle: fresh } = await freshModule();
+    expect(fresh().toString()).toBe(tls.rootCertificates.join('\n'));
+    fresh();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('Ignoring extra certs from `/nonexistent/extra.pem`, load failed:');
+  });
+});
