@@ -1,0 +1,485 @@
+/**
+ * `connect()` and `Connection`: the Promise + EventEmitter API over one native Session.
+ * This module only coordinates; validation lives in options.ts/frames.ts, errors in errors.ts,
+ * and every protocol decision (framing, UTF-8, close replies, timeouts) in the native engine.
+ */
+import { EventEmitter } from 'node:events';
+import { AbortError, CurlWsError, InvalidStateError, errorFromNative } from './errors';
+import { toControlPayload, toSendable, validateCloseArgs } from './frames';
+import { binding, NativeEvent } from './native';
+import type { HandshakeInfo, NativeErrorInfo, NativeSession } from './native';
+import { validateConnectOptions } from './options';
+import type { ConnectOptions, NormalizedOptions } from './options';
+
+/** `readyState` values, as in the WHATWG `WebSocket`. */
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSING = 2;
+export const CLOSED = 3;
+export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
+
+/** What the server answered to the opening handshake. */
+export interface Handshake {
+  /** HTTP status, always 101 for an open connection. */
+  status: number;
+  /** Response headers, names lower-cased, repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** Response headers as sent, in order. */
+  rawHeaders: [string, string][];
+  /** The URL libcurl connected to. */
+  url: string;
+  /** Milliseconds from the start of the handshake until each phase completed. */
+  timings: { dns: number; connect: number; tls: number; firstByte: number; total: number };
+}
+
+/** One message from the async iterator. */
+export interface Message {
+  /** Text as a string, binary as a Buffer. */
+  data: string | Buffer;
+  binary: boolean;
+}
+
+/** How a connection ended. */
+export interface CloseResult {
+  /** The peer's close code; 1005 if its CLOSE had none; 1006 if no CLOSE was exchanged. */
+  code: number;
+  reason: string;
+  /** True when both CLOSE frames were exchanged. */
+  wasClean: boolean;
+}
+
+/** Events of a `Connection`, with their listener arguments. */
+export interface ConnectionEvents {
+  message: [data: string | Buffer, isBinary: boolean];
+  ping: [payload: Buffer];
+  pong: [payload: Buffer];
+  /** Every byte queued by `send()` has been handed to the kernel after backpressure. */
+  drain: [];
+  /** Always followed by `close`. */
+  error: [error: CurlWsError];
+  close: [code: number, reason: string, wasClean: boolean];
+}
+
+interface Deferred {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** Messages the async iterator may hold before reading from the socket pauses. */
+const ITERATOR_HIGH_WATER = 1024;
+const RESOLVED: Promise<void> = Promise.resolve();
+const kCreate = Symbol('curlws.create');
+const kOnEvents = Symbol('curlws.onEvents');
+
+/**
+ * An open WebSocket connection. Obtain one with {@link connect}.
+ */
+export class Connection extends EventEmitter<ConnectionEvents> {
+  #native: NativeSession | undefined;
+  #readyState: ReadyState = CONNECTING;
+  #url: string;
+  #protocol = '';
+  #handshake: Handshake | undefined;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
+  #connectStack: Error;
+  #error: CurlWsError | undefined;
+  #sends: Deferred[] = [];
+  #controls: Deferred[] = [];
+  #closeResult: CloseResult | undefined;
+  #closeWaiters: ((r: CloseResult) => void)[] = [];
+  #deferred: unknown[] | undefined; // events held back until connect() has resolved
+  #iterator: IteratorState | undefined;
+  #paused = false;
+
+  /** @internal Use {@link connect}. */
+  constructor(
+    token: typeof kCreate,
+    options: NormalizedOptions,
+    settle: { resolve(c: Connection): void; reject(e: Error): void },
+    stack: Error,
+  ) {
+    super();
+    if (token !== kCreate) throw new TypeError('Use connect() to create a Connection');
+    this.#url = options.url;
+    this.#settleConnect = settle;
+    this.#connectStack = stack;
+    this.#signal = options.signal;
+    this.#native = new binding.Session(
+      {
+        url: options.url,
+        protocols: options.protocols,
+        headers: options.headers,
+        handshakeTimeout: options.handshakeTimeout,
+        maxPayload: options.maxPayload,
+        closeTimeout: options.closeTimeout,
+        caBundle: options.caBundle,
+      },
+      this,
+    );
+    if (this.#signal) {
+      this.#onAbort = () => this.#abort();
+      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** The URL connected to (after `http:`→`ws:` mapping). */
+  get url(): string {
+    return this.#url;
+  }
+  /** The subprotocol the server chose, or '' if none. */
+  get protocol(): string {
+    return this.#protocol;
+  }
+  /** Negotiated extensions: always '' (libcurl implements none). */
+  get extensions(): string {
+    return '';
+  }
+  get readyState(): ReadyState {
+    return this.#readyState;
+  }
+  /** The server's answer to the opening handshake. */
+  get handshake(): Handshake {
+    return this.#handshake as Handshake;
+  }
+  /** Bytes queued by `send()` and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.#native ? this.#native.bufferedAmount() : 0;
+  }
+
+  /**
+   * Sends a message: a string as text, a Buffer/ArrayBuffer/view as binary.
+   * Resolves when its bytes are handed to the kernel; rejects if the connection closes first.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` for other data types.
+   */
+  send(data: string | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
+    const { payload, binary } = toSendable(data);
+    const native = this.#writableNative();
+    if (!native) return Promise.reject(this.#notOpenError());
+    const completed = native.send(payload, binary);
+    if (completed === 1 && this.#sends.length === 0) return RESOLVED;
+    const promise = this.#enqueue(this.#sends);
+    this.#complete(this.#sends, completed);
+    return promise;
+  }
+
+  /** Sends a PING (payload ≤ 125 bytes). Resolves when it is handed to the kernel. */
+  ping(data?: string | number | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
+    return this.#control(toControlPayload('data', data), true);
+  }
+
+  /** Sends an unsolicited PONG (payload ≤ 125 bytes). PINGs are answered automatically. */
+  pong(data?: string | number | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
+    return this.#control(toControlPayload('data', data), false);
+  }
+
+  /**
+   * Starts the closing handshake (after queued messages) and resolves when the connection is
+   * closed: with the peer's code when it answered, or 1006 after `closeTimeout`.
+   * @param code 1000–1003, 1007–1014 or 3000–4999; omitted sends a CLOSE without a code.
+   * @param reason at most 123 bytes of UTF-8.
+   * @throws RangeError `ERR_OUT_OF_RANGE`, TypeError `ERR_INVALID_ARG_TYPE`/`ERR_INVALID_ARG_VALUE`.
+   */
+  close(code?: number, reason?: string | Buffer): Promise<CloseResult> {
+    const args = validateCloseArgs(code, reason);
+    if (this.#closeResult) return Promise.resolve(this.#closeResult);
+    const result = new Promise<CloseResult>((resolve) => this.#closeWaiters.push(resolve));
+    if (this.#native && this.#readyState === OPEN) {
+      this.#readyState = CLOSING;
+      this.#native.close(args.code, args.reason);
+    }
+    return result;
+  }
+
+  /** Drops the connection at once, without a closing handshake (close code 1006). */
+  terminate(): void {
+    this.#native?.terminate();
+  }
+
+  /** Stops reading from the socket: the peer's sends back up into its own buffers. */
+  pause(): void {
+    this.#paused = true;
+    this.#native?.pause();
+  }
+
+  /** Undoes {@link pause}. */
+  resume(): void {
+    this.#paused = false;
+    if (!this.#iterator || this.#iterator.queue.length < ITERATOR_HIGH_WATER) this.#native?.resume();
+  }
+
+  /** True while reading is paused by {@link pause}. */
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Iterates over incoming messages until the connection closes. Reading pauses while the
+   * consumer falls behind by {@link ITERATOR_HIGH_WATER} messages. Only one iterator at a time.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    if (this.#iterator) throw new InvalidStateError('ERR_WS_ITERATOR_ACTIVE', 'Connection already has an active iterator');
+    const state: IteratorState = { queue: [], waiter: undefined, done: this.#readyState === CLOSED, error: undefined };
+    this.#iterator = state;
+    const finish = (): void => {
+      if (this.#iterator === state) this.#iterator = undefined;
+      state.done = true;
+      if (!this.#paused) this.#native?.resume();
+    };
+    const iterator: AsyncIterableIterator<Message> = {
+      next: () => {
+        const m = state.queue.shift();
+        if (m) {
+          if (state.queue.length === ITERATOR_HIGH_WATER / 2 && !this.#paused) this.#native?.resume();
+          return Promise.resolve({ value: m, done: false });
+        }
+        if (state.error) {
+          const e = state.error;
+          state.error = undefined;
+          finish();
+          return Promise.reject(e);
+        }
+        if (state.done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => {
+          state.waiter = { resolve, reject };
+        });
+      },
+      return: () => {
+        finish();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  #writableNative(): NativeSession | undefined {
+    return this.#readyState === OPEN ? this.#native : undefined;
+  }
+
+  #notOpenError(): CurlWsError {
+    return this.#readyState === CONNECTING
+      ? InvalidStateError.notOpen(this.#readyState)
+      : new InvalidStateError('ERR_WS_CLOSED', `WebSocket is not open: readyState ${this.#readyState} (${this.#readyState === CLOSING ? 'CLOSING' : 'CLOSED'})`);
+  }
+
+  #control(payload: Buffer, ping: boolean): Promise<void> {
+    const native = this.#writableNative();
+    if (!native) return Promise.reject(this.#notOpenError());
+    const completed = ping ? native.ping(payload) : native.pong(payload);
+    const promise = this.#enqueue(this.#controls);
+    this.#complete(this.#controls, completed);
+    return promise;
+  }
+
+  #enqueue(queue: Deferred[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => queue.push({ resolve, reject }));
+  }
+
+  #complete(queue: Deferred[], count: number): void {
+    if (count <= 0) return;
+    const done = queue.splice(0, count);
+    for (const d of done) d.resolve();
+  }
+
+  #abort(): void {
+    const reason = this.#signal?.reason;
+    if (this.#readyState === CONNECTING) {
+      this.#native?.terminate();
+      this.#rejectConnect(new AbortError(reason));
+    } else if (this.#readyState === OPEN) {
+      void this.close();
+    }
+  }
+
+  #rejectConnect(error: Error): void {
+    const settle = this.#settleConnect;
+    if (!settle) return;
+    this.#settleConnect = undefined;
+    if (this.#connectStack.stack) {
+      // Point the rejection at the connect() call, not at the event loop.
+      const frames = this.#connectStack.stack.split('\n').slice(1).join('\n');
+      error.stack = `${error.name}: ${error.message}\n${frames}`;
+    }
+    settle.reject(error);
+  }
+
+  /** @internal Called by the dispatcher with one batch of native events. */
+  [kOnEvents](events: unknown[]): void {
+    if (this.#deferred) {
+      this.#deferred.push(...events);
+      return;
+    }
+    for (let i = 0; i < events.length; i += 4) {
+      const type = events[i] as NativeEvent;
+      try {
+        this.#onEvent(type, events[i + 1], events[i + 2], events[i + 3]);
+      } catch (err) {
+        // A listener threw: report it like any uncaught exception, keep the engine consistent.
+        process.nextTick(() => {
+          throw err;
+        });
+      }
+      if (type === NativeEvent.Open && i + 4 < events.length) {
+        // Hold the rest of this batch until connect()'s caller has attached its listeners.
+        this.#deferred = events.slice(i + 4);
+        setImmediate(() => {
+          const rest = this.#deferred ?? [];
+          this.#deferred = undefined;
+          this[kOnEvents](rest);
+        });
+        return;
+      }
+    }
+  }
+
+  #onEvent(type: NativeEvent, a: unknown, b: unknown, c: unknown): void {
+    switch (type) {
+      case NativeEvent.Open:
+        return this.#onOpen(a as HandshakeInfo);
+      case NativeEvent.Message:
+        return this.#onMessage(a as string | Buffer, b as boolean);
+      case NativeEvent.Ping:
+        this.emit('ping', a as Buffer);
+        return;
+      case NativeEvent.Pong:
+        this.emit('pong', a as Buffer);
+        return;
+      case NativeEvent.Sent:
+        this.#complete(this.#sends, a as number);
+        this.#complete(this.#controls, b as number);
+        return;
+      case NativeEvent.Drain:
+        this.emit('drain');
+        return;
+      case NativeEvent.Error:
+        return this.#onError(errorFromNative(a as NativeErrorInfo));
+      case NativeEvent.PeerClose:
+        if (this.#readyState === OPEN) this.#readyState = CLOSING;
+        return;
+      case NativeEvent.Closed:
+        return this.#onClosed(a as number, b as string, c as boolean);
+    }
+  }
+
+  #onOpen(info: HandshakeInfo): void {
+    const headers: Record<string, string> = Object.create(null);
+    for (const [name, value] of info.headers) {
+      const key = name.toLowerCase();
+      headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+    }
+    const ms = (us: number): number => us / 1000;
+    this.#handshake = {
+      status: info.status,
+      headers,
+      rawHeaders: info.headers,
+      url: info.effectiveUrl,
+      timings: {
+        dns: ms(info.timings.dns),
+        connect: ms(info.timings.connect),
+        tls: ms(info.timings.tls),
+        firstByte: ms(info.timings.firstByte),
+        total: ms(info.timings.total),
+      },
+    };
+    this.#protocol = info.protocol;
+    this.#readyState = OPEN;
+    const settle = this.#settleConnect;
+    this.#settleConnect = undefined;
+    settle?.resolve(this);
+  }
+
+  #onMessage(data: string | Buffer, binary: boolean): void {
+    const it = this.#iterator;
+    if (it) {
+      const m: Message = { data, binary };
+      if (it.waiter) {
+        const w = it.waiter;
+        it.waiter = undefined;
+        w.resolve({ value: m, done: false });
+      } else {
+        it.queue.push(m);
+        if (it.queue.length >= ITERATOR_HIGH_WATER) this.#native?.pause();
+      }
+    }
+    this.emit('message', data, binary);
+  }
+
+  #onError(error: CurlWsError): void {
+    this.#error = error;
+    if (this.#settleConnect) {
+      this.#rejectConnect(error);
+      return;
+    }
+    if (this.#iterator) this.#iterator.error = error;
+    if (this.listenerCount('error') > 0 || !this.#iterator) this.emit('error', error);
+  }
+
+  #onClosed(code: number, reason: string, wasClean: boolean): void {
+    this.#readyState = CLOSED;
+    this.#native = undefined;
+    if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
+    if (this.#settleConnect) {
+      this.#rejectConnect(this.#error ?? new CurlWsError('Connection closed during the handshake', 'ERR_WS_CLOSED'));
+      return;
+    }
+    const closedError = (): Error =>
+      new InvalidStateError('ERR_WS_CLOSED', 'WebSocket closed before the data was sent', { cause: this.#error });
+    for (const d of this.#sends.splice(0)) d.reject(closedError());
+    for (const d of this.#controls.splice(0)) d.reject(closedError());
+    const result: CloseResult = { code, reason, wasClean };
+    this.#closeResult = result;
+    for (const w of this.#closeWaiters.splice(0)) w(result);
+    const it = this.#iterator;
+    if (it) {
+      it.done = true;
+      if (it.waiter && it.queue.length === 0) {
+        const w = it.waiter;
+        it.waiter = undefined;
+        if (it.error) {
+          const e = it.error;
+          it.error = undefined;
+          w.reject(e);
+        } else {
+          w.resolve({ value: undefined, done: true });
+        }
+      }
+    }
+    this.emit('close', code, reason, wasClean);
+  }
+}
+
+interface IteratorState {
+  queue: Message[];
+  waiter: { resolve(r: IteratorResult<Message>): void; reject(e: Error): void } | undefined;
+  done: boolean;
+  error: Error | undefined;
+}
+
+binding.setDispatcher((target, events) => {
+  (target as Connection)[kOnEvents](events);
+});
+
+/**
+ * Opens a WebSocket connection through libcurl and resolves once the server has accepted it.
+ *
+ * @param url `ws:`/`wss:` (or `http:`/`https:`) URL; a string or a `URL`.
+ * @param options see {@link ConnectOptions}.
+ * @throws TypeError/RangeError synchronously for invalid arguments (`ERR_INVALID_URL`,
+ *   `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`).
+ * @returns rejects with a `CurlWsError`: `CURLE_*` (network, TLS), `WS_ERR_*` (handshake),
+ *   `ABORT_ERR` (signal).
+ */
+export function connect(url: string | URL, options?: ConnectOptions): Promise<Connection> {
+  const normalized = validateConnectOptions(url, options);
+  const stack = new Error();
+  if (normalized.signal?.aborted) return Promise.reject(new AbortError(normalized.signal.reason));
+  return new Promise<Connection>((resolve, reject) => {
+    new Connection(kCreate, normalized, { resolve, reject }, stack);
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * The only place the native addon is loaded, and the internal contract between the TypeScript
+ * layer and the C++ engine (native/). Nothing here is public API.
+ *
+ * Events flow from C++ to JS through one dispatcher, called once per batch (one readable event
+ * may carry many messages): `dispatch(target, events)` where `events` is a flat array of
+ * `[type, a, b, c]` quadruples. `target` is the object handed to the `Session` constructor.
+ */
+import * as path from 'node:path';
+
+/** Event types in a dispatched batch; must match native/session_events.h. */
+export const enum NativeEvent {
+  /** a: HandshakeInfo */
+  Open = 1,
+  /** a: string (text) | Buffer (binary), b: isBinary */
+  Message = 2,
+  /** a: Buffer payload */
+  Ping = 3,
+  /** a: Buffer payload */
+  Pong = 4,
+  /** a: number of send() requests whose bytes are now all handed to the kernel (FIFO) */
+  Sent = 5,
+  /** the send queue went empty after having been non-empty */
+  Drain = 6,
+  /** a: NativeErrorInfo */
+  Error = 7,
+  /** the peer's CLOSE frame arrived. a: code (1005 = none), b: reason */
+  PeerClose = 8,
+  /** final event: native resources are released. a: code, b: reason, c: wasClean */
+  Closed = 9,
+}
+
+export interface HandshakeInfo {
+  status: number;
+  /** response header lines of the 101 as [name, value] pairs, in order */
+  headers: [string, string][];
+  protocol: string;
+  extensions: string;
+  effectiveUrl: string;
+  /** CURLINFO_*_TIME_T in microseconds */
+  timings: { dns: number; connect: number; tls: number; firstByte: number; total: number };
+}
+
+export interface NativeErrorInfo {
+  /** 'CURLE_*' is derived in TS from curlCode; WS_ERR_* come from C++ */
+  code: string;
+  message: string;
+  curlCode?: number;
+  status?: number;
+  headers?: [string, string][];
+  /** the close code we sent (or would have sent) to the peer */
+  closeCode?: number;
+}
+
+export interface SessionInit {
+  url: string;
+  /** offered subprotocols, in order (already validated) */
+  protocols: string[];
+  /** extra request header lines, "Name: value" */
+  headers: string[];
+  /** milliseconds, 0 = no limit */
+  handshakeTimeout: number;
+  /** bytes, 0 = no limit */
+  maxPayload: number;
+  /** milliseconds to wait for the peer's CLOSE after ours */
+  closeTimeout: number;
+  /** PEM bundle for CURLOPT_CAINFO_BLOB */
+  caBundle?: Buffer;
+}
+
+export interface NativeSession {
+  /**
+   * Queue a message. Returns how many send() calls (FIFO, this one included) were fully handed
+   * to the kernel during this call; later completions arrive as Sent events.
+   */
+  send(data: Buffer | string, binary: boolean): number;
+  /** Like send(), counting ping()/pong() calls. */
+  ping(payload: Buffer): number;
+  pong(payload: Buffer): number;
+  /** Start the close handshake. code 0 = send an empty CLOSE payload. */
+  close(code: number, reason: Buffer): void;
+  /** Drop the connection now (no close frame). */
+  terminate(): void;
+  /** Stop / restart reading from the socket. */
+  pause(): void;
+  resume(): void;
+  bufferedAmount(): number;
+}
+
+export interface NativeVersions {
+  libcurl: string;
+  versionNum: number;
+  ssl: string;
+  libz: string;
+  protocols: string[];
+  features: string[];
+  napi: number;
+}
+
+export type Dispatcher = (target: object, events: unknown[]) => void;
+
+export interface NativeBinding {
+  setDispatcher(fn: Dispatcher): void;
+  versions: NativeVersions;
+  Session: new (init: SessionInit, target: object) => NativeSession;
+}
+
+function loadBinding(): NativeBinding {
+  const root = path.join(__dirname, '..');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('node-gyp-build')(root) as NativeBinding;
+  } catch (err) {
+    const libc = process.report?.getReport
+      ? ((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header
+          ?.glibcVersionRuntime
+          ? 'glibc'
+          : 'musl')
+      : 'unknown';
+    const message = [
+      `curlws: could not load the native addon for ${process.platform}-${process.arch} (${libc}),`,
+      `Node ${process.version}, Node-API ${process.versions.napi}.`,
+      `Cause: ${(err as Error).message}`,
+      'What to do:',
+      '  - with a prebuilt package: reinstall curlws so npm picks the binary for this platform;',
+      '  - from a source checkout: run `npm run build` (see docs/troubleshooting.md).',
+    ].join('\n');
+    throw Object.assign(new Error(message, { cause: err }), { code: 'ERR_CURLWS_LOAD' });
+  }
+}
+
+export const binding: NativeBinding = loadBinding();
