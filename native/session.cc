@@ -65,30 +65,46 @@ class DispatchScope {
   }
   ~DispatchScope() {
     if (!owner_) return;
-    // JS called during a delivery may have produced more events; deliver those too.
-    for (int round = 0; round < 8; round++) {
-      s_->EmitPending();
-      if (batch_.empty()) break;
-      Deliver(s_, &batch_);
+    try {
+      // JS called during a delivery may have produced more events; deliver those too.
+      for (int round = 0; round < 8; round++) {
+        s_->EmitPending();
+        if (batch_.empty()) break;
+        Deliver(s_, &batch_);
+      }
+    } catch (const std::exception&) {
+      // Node-API refuses calls while a worker is being terminated; nothing can be delivered.
     }
     s_->batch_ = nullptr;
-    s_->AfterDispatch();
+    try {
+      s_->AfterDispatch();
+    } catch (const std::exception&) {
+    }
   }
   DispatchScope(const DispatchScope&) = delete;
   DispatchScope& operator=(const DispatchScope&) = delete;
 
+  // Raw napi_make_callback on purpose: in a worker being terminated JS cannot run, and
+  // node-addon-api would turn that failure into a fatal error while wrapping it.
   static void Deliver(Session* s, EventBatch* batch) {
     Napi::Env env = s->Env();
     Addon* addon = env.GetInstanceData<Addon>();
     Napi::Array events = batch->Take();
     if (!addon || addon->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
-    try {
-      addon->dispatcher().MakeCallback(env.Global(), {s->target_.Value(), events},
-                                       s->async_context_);
-    } catch (const Napi::Error& e) {
-      // The dispatcher never throws by design; if it does, surface it like any uncaught error.
-      napi_fatal_exception(env, e.Value());
-    }
+    napi_value args[2] = {s->target_.Value(), events};
+    napi_value result;
+    napi_status status = napi_make_callback(env, s->async_context_, env.Global(),
+                                            addon->dispatcher().Value(), 2, args, &result);
+    if (status == napi_ok) return;
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
+    napi_value exception;
+    if (napi_get_and_clear_last_exception(env, &exception) != napi_ok) return;
+    // The dispatcher catches everything itself, so what reaches us is either the termination
+    // of a worker (no exception object: drop it) or a bug worth surfacing as uncaught.
+    napi_valuetype type = napi_undefined;
+    napi_typeof(env, exception, &type);
+    if (type == napi_object) napi_fatal_exception(env, exception);
   }
 
  private:
@@ -204,7 +220,15 @@ bool Session::Configure(const Napi::Object& init) {
 
 void Session::OnHandshakeDone(CURLcode result) {
   if (state_ != State::kConnecting || !easy_) return;
-  DispatchScope scope(this);
+  try {
+    DispatchScope scope(this);
+    HandshakeDone(result);
+  } catch (const std::exception&) {
+    // The environment cannot run JS (worker terminating); its cleanup hook releases us.
+  }
+}
+
+void Session::HandshakeDone(CURLcode result) {
   uv_timer_stop(&timer_->uv);
   CURL* e = easy_.get();
   long status = 0;
@@ -276,16 +300,20 @@ void Session::OnHandshakeDone(CURLcode result) {
 void Session::OnPoll(uv_poll_t* poll, int status, int events) {
   auto* self = static_cast<Session*>(poll->data);
   if (!self) return;
-  DispatchScope scope(self);
-  if (status < 0) {
-    self->Fail("", std::string("Socket error: ") + uv_strerror(status), 0, CURLE_RECV_ERROR);
-    return;
+  try {
+    DispatchScope scope(self);
+    if (status < 0) {
+      self->Fail("", std::string("Socket error: ") + uv_strerror(status), 0, CURLE_RECV_ERROR);
+      return;
+    }
+    if ((events & UV_WRITABLE) && self->blocked_) {
+      self->blocked_ = false;
+      self->PumpSend();
+    }
+    if ((events & UV_READABLE) && self->state_ != State::kClosed) self->Drain();
+  } catch (const std::exception&) {
+    // The environment cannot run JS (worker terminating); its cleanup hook releases us.
   }
-  if ((events & UV_WRITABLE) && self->blocked_) {
-    self->blocked_ = false;
-    self->PumpSend();
-  }
-  if ((events & UV_READABLE) && self->state_ != State::kClosed) self->Drain();
 }
 
 void Session::Drain() {
@@ -568,16 +596,22 @@ void Session::StartTimer(uint64_t ms) {
 void Session::OnTimeout(uv_timer_t* timer) {
   auto* self = static_cast<Session*>(timer->data);
   if (!self) return;
-  DispatchScope scope(self);
-  if (self->state_ == State::kConnecting)
-    self->Fail("WS_ERR_HANDSHAKE_TIMEOUT", "Opening handshake has timed out", 0, CURLE_OK);
-  else if (self->state_ == State::kClosing)
-    self->Finish(1006, "", false);  // the peer never answered our CLOSE (closeTimeout)
+  try {
+    DispatchScope scope(self);
+    if (self->state_ == State::kConnecting)
+      self->Fail("WS_ERR_HANDSHAKE_TIMEOUT", "Opening handshake has timed out", 0, CURLE_OK);
+    else if (self->state_ == State::kClosing)
+      self->Finish(1006, "", false);  // the peer never answered our CLOSE (closeTimeout)
+  } catch (const std::exception&) {
+  }
 }
 
 void Session::RunSoon() {
-  DispatchScope scope(this);
-  if (!paused_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
+  try {
+    DispatchScope scope(this);
+    if (!paused_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
+  } catch (const std::exception&) {
+  }
 }
 
 void Session::Fail(const char* code, std::string message, uint16_t close_code,

@@ -55,6 +55,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Resume(const Napi::CallbackInfo& info);
   Napi::Value BufferedAmount(const Napi::CallbackInfo& info);
 
+  void HandshakeDone(CURLcode result);
   // Setup.
   bool Configure(const Napi::Object& init);
   // I/O.
