@@ -1,0 +1,87 @@
+# curlws native addon for node-gyp. This file MIRRORS CMakeLists.txt, which is the canonical
+# build (cmake-js); it exists for node-gyp-build's install fallback (`node-gyp rebuild` when no
+# prebuild matches). Keep the two in step: sources, flags, defines and both libcurl modes.
+#
+#   node-gyp rebuild                           # bundled static libcurl (npm run build:curl first)
+#   CURLWS_LIBCURL=system node-gyp rebuild     # the system libcurl, found with pkg-config
+#   CURLWS_CACHE_DIR=/elsewhere node-gyp rebuild   # bundled libcurl from another cache dir
+#
+# scripts/check-gyp.sh builds this file in a scratch copy of the repo and checks the result.
+{
+  'variables': {
+    'variables': {
+      # "system" selects the system libcurl; anything else (or unset) the bundled one, as in CMake.
+      'curlws_libcurl%': '<!(node -p "process.env.CURLWS_LIBCURL || \'bundled\'")',
+      # Node-API version: one place, package.json "binary.napi_versions".
+      'curlws_napi_version%': '<!(node -p "require(\'./package.json\').binary.napi_versions[0]")',
+      # The pinned libcurl version (scripts/libcurl.pin, CURL_VERSION=...).
+      'curlws_curl_version%': '<!(node -p "/^CURL_VERSION=(.*)$/m.exec(require(\'fs\').readFileSync(\'scripts/libcurl.pin\', \'utf8\'))[1].trim()")',
+    },
+    'curlws_libcurl%': '<(curlws_libcurl)',
+    'curlws_napi_version%': '<(curlws_napi_version)',
+    'curlws_curl_version%': '<(curlws_curl_version)',
+    # Bundled libcurl install prefix: $CURLWS_CACHE_DIR/<version>, default .cache/libcurl/<version>.
+    'curlws_curl_prefix%': '<!(node -p "require(\'path\').resolve(\'<(module_root_dir)\', process.env.CURLWS_CACHE_DIR || \'.cache/libcurl\', \'<(curlws_curl_version)\')")',
+  },
+  'targets': [
+    {
+      'target_name': 'curlws',
+      'sources': [
+        'native/addon.cc',
+        'native/engine.cc',
+        'native/event_batch.cc',
+        'native/frame_assembler.cc',
+        'native/handshake.cc',
+        'native/multi.cc',
+        'native/send_queue.cc',
+        'native/session.cc',
+        'native/utf8_validator.cc',
+      ],
+      # uv.h comes with Node's headers, which node-gyp puts on the include path itself.
+      'include_dirs': [
+        '<!(node -p "require(\'node-addon-api\').include_dir")',
+      ],
+      'defines': [
+        'NAPI_VERSION=<(curlws_napi_version)',
+        'NAPI_CPP_EXCEPTIONS',
+        'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
+      ],
+      'cflags': ['-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],
+      # CMake: CXX_STANDARD 17 (required, extensions on = gnu++17), visibility-inlines-hidden,
+      # C++ exceptions on (NAPI_CPP_EXCEPTIONS), RTTI left on.
+      'cflags_cc!': ['-fno-exceptions', '-fno-rtti', '-std=gnu++20', '-std=c++20'],
+      'cflags_cc': ['-fexceptions', '-std=gnu++17', '-fvisibility-inlines-hidden'],
+      'configurations': {
+        # CMake's Release build type defines NDEBUG.
+        'Release': {'defines': ['NDEBUG']},
+      },
+      'conditions': [
+        ['curlws_libcurl=="system"', {
+          # The same checks and messages as CMake's system branch (version >= 8.14.1, ws support).
+          'cflags': [
+            '<!@(node scripts/check-system-curl.mjs && pkg-config --cflags-only-I libcurl)',
+          ],
+          'libraries': [
+            '<!@(node scripts/check-system-curl.mjs --quiet && pkg-config --libs libcurl)',
+            '-lcrypto',
+          ],
+        }, {
+          'include_dirs': ['<(curlws_curl_prefix)/include'],
+          'defines': ['CURL_STATICLIB'],
+          # OpenSSL and zlib are deliberately NOT linked: their symbols bind at load time to the
+          # copies the Node process already carries (Node exports its OpenSSL 3 and zlib; a Node
+          # built against a shared system OpenSSL has libssl/libcrypto loaded). So wss runs on
+          # Node's own OpenSSL, there is one OpenSSL per process, and the addon depends on nothing
+          # beyond glibc. libcurl's own symbols stay private (--exclude-libs) so another addon's
+          # libcurl cannot clash.
+          'libraries': [
+            # Prints the archive's path, or fails the configure step if it has not been built.
+            '<!(node -e "const f = \'<(curlws_curl_prefix)/lib/libcurl.a\'; if (!require(\'fs\').existsSync(f)) { console.error(\'curlws: bundled libcurl <(curlws_curl_version) not built yet (no \' + f + \'); run npm run build:curl (scripts/build-curl.sh) first\'); process.exit(1); } console.log(f)")',
+            '-lpthread',
+          ],
+          'ldflags': ['-Wl,--exclude-libs,ALL'],
+        }],
+      ],
+    },
+  ],
+}
