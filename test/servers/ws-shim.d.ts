@@ -1,0 +1,33 @@
+// Minimal typings for the parts of npm `ws` the test servers use (@types/ws is not a dependency).
+// An ambient module declaration: if @types/ws is ever installed, this still takes precedence.
+declare module 'ws' {
+  import type { EventEmitter } from 'node:events';
+  import type { IncomingMessage, Server as HttpServer } from 'node:http';
+  import type { Server as HttpsServer } from 'node:https';
+
+  export class WebSocket extends EventEmitter {
+    send(data: Buffer | string, options?: { binary?: boolean }, cb?: (err?: Error) => void): void;
+    close(code?: number, reason?: string): void;
+    terminate(): void;
+    on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
+    on(event: 'error', listener: (err: Error) => void): this;
+    on(event: string, listener: (...args: any[]) => void): this;
+  }
+
+  export interface ServerOptions {
+    server?: HttpServer | HttpsServer;
+    host?: string;
+    port?: number;
+    perMessageDeflate?: boolean;
+    maxPayload?: number;
+    handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  }
+
+  export class WebSocketServer extends EventEmitter {
+    constructor(options: ServerOptions, callback?: () => void);
+    clients: Set<WebSocket>;
+    close(cb?: (err?: Error) => void): void;
+    on(event: 'connection', listener: (socket: WebSocket, request: IncomingMessage) => void): this;
+    on(event: string, listener: (...args: any[]) => void): this;
+  }
+}
