@@ -106,7 +106,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#settleConnect = settle;
     this.#connectStack = stack;
     this.#signal = options.signal;
-    this.#native = new binding.Session(
+    try {
+      this.#native = this.#createSession(options);
+    } catch (err) {
+      // The engine refused to start (e.g. the environment is shutting down): reject connect()
+      // with a coded error rather than whatever the native layer threw.
+      const e = err as Error & { code?: string };
+      this.#readyState = CLOSED;
+      this.#rejectConnect(new CurlWsError(e.message, e.code ?? 'ERR_CURLWS_INTERNAL', { cause: err }));
+      return;
+    }
+    if (this.#signal) {
+      this.#onAbort = () => this.#abort();
+      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  #createSession(options: NormalizedOptions): NativeSession {
+    return new binding.Session(
       {
         url: options.url,
         protocols: options.protocols,
@@ -118,10 +135,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       },
       this,
     );
-    if (this.#signal) {
-      this.#onAbort = () => this.#abort();
-      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
   }
 
   /** The URL connected to (after `http:`→`ws:` mapping). */
@@ -187,6 +200,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const result = new Promise<CloseResult>((resolve) => this.#closeWaiters.push(resolve));
     if (this.#native && this.#readyState === OPEN) {
       this.#readyState = CLOSING;
+      this.#paused = false; // the engine reads again to see the peer's CLOSE
       this.#native.close(args.code, args.reason);
     }
     return result;
@@ -412,6 +426,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #onError(error: CurlWsError): void {
     this.#error = error;
+    // The engine is now closing the connection (sending our CLOSE, waiting for the peer's).
+    if (this.#readyState === OPEN) this.#readyState = CLOSING;
     if (this.#settleConnect) {
       this.#rejectConnect(error);
       return;
@@ -425,7 +441,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#native = undefined;
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
     if (this.#settleConnect) {
-      this.#rejectConnect(this.#error ?? new CurlWsError('Connection closed during the handshake', 'ERR_WS_CLOSED'));
+      this.#rejectConnect(this.#error ?? new InvalidStateError('ERR_WS_CLOSED', 'Connection closed during the handshake'));
       return;
     }
     const closedError = (): Error =>

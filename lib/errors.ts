@@ -4,7 +4,7 @@
  * {@link NativeErrorInfo} and {@link errorFromNative} picks the class, so the mapping lives in
  * one place.
  */
-import { curlCodeName, curlMultiCodeName } from './curl-codes';
+import { curlCodeName } from './curl-codes';
 // Type-only: lib/native.ts loads the addon when evaluated, and errors must load without it.
 import type { NativeErrorInfo } from './native';
 
@@ -49,22 +49,6 @@ export class CurlError extends CurlWsError {
   }
 }
 setName(CurlError, 'CurlError');
-
-/** A `curl_multi_*` call failed; `code` is the `CURLM_*` name of `curlMultiCode`. */
-export class CurlMultiError extends CurlWsError {
-  /** The numeric `CURLMcode`. */
-  readonly curlMultiCode: number;
-
-  /**
-   * @param curlMultiCode - the numeric `CURLMcode` (`CURLM_UNKNOWN_<n>` if not in the table)
-   * @param message - usually `curl_multi_strerror`
-   */
-  constructor(curlMultiCode: number, message: string, options?: CurlWsErrorOptions) {
-    super(message, curlMultiCodeName(curlMultiCode), options);
-    this.curlMultiCode = curlMultiCode;
-  }
-}
-setName(CurlMultiError, 'CurlMultiError');
 
 /** Codes of {@link HandshakeError}. */
 export type HandshakeErrorCode =
@@ -113,8 +97,7 @@ export type WebSocketProtocolErrorCode =
   | 'WS_ERR_INVALID_UTF8'
   | 'WS_ERR_MESSAGE_TOO_BIG'
   | 'WS_ERR_INVALID_CLOSE_CODE'
-  | 'WS_ERR_INVALID_CLOSE_PAYLOAD'
-  | 'WS_ERR_CLOSE_TIMEOUT';
+  | 'WS_ERR_INVALID_CLOSE_PAYLOAD';
 
 /**
  * The connection failed after the handshake because the peer broke RFC 6455 or a limit was hit.
@@ -152,7 +135,8 @@ export class InvalidStateError extends CurlWsError {
   declare readonly code: InvalidStateErrorCode;
 
   /**
-   * @param code - `ERR_WS_NOT_OPEN` (not open yet, or closing) or `ERR_WS_CLOSED` (closed)
+   * @param code - `ERR_WS_NOT_OPEN` (not open yet), `ERR_WS_CLOSED` (closing or closed) or
+   *   `ERR_WS_ITERATOR_ACTIVE` (a second async iterator)
    * @param message - human-readable description; see {@link InvalidStateError.notOpen}
    */
   constructor(code: InvalidStateErrorCode, message: string, options?: CurlWsErrorOptions) {

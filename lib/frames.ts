@@ -25,7 +25,7 @@ export const CLOSE_CODES = Object.freeze({
   SERVICE_RESTART: 1012,
   TRY_AGAIN_LATER: 1013,
   BAD_GATEWAY: 1014,
-  /** Reserved: reported when the TLS handshake failed; never sent. */
+  /** Reserved by RFC 6455 for TLS failures; never sent or reported (TLS errors reject `connect()` with a `CURLE_*` code). */
   TLS_HANDSHAKE: 1015,
 } as const);
 

@@ -33,7 +33,9 @@ export interface ConnectOptions {
    */
   maxPayload?: number;
   /**
-   * Milliseconds to wait for the peer's CLOSE after ours before dropping the connection.
+   * Milliseconds to wait for the peer's CLOSE after ours (after `close()`, or after curlws failed
+   * the connection for a protocol error) before dropping the connection with 1006.
+   * 0 means no limit.
    * @defaultValue `30_000`
    */
   closeTimeout?: number;

@@ -365,7 +365,8 @@ void Session::Drain() {
       }
       case FrameAssembler::Event::kPing: {
         const std::string& payload = assembler_.control();
-        sendq_.PushControl(payload, CURLWS_PONG, SendQueue::Origin::kAuto);
+        // Nothing may follow our CLOSE on the wire; a PING after it goes unanswered.
+        if (!close_queued_) sendq_.PushControl(payload, CURLWS_PONG, SendQueue::Origin::kAuto);
         batch_->Add(EventType::kPing, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
         if (!blocked_) PumpSend();
         break;
@@ -553,6 +554,7 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
   std::string reason = info.Length() > 1 ? BytesOf(info[1]) : std::string();
   close_queued_ = true;
   state_ = State::kClosing;
+  paused_ = false;  // the peer's CLOSE must be read even if the application paused
   sendq_.PushClose(ClosePayload(code, reason));
   if (close_timeout_ms_) StartTimer(close_timeout_ms_);
   if (!blocked_) PumpSend();
@@ -640,7 +642,8 @@ void Session::Fail(const char* code, std::string message, uint16_t close_code,
   close_queued_ = true;
   state_ = State::kClosing;
   sendq_.ReplaceWithCloseReply(ClosePayload(close_code, std::string()));
-  StartTimer(close_timeout_ms_ ? close_timeout_ms_ : 1);
+  if (close_timeout_ms_) StartTimer(close_timeout_ms_);
+  paused_ = false;  // the peer's CLOSE must be read even if the application paused
   if (!blocked_) PumpSend();
   UpdatePoll();
 }

@@ -169,7 +169,7 @@ function main() {
   const pin = readPin();
   const dir = args.header
     ? path.resolve(args.header)
-    : path.join(ROOT, '.cache', 'libcurl', pin.CURL_VERSION, 'include', 'curl');
+    : path.join(process.env.CURLWS_CACHE_DIR || path.join(ROOT, '.cache', 'libcurl'), pin.CURL_VERSION, 'include', 'curl');
   const curlH = path.join(dir, 'curl.h');
   const multiH = path.join(dir, 'multi.h');
   if (!existsSync(curlH) || !existsSync(multiH)) {

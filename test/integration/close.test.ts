@@ -177,3 +177,33 @@ describe('abnormal closure', () => {
     expect(log.received.filter((f) => f.opcode === 8).map((f) => f.closeCode)).toEqual([1001]);
   });
 });
+
+describe('state while curlws fails a connection', () => {
+  it('inside the error handler readyState is CLOSING and send() rejects with ERR_WS_CLOSED', async () => {
+    const r = rawTarget('/masked');
+    const conn = await connect(r.url);
+    const seen = await new Promise<{ state: number; sendError: unknown }>((resolve) => {
+      conn.once('error', () => {
+        const state = conn.readyState;
+        conn.send('too late').then(
+          () => resolve({ state, sendError: null }),
+          (e: unknown) => resolve({ state, sendError: e }),
+        );
+      });
+    });
+    expect(seen.state).toBe(2);
+    expect(seen.sendError).toMatchObject({ name: 'InvalidStateError', code: 'ERR_WS_CLOSED' });
+    await new Promise((resolve) => conn.once('close', resolve));
+  });
+});
+
+describe('close() while reading is paused', () => {
+  it('resumes reading so the peer’s CLOSE is seen and the close is clean', async () => {
+    const conn = await connect(wsEcho);
+    conn.pause();
+    expect(conn.isPaused).toBe(true);
+    const res = await conn.close(1000, 'paused');
+    expect(res).toEqual({ code: 1000, reason: 'paused', wasClean: true });
+    expect(conn.isPaused).toBe(false);
+  });
+});

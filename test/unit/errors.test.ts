@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   AbortError,
   CurlError,
-  CurlMultiError,
   CurlWsError,
   HandshakeError,
   InvalidStateError,
@@ -45,14 +44,6 @@ describe('CurlError', () => {
 
   it('names an unknown CURLcode CURLE_UNKNOWN_<n>', () => {
     expect(new CurlError(4242, 'new in a later libcurl').code).toBe('CURLE_UNKNOWN_4242');
-  });
-});
-
-describe('CurlMultiError', () => {
-  it('takes its code from the CURLMcode table', () => {
-    const err = new CurlMultiError(-1, 'call again');
-    expect(err).toBeInstanceOf(CurlWsError);
-    expect(err).toMatchObject({ name: 'CurlMultiError', code: 'CURLM_CALL_MULTI_PERFORM', curlMultiCode: -1 });
   });
 });
 

@@ -1,0 +1,109 @@
+/**
+ * DOM event classes fired by the WHATWG {@link WebSocket}: `MessageEvent` (Node's global one),
+ * `CloseEvent` (not global before Node 23, so defined here) and `ErrorEvent` (not global in
+ * Node 20). Both subclass the global `Event`, so `instanceof Event`, `type` and `target` work as
+ * in browsers.
+ */
+
+/** Node's global `MessageEvent` (present since Node 15; the WHATWG one from undici). */
+export const MessageEvent: typeof globalThis.MessageEvent = globalThis.MessageEvent;
+export type MessageEvent<T = unknown> = globalThis.MessageEvent<T>;
+
+/** Init dictionary of {@link CloseEvent}. */
+export interface CloseEventInit extends EventInit {
+  /** @defaultValue `false` */
+  wasClean?: boolean;
+  /** @defaultValue `0` */
+  code?: number;
+  /** @defaultValue `''` */
+  reason?: string;
+}
+
+/** The `close` event: how the connection ended (WHATWG `CloseEvent`). */
+export class CloseEvent extends Event {
+  readonly #wasClean: boolean;
+  readonly #code: number;
+  readonly #reason: string;
+
+  /**
+   * @param type - the event type, usually `'close'`
+   * @param init - `wasClean`, `code`, `reason` plus the `EventInit` members
+   */
+  constructor(type: string, init: CloseEventInit = {}) {
+    if (arguments.length === 0) throw new TypeError('The "type" argument must be specified');
+    super(type, init);
+    this.#wasClean = Boolean(init.wasClean);
+    // WebIDL `unsigned short`: modulo 2^16, as browsers do.
+    this.#code = (Number(init.code ?? 0) >>> 0) & 0xffff;
+    this.#reason = init.reason === undefined ? '' : String(init.reason);
+  }
+  /** True when the closing handshake completed (both CLOSE frames exchanged). */
+  get wasClean(): boolean {
+    return this.#wasClean;
+  }
+  /** The close code: the peer's, 1005 if its CLOSE had none, 1006 if none was exchanged. */
+  get code(): number {
+    return this.#code;
+  }
+  /** The peer's close reason, '' if none. */
+  get reason(): string {
+    return this.#reason;
+  }
+}
+Object.defineProperty(CloseEvent.prototype, Symbol.toStringTag, {
+  value: 'CloseEvent',
+  configurable: true,
+});
+
+/** Init dictionary of {@link ErrorEvent}. */
+export interface ErrorEventInit extends EventInit {
+  message?: string;
+  filename?: string;
+  lineno?: number;
+  colno?: number;
+  error?: unknown;
+}
+
+/**
+ * The `error` event. The WebSocket standard fires a plain `Event`; curlws fires this subclass so
+ * the cause is available as `event.error` (a `CurlWsError`) and `event.message`.
+ */
+export class ErrorEvent extends Event {
+  readonly #init: Required<Omit<ErrorEventInit, keyof EventInit>>;
+
+  /**
+   * @param type - the event type, usually `'error'`
+   * @param init - `message`, `error` (and `filename`/`lineno`/`colno`, unused by curlws)
+   */
+  constructor(type: string, init: ErrorEventInit = {}) {
+    if (arguments.length === 0) throw new TypeError('The "type" argument must be specified');
+    super(type, init);
+    this.#init = {
+      message: init.message === undefined ? '' : String(init.message),
+      filename: init.filename === undefined ? '' : String(init.filename),
+      lineno: (Number(init.lineno ?? 0) >>> 0),
+      colno: (Number(init.colno ?? 0) >>> 0),
+      error: init.error,
+    };
+  }
+  get message(): string {
+    return this.#init.message;
+  }
+  get filename(): string {
+    return this.#init.filename;
+  }
+  get lineno(): number {
+    return this.#init.lineno;
+  }
+  get colno(): number {
+    return this.#init.colno;
+  }
+  /** The `CurlWsError` that failed the connection. */
+  get error(): unknown {
+    return this.#init.error;
+  }
+}
+Object.defineProperty(ErrorEvent.prototype, Symbol.toStringTag, {
+  value: 'ErrorEvent',
+  configurable: true,
+});
