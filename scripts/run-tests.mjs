@@ -1,0 +1,28 @@
+// `npm test`: runs vitest (arguments pass through) and ends with one plain summary line,
+// "N passed, N failed, N skipped", which CI systems read. Exits with vitest's exit code.
+// Usage: node scripts/run-tests.mjs [vitest args…]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = path.join(root, 'test', '.tmp');
+const outFile = path.join(outDir, 'results.json');
+mkdirSync(outDir, { recursive: true });
+rmSync(outFile, { force: true });
+
+const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const args = [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${outFile}`, ...process.argv.slice(2)];
+const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+
+let summary = 'no test results were written';
+try {
+  const r = JSON.parse(readFileSync(outFile, 'utf8'));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  summary = `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`;
+} catch {
+  // vitest died before writing its report; its exit code says the rest.
+}
+console.log(summary);
+process.exit(run.status ?? 1);
