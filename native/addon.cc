@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "curl_options.h"
 #include "session.h"
 
 namespace curlws {
@@ -52,6 +53,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
 
   DefineAddon(exports, {InstanceMethod("setDispatcher", &Addon::SetDispatcher)});
   exports.Set("Session", Session::Define(env));
+  exports.Set("curlOption", Napi::Function::New(env, CurlOptionInfo, "curlOption"));
   exports.Set("versions", Versions(env));
 }
 

@@ -24,6 +24,8 @@ Napi::Object ErrorToJs(Napi::Env env, const ErrorInfo& info) {
     o.Set("headers", HeadersToJs(env, info.headers));
   }
   if (info.close_code) o.Set("closeCode", Napi::Number::New(env, info.close_code));
+  if (info.proxy_status)
+    o.Set("proxyStatus", Napi::Number::New(env, static_cast<double>(info.proxy_status)));
   return o;
 }
 

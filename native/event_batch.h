@@ -26,6 +26,7 @@ enum class EventType : uint32_t {
   kError = 7,
   kPeerClose = 8,
   kClosed = 9,
+  kTrace = 10,
 };
 
 // What went wrong, as the TS layer turns it into an error class (lib/errors.ts).
@@ -36,6 +37,7 @@ struct ErrorInfo {
   long status = 0;      // HTTP status of a refused handshake
   HeaderList headers;   // and its headers
   uint16_t close_code = 0;
+  long proxy_status = 0;  // HTTP status of a refused proxy CONNECT
 };
 
 class EventBatch {

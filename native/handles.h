@@ -18,6 +18,12 @@ struct EasyDeleter {
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 
+struct ShareDeleter {
+  void operator()(CURLSH* share) const { curl_share_cleanup(share); }
+};
+// A share must outlive every easy handle that uses it: reset the EasyPtr first.
+using SharePtr = std::unique_ptr<CURLSH, ShareDeleter>;
+
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };

@@ -106,7 +106,11 @@ SendQueue::Status SendQueue::Pump(CURL* easy, Completions* done, CURLcode* error
       continue;                                       // next slice of the same frame
     }
     // Frame complete: libcurl's send buffer is empty again.
-    if (f.kind == Kind::kData) done->user_data++;
+    if (done->sent_frames) done->sent_frames->emplace_back(f.flags, f.payload.size());
+    if (f.kind == Kind::kData) {
+      done->user_data++;
+      done->user_bytes += f.payload.size();
+    }
     else if (f.kind == Kind::kClose) done->close_sent = true;
     else if (f.origin == Origin::kUser) done->user_control++;
     (use_control ? control_in_flight_ : data_in_flight_) = false;

@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <deque>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace curlws {
 
@@ -25,8 +27,11 @@ class SendQueue {
 
   struct Completions {
     size_t user_data = 0;     // send() calls now fully handed to the kernel
+    size_t user_bytes = 0;    // their payload bytes
     size_t user_control = 0;  // ping()/pong() calls now fully handed to the kernel
     bool close_sent = false;  // our CLOSE frame went out completely
+    // When set, every completed frame's flags and payload size (for the verbose trace).
+    std::vector<std::pair<unsigned int, size_t>>* sent_frames = nullptr;
   };
 
   enum class Status { kIdle, kBlocked, kError };

@@ -4,7 +4,10 @@
 #include <cstring>
 #include <utility>
 
+#include <openssl/ssl.h>
+
 #include "addon.h"
+#include "curl_options.h"
 #include "utf8_validator.h"
 
 namespace curlws {
@@ -77,6 +80,7 @@ class DispatchScope {
     }
     s_->batch_ = nullptr;
     try {
+      s_->SendFailClose();
       s_->AfterDispatch();
     } catch (const std::exception&) {
     }
@@ -125,6 +129,8 @@ Napi::Function Session::Define(Napi::Env env) {
                          InstanceMethod<&Session::Pause>("pause"),
                          InstanceMethod<&Session::Resume>("resume"),
                          InstanceMethod<&Session::BufferedAmount>("bufferedAmount"),
+                         InstanceMethod<&Session::Stats>("stats"),
+                         InstanceMethod<&Session::Hold>("hold"),
                      });
 }
 
@@ -138,8 +144,7 @@ Session::Session(const Napi::CallbackInfo& info)
     throw Napi::TypeError::New(env, "Session(init, target): init and target must be objects");
   engine_ = addon->engine();
   target_ = Napi::Persistent(info[1].As<Napi::Object>());
-  if (!Configure(info[0].As<Napi::Object>()))
-    throw Napi::Error::New(env, "curlws: could not set up the libcurl handle");
+  Configure(info[0].As<Napi::Object>());
 
   CURLMcode mc = engine_->multi().Add(easy_.get());
   if (mc != CURLM_OK) throw Napi::Error::New(env, curl_multi_strerror(mc));
@@ -161,18 +166,26 @@ Session::~Session() {
   }
 }
 
-bool Session::Configure(const Napi::Object& init) {
+void Session::Configure(const Napi::Object& init) {
+  Napi::Env env = init.Env();
+  auto fail = [&](const std::string& what) {
+    Napi::Error err = Napi::Error::New(env, "curlws: " + what);
+    err.Set("code", "ERR_CURLWS_INTERNAL");
+    throw err;
+  };
   easy_.reset(curl_easy_init());
-  if (!easy_) return false;
+  if (!easy_) fail("curl_easy_init failed");
   CURL* e = easy_.get();
   std::string url = StringOrEmpty(init, "url");
   handshake_timeout_ms_ = NumberOrZero(init, "handshakeTimeout");
   close_timeout_ms_ = NumberOrZero(init, "closeTimeout");
   assembler_.set_max_payload(NumberOrZero(init, "maxPayload"));
 
+  verbose_ = static_cast<int>(NumberOrZero(init, "verbose"));
+
   key_ = MakeWebSocketKey();
-  if (key_.empty()) return false;
-  if (!SlistAppend(request_headers_, ("Sec-WebSocket-Key: " + key_).c_str())) return false;
+  if (key_.empty()) fail("no random bytes for Sec-WebSocket-Key");
+  if (!SlistAppend(request_headers_, ("Sec-WebSocket-Key: " + key_).c_str())) fail("out of memory");
 
   Napi::Value protocols = init.Get("protocols");
   if (protocols.IsArray()) {
@@ -186,13 +199,14 @@ bool Session::Configure(const Napi::Object& init) {
     }
     if (!joined.empty() &&
         !SlistAppend(request_headers_, ("Sec-WebSocket-Protocol: " + joined).c_str()))
-      return false;
+      fail("out of memory");
   }
   Napi::Value headers = init.Get("headers");
   if (headers.IsArray()) {
     Napi::Array list = headers.As<Napi::Array>();
     for (uint32_t i = 0; i < list.Length(); i++)
-      if (!SlistAppend(request_headers_, list.Get(i).ToString().Utf8Value().c_str())) return false;
+      if (!SlistAppend(request_headers_, list.Get(i).ToString().Utf8Value().c_str()))
+        fail("out of memory");
   }
 
   bool ok = curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK &&
@@ -204,16 +218,44 @@ bool Session::Configure(const Napi::Object& init) {
             curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
             curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
             curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_PRIVATE, this) == CURLE_OK;
-  if (!ok) return false;
+            curl_easy_setopt(e, CURLOPT_PRIVATE, this) == CURLE_OK &&
+            // ws:// through an HTTP proxy must tunnel (CONNECT); before 8.21 libcurl would
+            // forward-proxy a GET ws://… that most proxies refuse.
+            curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
+  if (!ok) fail("libcurl refused a basic option");
+  if (verbose_) {
+    curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, &Session::OnDebug);
+    curl_easy_setopt(e, CURLOPT_DEBUGDATA, this);
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+  }
+
+  // CURLOPT_RESOLVE entries land in the DNS cache, which the multi shares between all its
+  // handles: give such a session a cache of its own so its entries cannot leak into others.
+  if (init.Get("privateDns").ToBoolean()) {
+    dns_share_.reset(curl_share_init());
+    if (!dns_share_ ||
+        curl_share_setopt(dns_share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+        curl_easy_setopt(e, CURLOPT_SHARE, dns_share_.get()) != CURLE_OK)
+      fail("could not create a private DNS cache");
+  }
 
   Napi::Value ca = init.Get("caBundle");
   if (ca.IsBuffer()) {
     auto buf = ca.As<Napi::Buffer<char>>();
     curl_blob blob{buf.Data(), buf.Length(), CURL_BLOB_COPY};
-    if (curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK) return false;
+    if (curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_PROXY_CAINFO_BLOB, &blob) != CURLE_OK)
+      fail("this libcurl cannot take CA certificates from memory (CURLOPT_CAINFO_BLOB)");
   }
-  return true;
+  // Everything else the TS layer mapped to CURLOPT_* names (tls, proxy, resolve, curl: {…}).
+  Napi::Value options = init.Get("curlOptions");
+  std::string error;
+  if (options.IsArray() &&
+      !ApplyCurlOptions(e, options.As<Napi::Array>(), &option_lists_, &error)) {
+    Napi::Error err = Napi::Error::New(env, error);
+    err.Set("code", "ERR_INVALID_ARG_VALUE");
+    throw err;
+  }
 }
 
 // ---- handshake -------------------------------------------------------------------------------
@@ -241,7 +283,15 @@ void Session::HandshakeDone(CURLcode result) {
       Fail("WS_ERR_UNEXPECTED_RESPONSE",
            "Unexpected server response: " + std::to_string(status), 0, CURLE_OK);
     } else {
-      Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(result), 0, result);
+      long proxy_status = 0;
+      curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &proxy_status);
+      std::string message = errbuf_[0] ? errbuf_ : curl_easy_strerror(result);
+      if (proxy_status >= 300) {
+        error_.proxy_status = proxy_status;
+        if (message.find(std::to_string(proxy_status)) == std::string::npos)
+          message += " (proxy answered " + std::to_string(proxy_status) + ")";
+      }
+      Fail("", message, 0, result);
     }
     return;
   }
@@ -267,15 +317,47 @@ void Session::HandshakeDone(CURLcode result) {
   errbuf_[0] = '\0';  // from here on, a message in it belongs to a WebSocket-phase error
   state_ = State::kOpen;
 
+  Napi::Object open = OpenInfo(status, headers, protocol);
+  batch_->Add(EventType::kOpen, open);
+
+  UpdatePoll();
+  // Frames that came with the 101 already sit in libcurl's buffer: no poll event will announce
+  // them, so read right away. The first curl_ws_recv also re-attaches the connection to the
+  // handle (libcurl parks it in the pool at CURLMSG_DONE), which the TLS details need.
+  open_info_ = &open;
+  Drain();
+  if (open_info_) AddTlsInfo(open);
+  open_info_ = nullptr;
+}
+
+Napi::Object Session::OpenInfo(long status, const HeaderList& headers,
+                               const std::string& protocol) {
   Napi::Env env = Env();
+  CURL* e = easy_.get();
   Napi::Object open = Napi::Object::New(env);
   open.Set("status", Napi::Number::New(env, static_cast<double>(status)));
   open.Set("headers", HeadersToJs(env, headers));
   open.Set("protocol", protocol);
   open.Set("extensions", "");
-  char* effective = nullptr;
-  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective);
-  open.Set("effectiveUrl", effective ? effective : "");
+  char* text = nullptr;
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &text);
+  open.Set("effectiveUrl", text ? text : "");
+
+  Napi::Object addr = Napi::Object::New(env);
+  long port = 0;
+  text = nullptr;
+  curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &text);
+  curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &port);
+  addr.Set("remoteAddress", text ? text : "");
+  addr.Set("remotePort", Napi::Number::New(env, static_cast<double>(port)));
+  text = nullptr;
+  port = 0;
+  curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &text);
+  curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &port);
+  addr.Set("localAddress", text ? text : "");
+  addr.Set("localPort", Napi::Number::New(env, static_cast<double>(port)));
+  open.Set("address", addr);
+
   Napi::Object timings = Napi::Object::New(env);
   const std::pair<const char*, CURLINFO> kTimings[] = {
       {"dns", CURLINFO_NAMELOOKUP_TIME_T},   {"connect", CURLINFO_CONNECT_TIME_T},
@@ -287,12 +369,60 @@ void Session::HandshakeDone(CURLcode result) {
     timings.Set(t.first, Napi::Number::New(env, static_cast<double>(us)));
   }
   open.Set("timings", timings);
-  batch_->Add(EventType::kOpen, open);
+  return open;
+}
 
-  UpdatePoll();
-  // Frames that came with the 101 already sit in libcurl's buffer: no poll event will announce
-  // them, so read right away.
-  Drain();
+void Session::AddTlsInfo(Napi::Object open) {
+  // TLS version and cipher straight from OpenSSL's session: libcurl has no getinfo for them.
+  if (!easy_) return;
+  curl_tlssessioninfo* tls = nullptr;
+  if (curl_easy_getinfo(easy_.get(), CURLINFO_TLS_SSL_PTR, &tls) != CURLE_OK || !tls ||
+      tls->backend != CURLSSLBACKEND_OPENSSL || !tls->internals)
+    return;
+  SSL* ssl = static_cast<SSL*>(tls->internals);
+  Napi::Env env = Env();
+  Napi::Object t = Napi::Object::New(env);
+  t.Set("version", SSL_get_version(ssl));
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  t.Set("cipher", cipher ? SSL_CIPHER_get_name(cipher) : "");
+  open.Set("tls", t);
+}
+
+int Session::OnDebug(CURL* /*easy*/, curl_infotype type, char* data, size_t size, void* userp) {
+  auto* self = static_cast<Session*>(userp);
+  const char* prefix = nullptr;
+  switch (type) {
+    case CURLINFO_TEXT: prefix = "* "; break;
+    case CURLINFO_HEADER_IN: prefix = "< "; break;
+    case CURLINFO_HEADER_OUT: prefix = "> "; break;
+    case CURLINFO_DATA_IN:
+    case CURLINFO_DATA_OUT:
+    case CURLINFO_SSL_DATA_IN:
+    case CURLINFO_SSL_DATA_OUT: {
+      if (self->verbose_ < 2) return 0;
+      bool in = type == CURLINFO_DATA_IN || type == CURLINFO_SSL_DATA_IN;
+      bool ssl = type == CURLINFO_SSL_DATA_IN || type == CURLINFO_SSL_DATA_OUT;
+      self->pending_trace_.push_back(std::string(in ? "<= Recv " : "=> Send ") +
+                                     (ssl ? "SSL data, " : "data, ") + std::to_string(size) +
+                                     " bytes");
+      self->ScheduleIfPending();
+      return 0;
+    }
+    default:
+      return 0;
+  }
+  // One call may carry several lines (a request's headers): one trace line each.
+  size_t start = 0;
+  while (start < size) {
+    size_t end = start;
+    while (end < size && data[end] != '\n') end++;
+    size_t len = end - start;
+    if (len && data[start + len - 1] == '\r') len--;
+    if (len || type == CURLINFO_TEXT) self->pending_trace_.push_back(prefix + std::string(data + start, len));
+    start = end + 1;
+  }
+  self->ScheduleIfPending();
+  return 0;
 }
 
 // ---- receiving -------------------------------------------------------------------------------
@@ -318,7 +448,7 @@ void Session::OnPoll(uv_poll_t* poll, int status, int events) {
 
 void Session::Drain() {
   Napi::Env env = Env();
-  while (easy_ && !paused_ && (state_ == State::kOpen || state_ == State::kClosing)) {
+  while (easy_ && !paused_ && !held_ && (state_ == State::kOpen || state_ == State::kClosing)) {
     if (peer_closed_ && !failing_) break;  // nothing after the peer's CLOSE is read
     size_t space = 0;
     uint8_t* dst = assembler_.Space(&space);
@@ -329,6 +459,10 @@ void Session::Drain() {
     size_t n = 0;
     const curl_ws_frame* meta = nullptr;
     CURLcode rc = curl_ws_recv(easy_.get(), dst, space, &n, &meta);
+    if (open_info_) {
+      AddTlsInfo(*open_info_);
+      open_info_ = nullptr;
+    }
     if (rc == CURLE_AGAIN) break;
     if (rc != CURLE_OK || !meta) {
       HandleRecvError(rc == CURLE_OK ? CURLE_RECV_ERROR : rc);
@@ -339,10 +473,13 @@ void Session::Drain() {
       if ((meta->flags & CURLWS_CLOSE) && meta->bytesleft == 0) Finish(1006, "", false);
       continue;
     }
+    if (verbose_ >= 2) TraceFrame("<= Recv", meta->flags, n, meta->bytesleft);
     switch (assembler_.Consume(*meta, n)) {
       case FrameAssembler::Event::kNone:
         break;
       case FrameAssembler::Event::kText:
+        messages_in_++;
+        bytes_in_ += assembler_.message_size();
         batch_->Add(EventType::kMessage,
                     Napi::String::New(env, reinterpret_cast<const char*>(assembler_.message()),
                                       assembler_.message_size()),
@@ -351,6 +488,8 @@ void Session::Drain() {
         break;
       case FrameAssembler::Event::kBinary: {
         size_t size = assembler_.message_size();
+        messages_in_++;
+        bytes_in_ += size;
         Napi::Value data;
         if (size >= kZeroCopyMin) {
           uint8_t* block = assembler_.DetachMessage();
@@ -456,9 +595,14 @@ void Session::PumpSend() {
   if (!easy_ || state_ == State::kClosed) return;
   SendQueue::Completions done;
   CURLcode err = CURLE_OK;
+  if (verbose_ >= 2) done.sent_frames = &sent_frames_;
   SendQueue::Status status = sendq_.Pump(easy_.get(), &done, &err);
+  for (const auto& f : sent_frames_) TraceFrame("=> Send", static_cast<int>(f.first), f.second, 0);
+  sent_frames_.clear();
   pending_sent_data_ += done.user_data;
   pending_sent_control_ += done.user_control;
+  messages_out_ += done.user_data;
+  bytes_out_ += done.user_bytes;
   if (status == SendQueue::Status::kError) {
     Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
     return;
@@ -482,7 +626,7 @@ void Session::PumpSend() {
 
 void Session::UpdatePoll() {
   if (!poll_) return;
-  bool reading = !paused_ && (state_ == State::kOpen ||
+  bool reading = !paused_ && !held_ && (state_ == State::kOpen ||
                               (state_ == State::kClosing && (!peer_closed_ || failing_)));
   int events = (reading ? UV_READABLE : 0) | (blocked_ ? UV_WRITABLE : 0);
   if (events == poll_events_) return;
@@ -511,9 +655,7 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
   // next dispatch.
   size_t completed = pending_sent_data_ - before;
   pending_sent_data_ = before;
-  if (!batch_ && (pending_sent_data_ || pending_sent_control_ || pending_drain_ ||
-                  pending_error_ || pending_closed_))
-    engine_->Soon(this);
+  ScheduleIfPending();
   return Napi::Number::New(env, static_cast<double>(completed));
 }
 
@@ -527,9 +669,7 @@ size_t Session::QueueControl(const Napi::CallbackInfo& info, unsigned int flags)
   if (!blocked_) PumpSend();
   size_t completed = pending_sent_control_ - before;
   pending_sent_control_ = before;
-  if (!batch_ && (pending_sent_data_ || pending_sent_control_ || pending_drain_ ||
-                  pending_error_ || pending_closed_))
-    engine_->Soon(this);
+  ScheduleIfPending();
   return completed;
 }
 
@@ -558,14 +698,26 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
   sendq_.PushClose(ClosePayload(code, reason));
   if (close_timeout_ms_) StartTimer(close_timeout_ms_);
   if (!blocked_) PumpSend();
-  if (!batch_ && (pending_sent_data_ || pending_sent_control_ || pending_drain_ ||
-                  pending_error_ || pending_closed_))
-    engine_->Soon(this);
+  ScheduleIfPending();
   return env.Undefined();
 }
 
 Napi::Value Session::Terminate(const Napi::CallbackInfo& info) {
   if (state_ != State::kClosed) Finish(1006, "", false);
+  return info.Env().Undefined();
+}
+
+// While JS holds back events (between 'open' and the moment connect()'s caller can listen), no
+// more is read and a failure CLOSE waits, so replies to those events still go out before it.
+Napi::Value Session::Hold(const Napi::CallbackInfo& info) {
+  bool hold = info.Length() > 0 && info[0].ToBoolean();
+  if (hold == held_) return info.Env().Undefined();
+  held_ = hold;
+  UpdatePoll();
+  if (!held_) {
+    SendFailClose();
+    if (state_ == State::kOpen || state_ == State::kClosing) engine_->Soon(this);  // buffered frames
+  }
   return info.Env().Undefined();
 }
 
@@ -583,6 +735,38 @@ Napi::Value Session::Resume(const Napi::CallbackInfo& info) {
     if (state_ == State::kOpen || state_ == State::kClosing) engine_->Soon(this);
   }
   return info.Env().Undefined();
+}
+
+void Session::TraceFrame(const char* dir, int flags, size_t len, curl_off_t left) {
+  const char* kind = (flags & CURLWS_TEXT)     ? "TEXT"
+                     : (flags & CURLWS_BINARY) ? "BINARY"
+                     : (flags & CURLWS_PING)   ? "PING"
+                     : (flags & CURLWS_PONG)   ? "PONG"
+                     : (flags & CURLWS_CLOSE)  ? "CLOSE"
+                                               : "frame";
+  std::string line = std::string(dir) + " " + kind + " " + std::to_string(len) + " bytes";
+  if (left > 0) line += " (" + std::to_string(left) + " more in this frame)";
+  if (flags & CURLWS_CONT) line += " (more fragments follow)";
+  pending_trace_.push_back(std::move(line));
+  ScheduleIfPending();
+}
+
+void Session::ScheduleIfPending() {
+  if (batch_ || !engine_ || finalized_) return;
+  if (pending_sent_data_ || pending_sent_control_ || pending_drain_ || pending_error_ ||
+      pending_closed_ || !pending_trace_.empty())
+    engine_->Soon(this);
+}
+
+Napi::Value Session::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("messagesReceived", Napi::Number::New(env, static_cast<double>(messages_in_)));
+  o.Set("bytesReceived", Napi::Number::New(env, static_cast<double>(bytes_in_)));
+  o.Set("messagesSent", Napi::Number::New(env, static_cast<double>(messages_out_)));
+  o.Set("bytesSent", Napi::Number::New(env, static_cast<double>(bytes_out_)));
+  o.Set("bufferedAmount", Napi::Number::New(env, static_cast<double>(sendq_.buffered_amount())));
+  return o;
 }
 
 Napi::Value Session::BufferedAmount(const Napi::CallbackInfo& info) {
@@ -611,7 +795,7 @@ void Session::OnTimeout(uv_timer_t* timer) {
 void Session::RunSoon() {
   try {
     DispatchScope scope(this);
-    if (!paused_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
+    if (!paused_ && !held_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
   } catch (const std::exception&) {
   }
 }
@@ -638,14 +822,25 @@ void Session::Fail(const char* code, std::string message, uint16_t close_code,
   }
   // Fail the connection (RFC 6455 §7.1.7): send our CLOSE with the reason code, then wait for
   // the peer's CLOSE or EOF (bounded by closeTimeout) while discarding what it still sends.
+  // Inside a dispatch the CLOSE waits until the messages that arrived before the violation have
+  // been delivered: replies the application sends to them go out first (Autobahn 3.x/4.x/5.15).
   failing_ = true;
+  fail_close_code_ = close_code;
+  paused_ = false;  // the peer's CLOSE must be read even if the application paused
+  if (!batch_) SendFailClose();
+}
+
+void Session::SendFailClose() {
+  if (!fail_close_code_ || state_ == State::kClosed || held_) return;
+  uint16_t code = fail_close_code_;
+  fail_close_code_ = 0;
   close_queued_ = true;
   state_ = State::kClosing;
-  sendq_.ReplaceWithCloseReply(ClosePayload(close_code, std::string()));
+  sendq_.PushClose(ClosePayload(code, std::string()));
   if (close_timeout_ms_) StartTimer(close_timeout_ms_);
-  paused_ = false;  // the peer's CLOSE must be read even if the application paused
   if (!blocked_) PumpSend();
   UpdatePoll();
+  ScheduleIfPending();
 }
 
 void Session::Finish(uint16_t code, std::string reason, bool clean) {
@@ -675,12 +870,15 @@ void Session::ReleaseNative() {
     engine_->multi().Remove(easy_.get());
     easy_.reset();
   }
+  dns_share_.reset();
   request_headers_.reset();
 }
 
 void Session::EmitPending() {
   if (!batch_) return;
   Napi::Env env = Env();
+  for (const std::string& line : pending_trace_) batch_->Add(EventType::kTrace, Napi::String::New(env, line));
+  pending_trace_.clear();
   if (pending_sent_data_ || pending_sent_control_) {
     batch_->Add(EventType::kSent, Napi::Number::New(env, static_cast<double>(pending_sent_data_)),
                 Napi::Number::New(env, static_cast<double>(pending_sent_control_)));

@@ -54,10 +54,18 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Pause(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
   Napi::Value BufferedAmount(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Hold(const Napi::CallbackInfo& info);
 
   void HandshakeDone(CURLcode result);
+  Napi::Object OpenInfo(long status, const HeaderList& headers, const std::string& protocol);
+  static int OnDebug(CURL* easy, curl_infotype type, char* data, size_t size, void* userp);
+  void ScheduleIfPending();
+  void AddTlsInfo(Napi::Object open);
+  void TraceFrame(const char* dir, int flags, size_t len, curl_off_t left);
+  void SendFailClose();
   // Setup.
-  bool Configure(const Napi::Object& init);
+  void Configure(const Napi::Object& init);
   // I/O.
   static void OnPoll(uv_poll_t* poll, int status, int events);
   static void OnTimeout(uv_timer_t* timer);
@@ -81,8 +89,10 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::AsyncContext async_context_;
   EventBatch* batch_ = nullptr;  // the batch of the DispatchScope we are inside, if any
 
+  SharePtr dns_share_;  // private DNS cache when the session has `resolve` entries
   EasyPtr easy_;
   SlistPtr request_headers_;
+  std::vector<SlistPtr> option_lists_;  // slists handed to libcurl by curl options
   UvHandle<uv_poll_t>* poll_ = nullptr;
   int poll_events_ = 0;
   UvHandle<uv_timer_t>* timer_ = nullptr;
@@ -97,14 +107,26 @@ class Session : public Napi::ObjectWrap<Session> {
 
   State state_ = State::kConnecting;
   bool paused_ = false;
+  bool held_ = false;           // JS holds events back (see Hold)
   bool blocked_ = false;        // waiting for the socket to turn writable
   bool had_backpressure_ = false;
   bool failing_ = false;        // we failed the connection and only wait for the peer's close
+  uint16_t fail_close_code_ = 0;  // our failure CLOSE, held until the current dispatch is done
+  Napi::Object* open_info_ = nullptr;  // the 'open' event object while its first read runs
+  std::vector<std::pair<unsigned int, size_t>> sent_frames_;  // for the data-mode trace
   bool close_queued_ = false;   // our CLOSE (or close reply) is queued or sent
   bool close_sent_ = false;
   bool peer_closed_ = false;
   uint16_t peer_code_ = 1005;
   std::string peer_reason_;
+
+  // Verbose trace: 0 off, 1 text and headers, 2 also data sizes. Lines wait in pending_trace_
+  // because libcurl's debug callback runs inside libcurl, where JS must not be called.
+  int verbose_ = 0;
+  std::vector<std::string> pending_trace_;
+
+  // Payload counters for stats().
+  uint64_t messages_in_ = 0, bytes_in_ = 0, messages_out_ = 0, bytes_out_ = 0;
 
   // Events produced outside a DispatchScope, delivered by the next one.
   size_t pending_sent_data_ = 0;

@@ -1,0 +1,33 @@
+// Setting libcurl options by their CURLOPT_* names, typed by libcurl's own option table
+// (curl_easy_option_by_name), so the TS layer can hand over any option it has validated —
+// the high-level ones (tls, proxy, resolve, …) and the `curl: { CURLOPT_X: v }` escape hatch
+// go through the same path.
+//
+// Ownership/threading: loop thread. Lists passed to libcurl by pointer (CURLOT_SLIST) must
+// outlive the handle, so they are kept in the caller's `lists`.
+#ifndef CURLWS_NATIVE_CURL_OPTIONS_H_
+#define CURLWS_NATIVE_CURL_OPTIONS_H_
+
+#include <curl/curl.h>
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "handles.h"
+
+namespace curlws {
+
+// JS: curlOption(name) → { id, type: 'long'|'values'|'off_t'|'string'|'slist'|'blob'|
+// 'object'|'cbptr'|'function', alias: boolean } or null.
+Napi::Value CurlOptionInfo(const Napi::CallbackInfo& info);
+
+// Applies [[name, value], …] in order. On failure returns false with `error` naming the option.
+// Values: number/boolean for long/values/off_t, string for string (null clears it),
+// string[] for slist, Buffer for blob. Callback and object options are refused.
+bool ApplyCurlOptions(CURL* easy, const Napi::Array& options, std::vector<SlistPtr>* lists,
+                      std::string* error);
+
+}  // namespace curlws
+
+#endif  // CURLWS_NATIVE_CURL_OPTIONS_H_
