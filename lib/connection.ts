@@ -4,11 +4,11 @@
  * and every protocol decision (framing, UTF-8, close replies, timeouts) in the native engine.
  */
 import { EventEmitter } from 'node:events';
-import { AbortError, CurlWsError, InvalidStateError, errorFromNative } from './errors';
+import { AbortError, CurlWsError, HandshakeError, InvalidStateError, errorFromNative, invalidArgType } from './errors';
 import { toControlPayload, toSendable, validateCloseArgs } from './frames';
 import { binding, NativeEvent } from './native';
-import type { HandshakeInfo, NativeErrorInfo, NativeSession } from './native';
-import { validateConnectOptions } from './options';
+import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from './native';
+import { normalizeUrl, validateConnectOptions } from './options';
 import type { ConnectOptions, NormalizedOptions } from './options';
 
 /** `readyState` values, as in the WHATWG `WebSocket`. */
@@ -28,6 +28,12 @@ export interface Handshake {
   rawHeaders: [string, string][];
   /** The URL libcurl connected to. */
   url: string;
+  /** The subprotocol the server chose ('' if none). */
+  protocol: string;
+  /** Both ends of the TCP connection (the proxy's address when connected through one). */
+  address: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number };
+  /** TLS version and cipher, for `wss:`. */
+  tls: { version: string; cipher: string } | undefined;
   /** Milliseconds from the start of the handshake until each phase completed. */
   timings: { dns: number; connect: number; tls: number; firstByte: number; total: number };
 }
@@ -76,6 +82,8 @@ const kOnEvents = Symbol('curlws.onEvents');
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
   #native: NativeSession | undefined;
+  #session: NativeSession | undefined; // kept after close for stats()
+  #trace: ((line: string) => void) | undefined;
   #readyState: ReadyState = CONNECTING;
   #url: string;
   #protocol = '';
@@ -102,12 +110,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   ) {
     super();
     if (token !== kCreate) throw new TypeError('Use connect() to create a Connection');
-    this.#url = options.url;
+    this.#url = options.publicUrl;
+    this.#trace = options.trace;
     this.#settleConnect = settle;
     this.#connectStack = stack;
     this.#signal = options.signal;
     try {
       this.#native = this.#createSession(options);
+      this.#session = this.#native;
     } catch (err) {
       // The engine refused to start (e.g. the environment is shutting down): reject connect()
       // with a coded error rather than whatever the native layer threw.
@@ -132,6 +142,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         maxPayload: options.maxPayload,
         closeTimeout: options.closeTimeout,
         caBundle: options.caBundle,
+        curlOptions: options.curlOptions,
+        verbose: options.verbose,
+        privateDns: options.privateDns,
       },
       this,
     );
@@ -164,13 +177,30 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /**
    * Sends a message: a string as text, a Buffer/ArrayBuffer/view as binary.
    * Resolves when its bytes are handed to the kernel; rejects if the connection closes first.
+   * @param options.binary - override the frame type: `false` sends bytes as a text frame
+   *   (they must be UTF-8; the peer fails the connection otherwise), `true` sends a string's
+   *   UTF-8 as a binary frame.
    * @throws TypeError `ERR_INVALID_ARG_TYPE` for other data types.
    */
-  send(data: string | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
-    const { payload, binary } = toSendable(data);
+  send(data: string | Buffer | ArrayBuffer | ArrayBufferView, options?: { binary?: boolean }): Promise<void> {
+    const sendable = toSendable(data);
+    const payload = sendable.payload;
+    let binary = sendable.binary;
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+      if (options.binary !== undefined) {
+        if (typeof options.binary !== 'boolean') throw invalidArgType('options.binary', 'a boolean', options.binary);
+        binary = options.binary;
+      }
+    }
     const native = this.#writableNative();
     if (!native) return Promise.reject(this.#notOpenError());
-    const completed = native.send(payload, binary);
+    let completed: number;
+    try {
+      completed = native.send(payload, binary);
+    } catch (err) {
+      return Promise.reject(this.#stateError(err));
+    }
     if (completed === 1 && this.#sends.length === 0) return RESOLVED;
     const promise = this.#enqueue(this.#sends);
     this.#complete(this.#sends, completed);
@@ -209,6 +239,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Drops the connection at once, without a closing handshake (close code 1006). */
   terminate(): void {
     this.#native?.terminate();
+  }
+
+  /** Messages and payload bytes received and sent so far (still available after close). */
+  stats(): NativeStats {
+    return this.#session
+      ? this.#session.stats()
+      : { messagesReceived: 0, bytesReceived: 0, messagesSent: 0, bytesSent: 0, bufferedAmount: 0 };
   }
 
   /** Stops reading from the socket: the peer's sends back up into its own buffers. */
@@ -282,10 +319,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       : new InvalidStateError('ERR_WS_CLOSED', `WebSocket is not open: readyState ${this.#readyState} (${this.#readyState === CLOSING ? 'CLOSING' : 'CLOSED'})`);
   }
 
+  /** The engine refused a send because it is already closing: report that as a state error. */
+  #stateError(err: unknown): CurlWsError {
+    const code = (err as { code?: string }).code;
+    return code === 'ERR_WS_NOT_OPEN' || code === 'ERR_WS_CLOSED'
+      ? new InvalidStateError(code, (err as Error).message, { cause: err })
+      : new CurlWsError((err as Error).message, code ?? 'ERR_CURLWS_INTERNAL', { cause: err });
+  }
+
   #control(payload: Buffer, ping: boolean): Promise<void> {
     const native = this.#writableNative();
     if (!native) return Promise.reject(this.#notOpenError());
-    const completed = ping ? native.ping(payload) : native.pong(payload);
+    let completed: number;
+    try {
+      completed = ping ? native.ping(payload) : native.pong(payload);
+    } catch (err) {
+      return Promise.reject(this.#stateError(err));
+    }
     const promise = this.#enqueue(this.#controls);
     this.#complete(this.#controls, completed);
     return promise;
@@ -340,12 +390,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         });
       }
       if (type === NativeEvent.Open && i + 4 < events.length) {
-        // Hold the rest of this batch until connect()'s caller has attached its listeners.
+        // Hold the rest of this batch until connect()'s caller has attached its listeners; the
+        // engine reads nothing more meanwhile, and keeps a failure CLOSE until replies to these
+        // events had their chance to go first.
         this.#deferred = events.slice(i + 4);
+        this.#native?.hold(true);
         setImmediate(() => {
           const rest = this.#deferred ?? [];
           this.#deferred = undefined;
           this[kOnEvents](rest);
+          this.#session?.hold(false);
         });
         return;
       }
@@ -378,6 +432,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         return;
       case NativeEvent.Closed:
         return this.#onClosed(a as number, b as string, c as boolean);
+      case NativeEvent.Trace:
+        this.#trace?.(a as string);
+        return;
     }
   }
 
@@ -393,6 +450,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       headers,
       rawHeaders: info.headers,
       url: info.effectiveUrl,
+      protocol: info.protocol,
+      address: info.address,
+      tls: info.tls,
       timings: {
         dns: ms(info.timings.dns),
         connect: ms(info.timings.connect),
@@ -492,10 +552,61 @@ binding.setDispatcher((target, events) => {
  *   `ABORT_ERR` (signal).
  */
 export function connect(url: string | URL, options?: ConnectOptions): Promise<Connection> {
-  const normalized = validateConnectOptions(url, options);
+  const normalized = validateConnectOptions(url, options, binding.curlOption);
   const stack = new Error();
   if (normalized.signal?.aborted) return Promise.reject(new AbortError(normalized.signal.reason));
+  return normalized.followRedirects ? openFollowing(normalized, stack) : open(normalized, stack);
+}
+
+function open(options: NormalizedOptions, stack: Error): Promise<Connection> {
   return new Promise<Connection>((resolve, reject) => {
-    new Connection(kCreate, normalized, { resolve, reject }, stack);
+    new Connection(kCreate, options, { resolve, reject }, stack);
   });
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** libcurl refuses any non-101 answer, so a redirect is a new handshake to `Location`. */
+async function openFollowing(options: NormalizedOptions, stack: Error): Promise<Connection> {
+  let current = options;
+  for (let redirects = 0; ; redirects++) {
+    try {
+      return await open(current, stack);
+    } catch (err) {
+      const location = err instanceof HandshakeError && err.code === 'WS_ERR_UNEXPECTED_RESPONSE' &&
+        err.status !== undefined && REDIRECT_STATUSES.has(err.status) ? err.headers?.location : undefined;
+      if (location === undefined) throw err;
+      if (redirects >= current.maxRedirects) {
+        throw new HandshakeError('WS_ERR_TOO_MANY_REDIRECTS', `Maximum redirects exceeded (${current.maxRedirects})`, {
+          cause: err, status: (err as HandshakeError).status, headers: Object.entries((err as HandshakeError).headers ?? {}),
+        });
+      }
+      current = redirectTo(current, location, err as HandshakeError);
+    }
+  }
+}
+
+/**
+ * The options for the next handshake. Credentials and cookies only travel within the origin,
+ * and never from wss: to ws: (as browsers and ws do). `tls.servername` applies to the first URL only.
+ */
+function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeError): NormalizedOptions {
+  const base = new URL(from.publicUrl);
+  let to: URL;
+  try {
+    to = normalizeUrl(new URL(location, base).href);
+  } catch (err) {
+    throw new HandshakeError('WS_ERR_INVALID_REDIRECT', `Invalid redirect location: ${location}`, {
+      cause: err, status: cause.status, headers: Object.entries(cause.headers ?? {}),
+    });
+  }
+  const sameOrigin = to.host === base.host && !(base.protocol === 'wss:' && to.protocol === 'ws:');
+  const credentialOptions = new Set(['CURLOPT_USERNAME', 'CURLOPT_PASSWORD', 'CURLOPT_XOAUTH2_BEARER', 'CURLOPT_COOKIE', 'CURLOPT_HTTPAUTH']);
+  return {
+    ...from,
+    url: to.href,
+    publicUrl: to.href,
+    headers: from.headers.filter((line) => !/^host\s*:/i.test(line) && (sameOrigin || !/^(authorization|cookie)\s*[:;]/i.test(line))),
+    curlOptions: sameOrigin ? from.curlOptions : from.curlOptions.filter(([name]) => !credentialOptions.has(name)),
+  };
 }

@@ -37,6 +37,8 @@ setName(CurlWsError, 'CurlWsError');
 export class CurlError extends CurlWsError {
   /** The numeric `CURLcode`. */
   readonly curlCode: number;
+  /** HTTP status of a proxy that refused the tunnel (e.g. 407), when that is what failed. */
+  proxyStatus: number | undefined;
 
   /**
    * @param curlCode - the numeric `CURLcode`; the name comes from the table generated from the
@@ -46,6 +48,7 @@ export class CurlError extends CurlWsError {
   constructor(curlCode: number, message: string, options?: CurlWsErrorOptions) {
     super(message, curlCodeName(curlCode), options);
     this.curlCode = curlCode;
+    this.proxyStatus = undefined;
   }
 }
 setName(CurlError, 'CurlError');
@@ -57,7 +60,9 @@ export type HandshakeErrorCode =
   | 'WS_ERR_INVALID_UPGRADE'
   | 'WS_ERR_UNEXPECTED_PROTOCOL'
   | 'WS_ERR_UNEXPECTED_EXTENSION'
-  | 'WS_ERR_HANDSHAKE_TIMEOUT';
+  | 'WS_ERR_HANDSHAKE_TIMEOUT'
+  | 'WS_ERR_TOO_MANY_REDIRECTS'
+  | 'WS_ERR_INVALID_REDIRECT';
 
 /** Extra data of a {@link HandshakeError}. */
 export interface HandshakeErrorOptions extends CurlWsErrorOptions {
@@ -180,6 +185,8 @@ const HANDSHAKE_CODES: ReadonlySet<string> = new Set<HandshakeErrorCode>([
   'WS_ERR_INVALID_UPGRADE',
   'WS_ERR_UNEXPECTED_PROTOCOL',
   'WS_ERR_UNEXPECTED_EXTENSION',
+  'WS_ERR_TOO_MANY_REDIRECTS',
+  'WS_ERR_INVALID_REDIRECT',
   'WS_ERR_HANDSHAKE_TIMEOUT',
 ]);
 
@@ -197,7 +204,9 @@ const HANDSHAKE_CODES: ReadonlySet<string> = new Set<HandshakeErrorCode>([
 export function errorFromNative(info: NativeErrorInfo): CurlWsError {
   const { code, message } = info;
   if (typeof info.curlCode === 'number' && (code === '' || code.startsWith('CURLE'))) {
-    return new CurlError(info.curlCode, message);
+    const error = new CurlError(info.curlCode, message);
+    error.proxyStatus = info.proxyStatus;
+    return error;
   }
   // WS_ERR_UNEXPECTED_* is matched by prefix so a new handshake code from C++ still classifies.
   if (HANDSHAKE_CODES.has(code) || code.startsWith('WS_ERR_UNEXPECTED_')) {

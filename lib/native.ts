@@ -28,6 +28,8 @@ export const enum NativeEvent {
   PeerClose = 8,
   /** final event: native resources are released. a: code, b: reason, c: wasClean */
   Closed = 9,
+  /** a: one line of libcurl's verbose trace */
+  Trace = 10,
 }
 
 export interface HandshakeInfo {
@@ -37,6 +39,9 @@ export interface HandshakeInfo {
   protocol: string;
   extensions: string;
   effectiveUrl: string;
+  address: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number };
+  /** present for wss with OpenSSL */
+  tls?: { version: string; cipher: string };
   /** CURLINFO_*_TIME_T in microseconds */
   timings: { dns: number; connect: number; tls: number; firstByte: number; total: number };
 }
@@ -50,6 +55,8 @@ export interface NativeErrorInfo {
   headers?: [string, string][];
   /** the close code we sent (or would have sent) to the peer */
   closeCode?: number;
+  /** HTTP status of a proxy that refused the CONNECT */
+  proxyStatus?: number;
 }
 
 export interface SessionInit {
@@ -64,8 +71,14 @@ export interface SessionInit {
   maxPayload: number;
   /** milliseconds to wait for the peer's CLOSE after ours */
   closeTimeout: number;
-  /** PEM bundle for CURLOPT_CAINFO_BLOB */
+  /** PEM bundle for CURLOPT_CAINFO_BLOB (and CURLOPT_PROXY_CAINFO_BLOB) */
   caBundle?: Buffer;
+  /** [CURLOPT_* name, value] pairs applied in order (native/curl_options.cc) */
+  curlOptions?: [string, number | boolean | string | string[] | Buffer | null][];
+  /** 0 off, 1 text and headers, 2 also data sizes; lines arrive as Trace events */
+  verbose?: number;
+  /** give the handle its own DNS cache (set when CURLOPT_RESOLVE is used) */
+  privateDns?: boolean;
 }
 
 export interface NativeSession {
@@ -84,7 +97,25 @@ export interface NativeSession {
   /** Stop / restart reading from the socket. */
   pause(): void;
   resume(): void;
+  /** While true: read nothing more and delay a failure CLOSE (JS is holding events back). */
+  hold(on: boolean): void;
   bufferedAmount(): number;
+  stats(): NativeStats;
+}
+
+export interface NativeStats {
+  messagesReceived: number;
+  bytesReceived: number;
+  messagesSent: number;
+  bytesSent: number;
+  bufferedAmount: number;
+}
+
+export interface CurlOptionInfo {
+  name: string;
+  id: number;
+  type: 'long' | 'values' | 'off_t' | 'string' | 'slist' | 'blob' | 'object' | 'cbptr' | 'function';
+  alias: boolean;
 }
 
 export interface NativeVersions {
@@ -103,6 +134,7 @@ export interface NativeBinding {
   setDispatcher(fn: Dispatcher): void;
   versions: NativeVersions;
   Session: new (init: SessionInit, target: object) => NativeSession;
+  curlOption(name: string): CurlOptionInfo | null;
 }
 
 function loadBinding(): NativeBinding {

@@ -3,12 +3,15 @@
  * engine takes. Everything is checked here, before any native call, so errors name the option
  * and the engine only re-checks types cheaply.
  */
-import { readFileSync } from 'node:fs';
-import * as tls from 'node:tls';
-import { codedError, invalidArgType, invalidArgValue, invalidUrl, outOfRange } from './errors';
+import { invalidArgType, invalidArgValue, invalidUrl } from './errors';
+import { NETWORK_KEYS, normalizeNetwork } from './network-options';
+import type { CurlOptionLookup, CurlOptionValue, NetworkOptions } from './network-options';
+import { checkKeys, integer, isObject } from './validate';
+
+export { defaultCaBundle } from './ca-bundle';
 
 /** Options of `connect()`. */
-export interface ConnectOptions {
+export interface ConnectOptions extends NetworkOptions {
   /**
    * Subprotocols to offer, most preferred first (`Sec-WebSocket-Protocol`). Each must be an
    * RFC 7230 token and appear once.
@@ -44,18 +47,6 @@ export interface ConnectOptions {
    * @defaultValue `undefined`
    */
   signal?: AbortSignal;
-  /**
-   * TLS settings for `wss:`.
-   * @defaultValue `{}`
-   */
-  tls?: {
-    /**
-     * Trusted CA certificates in PEM. Replaces the default roots (Node's `tls.rootCertificates`
-     * plus `NODE_EXTRA_CA_CERTS`), as `tls.connect({ ca })` does.
-     * @defaultValue Node's roots
-     */
-    ca?: string | Buffer | Array<string | Buffer>;
-  };
 }
 
 /** Validated options, flat, with defaults applied; what the native `Session` receives. */
@@ -74,6 +65,17 @@ export interface NormalizedOptions {
   signal: AbortSignal | undefined;
   /** PEM bundle for `CURLOPT_CAINFO_BLOB`. */
   caBundle: Buffer;
+  /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
+  publicUrl: string;
+  /** Every other libcurl option, by CURLOPT_* name, applied in order. */
+  curlOptions: [string, CurlOptionValue][];
+  /** 0 off, 1 text and headers, 2 also data sizes. */
+  verbose: 0 | 1 | 2;
+  trace: ((line: string) => void) | undefined;
+  followRedirects: boolean;
+  maxRedirects: number;
+  /** the session gets its own DNS cache (its `resolve` entries must not leak to others) */
+  privateDns: boolean;
 }
 
 const DEFAULTS = {
@@ -89,9 +91,8 @@ const OPTION_KEYS = [
   'maxPayload',
   'closeTimeout',
   'signal',
-  'tls',
+  ...NETWORK_KEYS,
 ] as const satisfies readonly (keyof ConnectOptions)[];
-const TLS_KEYS = ['ca'] as const;
 
 // libcurl's and setTimeout's timers are 32-bit signed milliseconds.
 const MAX_TIMEOUT = 2_147_483_647;
@@ -148,50 +149,36 @@ export function normalizeUrl(input: unknown): URL {
  * @throws TypeError `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` / `ERR_INVALID_URL`,
  *   RangeError `ERR_OUT_OF_RANGE`; messages name the option
  */
-export function validateConnectOptions(url: unknown, options: unknown): NormalizedOptions {
-  const href = normalizeUrl(url).href;
+export function validateConnectOptions(
+  url: unknown,
+  options: unknown,
+  lookup?: CurlOptionLookup,
+): NormalizedOptions {
+  const parsed = normalizeUrl(url);
   if (options === undefined) options = {};
   if (!isObject(options)) throw invalidArgType('options', 'an object', options);
   checkKeys('options', options, OPTION_KEYS);
   const o = options as ConnectOptions;
   const num = (key: keyof typeof DEFAULTS, max: number): number =>
     integer(`options.${key}`, o[key], DEFAULTS[key], max);
+  const net = normalizeNetwork(o, parsed, lookup);
   return {
-    url: href,
+    url: net.url,
+    publicUrl: parsed.href,
     protocols: validateProtocols(o.protocols),
-    headers: validateHeaders(o.headers),
+    headers: [...validateHeaders(o.headers), ...net.headers],
     handshakeTimeout: num('handshakeTimeout', MAX_TIMEOUT),
     maxPayload: num('maxPayload', Number.MAX_SAFE_INTEGER),
     closeTimeout: num('closeTimeout', MAX_TIMEOUT),
     signal: validateSignal(o.signal),
-    caBundle: validateTls(o.tls),
+    caBundle: net.caBundle,
+    curlOptions: net.curlOptions,
+    verbose: net.verbose,
+    trace: net.trace,
+    followRedirects: net.followRedirects,
+    maxRedirects: net.maxRedirects,
+    privateDns: net.curlOptions.some(([name]) => name === 'CURLOPT_RESOLVE'),
   };
-}
-
-let cachedDefaultCa: Buffer | undefined;
-
-/**
- * The CA bundle curlws trusts by default: Node's `tls.rootCertificates` plus the file named by
- * `NODE_EXTRA_CA_CERTS`, so `wss:` trusts exactly what `https.get` does. Computed once per
- * process (Node also reads that variable only at start-up). An unreadable file emits one warning
- * and is skipped, as Node does.
- */
-export function defaultCaBundle(): Buffer {
-  if (cachedDefaultCa) return cachedDefaultCa;
-  const parts: Buffer[] = [Buffer.from(tls.rootCertificates.join('\n'))];
-  const extra = process.env.NODE_EXTRA_CA_CERTS;
-  if (extra) {
-    try {
-      parts.push(Buffer.from('\n'), readFileSync(extra));
-    } catch (err) {
-      process.emitWarning(
-        `Ignoring extra certs from \`${extra}\`, load failed: ${(err as Error).message}`,
-        { code: 'CURLWS_EXTRA_CA_CERTS' },
-      );
-    }
-  }
-  cachedDefaultCa = Buffer.concat(parts);
-  return cachedDefaultCa;
 }
 
 function validateProtocols(value: unknown): string[] {
@@ -260,87 +247,7 @@ function validateHeaders(value: unknown): string[] {
   return lines;
 }
 
-function integer(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw invalidArgType(name, 'an integer', value);
-  }
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw outOfRange(name, `an integer from 0 to ${max}`, value);
-  }
-  return value;
-}
-
 function validateSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined || value instanceof AbortSignal) return value;
   throw invalidArgType('options.signal', 'an AbortSignal', value);
-}
-
-function validateTls(value: unknown): Buffer {
-  if (value === undefined) return defaultCaBundle();
-  if (!isObject(value)) throw invalidArgType('options.tls', 'an object', value);
-  checkKeys('options.tls', value, TLS_KEYS);
-  const ca = (value as { ca?: unknown }).ca;
-  if (ca === undefined) return defaultCaBundle();
-  const list: unknown[] = Array.isArray(ca) ? ca : [ca];
-  // An empty list would trust nothing and fail every wss: handshake with a confusing TLS error.
-  if (list.length === 0) {
-    throw invalidArgValue('options.tls.ca', ca, 'at least one PEM certificate');
-  }
-  const parts = list.map((pem, i) => {
-    const name = Array.isArray(ca) ? `options.tls.ca[${i}]` : 'options.tls.ca';
-    if (typeof pem !== 'string' && !Buffer.isBuffer(pem)) {
-      throw invalidArgType(name, 'a PEM string or Buffer', pem);
-    }
-    const buf = typeof pem === 'string' ? Buffer.from(pem) : pem;
-    // libcurl's CAINFO_BLOB takes PEM only; a DER buffer would fail later as "bad CA file".
-    if (!buf.includes('-----BEGIN ')) {
-      throw invalidArgValue(name, pem, 'a PEM certificate ("-----BEGIN CERTIFICATE-----")');
-    }
-    return buf;
-  });
-  return Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [Buffer.from('\n'), p])));
-}
-
-/** Reject unknown keys, suggesting the closest known one (typos are the usual cause). */
-function checkKeys(where: string, obj: object, known: readonly string[]): void {
-  for (const key of Object.keys(obj)) {
-    if (known.includes(key)) continue;
-    // Report paths without the "options." prefix: `Unknown option "tls.cA"; did you mean "tls.ca"?`
-    const prefix = where === 'options' ? '' : `${where.slice('options.'.length)}.`;
-    const hint = suggest(key, known);
-    const message =
-      `Unknown option "${prefix}${key}"` + (hint ? `; did you mean "${prefix}${hint}"?` : '');
-    throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', message);
-  }
-}
-
-/** The known key equal ignoring case, else the nearest within edit distance 2. */
-function suggest(key: string, known: readonly string[]): string | undefined {
-  const lower = key.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = levenshtein(lower, candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, substitution);
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
-/** A non-null, non-array object (class instances allowed, as `ws` allows them). */
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

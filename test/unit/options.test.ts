@@ -74,6 +74,13 @@ describe('validateConnectOptions', () => {
       maxPayload: 104_857_600,
       closeTimeout: 30_000,
       signal: undefined,
+      publicUrl: URL_,
+      curlOptions: [],
+      verbose: 0,
+      trace: undefined,
+      followRedirects: false,
+      maxRedirects: 10,
+      privateDns: false,
     });
   });
 

@@ -1,0 +1,469 @@
+/**
+ * The options users pick libcurl for — TLS, proxies, where to connect, handshake credentials,
+ * redirects, tracing, and the `curl: { CURLOPT_…: value }` escape hatch — validated here and
+ * turned into `[CURLOPT name, value]` pairs that the engine applies by name (native
+ * curl_options.cc). One mechanism for the modelled options and the escape hatch.
+ */
+import { codedError, invalidArgType, invalidArgValue } from './errors';
+import { defaultCaBundle } from './ca-bundle';
+import { checkKeys, integer, isObject } from './validate';
+
+/** A value for a libcurl option: numbers/booleans (long), strings, string lists, blobs. */
+export type CurlOptionValue = number | boolean | string | string[] | Buffer | null;
+
+/** TLS settings for `wss:` (and HTTPS proxies). Names follow Node's `tls.connect()`. */
+export interface TlsOptions {
+  /** Trusted CAs in PEM; replaces Node's roots (`tls.rootCertificates` + `NODE_EXTRA_CA_CERTS`). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate chain in PEM (`CURLOPT_SSLCERT_BLOB`). */
+  cert?: string | Buffer;
+  /** Client private key in PEM (`CURLOPT_SSLKEY_BLOB`). */
+  key?: string | Buffer;
+  /** Passphrase of `key` or `pfx` (`CURLOPT_KEYPASSWD`). */
+  passphrase?: string;
+  /** Client certificate and key as PKCS#12 (`CURLOPT_SSLCERTTYPE` "P12"). */
+  pfx?: Buffer;
+  /**
+   * Verify the server certificate and host name.
+   * @defaultValue `true`
+   */
+  rejectUnauthorized?: boolean;
+  /** Host name for SNI and certificate verification, when it differs from the URL's host. */
+  servername?: string;
+  /** Lowest TLS version: `'TLSv1'`, `'TLSv1.1'`, `'TLSv1.2'` or `'TLSv1.3'`. */
+  minVersion?: TlsVersion;
+  /** Highest TLS version. */
+  maxVersion?: TlsVersion;
+  /** OpenSSL cipher list; `TLS_*` names set the TLS 1.3 suites. */
+  ciphers?: string;
+  /** Public key pin(s), `sha256//<base64>` (`CURLOPT_PINNEDPUBLICKEY`). */
+  pinnedPublicKey?: string | string[];
+}
+
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/** Where a trace line came from, as in `curl -v`. */
+export type VerboseOption =
+  | boolean
+  | ((line: string) => void)
+  | {
+      /** Receives each line; default: written to stderr. */
+      output?: (line: string) => void;
+      /** Also trace sizes of data sent and received. @defaultValue `false` */
+      data?: boolean;
+    };
+
+/** The network options of `connect()`; see docs/api.md for each. */
+export interface NetworkOptions {
+  tls?: TlsOptions;
+  /**
+   * Proxy URL (`http:`, `https:`, `socks4:`, `socks4a:`, `socks5:`, `socks5h:`), with optional
+   * credentials. `false` ignores the proxy environment variables. Default: libcurl reads
+   * `ws_proxy`/`wss_proxy`, `http_proxy`/`https_proxy`, `all_proxy` and `no_proxy`, as curl does.
+   */
+  proxy?: string | URL | false;
+  /** Proxy credentials (instead of putting them in the proxy URL). */
+  proxyAuth?: { username: string; password: string };
+  /** Headers sent to the proxy only (HTTP CONNECT). */
+  proxyHeaders?: Record<string, string>;
+  /** Hosts that bypass the proxy (`CURLOPT_NOPROXY`); `'*'` for all. */
+  noProxy?: string | string[];
+  /** Connect through this Unix domain socket (`CURLOPT_UNIX_SOCKET_PATH`). */
+  unixSocket?: string;
+  /** curl `--resolve` entries: `"host:port:addr[,addr…]"`. */
+  resolve?: string[];
+  /** curl `--connect-to` entries: `"host:port:connect-to-host:connect-to-port"`. */
+  connectTo?: string[];
+  /** Resolve names to IPv4 (4) or IPv6 (6) only. */
+  family?: 4 | 6;
+  /** Local address to bind to. */
+  localAddress?: string;
+  /** Network interface to bind to (`CURLOPT_INTERFACE` `if!name`). */
+  interface?: string;
+  /** Milliseconds for TCP connect + TLS handshake (`CURLOPT_CONNECTTIMEOUT_MS`); 0 = libcurl's default. */
+  connectTimeout?: number;
+  /** `Origin` request header. */
+  origin?: string;
+  /** HTTP authentication: `"user:password"` or `{ username, password }` (Basic), or `{ bearer }`. */
+  auth?: string | { username: string; password: string } | { bearer: string };
+  /** `Cookie` request header: a string, or name → value pairs. */
+  cookies?: string | Record<string, string>;
+  /** `User-Agent` request header. */
+  userAgent?: string;
+  /**
+   * Follow 301/302/303/307/308 answers to the handshake (libcurl refuses any non-101, so curlws
+   * starts a new handshake to `Location`). Credentials and cookies are dropped when the
+   * redirect leaves the origin or goes from `wss:` to `ws:`.
+   * @defaultValue `false`
+   */
+  followRedirects?: boolean;
+  /** @defaultValue `10` */
+  maxRedirects?: number;
+  /** Stream libcurl's trace (`curl -v`): `true` writes to stderr, a function receives lines. */
+  verbose?: VerboseOption;
+  /**
+   * Any other libcurl option by its `CURLOPT_*` name. Options the engine owns (URL,
+   * CONNECT_ONLY, HTTPHEADER, callbacks, …) are refused.
+   */
+  curl?: Record<string, CurlOptionValue>;
+}
+
+/** Looks a CURLOPT_* name up in the linked libcurl (the native binding's `curlOption`). */
+export type CurlOptionLookup = (name: string) => {
+  name: string;
+  type: 'long' | 'values' | 'off_t' | 'string' | 'slist' | 'blob' | 'object' | 'cbptr' | 'function';
+} | null;
+
+/** What the network options turn into. */
+export interface NetworkSettings {
+  /** The URL to give libcurl (differs from the user's only for `tls.servername`). */
+  url: string;
+  caBundle: Buffer;
+  curlOptions: [string, CurlOptionValue][];
+  /** Extra request header lines (Origin, Host for servername). */
+  headers: string[];
+  verbose: 0 | 1 | 2;
+  trace: ((line: string) => void) | undefined;
+  followRedirects: boolean;
+  maxRedirects: number;
+}
+
+export const NETWORK_KEYS = [
+  'tls', 'proxy', 'proxyAuth', 'proxyHeaders', 'noProxy', 'unixSocket', 'resolve', 'connectTo',
+  'family', 'localAddress', 'interface', 'connectTimeout', 'origin', 'auth', 'cookies',
+  'userAgent', 'followRedirects', 'maxRedirects', 'verbose', 'curl',
+] as const satisfies readonly (keyof NetworkOptions)[];
+
+const TLS_KEYS = [
+  'ca', 'cert', 'key', 'passphrase', 'pfx', 'rejectUnauthorized', 'servername', 'minVersion',
+  'maxVersion', 'ciphers', 'pinnedPublicKey',
+] as const satisfies readonly (keyof TlsOptions)[];
+
+/** CURL_SSLVERSION_* values; the max form is the same shifted left by 16. */
+const TLS_VERSIONS: Record<TlsVersion, number> = { TLSv1: 4, 'TLSv1.1': 5, 'TLSv1.2': 6, 'TLSv1.3': 7 };
+const PROXY_SCHEMES = ['http:', 'https:', 'socks4:', 'socks4a:', 'socks5:', 'socks5h:'];
+const CURLAUTH_BASIC = 1;
+const CURLAUTH_BEARER = 1 << 6;
+const CURLHEADER_SEPARATE = 1;
+const MAX_TIMEOUT = 2_147_483_647;
+
+/**
+ * Options the engine sets itself: changing them would break the WebSocket session or the
+ * guarantees curlws gives (timeouts, headers, callbacks). The reason is part of the message.
+ */
+const ENGINE_OWNED: Record<string, string> = {
+  CURLOPT_URL: 'pass the URL to connect()',
+  CURLOPT_CONNECT_ONLY: 'curlws drives the connection itself',
+  CURLOPT_WS_OPTIONS: 'curlws answers PINGs itself',
+  CURLOPT_HTTPHEADER: 'use the headers option',
+  CURLOPT_PRIVATE: 'curlws uses it',
+  CURLOPT_ERRORBUFFER: 'curlws uses it',
+  CURLOPT_NOSIGNAL: 'curlws sets it',
+  CURLOPT_PROTOCOLS_STR: 'only ws and wss are allowed',
+  CURLOPT_PROTOCOLS: 'only ws and wss are allowed',
+  CURLOPT_VERBOSE: 'use the verbose option',
+  CURLOPT_TIMEOUT: 'use handshakeTimeout (a total timeout would cut the open connection on some libcurl versions)',
+  CURLOPT_TIMEOUT_MS: 'use handshakeTimeout (a total timeout would cut the open connection on some libcurl versions)',
+  CURLOPT_FOLLOWLOCATION: 'libcurl never follows a WebSocket redirect; use followRedirects',
+  CURLOPT_UPLOAD: 'not a WebSocket handshake option',
+  CURLOPT_POST: 'not a WebSocket handshake option',
+  CURLOPT_NOBODY: 'not a WebSocket handshake option',
+  CURLOPT_CUSTOMREQUEST: 'the handshake must be a GET',
+  CURLOPT_HTTP_VERSION: 'WebSocket over libcurl is HTTP/1.1 only',
+  CURLOPT_SHARE: 'not supported',
+};
+
+/**
+ * Validate the network options and map them to libcurl options.
+ * @param o - the user's options object (keys already checked against the full list)
+ * @param url - the normalized connect URL
+ */
+export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptionLookup): NetworkSettings {
+  const curl: [string, CurlOptionValue][] = [];
+  const headers: string[] = [];
+  const target = new URL(url.href);
+
+  const { caBundle, servername } = validateTls(o.tls, curl);
+  if (servername !== undefined && servername !== target.hostname) {
+    // libcurl takes SNI and the name to verify from the URL: connect to the real host under the
+    // server name, and keep the Host header the server expects.
+    const port = target.port || (target.protocol === 'wss:' ? '443' : '80');
+    curl.push(['CURLOPT_CONNECT_TO', [`${servername}:${port}:${target.hostname}:${port}`]]);
+    headers.push(`Host: ${target.host}`);
+    target.hostname = servername;
+  }
+
+  proxyOptions(o, curl);
+  whereOptions(o, curl);
+  if (o.origin !== undefined) headers.push(`Origin: ${headerValue('options.origin', o.origin)}`);
+  authOptions(o.auth, curl);
+  if (o.cookies !== undefined) curl.push(['CURLOPT_COOKIE', cookieHeader(o.cookies)]);
+  if (o.userAgent !== undefined) curl.push(['CURLOPT_USERAGENT', headerValue('options.userAgent', o.userAgent)]);
+  const followRedirects = bool('options.followRedirects', o.followRedirects, false);
+  const maxRedirects = integer('options.maxRedirects', o.maxRedirects, 10, 1000);
+  const { verbose, trace } = validateVerbose(o.verbose);
+  curl.push(...passthrough(o.curl, lookup));
+  return { url: target.href, caBundle, curlOptions: curl, headers, verbose, trace, followRedirects, maxRedirects };
+}
+
+function validateTls(value: unknown, curl: [string, CurlOptionValue][]): { caBundle: Buffer; servername: string | undefined } {
+  if (value === undefined) return { caBundle: defaultCaBundle(), servername: undefined };
+  if (!isObject(value)) throw invalidArgType('options.tls', 'an object', value);
+  checkKeys('options.tls', value, TLS_KEYS);
+  const t = value as TlsOptions;
+  const caBundle = t.ca === undefined ? defaultCaBundle() : pemBundle(t.ca);
+  if (t.pfx !== undefined && (t.cert !== undefined || t.key !== undefined)) {
+    throw invalidArgValue('options.tls.pfx', '<Buffer>', 'either pfx or cert/key, not both');
+  }
+  if (t.cert !== undefined) {
+    curl.push(['CURLOPT_SSLCERT_BLOB', pem('options.tls.cert', t.cert)], ['CURLOPT_SSLCERTTYPE', 'PEM']);
+  }
+  if (t.key !== undefined) {
+    curl.push(['CURLOPT_SSLKEY_BLOB', pem('options.tls.key', t.key)], ['CURLOPT_SSLKEYTYPE', 'PEM']);
+  }
+  if (t.pfx !== undefined) {
+    if (!Buffer.isBuffer(t.pfx)) throw invalidArgType('options.tls.pfx', 'a Buffer (PKCS#12)', t.pfx);
+    curl.push(['CURLOPT_SSLCERT_BLOB', t.pfx], ['CURLOPT_SSLCERTTYPE', 'P12']);
+  }
+  if (t.passphrase !== undefined) curl.push(['CURLOPT_KEYPASSWD', str('options.tls.passphrase', t.passphrase)]);
+  if (!bool('options.tls.rejectUnauthorized', t.rejectUnauthorized, true)) {
+    curl.push(['CURLOPT_SSL_VERIFYPEER', 0], ['CURLOPT_SSL_VERIFYHOST', 0]);
+  }
+  let servername: string | undefined;
+  if (t.servername !== undefined) {
+    servername = str('options.tls.servername', t.servername);
+    if (!/^[A-Za-z0-9.-]+$/.test(servername)) {
+      throw invalidArgValue('options.tls.servername', servername, 'a host name');
+    }
+  }
+  const min = tlsVersion('options.tls.minVersion', t.minVersion);
+  const max = tlsVersion('options.tls.maxVersion', t.maxVersion);
+  if (min !== undefined && max !== undefined && min > max) {
+    throw invalidArgValue('options.tls.maxVersion', t.maxVersion, `a version not below minVersion ("${t.minVersion}")`);
+  }
+  if (min !== undefined || max !== undefined) {
+    // CURL_SSLVERSION_DEFAULT is 0 and CURL_SSLVERSION_MAX_DEFAULT is 1 << 16.
+    curl.push(['CURLOPT_SSLVERSION', (min ?? 0) | ((max ?? 1) << 16)]);
+  }
+  if (t.ciphers !== undefined) {
+    const all = str('options.tls.ciphers', t.ciphers).split(':').filter(Boolean);
+    const tls13 = all.filter((c) => c.startsWith('TLS_'));
+    const older = all.filter((c) => !c.startsWith('TLS_'));
+    if (older.length) curl.push(['CURLOPT_SSL_CIPHER_LIST', older.join(':')]);
+    if (tls13.length) curl.push(['CURLOPT_TLS13_CIPHERS', tls13.join(':')]);
+  }
+  if (t.pinnedPublicKey !== undefined) {
+    const pins = Array.isArray(t.pinnedPublicKey) ? t.pinnedPublicKey : [t.pinnedPublicKey];
+    pins.forEach((p: unknown, i) => {
+      if (typeof p !== 'string' || !/^sha256\/\/[A-Za-z0-9+/=]+$/.test(p)) {
+        throw invalidArgValue(`options.tls.pinnedPublicKey${Array.isArray(t.pinnedPublicKey) ? `[${i}]` : ''}`, p, 'a "sha256//<base64>" pin');
+      }
+    });
+    curl.push(['CURLOPT_PINNEDPUBLICKEY', pins.join(';')]);
+  }
+  return { caBundle, servername };
+}
+
+function proxyOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): void {
+  if (o.proxy === false) {
+    curl.push(['CURLOPT_PROXY', '']); // '' disables the environment variables too
+  } else if (o.proxy !== undefined) {
+    if (typeof o.proxy !== 'string' && !(o.proxy instanceof URL)) {
+      throw invalidArgType('options.proxy', 'a URL string, a URL or false', o.proxy);
+    }
+    let u: URL;
+    try {
+      u = new URL(String(o.proxy));
+    } catch {
+      throw invalidArgValue('options.proxy', o.proxy, 'a valid proxy URL');
+    }
+    if (!PROXY_SCHEMES.includes(u.protocol)) {
+      throw invalidArgValue('options.proxy', o.proxy, `a proxy URL with one of the schemes ${PROXY_SCHEMES.join(' ')}`);
+    }
+    curl.push(['CURLOPT_PROXY', u.href]);
+  }
+  if (o.proxyAuth !== undefined) {
+    if (!isObject(o.proxyAuth)) throw invalidArgType('options.proxyAuth', 'an object', o.proxyAuth);
+    checkKeys('options.proxyAuth', o.proxyAuth, ['username', 'password']);
+    curl.push(
+      ['CURLOPT_PROXYUSERNAME', str('options.proxyAuth.username', o.proxyAuth.username)],
+      ['CURLOPT_PROXYPASSWORD', str('options.proxyAuth.password', o.proxyAuth.password)],
+    );
+  }
+  if (o.proxyHeaders !== undefined) {
+    if (!isObject(o.proxyHeaders)) throw invalidArgType('options.proxyHeaders', 'an object', o.proxyHeaders);
+    const lines = Object.entries(o.proxyHeaders).map(([k, v]) => {
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(k)) {
+        throw invalidArgValue(`options.proxyHeaders[${JSON.stringify(k)}]`, k, 'a header name that is an RFC 7230 token');
+      }
+      return `${k}: ${headerValue(`options.proxyHeaders[${JSON.stringify(k)}]`, v)}`;
+    });
+    curl.push(['CURLOPT_PROXYHEADER', lines], ['CURLOPT_HEADEROPT', CURLHEADER_SEPARATE]);
+  }
+  if (o.noProxy !== undefined) {
+    const list = Array.isArray(o.noProxy) ? o.noProxy : [o.noProxy];
+    list.forEach((h: unknown, i) => str(`options.noProxy[${i}]`, h));
+    curl.push(['CURLOPT_NOPROXY', list.join(',')]);
+  }
+}
+
+function whereOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): void {
+  if (o.unixSocket !== undefined) curl.push(['CURLOPT_UNIX_SOCKET_PATH', str('options.unixSocket', o.unixSocket)]);
+  if (o.resolve !== undefined) {
+    curl.push(['CURLOPT_RESOLVE', entries('options.resolve', o.resolve, /^[-+]?[^:\s]+:\d+(:\S+)?$/, '"host:port:address[,address…]"')]);
+  }
+  if (o.connectTo !== undefined) {
+    curl.push(['CURLOPT_CONNECT_TO', entries('options.connectTo', o.connectTo, /^[^:\s]*:\d*:[^:\s]*:\d*$/, '"host:port:connect-to-host:connect-to-port"')]);
+  }
+  if (o.family !== undefined) {
+    if (o.family !== 4 && o.family !== 6) throw invalidArgValue('options.family', o.family, '4 or 6');
+    curl.push(['CURLOPT_IPRESOLVE', o.family === 4 ? 1 : 2]);
+  }
+  const local = o.localAddress === undefined ? undefined : str('options.localAddress', o.localAddress);
+  const iface = o.interface === undefined ? undefined : str('options.interface', o.interface);
+  if (local !== undefined || iface !== undefined) {
+    const spec = local !== undefined && iface !== undefined ? `ifhost!${iface}!${local}` : local !== undefined ? `host!${local}` : `if!${iface}`;
+    curl.push(['CURLOPT_INTERFACE', spec]);
+  }
+  if (o.connectTimeout !== undefined) {
+    curl.push(['CURLOPT_CONNECTTIMEOUT_MS', integer('options.connectTimeout', o.connectTimeout, 0, MAX_TIMEOUT)]);
+  }
+}
+
+function authOptions(auth: unknown, curl: [string, CurlOptionValue][]): void {
+  if (auth === undefined) return;
+  if (typeof auth === 'string') {
+    const colon = auth.indexOf(':');
+    if (colon < 0) throw invalidArgValue('options.auth', auth, 'a "user:password" string');
+    curl.push(['CURLOPT_USERNAME', auth.slice(0, colon)], ['CURLOPT_PASSWORD', auth.slice(colon + 1)], ['CURLOPT_HTTPAUTH', CURLAUTH_BASIC]);
+    return;
+  }
+  if (!isObject(auth)) throw invalidArgType('options.auth', 'a "user:password" string or an object', auth);
+  if ('bearer' in auth) {
+    checkKeys('options.auth', auth, ['bearer']);
+    curl.push(['CURLOPT_XOAUTH2_BEARER', headerValue('options.auth.bearer', auth.bearer)], ['CURLOPT_HTTPAUTH', CURLAUTH_BEARER]);
+    return;
+  }
+  checkKeys('options.auth', auth, ['username', 'password']);
+  curl.push(
+    ['CURLOPT_USERNAME', str('options.auth.username', auth.username)],
+    ['CURLOPT_PASSWORD', str('options.auth.password', auth.password)],
+    ['CURLOPT_HTTPAUTH', CURLAUTH_BASIC],
+  );
+}
+
+function cookieHeader(value: unknown): string {
+  if (typeof value === 'string') return headerValue('options.cookies', value);
+  if (!isObject(value)) throw invalidArgType('options.cookies', 'a string or an object', value);
+  return Object.entries(value)
+    .map(([k, v]) => `${k}=${headerValue(`options.cookies[${JSON.stringify(k)}]`, v)}`)
+    .join('; ');
+}
+
+function validateVerbose(value: unknown): { verbose: 0 | 1 | 2; trace: ((line: string) => void) | undefined } {
+  const toStderr = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  if (value === undefined || value === false) return { verbose: 0, trace: undefined };
+  if (value === true) return { verbose: 1, trace: toStderr };
+  if (typeof value === 'function') return { verbose: 1, trace: value as (line: string) => void };
+  if (!isObject(value)) throw invalidArgType('options.verbose', 'a boolean, a function or an object', value);
+  checkKeys('options.verbose', value, ['output', 'data']);
+  const output = value.output;
+  if (output !== undefined && typeof output !== 'function') {
+    throw invalidArgType('options.verbose.output', 'a function', output);
+  }
+  const data = bool('options.verbose.data', value.data, false);
+  return { verbose: data ? 2 : 1, trace: (output as ((line: string) => void) | undefined) ?? toStderr };
+}
+
+function passthrough(value: unknown, lookup: CurlOptionLookup | undefined): [string, CurlOptionValue][] {
+  if (value === undefined) return [];
+  if (!isObject(value)) throw invalidArgType('options.curl', 'an object of CURLOPT_* names to values', value);
+  if (!lookup) throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', 'options.curl needs the native addon to check option names');
+  return Object.entries(value).map(([name, v]): [string, CurlOptionValue] => {
+    const where = `options.curl.${name}`;
+    const info = lookup(name);
+    if (!info) throw invalidArgValue(where, name, 'a CURLOPT_* name known to the linked libcurl');
+    const canonical = info.name;
+    if (ENGINE_OWNED[canonical]) {
+      throw invalidArgValue(where, name, `an option curlws does not set itself (${ENGINE_OWNED[canonical]})`);
+    }
+    const ok =
+      info.type === 'long' || info.type === 'values' || info.type === 'off_t'
+        ? typeof v === 'number' || typeof v === 'boolean'
+        : info.type === 'string'
+          ? typeof v === 'string' || v === null
+          : info.type === 'slist'
+            ? Array.isArray(v) && v.every((s) => typeof s === 'string')
+            : info.type === 'blob'
+              ? Buffer.isBuffer(v)
+              : false;
+    if (!ok) {
+      const expected: Record<string, string> = {
+        long: 'a number or boolean', values: 'a number or boolean', off_t: 'a number',
+        string: 'a string or null', slist: 'an array of strings', blob: 'a Buffer',
+      };
+      if (!(info.type in expected)) {
+        throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `${where} is a ${info.type} option, which cannot be set from JavaScript`);
+      }
+      throw invalidArgType(where, expected[info.type]!, v);
+    }
+    return [canonical, v as CurlOptionValue];
+  });
+}
+
+// ---- small checks --------------------------------------------------------------------------
+
+function pemBundle(ca: unknown): Buffer {
+  const list: unknown[] = Array.isArray(ca) ? ca : [ca];
+  // An empty list would trust nothing and fail every wss: handshake with a confusing TLS error.
+  if (list.length === 0) throw invalidArgValue('options.tls.ca', ca, 'at least one PEM certificate');
+  const parts = list.map((p, i) =>
+    pem(Array.isArray(ca) ? `options.tls.ca[${i}]` : 'options.tls.ca', p, 'a PEM certificate ("-----BEGIN CERTIFICATE-----")'),
+  );
+  return Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [Buffer.from('\n'), p])));
+}
+
+function pem(name: string, value: unknown, what = 'PEM data ("-----BEGIN …")'): Buffer {
+  if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw invalidArgType(name, 'a PEM string or Buffer', value);
+  const buf = typeof value === 'string' ? Buffer.from(value) : value;
+  // libcurl's *_BLOB options take PEM here; DER would fail later with an unclear TLS error.
+  if (!buf.includes('-----BEGIN ')) throw invalidArgValue(name, value, what);
+  return buf;
+}
+
+function tlsVersion(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(value in TLS_VERSIONS)) {
+    throw invalidArgValue(name, value, `one of ${Object.keys(TLS_VERSIONS).map((v) => `"${v}"`).join(', ')}`);
+  }
+  return TLS_VERSIONS[value as TlsVersion];
+}
+
+function entries(name: string, value: unknown, shape: RegExp, what: string): string[] {
+  if (!Array.isArray(value)) throw invalidArgType(name, 'an array of strings', value);
+  return value.map((e: unknown, i) => {
+    if (typeof e !== 'string') throw invalidArgType(`${name}[${i}]`, 'a string', e);
+    if (!shape.test(e)) throw invalidArgValue(`${name}[${i}]`, e, what);
+    return e;
+  });
+}
+
+function str(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'a string', value);
+  if (value.includes('\0')) throw invalidArgValue(name, value, 'a string without NUL');
+  return value;
+}
+
+function headerValue(name: string, value: unknown): string {
+  const s = str(name, value);
+  if (/[\r\n]/.test(s)) throw invalidArgValue(name, s, 'a value without CR or LF');
+  return s;
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'a boolean', value);
+  return value;
+}
