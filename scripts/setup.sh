@@ -14,7 +14,7 @@ run_demo=1
 # Build tools and headers, plus the real peers the tests use (python3-websockets, openssl).
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in cmake g++ make pkg-config libssl-dev zlib1g-dev openssl python3-websockets ca-certificates; do
+for pkg in cmake g++ make pkg-config libssl-dev zlib1g-dev openssl python3-websockets tinyproxy microsocks ca-certificates; do
   have "$pkg" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

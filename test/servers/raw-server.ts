@@ -332,9 +332,14 @@ class RawConnection {
         this.respondStatus(code, ['X-Reason: nope'], 'nope: request refused\n');
         return;
       }
-      case '/redirect':
-        this.respondStatus(301, ['Location: /echo', 'X-Reason: moved'], '');
+      case '/redirect': {
+        // ?to=<location> (absolute or relative) and ?status=301|302|303|307|308
+        // ?to=self redirects to this very request (a loop).
+        const param = new URL(this.log.request.target, 'http://raw.invalid').searchParams.get('to');
+        const to = param === 'self' ? this.log.request.target : (param ?? '/echo');
+        this.respondStatus(this.q('status', 301), [`Location: ${to}`, 'X-Reason: moved'], '');
         return;
+      }
       case '/bad-accept':
         this.respond101({ accept: acceptKey(randomBytes(16).toString('base64')) });
         return;

@@ -13,6 +13,10 @@
  *   pyEchoSkipReason   why pyEchoUrl is '' ('' when available)
  *   rawUrl             ws://127.0.0.1:P4          the misbehaving raw server (append a path)
  *   rawControlUrl      http://127.0.0.1:P5        GET /log?id=<id> → RawConnLog JSON
+ *   mtlsEchoUrl        wss://localhost:P6/        echo that requires a client cert signed by tlsCaPem
+ *   tlsClient          { cert, key, pfx (base64, passphrase "s3cret"), serverPin }
+ *   unixSocketPath     path of a Unix socket with the ws echo behind it
+ *   proxies            tinyproxy / microsocks URLs and a black-hole port, or null (see proxiesSkipReason)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +24,7 @@ import * as path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { pyEchoUnavailableReason, startPyEcho } from '../servers/py-echo.js';
 import { startRawServer } from '../servers/raw-server.js';
+import { proxiesUnavailableReason, startProxies } from '../servers/proxies.js';
 import { generatePki } from '../servers/tls-certs.js';
 import { startWsEcho } from '../servers/ws-echo.js';
 
@@ -36,6 +41,17 @@ declare module 'vitest' {
     pyEchoSkipReason: string;
     rawUrl: string;
     rawControlUrl: string;
+    mtlsEchoUrl: string;
+    tlsClient: { cert: string; key: string; pfx: string; serverPin: string };
+    unixSocketPath: string;
+    proxies: {
+      httpProxyUrl: string;
+      httpAuthProxyUrl: string;
+      socksProxyUrl: string;
+      socksAuthProxyUrl: string;
+      blackHolePort: number;
+    } | null;
+    proxiesSkipReason: string;
   }
 }
 
@@ -63,6 +79,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cleanups.push(() => wssSelf.close());
     const raw = await startRawServer();
     cleanups.push(() => raw.close());
+    const mtls = await startWsEcho({ cert: pki.serverCert, key: pki.serverKey }, { clientCa: pki.caPem });
+    cleanups.push(() => mtls.close());
+    const unixSocketPath = path.join(tmp, 'echo.sock');
+    const unixEcho = await startWsEcho(undefined, { unixSocket: unixSocketPath });
+    cleanups.push(() => unixEcho.close());
+
+    // Proxies are Debian packages; CI installs them (scripts/setup.sh) and must not skip.
+    const proxiesSkipReason = proxiesUnavailableReason();
+    let proxies: Awaited<ReturnType<typeof startProxies>> | null = null;
+    if (proxiesSkipReason && process.env.CI) throw new Error(`proxy tests cannot run in CI: ${proxiesSkipReason}`);
+    if (!proxiesSkipReason) {
+      proxies = await startProxies(tmp);
+      cleanups.push(() => proxies?.close());
+    } else {
+      console.warn(`[global-setup] proxy tests disabled: ${proxiesSkipReason}`);
+    }
 
     let pyEchoUrl = '';
     let pyEchoSkipReason = pyEchoUnavailableReason();
@@ -88,6 +120,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('pyEchoSkipReason', pyEchoSkipReason);
     project.provide('rawUrl', raw.url);
     project.provide('rawControlUrl', raw.controlUrl);
+    project.provide('mtlsEchoUrl', `wss://localhost:${mtls.port}/`);
+    project.provide('tlsClient', {
+      cert: pki.clientCert,
+      key: pki.clientKey,
+      pfx: pki.clientPfx.toString('base64'),
+      serverPin: pki.serverPin,
+    });
+    project.provide('unixSocketPath', unixSocketPath);
+    project.provide(
+      'proxies',
+      proxies && {
+        httpProxyUrl: proxies.httpProxyUrl,
+        httpAuthProxyUrl: proxies.httpAuthProxyUrl,
+        socksProxyUrl: proxies.socksProxyUrl,
+        socksAuthProxyUrl: proxies.socksAuthProxyUrl,
+        blackHolePort: proxies.blackHolePort,
+      },
+    );
+    project.provide('proxiesSkipReason', proxiesSkipReason);
   } catch (err) {
     await teardown();
     throw err;
