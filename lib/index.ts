@@ -13,6 +13,8 @@ export type {
   ReadyState,
 } from './connection';
 export type { ConnectOptions } from './options';
+export type { CurlOptionValue, NetworkOptions, TlsOptions, TlsVersion, VerboseOption } from './network-options';
+export type { NativeStats as ConnectionStats } from './native';
 export {
   AbortError,
   CurlError,
@@ -50,3 +52,11 @@ export const versions: Readonly<Versions> = Object.freeze({
   features: [...binding.versions.features],
   napi: binding.versions.napi,
 });
+export { WebSocket } from './websocket';
+export type { BinaryType, WebSocketData, WebSocketOptions } from './websocket';
+export { CloseEvent, ErrorEvent, MessageEvent } from './events';
+export type { CloseEventInit, ErrorEventInit } from './events';
+export { WsWebSocket } from './ws-compat';
+export type { WsBinaryType, WsClientOptions, WsResponse } from './ws-compat';
+export { createWebSocketStream, WebSocketStream, WebSocketError } from './stream';
+export type { WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStreamOptions } from './stream';
