@@ -1,0 +1,280 @@
+#!/usr/bin/env node
+/**
+ * One benchmark client run in its own process: `node client.mjs '<json spec>'`, printing one JSON
+ * line with the result. spec = { client, kind, url, n, size, ca?, warmup? } where
+ *   client: curlws | curlws-ws (WHATWG WebSocket class, when it exists) | ws | undici
+ *   kind:   recv | send | echo | hs | rss
+ * The C ceiling is a separate binary (c/bench_client.c) with the same spec and output.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const depsRequire = createRequire(path.join(here, '.deps', 'node_modules', 'x.js'));
+const repoRequire = createRequire(path.join(repo, 'package.json'));
+
+/** Bytes queued before a sender waits. */
+const HWM = 1 << 20;
+
+const now = () => performance.now();
+
+// ---- client adapters: open(url) → { onMessage(fn), send(buf), sendMany(buf, n), close() } ----
+
+function curlwsAdapter(spec) {
+  const { connect } = repoRequire(path.join(repo, 'dist/index.js'));
+  const opts = spec.ca ? { tls: { ca: spec.ca } } : {};
+  return async (url) => {
+    const conn = await connect(url, opts);
+    return {
+      onMessage(fn) {
+        conn.on('message', fn);
+      },
+      send(buf) {
+        return conn.send(buf);
+      },
+      // Backpressure: await the promise of every K-th send, one block behind.
+      async sendMany(buf, n) {
+        const k = Math.max(1, Math.floor(HWM / Math.max(buf.length, 1)));
+        let prev = null;
+        for (let i = 0; i < n; ) {
+          const end = Math.min(n, i + k);
+          let last;
+          for (; i < end; i++) last = conn.send(buf);
+          if (prev) await prev;
+          prev = last;
+        }
+        await prev;
+      },
+      close() {
+        return conn.close(1000);
+      },
+      raw: conn,
+    };
+  };
+}
+
+function curlwsWhatwgAdapter(spec) {
+  const mod = repoRequire(path.join(repo, 'dist/index.js'));
+  if (typeof mod.WebSocket !== 'function') return null; // slot: not implemented yet
+  // curlws's WebSocket takes its options third: new WebSocket(url, protocols, { tls: { ca } }).
+  const options = spec.ca ? { tls: { ca: spec.ca } } : undefined;
+  return whatwgAdapter((url) => (options ? new mod.WebSocket(url, [], options) : new mod.WebSocket(url)));
+}
+
+function wsAdapter(spec) {
+  const WebSocket = depsRequire('ws');
+  return (url) =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false, ...(spec.ca ? { ca: spec.ca } : {}) });
+      ws.once('error', reject);
+      ws.once('open', () => {
+        ws.off('error', reject);
+        resolve({
+          onMessage(fn) {
+            ws.on('message', fn);
+          },
+          send(buf) {
+            ws.send(buf);
+          },
+          // Backpressure: the send callback of every K-th message, one block behind.
+          async sendMany(buf, n) {
+            const k = Math.max(1, Math.floor(HWM / Math.max(buf.length, 1)));
+            let prev = null;
+            for (let i = 0; i < n; ) {
+              const end = Math.min(n, i + k);
+              for (; i < end - 1; i++) ws.send(buf);
+              const last = new Promise((res, rej) => ws.send(buf, (err) => (err ? rej(err) : res())));
+              i++;
+              if (prev) await prev;
+              prev = last;
+            }
+            await prev;
+          },
+          close() {
+            return new Promise((res) => {
+              ws.once('close', () => res());
+              ws.close(1000);
+            });
+          },
+        });
+      });
+    });
+}
+
+function undiciAdapter(spec) {
+  const { WebSocket, Agent } = depsRequire('undici');
+  const dispatcher = spec.ca ? new Agent({ connect: { ca: spec.ca } }) : undefined;
+  return whatwgAdapter((url) => (dispatcher ? new WebSocket(url, { dispatcher }) : new WebSocket(url)));
+}
+
+/** Any WHATWG-style WebSocket class: bufferedAmount polling for backpressure. */
+function whatwgAdapter(create) {
+  return (url) =>
+    new Promise((resolve, reject) => {
+      const ws = create(url);
+      ws.binaryType = 'arraybuffer';
+      ws.onerror = (e) => reject(e.error ?? new Error('WebSocket error'));
+      ws.onopen = () => {
+        ws.onerror = null;
+        resolve({
+          onMessage(fn) {
+            ws.onmessage = (ev) => fn(ev.data);
+          },
+          send(buf) {
+            ws.send(buf);
+          },
+          async sendMany(buf, n) {
+            for (let i = 0; i < n; i++) {
+              ws.send(buf);
+              while (ws.bufferedAmount > HWM) await new Promise((r) => setTimeout(r, 0));
+            }
+            while (ws.bufferedAmount > 0) await new Promise((r) => setTimeout(r, 0));
+          },
+          close() {
+            return new Promise((res) => {
+              ws.onclose = () => res();
+              ws.close(1000);
+            });
+          },
+        });
+      };
+    });
+}
+
+const ADAPTERS = { curlws: curlwsAdapter, 'curlws-ws': curlwsWhatwgAdapter, ws: wsAdapter, undici: undiciAdapter };
+
+// ---- workloads ----------------------------------------------------------------------------
+
+const byteLen = (d) => (typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength);
+
+async function recv(open, spec) {
+  const c = await open(`${spec.url}/flood?n=${spec.n}&size=${spec.size}`);
+  let count = 0;
+  let bytes = 0;
+  let t0 = 0;
+  let cpu0;
+  const done = new Promise((resolve) => {
+    c.onMessage((d) => {
+      bytes += byteLen(d);
+      if (++count === spec.n) resolve();
+    });
+  });
+  cpu0 = process.cpuUsage();
+  t0 = now();
+  c.send(Buffer.from('go'));
+  await done;
+  const elapsed = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await c.close();
+  if (bytes !== spec.n * spec.size) throw new Error(`received ${bytes} bytes, expected ${spec.n * spec.size}`);
+  return { msgs: count, bytes, elapsedMs: elapsed, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function send(open, spec) {
+  const c = await open(`${spec.url}/count?n=${spec.n}&size=${spec.size}`);
+  const buf = Buffer.alloc(spec.size, 0x62);
+  const done = new Promise((resolve) => c.onMessage(() => resolve()));
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  await c.sendMany(buf, spec.n);
+  await done;
+  const elapsed = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await c.close();
+  return { msgs: spec.n, bytes: spec.n * spec.size, elapsedMs: elapsed, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function echo(open, spec) {
+  const c = await open(`${spec.url}/echo`);
+  const buf = Buffer.alloc(spec.size, 0x63);
+  let wake = null;
+  c.onMessage(() => wake());
+  const rt = () =>
+    new Promise((resolve) => {
+      wake = resolve;
+      c.send(buf);
+    });
+  const warm = spec.warmup ?? 200;
+  for (let i = 0; i < warm; i++) await rt();
+  const samples = new Float64Array(spec.n);
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  for (let i = 0; i < spec.n; i++) {
+    const s = process.hrtime.bigint();
+    await rt();
+    samples[i] = Number(process.hrtime.bigint() - s) / 1000;
+  }
+  const elapsed = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await c.close();
+  samples.sort();
+  const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))];
+  return { msgs: spec.n, elapsedMs: elapsed, cpuMs: (cpu.user + cpu.system) / 1000, p50: q(0.5), p99: q(0.99) };
+}
+
+async function hs(open, spec) {
+  const url = `${spec.url}/idle`;
+  for (let i = 0; i < (spec.warmup ?? 20); i++) await (await open(url)).close();
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  for (let i = 0; i < spec.n; i++) await (await open(url)).close();
+  const elapsed = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { msgs: spec.n, elapsedMs: elapsed, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function settle() {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function rss(open, spec) {
+  const url = `${spec.url}/idle`;
+  // Warm-up: load everything lazily loaded (TLS, DNS, the engine's threads) before the baseline.
+  const warm = [];
+  for (let i = 0; i < 10; i++) warm.push(await open(url));
+  await Promise.all(warm.map((c) => c.close()));
+  await settle();
+  const base = process.memoryUsage().rss;
+  const conns = [];
+  const batch = 50;
+  const t0 = now();
+  for (let i = 0; i < spec.n; i += batch) {
+    const m = Math.min(batch, spec.n - i);
+    conns.push(...(await Promise.all(Array.from({ length: m }, () => open(url)))));
+  }
+  const elapsed = now() - t0;
+  await settle();
+  const after = process.memoryUsage().rss;
+  await Promise.all(conns.map((c) => c.close()));
+  return { msgs: spec.n, elapsedMs: elapsed, rssPerConnKiB: (after - base) / 1024 / spec.n, rssBaseMiB: base / 2 ** 20 };
+}
+
+const KINDS = { recv, send, echo, hs, rss };
+
+async function main() {
+  const spec = JSON.parse(process.argv[2]);
+  if (spec.caFile) spec.ca = fs.readFileSync(spec.caFile, 'utf8');
+  const make = ADAPTERS[spec.client];
+  if (!make) throw new Error(`unknown client ${spec.client}`);
+  const open = make(spec);
+  if (!open) {
+    process.stdout.write(JSON.stringify({ ok: false, skipped: true, error: 'not implemented yet' }) + '\n');
+    return;
+  }
+  const result = await KINDS[spec.kind](open, spec);
+  result.maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
+  // Some clients keep handles (agents, timers) alive; the measurement is over.
+  setTimeout(() => process.exit(0), 50).unref();
+}
+
+main().catch((err) => {
+  process.stdout.write(JSON.stringify({ ok: false, error: String(err?.stack ?? err) }) + '\n');
+  process.exit(1);
+});

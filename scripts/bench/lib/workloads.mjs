@@ -1,0 +1,95 @@
+/**
+ * The workloads, grouped in suites. `n` is the full run's count, `quick` the --quick count.
+ * kind: recv (server floods, client counts) | send (client sends, server counts bytes) |
+ *       echo (one message in flight) | hs (sequential open+close) | rss (idle connections)
+ */
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const sizes = [
+  { tag: '16B', size: 16, recv: [1_000_000, 100_000], send: [1_000_000, 50_000] },
+  { tag: '1KiB', size: KiB, recv: [200_000, 20_000], send: [200_000, 20_000] },
+  { tag: '1MiB', size: MiB, recv: [2_000, 100], send: [2_000, 50] },
+  { tag: '64MiB', size: 64 * MiB, recv: [20, 2], send: [20, 2] },
+];
+
+function transfer(kind, tls) {
+  return sizes.map((s) => ({
+    id: `${tls ? 'wss-' : ''}${kind}-${s.tag}`,
+    suite: tls ? 'tls' : kind === 'recv' ? 'receive' : 'send',
+    kind,
+    tls,
+    size: s.size,
+    n: s[kind][0],
+    quick: s[kind][1],
+    label: `${tls ? 'wss ' : ''}${kind === 'recv' ? 'receive' : 'send'} N × ${s.tag} (full N = ${s[kind][0].toLocaleString('en')})`,
+  }));
+}
+
+export const WORKLOADS = [
+  ...transfer('recv', false),
+  ...transfer('send', false),
+  { id: 'echo-64B', suite: 'echo', kind: 'echo', tls: false, size: 64, n: 20_000, quick: 2_000, label: 'echo round trip 64 B' },
+  { id: 'echo-16KiB', suite: 'echo', kind: 'echo', tls: false, size: 16 * KiB, n: 10_000, quick: 1_000, label: 'echo round trip 16 KiB' },
+  { id: 'handshake', suite: 'handshake', kind: 'hs', tls: false, size: 0, n: 1_000, quick: 100, label: 'sequential handshakes (open + close)' },
+  { id: 'rss', suite: 'rss', kind: 'rss', tls: false, size: 0, n: 1_000, quick: 100, label: 'RSS per idle connection (N open at once)' },
+  ...transfer('recv', true),
+  ...transfer('send', true),
+];
+
+export const SUITES = ['receive', 'send', 'echo', 'handshake', 'rss', 'tls'];
+
+/**
+ * The figures each kind reports. `primary` is the one ratios and targets use; `better` says
+ * which direction wins.
+ */
+export const METRICS = {
+  recv: { primary: 'msgsPerSec', better: 'higher', unit: 'msg/s' },
+  send: { primary: 'msgsPerSec', better: 'higher', unit: 'msg/s' },
+  echo: { primary: 'p50', better: 'lower', unit: 'µs' },
+  hs: { primary: 'perSec', better: 'higher', unit: 'handshakes/s' },
+  rss: { primary: 'rssPerConnKiB', better: 'lower', unit: 'KiB/conn' },
+};
+
+/** Derived figures of one client run. */
+export function derive(kind, r) {
+  const s = r.elapsedMs / 1000;
+  const out = {};
+  if (kind === 'recv' || kind === 'send') {
+    out.msgsPerSec = r.msgs / s;
+    out.MBps = r.bytes / s / 1e6;
+    out.cpuMs = r.cpuMs;
+    out.msgsPerCpuSec = r.msgs / (r.cpuMs / 1000);
+  } else if (kind === 'echo') {
+    out.p50 = r.p50;
+    out.p99 = r.p99;
+    out.cpuMs = r.cpuMs;
+  } else if (kind === 'hs') {
+    out.perSec = r.msgs / s;
+    out.cpuMs = r.cpuMs;
+  } else if (kind === 'rss') {
+    out.rssPerConnKiB = r.rssPerConnKiB;
+  }
+  if (r.maxRssMiB !== undefined) out.maxRssMiB = r.maxRssMiB;
+  return out;
+}
+
+/** The issue's targets for curlws, per kind: [metric, against, min ratio (higher) / max (lower)]. */
+export const TARGETS = {
+  recv: [
+    ['msgsPerSec', 'ws', 1.5],
+    ['msgsPerSec', 'undici', 1.5],
+  ],
+  send: [
+    ['msgsPerSec', 'ws', 1.2],
+    ['msgsPerSec', 'undici', 1.2],
+  ],
+  echo: [
+    ['p50', 'ws', 1],
+    ['p99', 'ws', 1],
+  ],
+  hs: [['perSec', 'ws', 1]],
+  rss: [['rssPerConnKiB', 'ws', 1]],
+};
+
+export const LOWER_IS_BETTER = new Set(['p50', 'p99', 'rssPerConnKiB', 'cpuMs', 'maxRssMiB']);
