@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { AbortError, CurlWsError, HandshakeError, InvalidStateError, errorFromNative, invalidArgType } from './errors';
 import { toControlPayload, toSendable, validateCloseArgs } from './frames';
+import { caBundleFile } from './ca-bundle';
 import { binding, NativeEvent } from './native';
 import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from './native';
 import { normalizeUrl, validateConnectOptions } from './options';
@@ -75,6 +76,12 @@ interface Deferred {
 const ITERATOR_HIGH_WATER = 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
 const kCreate = Symbol('curlws.create');
+
+/** The CA roots as a file when possible (libcurl caches those per multi), else as a blob. */
+function caSource(bundle: Buffer): { caFile: string } | { caBundle: Buffer } {
+  const file = caBundleFile(bundle);
+  return file ? { caFile: file } : { caBundle: bundle };
+}
 const kOnEvents = Symbol('curlws.onEvents');
 
 /**
@@ -141,7 +148,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         handshakeTimeout: options.handshakeTimeout,
         maxPayload: options.maxPayload,
         closeTimeout: options.closeTimeout,
-        caBundle: options.caBundle,
+        ...caSource(options.caBundle),
         curlOptions: options.curlOptions,
         verbose: options.verbose,
         privateDns: options.privateDns,

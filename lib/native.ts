@@ -71,7 +71,9 @@ export interface SessionInit {
   maxPayload: number;
   /** milliseconds to wait for the peer's CLOSE after ours */
   closeTimeout: number;
-  /** PEM bundle for CURLOPT_CAINFO_BLOB (and CURLOPT_PROXY_CAINFO_BLOB) */
+  /** PEM file for CURLOPT_CAINFO and CURLOPT_PROXY_CAINFO (preferred: libcurl caches it) */
+  caFile?: string;
+  /** else a PEM bundle for CURLOPT_CAINFO_BLOB and CURLOPT_PROXY_CAINFO_BLOB */
   caBundle?: Buffer;
   /** [CURLOPT_* name, value] pairs applied in order (native/curl_options.cc) */
   curlOptions?: [string, number | boolean | string | string[] | Buffer | null][];

@@ -7,7 +7,7 @@
 namespace curlws {
 namespace {
 
-constexpr size_t kMinSpace = 64 * 1024;           // one libcurl receive chunk
+constexpr size_t kMinSpace = 16 * 1024;           // grows to the frame size once it is known
 constexpr size_t kMaxGrowStep = 16 * 1024 * 1024;  // never trust a peer's length for more
 constexpr size_t kKeepCapacity = 1024 * 1024;      // shrink back after messages above this
 constexpr int kDataFlags = CURLWS_TEXT | CURLWS_BINARY;
@@ -96,6 +96,13 @@ uint8_t* FrameAssembler::DetachMessage() {
   cap_ = 0;
   len_ = 0;
   return out;
+}
+
+void FrameAssembler::ReleaseIdle() {
+  if (len_ != 0 || in_message_) return;
+  std::free(buf_);
+  buf_ = nullptr;
+  cap_ = 0;
 }
 
 void FrameAssembler::ReleaseMessage() {

@@ -50,6 +50,8 @@ class FrameAssembler {
   uint8_t* DetachMessage();
   // Ends the message; keeps the block for reuse unless it has grown large.
   void ReleaseMessage();
+  // Frees the receive buffer when no message is in progress, so an idle connection holds none.
+  void ReleaseIdle();
 
   // After kPing/kPong/kClose: the whole control payload (≤ 125 bytes).
   const std::string& control() const { return control_; }

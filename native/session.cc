@@ -239,8 +239,16 @@ void Session::Configure(const Napi::Object& init) {
       fail("could not create a private DNS cache");
   }
 
+  // A CA file is preferred: libcurl parses it once per multi and shares the store (CA cache),
+  // while a blob is parsed again by every connection.
+  Napi::Value ca_file = init.Get("caFile");
   Napi::Value ca = init.Get("caBundle");
-  if (ca.IsBuffer()) {
+  if (ca_file.IsString()) {
+    std::string path = ca_file.As<Napi::String>().Utf8Value();
+    if (curl_easy_setopt(e, CURLOPT_CAINFO, path.c_str()) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, path.c_str()) != CURLE_OK)
+      fail("libcurl refused the CA file");
+  } else if (ca.IsBuffer()) {
     auto buf = ca.As<Napi::Buffer<char>>();
     curl_blob blob{buf.Data(), buf.Length(), CURL_BLOB_COPY};
     if (curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK ||
@@ -463,7 +471,10 @@ void Session::Drain() {
       AddTlsInfo(*open_info_);
       open_info_ = nullptr;
     }
-    if (rc == CURLE_AGAIN) break;
+    if (rc == CURLE_AGAIN) {
+      assembler_.ReleaseIdle();
+      break;
+    }
     if (rc != CURLE_OK || !meta) {
       HandleRecvError(rc == CURLE_OK ? CURLE_RECV_ERROR : rc);
       break;
