@@ -33,9 +33,11 @@
         'native/event_batch.cc',
         'native/frame_assembler.cc',
         'native/handshake.cc',
+        'native/handshake_info.cc',
         'native/multi.cc',
         'native/send_queue.cc',
         'native/session.cc',
+        'native/tracer.cc',
         'native/utf8_validator.cc',
       ],
       # uv.h comes with Node's headers, which node-gyp puts on the include path itself.

@@ -4,10 +4,9 @@
 #include <cstring>
 #include <utility>
 
-#include <openssl/ssl.h>
-
 #include "addon.h"
 #include "curl_options.h"
+#include "handshake_info.h"
 #include "utf8_validator.h"
 
 namespace curlws {
@@ -181,7 +180,7 @@ void Session::Configure(const Napi::Object& init) {
   close_timeout_ms_ = NumberOrZero(init, "closeTimeout");
   assembler_.set_max_payload(NumberOrZero(init, "maxPayload"));
 
-  verbose_ = static_cast<int>(NumberOrZero(init, "verbose"));
+  tracer_.set_level(static_cast<int>(NumberOrZero(init, "verbose")));
 
   key_ = MakeWebSocketKey();
   if (key_.empty()) fail("no random bytes for Sec-WebSocket-Key");
@@ -223,11 +222,7 @@ void Session::Configure(const Napi::Object& init) {
             // forward-proxy a GET ws://… that most proxies refuse.
             curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
   if (!ok) fail("libcurl refused a basic option");
-  if (verbose_) {
-    curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, &Session::OnDebug);
-    curl_easy_setopt(e, CURLOPT_DEBUGDATA, this);
-    curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
-  }
+  if (tracer_.level() > 0) tracer_.Attach(e);
 
   // CURLOPT_RESOLVE entries land in the DNS cache, which the multi shares between all its
   // handles: give such a session a cache of its own so its entries cannot leak into others.
@@ -325,7 +320,7 @@ void Session::HandshakeDone(CURLcode result) {
   errbuf_[0] = '\0';  // from here on, a message in it belongs to a WebSocket-phase error
   state_ = State::kOpen;
 
-  Napi::Object open = OpenInfo(status, headers, protocol);
+  Napi::Object open = HandshakeInfoToJs(Env(), e, status, headers, protocol);
   batch_->Add(EventType::kOpen, open);
 
   UpdatePoll();
@@ -334,103 +329,8 @@ void Session::HandshakeDone(CURLcode result) {
   // handle (libcurl parks it in the pool at CURLMSG_DONE), which the TLS details need.
   open_info_ = &open;
   Drain();
-  if (open_info_) AddTlsInfo(open);
+  if (open_info_) AddTlsInfo(Env(), easy_.get(), open);
   open_info_ = nullptr;
-}
-
-Napi::Object Session::OpenInfo(long status, const HeaderList& headers,
-                               const std::string& protocol) {
-  Napi::Env env = Env();
-  CURL* e = easy_.get();
-  Napi::Object open = Napi::Object::New(env);
-  open.Set("status", Napi::Number::New(env, static_cast<double>(status)));
-  open.Set("headers", HeadersToJs(env, headers));
-  open.Set("protocol", protocol);
-  open.Set("extensions", "");
-  char* text = nullptr;
-  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &text);
-  open.Set("effectiveUrl", text ? text : "");
-
-  Napi::Object addr = Napi::Object::New(env);
-  long port = 0;
-  text = nullptr;
-  curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &text);
-  curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &port);
-  addr.Set("remoteAddress", text ? text : "");
-  addr.Set("remotePort", Napi::Number::New(env, static_cast<double>(port)));
-  text = nullptr;
-  port = 0;
-  curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &text);
-  curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &port);
-  addr.Set("localAddress", text ? text : "");
-  addr.Set("localPort", Napi::Number::New(env, static_cast<double>(port)));
-  open.Set("address", addr);
-
-  Napi::Object timings = Napi::Object::New(env);
-  const std::pair<const char*, CURLINFO> kTimings[] = {
-      {"dns", CURLINFO_NAMELOOKUP_TIME_T},   {"connect", CURLINFO_CONNECT_TIME_T},
-      {"tls", CURLINFO_APPCONNECT_TIME_T},   {"firstByte", CURLINFO_STARTTRANSFER_TIME_T},
-      {"total", CURLINFO_TOTAL_TIME_T}};
-  for (const auto& t : kTimings) {
-    curl_off_t us = 0;
-    curl_easy_getinfo(e, t.second, &us);
-    timings.Set(t.first, Napi::Number::New(env, static_cast<double>(us)));
-  }
-  open.Set("timings", timings);
-  return open;
-}
-
-void Session::AddTlsInfo(Napi::Object open) {
-  // TLS version and cipher straight from OpenSSL's session: libcurl has no getinfo for them.
-  if (!easy_) return;
-  curl_tlssessioninfo* tls = nullptr;
-  if (curl_easy_getinfo(easy_.get(), CURLINFO_TLS_SSL_PTR, &tls) != CURLE_OK || !tls ||
-      tls->backend != CURLSSLBACKEND_OPENSSL || !tls->internals)
-    return;
-  SSL* ssl = static_cast<SSL*>(tls->internals);
-  Napi::Env env = Env();
-  Napi::Object t = Napi::Object::New(env);
-  t.Set("version", SSL_get_version(ssl));
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-  t.Set("cipher", cipher ? SSL_CIPHER_get_name(cipher) : "");
-  open.Set("tls", t);
-}
-
-int Session::OnDebug(CURL* /*easy*/, curl_infotype type, char* data, size_t size, void* userp) {
-  auto* self = static_cast<Session*>(userp);
-  const char* prefix = nullptr;
-  switch (type) {
-    case CURLINFO_TEXT: prefix = "* "; break;
-    case CURLINFO_HEADER_IN: prefix = "< "; break;
-    case CURLINFO_HEADER_OUT: prefix = "> "; break;
-    case CURLINFO_DATA_IN:
-    case CURLINFO_DATA_OUT:
-    case CURLINFO_SSL_DATA_IN:
-    case CURLINFO_SSL_DATA_OUT: {
-      if (self->verbose_ < 2) return 0;
-      bool in = type == CURLINFO_DATA_IN || type == CURLINFO_SSL_DATA_IN;
-      bool ssl = type == CURLINFO_SSL_DATA_IN || type == CURLINFO_SSL_DATA_OUT;
-      self->pending_trace_.push_back(std::string(in ? "<= Recv " : "=> Send ") +
-                                     (ssl ? "SSL data, " : "data, ") + std::to_string(size) +
-                                     " bytes");
-      self->ScheduleIfPending();
-      return 0;
-    }
-    default:
-      return 0;
-  }
-  // One call may carry several lines (a request's headers): one trace line each.
-  size_t start = 0;
-  while (start < size) {
-    size_t end = start;
-    while (end < size && data[end] != '\n') end++;
-    size_t len = end - start;
-    if (len && data[start + len - 1] == '\r') len--;
-    if (len || type == CURLINFO_TEXT) self->pending_trace_.push_back(prefix + std::string(data + start, len));
-    start = end + 1;
-  }
-  self->ScheduleIfPending();
-  return 0;
 }
 
 // ---- receiving -------------------------------------------------------------------------------
@@ -468,7 +368,7 @@ void Session::Drain() {
     const curl_ws_frame* meta = nullptr;
     CURLcode rc = curl_ws_recv(easy_.get(), dst, space, &n, &meta);
     if (open_info_) {
-      AddTlsInfo(*open_info_);
+      AddTlsInfo(env, easy_.get(), *open_info_);
       open_info_ = nullptr;
     }
     if (rc == CURLE_AGAIN) {
@@ -484,7 +384,7 @@ void Session::Drain() {
       if ((meta->flags & CURLWS_CLOSE) && meta->bytesleft == 0) Finish(1006, "", false);
       continue;
     }
-    if (verbose_ >= 2) TraceFrame("<= Recv", meta->flags, n, meta->bytesleft);
+    if (tracer_.frames()) tracer_.Frame("<= Recv", meta->flags, n, meta->bytesleft);
     switch (assembler_.Consume(*meta, n)) {
       case FrameAssembler::Event::kNone:
         break;
@@ -606,9 +506,9 @@ void Session::PumpSend() {
   if (!easy_ || state_ == State::kClosed) return;
   SendQueue::Completions done;
   CURLcode err = CURLE_OK;
-  if (verbose_ >= 2) done.sent_frames = &sent_frames_;
+  if (tracer_.frames()) done.sent_frames = &sent_frames_;
   SendQueue::Status status = sendq_.Pump(easy_.get(), &done, &err);
-  for (const auto& f : sent_frames_) TraceFrame("=> Send", static_cast<int>(f.first), f.second, 0);
+  for (const auto& f : sent_frames_) tracer_.Frame("=> Send", static_cast<int>(f.first), f.second, 0);
   sent_frames_.clear();
   pending_sent_data_ += done.user_data;
   pending_sent_control_ += done.user_control;
@@ -748,24 +648,10 @@ Napi::Value Session::Resume(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-void Session::TraceFrame(const char* dir, int flags, size_t len, curl_off_t left) {
-  const char* kind = (flags & CURLWS_TEXT)     ? "TEXT"
-                     : (flags & CURLWS_BINARY) ? "BINARY"
-                     : (flags & CURLWS_PING)   ? "PING"
-                     : (flags & CURLWS_PONG)   ? "PONG"
-                     : (flags & CURLWS_CLOSE)  ? "CLOSE"
-                                               : "frame";
-  std::string line = std::string(dir) + " " + kind + " " + std::to_string(len) + " bytes";
-  if (left > 0) line += " (" + std::to_string(left) + " more in this frame)";
-  if (flags & CURLWS_CONT) line += " (more fragments follow)";
-  pending_trace_.push_back(std::move(line));
-  ScheduleIfPending();
-}
-
 void Session::ScheduleIfPending() {
   if (batch_ || !engine_ || finalized_) return;
   if (pending_sent_data_ || pending_sent_control_ || pending_drain_ || pending_error_ ||
-      pending_closed_ || !pending_trace_.empty())
+      pending_closed_ || !tracer_.empty())
     engine_->Soon(this);
 }
 
@@ -888,8 +774,8 @@ void Session::ReleaseNative() {
 void Session::EmitPending() {
   if (!batch_) return;
   Napi::Env env = Env();
-  for (const std::string& line : pending_trace_) batch_->Add(EventType::kTrace, Napi::String::New(env, line));
-  pending_trace_.clear();
+  for (const std::string& line : tracer_.lines()) batch_->Add(EventType::kTrace, Napi::String::New(env, line));
+  tracer_.clear();
   if (pending_sent_data_ || pending_sent_control_) {
     batch_->Add(EventType::kSent, Napi::Number::New(env, static_cast<double>(pending_sent_data_)),
                 Napi::Number::New(env, static_cast<double>(pending_sent_control_)));

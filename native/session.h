@@ -26,6 +26,7 @@
 #include "handles.h"
 #include "handshake.h"
 #include "send_queue.h"
+#include "tracer.h"
 
 namespace curlws {
 
@@ -58,11 +59,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Hold(const Napi::CallbackInfo& info);
 
   void HandshakeDone(CURLcode result);
-  Napi::Object OpenInfo(long status, const HeaderList& headers, const std::string& protocol);
-  static int OnDebug(CURL* easy, curl_infotype type, char* data, size_t size, void* userp);
   void ScheduleIfPending();
-  void AddTlsInfo(Napi::Object open);
-  void TraceFrame(const char* dir, int flags, size_t len, curl_off_t left);
   void SendFailClose();
   // Setup.
   void Configure(const Napi::Object& init);
@@ -120,10 +117,7 @@ class Session : public Napi::ObjectWrap<Session> {
   uint16_t peer_code_ = 1005;
   std::string peer_reason_;
 
-  // Verbose trace: 0 off, 1 text and headers, 2 also data sizes. Lines wait in pending_trace_
-  // because libcurl's debug callback runs inside libcurl, where JS must not be called.
-  int verbose_ = 0;
-  std::vector<std::string> pending_trace_;
+  Tracer tracer_{[this] { ScheduleIfPending(); }};
 
   // Payload counters for stats().
   uint64_t messages_in_ = 0, bytes_in_ = 0, messages_out_ = 0, bytes_out_ = 0;
