@@ -381,15 +381,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** @internal Called by the dispatcher with one batch of native events. */
-  [kOnEvents](events: unknown[]): void {
+  [kOnEvents](events: unknown[], arena?: Buffer): void {
     if (this.#deferred) {
-      this.#deferred.push(...events);
+      this.#deferred.push(...materialize(events, arena));
       return;
     }
     for (let i = 0; i < events.length; i += 4) {
       const type = events[i] as NativeEvent;
       try {
-        this.#onEvent(type, events[i + 1], events[i + 2], events[i + 3]);
+        if (type === NativeEvent.BinarySlice) {
+          const offset = events[i + 1] as number;
+          this.#onMessage((arena as Buffer).subarray(offset, offset + (events[i + 2] as number)), true);
+        } else {
+          this.#onEvent(type, events[i + 1], events[i + 2], events[i + 3]);
+        }
       } catch (err) {
         // A listener threw: report it like any uncaught exception, keep the engine consistent.
         process.nextTick(() => {
@@ -400,7 +405,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         // Hold the rest of this batch until connect()'s caller has attached its listeners; the
         // engine reads nothing more meanwhile, and keeps a failure CLOSE until replies to these
         // events had their chance to go first.
-        this.#deferred = events.slice(i + 4);
+        this.#deferred = materialize(events.slice(i + 4), arena);
         this.#native?.hold(true);
         setImmediate(() => {
           const rest = this.#deferred ?? [];
@@ -544,8 +549,21 @@ interface IteratorState {
   error: Error | undefined;
 }
 
-binding.setDispatcher((target, events) => {
-  (target as Connection)[kOnEvents](events);
+/** Turns arena slices into ordinary message events, for events that outlive their batch. */
+function materialize(events: unknown[], arena: Buffer | undefined): unknown[] {
+  const out = events.slice();
+  for (let i = 0; i < out.length; i += 4) {
+    if (out[i] !== NativeEvent.BinarySlice) continue;
+    const offset = out[i + 1] as number;
+    out[i] = NativeEvent.Message;
+    out[i + 1] = (arena as Buffer).subarray(offset, offset + (out[i + 2] as number));
+    out[i + 2] = true;
+  }
+  return out;
+}
+
+binding.setDispatcher((target, events, arena) => {
+  (target as Connection)[kOnEvents](events, arena);
 });
 
 /**

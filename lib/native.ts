@@ -30,6 +30,8 @@ export const enum NativeEvent {
   Closed = 9,
   /** a: one line of libcurl's verbose trace */
   Trace = 10,
+  /** a small binary message: a: offset, b: length in the batch's arena Buffer */
+  BinarySlice = 11,
 }
 
 export interface HandshakeInfo {
@@ -130,7 +132,8 @@ export interface NativeVersions {
   napi: number;
 }
 
-export type Dispatcher = (target: object, events: unknown[]) => void;
+/** `arena`: one Buffer holding the batch's small binary messages (see BinarySlice), if any. */
+export type Dispatcher = (target: object, events: unknown[], arena: Buffer | undefined) => void;
 
 export interface NativeBinding {
   setDispatcher(fn: Dispatcher): void;

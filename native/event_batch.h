@@ -27,6 +27,7 @@ enum class EventType : uint32_t {
   kPeerClose = 8,
   kClosed = 9,
   kTrace = 10,
+  kBinarySlice = 11,  // a: offset, b: length of a small binary message in the batch's arena
 };
 
 // What went wrong, as the TS layer turns it into an error class (lib/errors.ts).
@@ -52,13 +53,30 @@ class EventBatch {
     array_.Set(n_++, b ? b : undefined);
     array_.Set(n_++, c ? c : undefined);
   }
+  // A small binary message: its bytes go to the batch's arena, delivered as ONE Buffer that JS
+  // slices. One Buffer per message would cost an ArrayBuffer backing store each, which is what
+  // dominated receiving small messages.
+  void AddBinarySlice(const uint8_t* data, size_t len) {
+    size_t offset = arena_.size();
+    arena_.append(reinterpret_cast<const char*>(data), len);
+    has_slices_ = true;
+    Add(EventType::kBinarySlice, Napi::Number::New(env_, static_cast<double>(offset)),
+        Napi::Number::New(env_, static_cast<double>(len)));
+  }
+  size_t arena_size() const { return arena_.size(); }
+
   size_t events() const { return n_ / 4; }
   bool empty() const { return n_ == 0; }
-  // Hands out the array and starts a new one.
-  Napi::Array Take() {
+  // Hands out the array and the arena (undefined when empty), and starts anew.
+  Napi::Array Take(Napi::Value* arena) {
     Napi::Array out = array_;
     array_ = Napi::Array::New(env_);
     n_ = 0;
+    // Also for empty messages only: JS slices the arena for every BinarySlice event.
+    *arena = has_slices_ ? Napi::Buffer<char>::Copy(env_, arena_.data(), arena_.size())
+                         : env_.Undefined();
+    arena_.clear();
+    has_slices_ = false;
     return out;
   }
   Napi::Env env() const { return env_; }
@@ -67,6 +85,8 @@ class EventBatch {
   Napi::Env env_;
   Napi::Array array_;
   uint32_t n_ = 0;
+  std::string arena_;
+  bool has_slices_ = false;
 };
 
 Napi::Value HeadersToJs(Napi::Env env, const HeaderList& headers);

@@ -18,6 +18,10 @@ constexpr size_t kZeroCopyMin = 64 * 1024;
 // Deliver to JS at least this often during one long drain, so a flood cannot build an unbounded
 // batch before the application sees anything (or pauses).
 constexpr size_t kEventsPerDispatch = 1024;
+// Binary messages up to this size share one arena Buffer per batch; the arena is bounded so a
+// message the application keeps does not pin much memory with it.
+constexpr size_t kArenaMessageMax = 4 * 1024;
+constexpr size_t kArenaMax = 256 * 1024;
 
 bool IsValidWireCloseCode(uint16_t code) {
   return (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006) ||
@@ -92,12 +96,13 @@ class DispatchScope {
   static void Deliver(Session* s, EventBatch* batch) {
     Napi::Env env = s->Env();
     Addon* addon = env.GetInstanceData<Addon>();
-    Napi::Array events = batch->Take();
+    Napi::Value arena;
+    Napi::Array events = batch->Take(&arena);
     if (!addon || addon->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
-    napi_value args[2] = {s->target_.Value(), events};
+    napi_value args[3] = {s->target_.Value(), events, arena};
     napi_value result;
     napi_status status = napi_make_callback(env, s->async_context_, env.Global(),
-                                            addon->dispatcher().Value(), 2, args, &result);
+                                            addon->dispatcher().Value(), 3, args, &result);
     if (status == napi_ok) return;
     bool pending = false;
     if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
@@ -401,16 +406,20 @@ void Session::Drain() {
         size_t size = assembler_.message_size();
         messages_in_++;
         bytes_in_ += size;
-        Napi::Value data;
         if (size >= kZeroCopyMin) {
           uint8_t* block = assembler_.DetachMessage();
-          data = Napi::Buffer<uint8_t>::New(env, block, size,
-                                            [](Napi::Env, uint8_t* p) { std::free(p); });
+          Napi::Value data = Napi::Buffer<uint8_t>::New(
+              env, block, size, [](Napi::Env, uint8_t* p) { std::free(p); });
+          batch_->Add(EventType::kMessage, data, Napi::Boolean::New(env, true));
+        } else if (size <= kArenaMessageMax) {
+          batch_->AddBinarySlice(assembler_.message(), size);
+          assembler_.ReleaseMessage();
         } else {
-          data = Napi::Buffer<uint8_t>::Copy(env, assembler_.message(), size);
+          batch_->Add(EventType::kMessage,
+                      Napi::Buffer<uint8_t>::Copy(env, assembler_.message(), size),
+                      Napi::Boolean::New(env, true));
           assembler_.ReleaseMessage();
         }
-        batch_->Add(EventType::kMessage, data, Napi::Boolean::New(env, true));
         break;
       }
       case FrameAssembler::Event::kPing: {
@@ -435,7 +444,8 @@ void Session::Drain() {
         break;
       }
     }
-    if (batch_->events() >= kEventsPerDispatch) DispatchScope::Deliver(this, batch_);
+    if (batch_->events() >= kEventsPerDispatch || batch_->arena_size() >= kArenaMax)
+      DispatchScope::Deliver(this, batch_);
   }
 }
 

@@ -111,3 +111,29 @@ describe('concurrency', () => {
     );
   });
 });
+
+describe('small binary messages (delivered as slices of one Buffer per batch)', () => {
+  it('3,000 messages across many batches keep their own bytes, even when all are kept', async () => {
+    const count = 3000;
+    const size = 100;
+    const conn = await connect(new URL(`/push?count=${count}&size=${size}`, inject('wsEchoUrl')).href);
+    const kept: Buffer[] = [];
+    conn.on('message', (data, isBinary) => {
+      expect(isBinary).toBe(true);
+      kept.push(data as Buffer);
+    });
+    await new Promise((resolve) => conn.once('close', resolve));
+    expect(kept).toHaveLength(count);
+    kept.forEach((m, i) => expect(m.equals(patternBuffer(size, i))).toBe(true));
+  });
+
+  it('an empty binary message is an empty Buffer', async () => {
+    const conn = await connect(inject('wsEchoUrl'));
+    const got = new Promise<Buffer>((resolve) => conn.once('message', (d) => resolve(d as Buffer)));
+    await conn.send(Buffer.alloc(0));
+    const m = await got;
+    expect(Buffer.isBuffer(m)).toBe(true);
+    expect(m.length).toBe(0);
+    await conn.close(1000);
+  });
+});
