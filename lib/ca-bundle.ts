@@ -39,7 +39,7 @@ const bundleFiles = new WeakMap<Buffer, string | null>();
 /**
  * A file holding `bundle`, for `CURLOPT_CAINFO`. libcurl caches the parsed certificate store per
  * multi handle only for a CA *file* (never for `CURLOPT_CAINFO_BLOB`), so without a file every
- * connection would parse Node's ~140 roots again: ~1.5 MB of memory and a few ms per handshake.
+ * connection would parse Node's ~140 roots again: ~1.7 MB of memory and a few ms per handshake.
  * The file lives in a private (0700) directory made once per process and removed at exit.
  * Returns undefined when no file can be written; the caller then passes the bundle as a blob.
  */

@@ -10,6 +10,7 @@ import { caBundleFile } from './ca-bundle';
 import { binding, NativeEvent } from './native';
 import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from './native';
 import { normalizeUrl, validateConnectOptions } from './options';
+import type { CurlOptionValue } from './network-options';
 import type { ConnectOptions, NormalizedOptions } from './options';
 
 /** `readyState` values, as in the WHATWG `WebSocket`. */
@@ -626,12 +627,20 @@ function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeE
     });
   }
   const sameOrigin = to.host === base.host && !(base.protocol === 'wss:' && to.protocol === 'ws:');
-  const credentialOptions = new Set(['CURLOPT_USERNAME', 'CURLOPT_PASSWORD', 'CURLOPT_XOAUTH2_BEARER', 'CURLOPT_COOKIE', 'CURLOPT_HTTPAUTH']);
+  const credentialOptions = new Set([
+    'CURLOPT_USERNAME', 'CURLOPT_PASSWORD', 'CURLOPT_USERPWD', 'CURLOPT_XOAUTH2_BEARER', 'CURLOPT_COOKIE', 'CURLOPT_HTTPAUTH',
+  ]);
+  const curlOptions = from.curlOptions
+    .filter(([name]) => sameOrigin || !credentialOptions.has(name))
+    .map(([name, value]): [string, CurlOptionValue] =>
+      name === 'CURLOPT_CONNECT_TO' && Array.isArray(value) ? [name, value.filter((r) => r !== from.servernameRoute)] : [name, value],
+    );
   return {
     ...from,
     url: to.href,
     publicUrl: to.href,
     headers: from.headers.filter((line) => !/^host\s*:/i.test(line) && (sameOrigin || !/^(authorization|cookie)\s*[:;]/i.test(line))),
-    curlOptions: sameOrigin ? from.curlOptions : from.curlOptions.filter(([name]) => !credentialOptions.has(name)),
+    curlOptions,
+    servernameRoute: undefined,
   };
 }

@@ -66,7 +66,7 @@ export type HandshakeErrorCode =
 
 /** Extra data of a {@link HandshakeError}. */
 export interface HandshakeErrorOptions extends CurlWsErrorOptions {
-  /** HTTP status of the response (set for `WS_ERR_UNEXPECTED_RESPONSE`). */
+  /** HTTP status of the response (set for `WS_ERR_UNEXPECTED_RESPONSE` and the redirect codes). */
   status?: number;
   /** Response headers as `[name, value]` pairs in arrival order. */
   headers?: Iterable<[string, string]>;
@@ -75,7 +75,7 @@ export interface HandshakeErrorOptions extends CurlWsErrorOptions {
 /** The opening handshake failed: the server did not upgrade the connection correctly. */
 export class HandshakeError extends CurlWsError {
   declare readonly code: HandshakeErrorCode;
-  /** HTTP status of the response; set for `WS_ERR_UNEXPECTED_RESPONSE`, else `undefined`. */
+  /** HTTP status of the response; set for `WS_ERR_UNEXPECTED_RESPONSE` and the redirect codes, else `undefined`. */
   readonly status: number | undefined;
   /**
    * Response headers with lower-cased names; repeated headers are joined with `', '`.
@@ -195,7 +195,7 @@ const HANDSHAKE_CODES: ReadonlySet<string> = new Set<HandshakeErrorCode>([
  *
  * - a numeric `curlCode` with `code` `''` or `CURLE_*` → {@link CurlError}
  * - handshake codes (`WS_ERR_UNEXPECTED_*`, `WS_ERR_INVALID_ACCEPT`, `WS_ERR_INVALID_UPGRADE`,
- *   `WS_ERR_HANDSHAKE_TIMEOUT`) → {@link HandshakeError}
+ *   `WS_ERR_HANDSHAKE_TIMEOUT`, the redirect codes) → {@link HandshakeError}
  * - any other `WS_ERR_*` → {@link WebSocketProtocolError}, `closeCode` defaulting to 1006
  * - anything else → {@link CurlWsError} with the code as given (`ERR_CURLWS_INTERNAL` if empty)
  *

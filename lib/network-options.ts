@@ -126,6 +126,8 @@ export interface NetworkSettings {
   trace: ((line: string) => void) | undefined;
   followRedirects: boolean;
   maxRedirects: number;
+  /** The CURLOPT_CONNECT_TO entry that implements `tls.servername` (first URL only). */
+  servernameRoute: string | undefined;
 }
 
 export const NETWORK_KEYS = [
@@ -171,6 +173,7 @@ const ENGINE_OWNED: Record<string, string> = {
   CURLOPT_CUSTOMREQUEST: 'the handshake must be a GET',
   CURLOPT_HTTP_VERSION: 'WebSocket over libcurl is HTTP/1.1 only',
   CURLOPT_SHARE: 'not supported',
+  CURLOPT_HTTPPROXYTUNNEL: 'ws:// through an HTTP proxy must tunnel with CONNECT',
 };
 
 /**
@@ -184,17 +187,18 @@ export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptio
   const target = new URL(url.href);
 
   const { caBundle, servername } = validateTls(o.tls, curl);
+  let servernameRoute: string | undefined;
   if (servername !== undefined && servername !== target.hostname) {
     // libcurl takes SNI and the name to verify from the URL: connect to the real host under the
     // server name, and keep the Host header the server expects.
     const port = target.port || (target.protocol === 'wss:' ? '443' : '80');
-    curl.push(['CURLOPT_CONNECT_TO', [`${servername}:${port}:${target.hostname}:${port}`]]);
+    servernameRoute = `${servername}:${port}:${target.hostname}:${port}`;
     headers.push(`Host: ${target.host}`);
     target.hostname = servername;
   }
 
   proxyOptions(o, curl);
-  whereOptions(o, curl);
+  whereOptions(o, curl, servernameRoute);
   if (o.origin !== undefined) headers.push(`Origin: ${headerValue('options.origin', o.origin)}`);
   authOptions(o.auth, curl);
   if (o.cookies !== undefined) curl.push(['CURLOPT_COOKIE', cookieHeader(o.cookies)]);
@@ -203,7 +207,7 @@ export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptio
   const maxRedirects = integer('options.maxRedirects', o.maxRedirects, 10, 1000);
   const { verbose, trace } = validateVerbose(o.verbose);
   curl.push(...passthrough(o.curl, lookup));
-  return { url: target.href, caBundle, curlOptions: curl, headers, verbose, trace, followRedirects, maxRedirects };
+  return { url: target.href, caBundle, curlOptions: curl, headers, verbose, trace, followRedirects, maxRedirects, servernameRoute };
 }
 
 function validateTls(value: unknown, curl: [string, CurlOptionValue][]): { caBundle: Buffer; servername: string | undefined } {
@@ -307,14 +311,18 @@ function proxyOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): voi
   }
 }
 
-function whereOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): void {
+function whereOptions(o: NetworkOptions, curl: [string, CurlOptionValue][], servernameRoute: string | undefined): void {
   if (o.unixSocket !== undefined) curl.push(['CURLOPT_UNIX_SOCKET_PATH', str('options.unixSocket', o.unixSocket)]);
   if (o.resolve !== undefined) {
     curl.push(['CURLOPT_RESOLVE', entries('options.resolve', o.resolve, /^[-+]?[^:\s]+:\d+(:\S+)?$/, '"host:port:address[,address…]"')]);
   }
+  // One CURLOPT_CONNECT_TO list: a second setopt would replace the first. The servername route
+  // comes first so it wins for its host and port.
+  const routes = servernameRoute === undefined ? [] : [servernameRoute];
   if (o.connectTo !== undefined) {
-    curl.push(['CURLOPT_CONNECT_TO', entries('options.connectTo', o.connectTo, /^[^:\s]*:\d*:[^:\s]*:\d*$/, '"host:port:connect-to-host:connect-to-port"')]);
+    routes.push(...entries('options.connectTo', o.connectTo, /^[^:\s]*:\d*:[^:\s]*:\d*$/, '"host:port:connect-to-host:connect-to-port"'));
   }
+  if (routes.length) curl.push(['CURLOPT_CONNECT_TO', routes]);
   if (o.family !== undefined) {
     if (o.family !== 4 && o.family !== 6) throw invalidArgValue('options.family', o.family, '4 or 6');
     curl.push(['CURLOPT_IPRESOLVE', o.family === 4 ? 1 : 2]);
@@ -390,9 +398,11 @@ function passthrough(value: unknown, lookup: CurlOptionLookup | undefined): [str
       throw invalidArgValue(where, name, `an option curlws does not set itself (${ENGINE_OWNED[canonical]})`);
     }
     const ok =
-      info.type === 'long' || info.type === 'values' || info.type === 'off_t'
+      info.type === 'long' || info.type === 'values'
         ? typeof v === 'number' || typeof v === 'boolean'
-        : info.type === 'string'
+        : info.type === 'off_t'
+          ? typeof v === 'number'
+          : info.type === 'string'
           ? typeof v === 'string' || v === null
           : info.type === 'slist'
             ? Array.isArray(v) && v.every((s) => typeof s === 'string')

@@ -63,7 +63,7 @@ export interface NormalizedOptions {
   maxPayload: number;
   closeTimeout: number;
   signal: AbortSignal | undefined;
-  /** PEM bundle for `CURLOPT_CAINFO_BLOB`. */
+  /** The trusted CA roots in PEM (handed to libcurl as a cached file, else as a blob). */
   caBundle: Buffer;
   /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
   publicUrl: string;
@@ -76,6 +76,8 @@ export interface NormalizedOptions {
   maxRedirects: number;
   /** the session gets its own DNS cache (its `resolve` entries must not leak to others) */
   privateDns: boolean;
+  /** the CONNECT_TO entry implementing `tls.servername`, dropped on redirect */
+  servernameRoute: string | undefined;
 }
 
 const DEFAULTS = {
@@ -178,6 +180,7 @@ export function validateConnectOptions(
     followRedirects: net.followRedirects,
     maxRedirects: net.maxRedirects,
     privateDns: net.curlOptions.some(([name]) => name === 'CURLOPT_RESOLVE'),
+    servernameRoute: net.servernameRoute,
   };
 }
 

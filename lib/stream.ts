@@ -37,7 +37,7 @@ export function createWebSocketStream(conn: Connection, options?: DuplexOptions)
     read() {
       if (pausedByUs) {
         pausedByUs = false;
-        if (!conn.isPaused || conn.readyState !== CLOSED) conn.resume();
+        if (conn.readyState !== CLOSED) conn.resume();
       }
     },
     write(chunk: Buffer | string, _encoding, callback) {

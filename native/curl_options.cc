@@ -80,7 +80,15 @@ Napi::Value CurlOptionInfo(const Napi::CallbackInfo& info) {
   const curl_easyoption* opt = Lookup(info[0].As<Napi::String>().Utf8Value());
   if (!opt) return env.Null();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("name", std::string("CURLOPT_") + opt->name);
+  // For an alias (e.g. CURLOPT_ENCODING), name the option it stands for, so checks by name
+  // (engine-owned options, redirects) see one spelling.
+  const curl_easyoption* primary = opt;
+  if (opt->flags & CURLOT_FLAG_ALIAS) {
+    for (const curl_easyoption* it = curl_easy_option_next(nullptr); it;
+         it = curl_easy_option_next(it))
+      if (it->id == opt->id && !(it->flags & CURLOT_FLAG_ALIAS)) primary = it;
+  }
+  o.Set("name", std::string("CURLOPT_") + primary->name);
   o.Set("id", Napi::Number::New(env, opt->id));
   o.Set("type", TypeName(opt->type));
   o.Set("alias", Napi::Boolean::New(env, (opt->flags & CURLOT_FLAG_ALIAS) != 0));

@@ -89,6 +89,15 @@ describe('TLS options', () => {
     await conn.close(1000);
   });
 
+  it('servername and connectTo together: both routes apply (one CURLOPT_CONNECT_TO list)', async () => {
+    const conn = await connect(`wss://127.0.0.1:${wssPort}/headers`, {
+      tls: { ca, servername: 'localhost' },
+      connectTo: ['unused.test:1:127.0.0.1:1'],
+    });
+    expect((await firstJson<Record<string, string>>(conn)).host).toBe(`127.0.0.1:${wssPort}`);
+    await conn.close(1000);
+  });
+
   it('servername sets SNI and the verified name when connecting by IP', async () => {
     // The certificate names "localhost"; 127.0.0.1 is in it too, so use a name that is not:
     // connecting to "127.0.0.1" while verifying "localhost" proves the override is used.
@@ -346,6 +355,7 @@ describe('the curl escape hatch', () => {
   it('rejects unknown names, engine-owned options and wrong value types before connecting', () => {
     expect(() => connect(wsEcho, { curl: { CURLOPT_NOT_A_THING: 1 } })).toThrow(/CURLOPT_\* name known to the linked libcurl/);
     expect(() => connect(wsEcho, { curl: { CURLOPT_CONNECT_ONLY: 1 } })).toThrow(/does not set itself/);
+    expect(() => connect(wsEcho, { curl: { CURLOPT_HTTPPROXYTUNNEL: 0 } })).toThrow(/must tunnel/);
     expect(() => connect(wsEcho, { curl: { CURLOPT_WRITEFUNCTION: null } })).toThrow(/cannot be set from JavaScript/);
     expect(() => connect(wsEcho, { curl: { CURLOPT_USERAGENT: 5 } })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
