@@ -108,6 +108,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #deferred: unknown[] | undefined; // events held back until connect() has resolved
   #iterator: IteratorState | undefined;
   #paused = false;
+  #fragmentBinary: boolean | undefined; // type of the fragmented message being sent, if any
 
   /** @internal Use {@link connect}. */
   constructor(
@@ -153,6 +154,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         curlOptions: options.curlOptions,
         verbose: options.verbose,
         privateDns: options.privateDns,
+        autoPong: options.autoPong,
       },
       this,
     );
@@ -188,24 +190,37 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * @param options.binary - override the frame type: `false` sends bytes as a text frame
    *   (they must be UTF-8; the peer fails the connection otherwise), `true` sends a string's
    *   UTF-8 as a binary frame.
+   * @param options.fin - `false` sends a fragment: more of the same message follows, ending
+   *   with a `send()` whose `fin` is true (the default). Later fragments keep the first one's type.
    * @throws TypeError `ERR_INVALID_ARG_TYPE` for other data types.
    */
-  send(data: string | Buffer | ArrayBuffer | ArrayBufferView, options?: { binary?: boolean }): Promise<void> {
+  send(
+    data: string | Buffer | ArrayBuffer | ArrayBufferView,
+    options?: { binary?: boolean; fin?: boolean },
+  ): Promise<void> {
     const sendable = toSendable(data);
     const payload = sendable.payload;
     let binary = sendable.binary;
+    let fin = true;
     if (options !== undefined) {
       if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
       if (options.binary !== undefined) {
         if (typeof options.binary !== 'boolean') throw invalidArgType('options.binary', 'a boolean', options.binary);
         binary = options.binary;
       }
+      if (options.fin !== undefined) {
+        if (typeof options.fin !== 'boolean') throw invalidArgType('options.fin', 'a boolean', options.fin);
+        fin = options.fin;
+      }
     }
+    // Every fragment of one message carries the type of its first fragment (as ws does).
+    if (this.#fragmentBinary !== undefined) binary = this.#fragmentBinary;
+    this.#fragmentBinary = fin ? undefined : binary;
     const native = this.#writableNative();
     if (!native) return Promise.reject(this.#notOpenError());
     let completed: number;
     try {
-      completed = native.send(payload, binary);
+      completed = native.send(payload, binary, fin);
     } catch (err) {
       return Promise.reject(this.#stateError(err));
     }

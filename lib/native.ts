@@ -83,6 +83,8 @@ export interface SessionInit {
   verbose?: number;
   /** give the handle its own DNS cache (set when CURLOPT_RESOLVE is used) */
   privateDns?: boolean;
+  /** answer PINGs with PONGs (default true) */
+  autoPong?: boolean;
 }
 
 export interface NativeSession {
@@ -90,7 +92,7 @@ export interface NativeSession {
    * Queue a message. Returns how many send() calls (FIFO, this one included) were fully handed
    * to the kernel during this call; later completions arrive as Sent events.
    */
-  send(data: Buffer | string, binary: boolean): number;
+  send(data: Buffer | string, binary: boolean, fin?: boolean): number;
   /** Like send(), counting ping()/pong() calls. */
   ping(payload: Buffer): number;
   pong(payload: Buffer): number;

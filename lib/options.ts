@@ -43,6 +43,12 @@ export interface ConnectOptions extends NetworkOptions {
    */
   closeTimeout?: number;
   /**
+   * Answer every PING with a PONG carrying the same payload (RFC 6455 §5.5.2). With `false`,
+   * PINGs are only reported (`'ping'` event) and the application answers with `pong()`.
+   * @defaultValue `true`
+   */
+  autoPong?: boolean;
+  /**
    * Aborts the handshake (rejecting with an `AbortError`) or, once open, closes the connection.
    * @defaultValue `undefined`
    */
@@ -63,6 +69,7 @@ export interface NormalizedOptions {
   maxPayload: number;
   closeTimeout: number;
   signal: AbortSignal | undefined;
+  autoPong: boolean;
   /** The trusted CA roots in PEM (handed to libcurl as a cached file, else as a blob). */
   caBundle: Buffer;
   /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
@@ -93,6 +100,7 @@ const OPTION_KEYS = [
   'maxPayload',
   'closeTimeout',
   'signal',
+  'autoPong',
   ...NETWORK_KEYS,
 ] as const satisfies readonly (keyof ConnectOptions)[];
 
@@ -173,6 +181,7 @@ export function validateConnectOptions(
     maxPayload: num('maxPayload', Number.MAX_SAFE_INTEGER),
     closeTimeout: num('closeTimeout', MAX_TIMEOUT),
     signal: validateSignal(o.signal),
+    autoPong: validateBoolean('options.autoPong', o.autoPong, true),
     caBundle: net.caBundle,
     curlOptions: net.curlOptions,
     verbose: net.verbose,
@@ -248,6 +257,12 @@ function validateHeaders(value: unknown): string[] {
     throw invalidArgType('options.headers', what, value);
   }
   return lines;
+}
+
+function validateBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'a boolean', value);
+  return value;
 }
 
 function validateSignal(value: unknown): AbortSignal | undefined {

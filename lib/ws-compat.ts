@@ -13,13 +13,16 @@ import type { Connection, Handshake, ReadyState } from './connection';
 import { CurlWsError, HandshakeError } from './errors';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { isSendableCloseCode } from './frames';
+import { NETWORK_KEYS } from './network-options';
+import type { NetworkOptions } from './network-options';
 import type { ConnectOptions } from './options';
 
 /** `binaryType` values, as in `ws`. */
 export type WsBinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 
 /** Options of the `ws`-compatible constructor. */
-export interface WsClientOptions {
+/** `ws` client options, plus curlws's network options (`proxy`, `resolve`, `verbose`, …). */
+export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRedirects' | 'maxRedirects'> {
   /** Subprotocols, when the second constructor argument is omitted. */
   protocols?: string | string[];
   /** Extra request headers (`Host`, `Upgrade`, `Connection`, `Sec-WebSocket-*` are rejected). */
@@ -40,7 +43,7 @@ export interface WsClientOptions {
   origin?: string;
   /** Only `13`. */
   protocolVersion?: number;
-  /** Only `true`: the engine always answers PINGs. */
+  /** Answer PINGs automatically. @defaultValue `true` */
   autoPong?: boolean;
   /** Accepted and ignored: UTF-8 is always validated by the engine. */
   skipUTF8Validation?: boolean;
@@ -66,7 +69,7 @@ const SUPPORTED = new Set([
   'protocols', 'headers', 'handshakeTimeout', 'maxPayload', 'followRedirects', 'maxRedirects',
   'origin', 'protocolVersion', 'autoPong', 'skipUTF8Validation', 'closeTimeout',
   'perMessageDeflate', 'allowSynchronousEvents', 'maxBufferedChunks', 'maxFragments',
-  'maxPendingAutoPongs', 'ca', 'tls', 'signal',
+  'maxPendingAutoPongs', 'ca', 'tls', 'signal', ...NETWORK_KEYS,
 ]);
 
 const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
@@ -151,7 +154,6 @@ export class WsWebSocket extends EventEmitter {
     if (opts.protocolVersion !== undefined && opts.protocolVersion !== 13) {
       throw new RangeError(`Unsupported protocol version: ${opts.protocolVersion} (supported versions: 13)`);
     }
-    if (opts.autoPong === false) throw unsupported('autoPong: false (the engine always answers PINGs)');
     if (opts.perMessageDeflate) throw unsupported('perMessageDeflate (libcurl implements no extensions)');
 
     let url: URL;
@@ -197,6 +199,14 @@ export class WsWebSocket extends EventEmitter {
     if (opts.handshakeTimeout !== undefined) connectOptions.handshakeTimeout = opts.handshakeTimeout;
     if (opts.maxPayload !== undefined) connectOptions.maxPayload = opts.maxPayload;
     if (opts.closeTimeout !== undefined) connectOptions.closeTimeout = opts.closeTimeout;
+    if (opts.autoPong !== undefined) connectOptions.autoPong = opts.autoPong;
+    // curlws's network options (proxy, resolve, verbose, curl: {…}, …) pass straight through.
+    for (const key of NETWORK_KEYS) {
+      const value = (opts as Record<string, unknown>)[key];
+      if (value !== undefined && key !== 'tls' && key !== 'followRedirects' && key !== 'maxRedirects') {
+        (connectOptions as Record<string, unknown>)[key] = value;
+      }
+    }
     if (tls !== undefined) connectOptions.tls = tls;
     if (unixSocket !== undefined) connectOptions.unixSocket = unixSocket;
     if (opts.followRedirects !== undefined) connectOptions.followRedirects = opts.followRedirects;
@@ -251,19 +261,18 @@ export class WsWebSocket extends EventEmitter {
       return;
     }
     const opts = { binary: typeof data !== 'string', mask: true, fin: true, ...options };
-    if (opts.fin === false) throw unsupported('send() with fin: false (fragmented messages)');
     if (opts.mask === false) throw unsupported('send() with mask: false (client frames are always masked)');
     const binary = Boolean(opts.binary);
     if (isBlob(data)) {
-      this.#enqueueBlob(data, (bytes) => this.#sendNow(bytes, binary, cb));
+      this.#enqueueBlob(data, (bytes) => this.#sendNow(bytes, binary, cb, opts.fin));
       return;
     }
     const payload = data ? (typeof data === 'string' ? data : toBuffer(data)) : EMPTY;
     if (this.#queue.length > 0) {
       const copy = typeof payload === 'string' ? payload : Buffer.from(payload);
-      this.#queue.push({ run: () => this.#sendNow(copy, binary, cb) });
+      this.#queue.push({ run: () => this.#sendNow(copy, binary, cb, opts.fin) });
     } else {
-      this.#sendNow(payload, binary, cb);
+      this.#sendNow(payload, binary, cb, opts.fin);
     }
   }
 
@@ -381,13 +390,13 @@ export class WsWebSocket extends EventEmitter {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  #sendNow(payload: Buffer | string, binary: boolean, cb: Callback | undefined): void {
+  #sendNow(payload: Buffer | string, binary: boolean, cb: Callback | undefined, fin = true): void {
     const conn = this.#conn;
     if (!conn || conn.readyState !== OPEN) {
       this.#sendAfterClose(payload, cb);
       return;
     }
-    const p = conn.send(payload, { binary });
+    const p = conn.send(payload, { binary, fin });
     if (cb) p.then(() => cb(), (err: Error) => cb(err));
     else p.catch(() => {});
   }

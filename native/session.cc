@@ -186,6 +186,7 @@ void Session::Configure(const Napi::Object& init) {
   assembler_.set_max_payload(NumberOrZero(init, "maxPayload"));
 
   tracer_.set_level(static_cast<int>(NumberOrZero(init, "verbose")));
+  auto_pong_ = !init.Get("autoPong").IsBoolean() || init.Get("autoPong").ToBoolean();
 
   key_ = MakeWebSocketKey();
   if (key_.empty()) fail("no random bytes for Sec-WebSocket-Key");
@@ -425,7 +426,8 @@ void Session::Drain() {
       case FrameAssembler::Event::kPing: {
         const std::string& payload = assembler_.control();
         // Nothing may follow our CLOSE on the wire; a PING after it goes unanswered.
-        if (!close_queued_) sendq_.PushControl(payload, CURLWS_PONG, SendQueue::Origin::kAuto);
+        if (!close_queued_ && auto_pong_)
+          sendq_.PushControl(payload, CURLWS_PONG, SendQueue::Origin::kAuto);
         batch_->Add(EventType::kPing, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
         if (!blocked_) PumpSend();
         break;
@@ -569,7 +571,11 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !(info[0].IsString() || info[0].IsBuffer()))
     throw Napi::TypeError::New(env, "send(data, binary): data must be a string or a Buffer");
   bool binary = info[1].ToBoolean();
-  sendq_.PushData(BytesOf(info[0]), binary ? CURLWS_BINARY : CURLWS_TEXT);
+  // fin === false: a fragment with more to follow (libcurl: the type flag plus CURLWS_CONT on
+  // every fragment but the last).
+  bool fin = info.Length() < 3 || info[2].ToBoolean();
+  sendq_.PushData(BytesOf(info[0]),
+                  (binary ? CURLWS_BINARY : CURLWS_TEXT) | (fin ? 0u : static_cast<unsigned>(CURLWS_CONT)));
   size_t before = pending_sent_data_;
   if (!blocked_) PumpSend();
   // Completions from this call are reported synchronously; anything else goes out with the

@@ -104,6 +104,7 @@ class Session : public Napi::ObjectWrap<Session> {
 
   State state_ = State::kConnecting;
   bool paused_ = false;
+  bool auto_pong_ = true;       // answer PINGs (the `autoPong` option)
   bool held_ = false;           // JS holds events back (see Hold)
   bool blocked_ = false;        // waiting for the socket to turn writable
   bool had_backpressure_ = false;

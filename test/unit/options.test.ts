@@ -74,6 +74,7 @@ describe('validateConnectOptions', () => {
       maxPayload: 104_857_600,
       closeTimeout: 30_000,
       signal: undefined,
+      autoPong: true,
       publicUrl: URL_,
       curlOptions: [],
       verbose: 0,
@@ -81,6 +82,7 @@ describe('validateConnectOptions', () => {
       followRedirects: false,
       maxRedirects: 10,
       privateDns: false,
+      servernameRoute: undefined,
     });
   });
 

@@ -5,7 +5,6 @@ import WsDefault from '../../lib/ws.js';
 
 describe('WsWebSocket options', () => {
   it.each([
-    [{ autoPong: false }, /autoPong/],
     [{ perMessageDeflate: true }, /perMessageDeflate/],
     [{ createConnection: () => null }, /createConnection/],
     [{ generateMask: () => null }, /generateMask/],
