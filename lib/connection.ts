@@ -4,7 +4,15 @@
  * and every protocol decision (framing, UTF-8, close replies, timeouts) in the native engine.
  */
 import { EventEmitter } from 'node:events';
-import { AbortError, CurlWsError, HandshakeError, InvalidStateError, errorFromNative, invalidArgType } from './errors';
+import {
+  AbortError,
+  CurlWsError,
+  HandshakeError,
+  InvalidStateError,
+  WebSocketProtocolError,
+  errorFromNative,
+  invalidArgType,
+} from './errors';
 import { toControlPayload, toSendable, validateCloseArgs } from './frames';
 import { caBundleFile } from './ca-bundle';
 import { binding, NativeEvent } from './native';
@@ -109,6 +117,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #iterator: IteratorState | undefined;
   #paused = false;
   #fragmentBinary: boolean | undefined; // type of the fragmented message being sent, if any
+  #heartbeat: { interval: number; timeout: number; timer?: NodeJS.Timeout; deadline?: NodeJS.Timeout } | undefined;
 
   /** @internal Use {@link connect}. */
   constructor(
@@ -120,6 +129,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     super();
     if (token !== kCreate) throw new TypeError('Use connect() to create a Connection');
     this.#url = options.publicUrl;
+    if (options.pingInterval > 0) {
+      this.#heartbeat = { interval: options.pingInterval, timeout: options.pongTimeout || options.pingInterval };
+    }
     this.#trace = options.trace;
     this.#settleConnect = settle;
     this.#connectStack = stack;
@@ -444,6 +456,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.emit('ping', a as Buffer);
         return;
       case NativeEvent.Pong:
+        if (this.#heartbeat?.deadline) {
+          clearTimeout(this.#heartbeat.deadline);
+          this.#heartbeat.deadline = undefined;
+        }
         this.emit('pong', a as Buffer);
         return;
       case NativeEvent.Sent:
@@ -491,6 +507,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     };
     this.#protocol = info.protocol;
     this.#readyState = OPEN;
+    this.#startHeartbeat();
     const settle = this.#settleConnect;
     this.#settleConnect = undefined;
     settle?.resolve(this);
@@ -524,7 +541,35 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.listenerCount('error') > 0 || !this.#iterator) this.emit('error', error);
   }
 
+  /** PING every `pingInterval`; a PONG must come back within `pongTimeout`, else drop (1006). */
+  #startHeartbeat(): void {
+    const hb = this.#heartbeat;
+    if (!hb) return;
+    hb.timer = setInterval(() => {
+      if (this.#readyState !== OPEN || hb.deadline) return;
+      this.ping().catch(() => {});
+      hb.deadline = setTimeout(() => {
+        hb.deadline = undefined;
+        if (this.#readyState === CLOSED) return;
+        this.#onError(new WebSocketProtocolError('WS_ERR_PONG_TIMEOUT', `No PONG within ${hb.timeout} ms of a heartbeat PING`, 1006));
+        this.#native?.terminate();
+      }, hb.timeout);
+      // The connection itself keeps the process alive; the heartbeat must not.
+      hb.deadline.unref();
+    }, hb.interval);
+    hb.timer.unref();
+  }
+
+  #stopHeartbeat(): void {
+    const hb = this.#heartbeat;
+    if (!hb) return;
+    clearInterval(hb.timer);
+    clearTimeout(hb.deadline);
+    hb.timer = hb.deadline = undefined;
+  }
+
   #onClosed(code: number, reason: string, wasClean: boolean): void {
+    this.#stopHeartbeat();
     this.#readyState = CLOSED;
     this.#native = undefined;
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);

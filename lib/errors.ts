@@ -102,7 +102,8 @@ export type WebSocketProtocolErrorCode =
   | 'WS_ERR_INVALID_UTF8'
   | 'WS_ERR_MESSAGE_TOO_BIG'
   | 'WS_ERR_INVALID_CLOSE_CODE'
-  | 'WS_ERR_INVALID_CLOSE_PAYLOAD';
+  | 'WS_ERR_INVALID_CLOSE_PAYLOAD'
+  | 'WS_ERR_PONG_TIMEOUT';
 
 /**
  * The connection failed after the handshake because the peer broke RFC 6455 or a limit was hit.

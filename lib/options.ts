@@ -49,6 +49,18 @@ export interface ConnectOptions extends NetworkOptions {
    */
   autoPong?: boolean;
   /**
+   * Send a PING every `pingInterval` ms while open; if no PONG comes back within `pongTimeout`
+   * ms, the connection is dropped with an `'error'` (`WS_ERR_PONG_TIMEOUT`) and `'close'` 1006.
+   * 0 turns the heartbeat off.
+   * @defaultValue `0`
+   */
+  pingInterval?: number;
+  /**
+   * Milliseconds to wait for the PONG of a heartbeat PING.
+   * @defaultValue `pingInterval`
+   */
+  pongTimeout?: number;
+  /**
    * Aborts the handshake (rejecting with an `AbortError`) or, once open, closes the connection.
    * @defaultValue `undefined`
    */
@@ -70,6 +82,9 @@ export interface NormalizedOptions {
   closeTimeout: number;
   signal: AbortSignal | undefined;
   autoPong: boolean;
+  /** heartbeat: ms between PINGs (0 = off) and ms to wait for each PONG */
+  pingInterval: number;
+  pongTimeout: number;
   /** The trusted CA roots in PEM (handed to libcurl as a cached file, else as a blob). */
   caBundle: Buffer;
   /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
@@ -101,6 +116,8 @@ const OPTION_KEYS = [
   'closeTimeout',
   'signal',
   'autoPong',
+  'pingInterval',
+  'pongTimeout',
   ...NETWORK_KEYS,
 ] as const satisfies readonly (keyof ConnectOptions)[];
 
@@ -182,6 +199,8 @@ export function validateConnectOptions(
     closeTimeout: num('closeTimeout', MAX_TIMEOUT),
     signal: validateSignal(o.signal),
     autoPong: validateBoolean('options.autoPong', o.autoPong, true),
+    pingInterval: integer('options.pingInterval', o.pingInterval, 0, MAX_TIMEOUT),
+    pongTimeout: integer('options.pongTimeout', o.pongTimeout, integer('options.pingInterval', o.pingInterval, 0, MAX_TIMEOUT), MAX_TIMEOUT),
     caBundle: net.caBundle,
     curlOptions: net.curlOptions,
     verbose: net.verbose,

@@ -75,6 +75,8 @@ describe('validateConnectOptions', () => {
       closeTimeout: 30_000,
       signal: undefined,
       autoPong: true,
+      pingInterval: 0,
+      pongTimeout: 0,
       publicUrl: URL_,
       curlOptions: [],
       verbose: 0,
