@@ -276,6 +276,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#native?.terminate();
   }
 
+  /**
+   * Lets the process exit while this connection is open, like `socket.unref()`: the connection
+   * alone no longer keeps the event loop alive. (The handshake always does.)
+   */
+  unref(): this {
+    this.#native?.keepAlive(false);
+    return this;
+  }
+
+  /** Undoes {@link unref}. */
+  ref(): this {
+    this.#native?.keepAlive(true);
+    return this;
+  }
+
   /** Messages and payload bytes received and sent so far (still available after close). */
   stats(): NativeStats {
     return this.#session

@@ -105,6 +105,8 @@ export interface NativeSession {
   resume(): void;
   /** While true: read nothing more and delay a failure CLOSE (JS is holding events back). */
   hold(on: boolean): void;
+  /** false: the open connection alone does not keep the event loop alive */
+  keepAlive(on: boolean): void;
   bufferedAmount(): number;
   stats(): NativeStats;
 }

@@ -135,6 +135,7 @@ Napi::Function Session::Define(Napi::Env env) {
                          InstanceMethod<&Session::BufferedAmount>("bufferedAmount"),
                          InstanceMethod<&Session::Stats>("stats"),
                          InstanceMethod<&Session::Hold>("hold"),
+                         InstanceMethod<&Session::KeepAlive>("keepAlive"),
                      });
 }
 
@@ -317,6 +318,7 @@ void Session::HandshakeDone(CURLcode result) {
   curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
   int err = 0;
   if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(static_cast<int>(fd), this, &err);
+  if (poll_ && !keep_alive_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_->uv));
   if (!poll_) {
     Fail("", std::string("Cannot watch the connection's socket: ") +
                  (err ? uv_strerror(err) : "no socket"),
@@ -631,6 +633,19 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
 
 Napi::Value Session::Terminate(const Napi::CallbackInfo& info) {
   if (state_ != State::kClosed) Finish(1006, "", false);
+  return info.Env().Undefined();
+}
+
+// keepAlive(false): an open connection alone no longer keeps the event loop (the process)
+// alive, like socket.unref(). The handshake phase always does.
+Napi::Value Session::KeepAlive(const Napi::CallbackInfo& info) {
+  keep_alive_ = info.Length() < 1 || info[0].ToBoolean();
+  auto apply = [this](uv_handle_t* h) {
+    if (keep_alive_) uv_ref(h);
+    else uv_unref(h);
+  };
+  if (poll_) apply(reinterpret_cast<uv_handle_t*>(&poll_->uv));
+  if (timer_ && state_ != State::kConnecting) apply(reinterpret_cast<uv_handle_t*>(&timer_->uv));
   return info.Env().Undefined();
 }
 

@@ -57,6 +57,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value BufferedAmount(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Hold(const Napi::CallbackInfo& info);
+  Napi::Value KeepAlive(const Napi::CallbackInfo& info);
 
   void HandshakeDone(CURLcode result);
   void ScheduleIfPending();
@@ -106,6 +107,7 @@ class Session : public Napi::ObjectWrap<Session> {
   bool paused_ = false;
   bool auto_pong_ = true;       // answer PINGs (the `autoPong` option)
   bool held_ = false;           // JS holds events back (see Hold)
+  bool keep_alive_ = true;      // uv handles ref'd (see KeepAlive)
   bool blocked_ = false;        // waiting for the socket to turn writable
   bool had_backpressure_ = false;
   bool failing_ = false;        // we failed the connection and only wait for the peer's close

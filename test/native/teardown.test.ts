@@ -131,3 +131,30 @@ describe('environment teardown', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('unref()', () => {
+  it('an open connection after unref() does not keep the process alive; ref() makes it do so again', async () => {
+    const unrefd = await runChild(`
+      const { connect } = require(process.env.CURLWS_DIST);
+      (async () => {
+        const c = await connect(process.env.ECHO_URL);
+        c.unref();
+        c.on('message', (m) => console.log('message', String(m)));
+        await c.send('still open');
+        process.on('exit', () => console.log('exit with readyState', c.readyState));
+      })();`);
+    expect(unrefd.out).toContain('exit with readyState 1');
+    expect(unrefd.code).toBe(0);
+
+    const refd = await runChild(`
+      const { connect } = require(process.env.CURLWS_DIST);
+      (async () => {
+        const c = await connect(process.env.ECHO_URL);
+        c.unref().ref();
+        // Still alive 200 ms later only because of the connection; then close it ourselves.
+        setTimeout(() => { console.log('alive', c.readyState); c.close(1000); }, 200).unref();
+      })();`);
+    expect(refd.out).toContain('alive 1');
+    expect(refd.code).toBe(0);
+  });
+});
