@@ -5,12 +5,31 @@
  * in browsers.
  */
 
-/** Node's global `MessageEvent` (present since Node 15; the WHATWG one from undici). */
-export const MessageEvent: typeof globalThis.MessageEvent = globalThis.MessageEvent;
-export type MessageEvent<T = unknown> = globalThis.MessageEvent<T>;
+/**
+ * The members of the DOM's `EventInit`. Declared here so the shipped types need no DOM library
+ * (`lib: ["dom"]`), which Node-only projects do not load.
+ */
+export interface EventInitLike {
+  bubbles?: boolean;
+  cancelable?: boolean;
+  composed?: boolean;
+}
+
+/** A WHATWG `MessageEvent` as the {@link WebSocket} fires it. */
+export interface MessageEvent<T = unknown> extends Event {
+  readonly data: T;
+  readonly origin: string;
+  readonly lastEventId: string;
+}
+
+/** Node's global `MessageEvent` class (present since Node 15; the WHATWG one from undici). */
+export const MessageEvent = (globalThis as unknown as { MessageEvent: unknown }).MessageEvent as {
+  prototype: MessageEvent;
+  new <T = unknown>(type: string, init?: EventInitLike & { data?: T; origin?: string; lastEventId?: string }): MessageEvent<T>;
+};
 
 /** Init dictionary of {@link CloseEvent}. */
-export interface CloseEventInit extends EventInit {
+export interface CloseEventInit extends EventInitLike {
   /** @defaultValue `false` */
   wasClean?: boolean;
   /** @defaultValue `0` */
@@ -27,7 +46,7 @@ export class CloseEvent extends Event {
 
   /**
    * @param type - the event type, usually `'close'`
-   * @param init - `wasClean`, `code`, `reason` plus the `EventInit` members
+   * @param init - `wasClean`, `code`, `reason` plus the `EventInit` members (bubbles, cancelable, composed)
    */
   constructor(type: string, init: CloseEventInit = {}) {
     if (arguments.length === 0) throw new TypeError('The "type" argument must be specified');
@@ -56,7 +75,7 @@ Object.defineProperty(CloseEvent.prototype, Symbol.toStringTag, {
 });
 
 /** Init dictionary of {@link ErrorEvent}. */
-export interface ErrorEventInit extends EventInit {
+export interface ErrorEventInit extends EventInitLike {
   message?: string;
   filename?: string;
   lineno?: number;
@@ -69,7 +88,7 @@ export interface ErrorEventInit extends EventInit {
  * the cause is available as `event.error` (a `CurlWsError`) and `event.message`.
  */
 export class ErrorEvent extends Event {
-  readonly #init: Required<Omit<ErrorEventInit, keyof EventInit>>;
+  readonly #init: Required<Omit<ErrorEventInit, keyof EventInitLike>>;
 
   /**
    * @param type - the event type, usually `'error'`

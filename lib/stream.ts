@@ -122,7 +122,7 @@ export interface WebSocketStreamOptions extends ConnectOptions {
 /** What {@link WebSocketStream.opened} resolves to. */
 export interface WebSocketOpenInfo {
   readable: ReadableStream<string | Uint8Array>;
-  writable: WritableStream<string | BufferSource>;
+  writable: WritableStream<string | ArrayBuffer | ArrayBufferView>;
   protocol: string;
   extensions: string;
 }
@@ -259,7 +259,7 @@ export class WebSocketStream {
       },
       new CountQueuingStrategy({ highWaterMark }),
     );
-    const writable = new WritableStream<string | BufferSource>({
+    const writable = new WritableStream<string | ArrayBuffer | ArrayBufferView>({
       start(c) {
         writeController = c;
       },

@@ -14,5 +14,8 @@ writeFileSync(
   path.join(dist, 'index.mjs'),
   `${banner}import cjs from './index.js';\n\nexport const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = cjs;\nexport default cjs;\n`,
 );
-writeFileSync(path.join(dist, 'index.d.mts'), `${banner}export * from './index.js';\n`);
+writeFileSync(
+  path.join(dist, 'index.d.mts'),
+  `${banner}export * from './index.js';\nimport cjs = require('./index.js');\nexport default cjs;\n`,
+);
 console.log(`esm wrapper: ${names.length} exports`);

@@ -1,0 +1,168 @@
+// Puts the native addon where node-gyp-build finds it in an installed package (no build/ there),
+// stripped, and proves the binary is shippable.
+//
+//   npm run prebuild                 # build/Release/curlws.node -> prebuilds/<platform>-<arch>/curlws.<libc>.node
+//   node scripts/prebuild.mjs --no-build   # never build: fail if build/Release/curlws.node is missing
+//   node scripts/prebuild.mjs --check      # only re-check the prebuild(s) already in prebuilds/
+//
+// Layout and name are what prebuildify@6 (`prebuildify --napi --tag-libc --strip`) produces:
+// prebuilds/linux-x64/curlws.glibc.node. The libc tag matters: node-gyp-build skips a file tagged
+// for the other libc, so an Alpine user gets curlws's ERR_CURLWS_LOAD message instead of a glibc
+// binary failing inside dlopen, and a musl build can sit next to the glibc one.
+//
+// The checks (Linux): NEEDED only libc/libm/libstdc++/libgcc (+ the dynamic loader), no
+// RPATH/RUNPATH, no libcurl/OpenSSL/zlib symbols defined or exported, the binary loads in a fresh
+// Node and reports libcurl with ws and wss, and node-gyp-build resolves to it with PREBUILDS_ONLY.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const noBuild = args.has('--no-build');
+const checkOnly = args.has('--check');
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const platform = process.platform;
+const arch = process.arch;
+// the libc this Node runs on (what the binary is linked against); LIBC overrides, as in node-gyp-build
+const libc = process.env.LIBC || (platform !== 'linux' ? '' : process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl');
+const tuple = `${platform}-${arch}`;
+const prebuildDir = path.join(root, 'prebuilds', tuple);
+const fileName = [pkg.name, libc].filter(Boolean).join('.') + '.node';
+const dest = path.join(prebuildDir, fileName);
+const built = path.join(root, 'build', 'Release', `${pkg.name}.node`);
+
+const log = (msg) => console.log(`prebuild: ${msg}`);
+function fail(msg) {
+  console.error(`prebuild: FAILED: ${msg}`);
+  process.exit(1);
+}
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB (${n} bytes)`;
+const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+function have(cmd) {
+  return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+// ---- 1. build (or reuse) ---------------------------------------------------------------------
+function newestSource() {
+  let newest = 0;
+  const visit = (p) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) visit(path.join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ['native', 'CMakeLists.txt', 'scripts/libcurl.pin']) visit(path.join(root, p));
+  return newest;
+}
+
+if (!checkOnly) {
+  const stale = !existsSync(built) || statSync(built).mtimeMs < newestSource();
+  if (stale) {
+    if (noBuild) fail(`${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`npm run build\``);
+    log(existsSync(built) ? 'build/Release/curlws.node is stale: rebuilding' : 'no build/Release/curlws.node: building');
+    // build:curl is a no-op when the pinned libcurl is already in .cache/
+    for (const script of ['build:curl', 'build:native']) {
+      const r = spawnSync('npm', ['run', script], { cwd: root, stdio: 'inherit' });
+      if (r.status !== 0) fail(`npm run ${script} exited with ${r.status}`);
+    }
+  } else {
+    log(`reusing ${path.relative(root, built)} (up to date with native/)`);
+  }
+
+  // ---- 2. copy + strip (the build artefact itself is left alone) -----------------------------
+  mkdirSync(prebuildDir, { recursive: true });
+  // an older prebuild for this libc (or an untagged one, which would shadow it) must not linger
+  for (const f of readdirSync(prebuildDir)) {
+    const tags = f.split('.');
+    if (f.endsWith('.node') && f !== fileName && (tags.includes(libc) || !tags.some((t) => t === 'glibc' || t === 'musl'))) {
+      log(`removing stale prebuilds/${tuple}/${f}`);
+      rmSync(path.join(prebuildDir, f));
+    }
+  }
+  const tmp = `${dest}.tmp`;
+  copyFileSync(built, tmp);
+  if (platform === 'linux' || platform === 'darwin') {
+    if (!have('strip') && platform === 'linux') fail('`strip` (binutils) not found');
+    run('strip', platform === 'darwin' ? ['-x', tmp] : ['--strip-unneeded', tmp]);
+  }
+  renameSync(tmp, dest);
+  log(`${path.relative(root, built)}: ${kib(statSync(built).size)}`);
+  log(`prebuilds/${tuple}/${fileName}: ${kib(statSync(dest).size)} after strip`);
+}
+
+// ---- 3. check every prebuild for this platform/arch ------------------------------------------
+if (!existsSync(dest)) fail(`prebuilds/${tuple}/${fileName} does not exist`);
+
+const ALLOWED_NEEDED = [
+  /^libc\.so\.6$/, /^libm\.so\.6$/, /^libpthread\.so\.0$/, /^libdl\.so\.2$/, /^librt\.so\.1$/,
+  /^ld-linux[-\w.]*\.so\.\d$/, /^libstdc\+\+\.so\.6$/, /^libgcc_s\.so\.1$/,
+  /^libc\.musl-[\w]+\.so\.1$/, /^ld-musl-[\w]+\.so\.1$/,
+];
+// anything that would mean libcurl, OpenSSL or zlib got linked in or leaked out
+const FORBIDDEN_DEFINED = /^(curl_|Curl_|SSL_|TLS_|EVP_|OPENSSL_|CRYPTO_|X509_|BIO_|ERR_|inflate|deflate|zlibVersion|nghttp|ares_|psl_|idn2_)/;
+
+function checkElf(file) {
+  const rel = path.relative(root, file);
+  if (!have('readelf') || !have('nm')) fail('readelf/nm (binutils) not found');
+  const dyn = run('readelf', ['-d', '-W', file]);
+  const needed = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+  log(`${rel}: NEEDED ${needed.join(', ')}`);
+  const bad = needed.filter((n) => !ALLOWED_NEEDED.some((re) => re.test(n)));
+  if (bad.length) fail(`${rel} needs ${bad.join(', ')}: only the C/C++ runtime is allowed (libcurl is static, OpenSSL/zlib bind to Node's)`);
+  if (/\((RPATH|RUNPATH)\)/.test(dyn)) fail(`${rel} has an RPATH/RUNPATH:\n${dyn.split('\n').filter((l) => /PATH/.test(l)).join('\n')}`);
+
+  const defined = run('nm', ['-D', '--defined-only', file]).split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
+  const leaked = defined.filter(([, , name]) => name && FORBIDDEN_DEFINED.test(name));
+  if (leaked.length) fail(`${rel} exports ${leaked.slice(0, 10).map((s) => s[2]).join(', ')}${leaked.length > 10 ? ', …' : ''}`);
+  const text = defined.filter(([, type]) => type === 'T').map((s) => s[2]);
+  const nonNapi = text.filter((n) => !/^(napi_|node_api_)/.test(n) && !/^_ZN?St|^_ZNKSt|^_ZNSt/.test(n));
+  if (nonNapi.length) fail(`${rel} exports unexpected functions: ${nonNapi.join(', ')}`);
+  log(`${rel}: exports ${text.join(', ')} (+${defined.length - text.length} weak/unique C++ template symbols); no curl_*/OpenSSL/zlib definitions`);
+
+  const undef = run('nm', ['-D', '--undefined-only', file]);
+  const fromNode = ['SSL_', 'EVP_', 'X509_', 'inflate', 'napi_'].map((p) => `${p}* ${(undef.match(new RegExp(`\\s${p}\\w*`, 'g')) || []).length}`);
+  log(`${rel}: unresolved, bound to the Node process at load: ${fromNode.join(', ')}`);
+
+  const vers = run('objdump', ['-T', file]).match(/GLIBC_\d+(\.\d+)*/g);
+  if (vers) {
+    const max = [...new Set(vers)].map((v) => v.slice(6)).sort((a, b) => {
+      const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+      return 0;
+    }).pop();
+    log(`${rel}: needs glibc >= ${max} (build on the oldest glibc you support)`);
+  }
+}
+
+function checkLoad(file) {
+  const rel = path.relative(root, file);
+  const pin = readFileSync(path.join(root, 'scripts', 'libcurl.pin'), 'utf8').match(/^CURL_VERSION=(.*)$/m)?.[1];
+  // a fresh process: the addon must resolve its OpenSSL/zlib symbols against this Node alone
+  const code = `const m={exports:{}};process.dlopen(m,${JSON.stringify(file)});` +
+    'const v=m.exports.versions;process.stdout.write(JSON.stringify({...v,features:undefined}))';
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: { ...process.env, LD_BIND_NOW: '1' } });
+  if (r.status !== 0) fail(`${rel} does not load in ${process.version} (LD_BIND_NOW=1):\n${r.stderr}`);
+  const v = JSON.parse(r.stdout);
+  log(`${rel}: loads (all symbols bound eagerly): libcurl ${v.libcurl}, ${v.ssl}, zlib ${v.libz}, protocols ${v.protocols.join(' ')}, Node-API ${v.napi}`);
+  for (const p of ['ws', 'wss']) if (!v.protocols.includes(p)) fail(`${rel}: libcurl ${v.libcurl} has no ${p} support`);
+  if (pin && v.libcurl !== pin) fail(`${rel}: libcurl ${v.libcurl}, but scripts/libcurl.pin says ${pin}`);
+  const nodeSsl = `OpenSSL/${process.versions.openssl}`;
+  if (!v.ssl.startsWith(nodeSsl.replace(/\+.*$/, ''))) log(`warning: ${rel} reports ${v.ssl}, Node has ${nodeSsl}`);
+
+  // what an installed package does: node-gyp-build from the package root, build/ ignored
+  const ngb = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(require.resolve('node-gyp-build'))}).path(${JSON.stringify(root)})`],
+    { encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } });
+  if (ngb.status !== 0) fail(`node-gyp-build finds no prebuild in ${root}:\n${ngb.stderr}`);
+  if (path.resolve(ngb.stdout.trim()) !== path.resolve(file)) fail(`node-gyp-build picks ${ngb.stdout.trim()}, not ${rel}`);
+  log(`node-gyp-build (PREBUILDS_ONLY=1) resolves to prebuilds/${tuple}/${fileName}`);
+}
+
+if (platform === 'linux') checkElf(dest);
+checkLoad(dest);
+const others = readdirSync(prebuildDir).filter((f) => f.endsWith('.node') && f !== fileName);
+if (others.length) log(`also in prebuilds/${tuple} (not checked here, other libc): ${others.join(', ')}`);
+log('ok');

@@ -1,0 +1,97 @@
+// Runs inside the throwaway project of scripts/install-test.mjs: the installed package, loaded as
+// an ES module, holds real conversations with a local echo server (ws: and, when the test made a
+// certificate, wss: on Node's own OpenSSL) through connect(), WebSocket and curlws/ws.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { once } from 'node:events';
+import * as curlws from 'curlws';
+import curlwsDefault, { connect, WebSocket, versions } from 'curlws';
+import WsWebSocket from 'curlws/ws';
+import { startEchoServer } from './echo-server.mjs';
+
+const require = createRequire(import.meta.url);
+assert.equal(connect, require('curlws').connect, 'import and require give different instances');
+assert.equal(curlwsDefault, require('curlws'), 'the default export is not the CommonJS module');
+assert.equal(WsWebSocket, require('curlws/ws'), "import 'curlws/ws' is not require('curlws/ws')");
+assert.equal((await import('curlws')).connect, connect);
+assert.ok(Object.keys(curlws).length > 10, 'few named exports');
+
+const within = (ms, what, p) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms).unref())]);
+const report = { esm: 'ok', exports: Object.keys(curlws).length };
+
+async function conversation(url, opts) {
+  const conn = await connect(`${url}/echo`, { protocols: ['echo'], ...opts });
+  assert.equal(conn.protocol, 'echo');
+  assert.equal(conn.handshake.status, 101);
+  const next = () => once(conn, 'message');
+  let got = next();
+  await conn.send('hello from the installed package');
+  assert.deepEqual(await within(5000, 'text echo', got), ['hello from the installed package', false]);
+  got = next();
+  await conn.send(Buffer.from('deadbeef', 'hex'));
+  const [bin, isBinary] = await within(5000, 'binary echo', got);
+  assert.ok(isBinary && Buffer.isBuffer(bin) && bin.toString('hex') === 'deadbeef', 'binary echo differs');
+  const big = 'x'.repeat(200_000);
+  got = next();
+  await conn.send(big);
+  assert.equal((await within(5000, 'large echo', got))[0], big);
+  const pong = once(conn, 'pong');
+  await conn.ping('are you there?');
+  assert.equal((await within(5000, 'pong', pong))[0].toString(), 'are you there?');
+  const closed = await within(5000, 'close', conn.close(1000, 'bye'));
+  assert.deepEqual({ ...closed }, { code: 1000, reason: 'bye', wasClean: true });
+  return { tls: conn.handshake.tls ? `${conn.handshake.tls.version} ${conn.handshake.tls.cipher}` : undefined };
+}
+
+async function whatwg(url, opts) {
+  const ws = new WebSocket(`${url}/whatwg`, [], opts);
+  await within(5000, 'WebSocket open', once(ws, 'open'));
+  ws.send('whatwg');
+  const [ev] = await within(5000, 'WebSocket message', once(ws, 'message'));
+  assert.equal(ev.data, 'whatwg');
+  ws.close(1000);
+  const [ce] = await within(5000, 'WebSocket close', once(ws, 'close'));
+  assert.ok(ce.wasClean && ce.code === 1000, `WebSocket close: ${ce.code} clean=${ce.wasClean}`);
+}
+
+async function wsCompat(url, opts) {
+  const ws = new WsWebSocket(`${url}/ws`, opts);
+  await within(5000, 'curlws/ws open', once(ws, 'open'));
+  ws.send('ws-compat');
+  const [data, isBinary] = await within(5000, 'curlws/ws message', once(ws, 'message'));
+  assert.equal(isBinary, false);
+  assert.equal(data.toString(), 'ws-compat');
+  ws.close(1000, 'done');
+  const [code, reason] = await within(5000, 'curlws/ws close', once(ws, 'close'));
+  assert.equal(code, 1000);
+  assert.equal(reason.toString(), 'done');
+}
+
+const plain = await startEchoServer();
+try {
+  await conversation(plain.url);
+  await whatwg(plain.url);
+  await wsCompat(plain.url);
+  report.ws = `ok (${plain.url}: connect text/binary/200 kB/ping/close, WebSocket, curlws/ws)`;
+} finally {
+  await plain.close();
+}
+
+const certDir = process.env.CURLWS_INSTALL_TEST_CERTS;
+if (certDir && existsSync(`${certDir}/cert.pem`)) {
+  const cert = readFileSync(`${certDir}/cert.pem`, 'utf8');
+  const secure = await startEchoServer({ cert, key: readFileSync(`${certDir}/key.pem`, 'utf8') });
+  try {
+    const { tls } = await conversation(secure.url, { tls: { ca: cert } });
+    await whatwg(secure.url, { tls: { ca: cert } });
+    await wsCompat(secure.url, { ca: cert });
+    report.wss = `ok (${secure.url}: ${tls}, ${versions.ssl}; Node has OpenSSL ${process.versions.openssl})`;
+  } finally {
+    await secure.close();
+  }
+} else {
+  report.wss = 'skipped (no openssl CLI to make a certificate)';
+}
+
+console.log(JSON.stringify(report));
