@@ -25,8 +25,6 @@ interface Spec {
   meta?: string;
   help: string;
   group: 'connection' | 'session' | 'tls' | 'proxy' | 'output' | 'info';
-  /** curl's name for it is different or it is curlws-only (shown in --help) */
-  extra?: boolean;
 }
 
 const SPECS: Spec[] = [
@@ -91,7 +89,7 @@ const BY_SHORT = new Map(SPECS.filter((s) => s.short).map((s) => [s.short as str
 export interface CliArgs {
   url: string | undefined;
   flags: Set<string>;
-  /** `--no-<flag>` seen last */
+  /** how many times -v was given */
   verbose: number;
   values: Map<string, string>;
   lists: Map<string, string[]>;
@@ -108,7 +106,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const urls: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const next = (spec: Spec, shown: string): string => {
+    const next = (shown: string): string => {
       if (i + 1 >= argv.length) throw new UsageError(`option ${shown}: requires parameter`);
       return argv[++i] as string;
     };
@@ -132,7 +130,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         if (inline !== undefined) throw new UsageError(`option --${name}: takes no parameter`);
         apply(out, spec, undefined, negate, `--${name}`);
       } else {
-        apply(out, spec, inline ?? next(spec, `--${name}`), false, `--${name}`);
+        apply(out, spec, inline ?? next(`--${name}`), false, `--${name}`);
       }
       continue;
     }
@@ -147,7 +145,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
           continue;
         }
         const rest = arg.slice(j + 1);
-        apply(out, spec, rest !== '' ? rest : next(spec, `-${letter}`), false, `-${letter}`);
+        apply(out, spec, rest !== '' ? rest : next(`-${letter}`), false, `-${letter}`);
         break;
       }
       continue;
