@@ -14,10 +14,16 @@ describe('receive backpressure', () => {
     const total = 100_000;
     const conn = await connect(rawTarget('/many', { count: total, size: 200 }).url);
     let received = 0;
-    conn.on('message', () => {
-      received++;
-      if (received === 1) conn.pause();
-    });
+    const first = new Promise<void>((resolve) =>
+      conn.on('message', () => {
+        received++;
+        if (received === 1) {
+          conn.pause();
+          resolve();
+        }
+      }),
+    );
+    await first;
     await sleep(150); // let events already handed to JS drain
     const whilePaused = received;
     await sleep(300);
