@@ -7,6 +7,7 @@
  * `[type, a, b, c]` quadruples. `target` is the object handed to the `Session` constructor.
  */
 import * as path from 'node:path';
+import type { NormalizedOptions } from './options';
 
 /** Event types in a dispatched batch; must match native/session_events.h. */
 export const enum NativeEvent {
@@ -61,31 +62,28 @@ export interface NativeErrorInfo {
   proxyStatus?: number;
 }
 
-export interface SessionInit {
-  url: string;
-  /** offered subprotocols, in order (already validated) */
-  protocols: string[];
-  /** extra request header lines, "Name: value" */
-  headers: string[];
-  /** milliseconds, 0 = no limit */
-  handshakeTimeout: number;
-  /** bytes, 0 = no limit */
-  maxPayload: number;
-  /** milliseconds to wait for the peer's CLOSE after ours */
-  closeTimeout: number;
+/**
+ * What the native Session constructor reads: the validated options (see options.ts for each
+ * field's meaning) plus where the CA roots come from.
+ */
+export type SessionInit = Pick<
+  NormalizedOptions,
+  | 'url'
+  | 'protocols'
+  | 'headers'
+  | 'handshakeTimeout'
+  | 'maxPayload'
+  | 'closeTimeout'
+  | 'curlOptions'
+  | 'verbose'
+  | 'privateDns'
+  | 'autoPong'
+> & {
   /** PEM file for CURLOPT_CAINFO and CURLOPT_PROXY_CAINFO (preferred: libcurl caches it) */
   caFile?: string;
   /** else a PEM bundle for CURLOPT_CAINFO_BLOB and CURLOPT_PROXY_CAINFO_BLOB */
   caBundle?: Buffer;
-  /** [CURLOPT_* name, value] pairs applied in order (native/curl_options.cc) */
-  curlOptions?: [string, number | boolean | string | string[] | Buffer | null][];
-  /** 0 off, 1 text and headers, 2 also data sizes; lines arrive as Trace events */
-  verbose?: number;
-  /** give the handle its own DNS cache (set when CURLOPT_RESOLVE is used) */
-  privateDns?: boolean;
-  /** answer PINGs with PONGs (default true) */
-  autoPong?: boolean;
-}
+};
 
 export interface NativeSession {
   /**
