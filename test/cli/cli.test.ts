@@ -187,6 +187,32 @@ describe('curlws command: where and how to connect', () => {
     expect(r.code).toBe(0);
   });
 
+  it('-4 reaches the IPv4-only server by the name localhost; -6 cannot (exit 6 or 7)', async () => {
+    const url = `ws://localhost:${echoPort}/`;
+    const v4 = await curlws(['-4', url], 'over v4\n');
+    expect(v4.out).toBe('over v4\n');
+    expect(v4.code).toBe(0);
+    const v6 = await curlws(['-6', url], 'never sent\n');
+    expect([6, 7]).toContain(v6.code);
+    expect(v6.out).toBe('');
+    expect(v6.err).toMatch(/^curlws: \(\d+\) /m);
+  });
+
+  it('--interface with an address binds the client side; the server sees it as the peer', async () => {
+    const r = await curlws(['-n', '--interface', '127.0.0.2', `${wsEcho}peer`]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { remoteAddress: string }).remoteAddress).toMatch(/127\.0\.0\.2$/);
+  });
+
+  it('--interface with a name: "lo" works, a missing interface exits 45', async () => {
+    const lo = await curlws(['--interface', 'lo', wsEcho], 'bound to lo\n');
+    expect(lo.out).toBe('bound to lo\n');
+    expect(lo.code).toBe(0);
+    const missing = await curlws(['--interface', 'no-such-if0', wsEcho], 'never sent\n');
+    expect(missing.code).toBe(45);
+    expect(missing.err).toMatch(/^curlws: \(45\) /m);
+  });
+
   it('--unix-socket connects through a Unix domain socket', async () => {
     const r = await curlws(['--unix-socket', inject('unixSocketPath'), 'ws://localhost/'], 'over unix\n');
     expect(r.out).toBe('over unix\n');
