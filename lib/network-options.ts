@@ -306,7 +306,7 @@ function proxyOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): voi
   }
   if (o.noProxy !== undefined) {
     const list = Array.isArray(o.noProxy) ? o.noProxy : [o.noProxy];
-    list.forEach((h: unknown, i) => str(`options.noProxy[${i}]`, h));
+    for (const [i, h] of list.entries()) str(`options.noProxy[${i}]`, h as unknown);
     curl.push(['CURLOPT_NOPROXY', list.join(',')]);
   }
 }

@@ -58,7 +58,7 @@ export function parseEnum(source, typeName) {
   // the next name starts) documents NAME, as in `CURLE_FOO,  /* 7 */`.
   const raw = [];
   let cur = { text: '', comment: undefined };
-  for (const tok of body.match(/\/\*[^]*?\*\/|\/\/[^\n]*|,|[^,/]+|\//g) ?? []) {
+  for (const tok of body.match(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|,|[^,/]+|\//g) ?? []) {
     if (tok.startsWith('/*') || tok.startsWith('//')) {
       const owner = cur.text.trim() || raw.length === 0 ? cur : raw[raw.length - 1];
       owner.comment ??= tok;

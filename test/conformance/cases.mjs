@@ -911,7 +911,8 @@ add('10.1.1', 'Send text message with payload of length 65536 auto-fragmented wi
         this.result = 'WebSocket connection was never open';
         return;
       }
-      const expected = { 0: Math.floor(65536 / 1300), 1: 65536 % 1300 > 0 ? 1 : 0 };
+      const fragments = 65536 / 1300;
+      const expected = { 0: Math.floor(fragments), 1: Number.isInteger(fragments) ? 0 : 1 };
       const got = { 0: p.txFrameStats[0] ?? 0, 1: p.txFrameStats[1] ?? 0 };
       if (expected[0] !== got[0] || expected[1] !== got[1]) {
         this.behavior = FAILED;

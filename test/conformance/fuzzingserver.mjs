@@ -653,7 +653,8 @@ export class FuzzingServer {
   }
 
   logCase(result) {
-    (this.agents[result.agent] ??= {})[result.id] = result;
+    this.agents[result.agent] ??= {};
+    this.agents[result.agent][result.id] = result;
     this.listeners = this.listeners.filter((l) => {
       if (l.agent === result.agent && l.id === result.id) {
         l.cb(result);

@@ -106,7 +106,7 @@ describe('concurrency', () => {
         expect(c).toMatchObject({ code: 1000, wasClean: true });
         const got = t.messages();
         expect(got).toHaveLength(500);
-        got.forEach((m, i) => expect((m.data as Buffer).equals(patternBuffer(256, i))).toBe(true));
+        for (const [i, m] of got.entries()) expect((m.data as Buffer).equals(patternBuffer(256, i))).toBe(true);
       }),
     );
   });
@@ -124,7 +124,7 @@ describe('small binary messages (delivered as slices of one Buffer per batch)', 
     });
     await new Promise((resolve) => conn.once('close', resolve));
     expect(kept).toHaveLength(count);
-    kept.forEach((m, i) => expect(m.equals(patternBuffer(size, i))).toBe(true));
+    for (const [i, m] of kept.entries()) expect(m.equals(patternBuffer(size, i))).toBe(true);
   });
 
   it('an empty binary message is an empty Buffer', async () => {

@@ -177,7 +177,7 @@ describe('connect() rejections', () => {
 
   it('a server that ends TCP right after the 101 gives close 1006', async () => {
     const t = rawTarget('/eof-after-open');
-    let conn;
+    let conn: Awaited<ReturnType<typeof connect>>;
     try {
       conn = await connect(t.url);
     } catch (err) {
