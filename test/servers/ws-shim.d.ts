@@ -18,6 +18,7 @@ declare module 'ws' {
     server?: HttpServer | HttpsServer;
     host?: string;
     port?: number;
+    noServer?: boolean;
     perMessageDeflate?: boolean;
     maxPayload?: number;
     handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
@@ -26,6 +27,12 @@ declare module 'ws' {
   export class WebSocketServer extends EventEmitter {
     constructor(options: ServerOptions, callback?: () => void);
     clients: Set<WebSocket>;
+    handleUpgrade(
+      request: IncomingMessage,
+      socket: import('node:stream').Duplex,
+      head: Buffer,
+      callback: (socket: WebSocket, request: IncomingMessage) => void,
+    ): void;
     close(cb?: (err?: Error) => void): void;
     on(event: 'connection', listener: (socket: WebSocket, request: IncomingMessage) => void): this;
     on(event: string, listener: (...args: any[]) => void): this;
