@@ -8,6 +8,7 @@ declare module 'ws' {
   export class WebSocket extends EventEmitter {
     send(data: Buffer | string, options?: { binary?: boolean }, cb?: (err?: Error) => void): void;
     close(code?: number, reason?: string): void;
+    ping(data?: Buffer | string): void;
     terminate(): void;
     on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
     on(event: 'error', listener: (err: Error) => void): this;
