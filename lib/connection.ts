@@ -81,8 +81,6 @@ interface Deferred {
   reject(error: Error): void;
 }
 
-/** Messages the async iterator may hold before reading from the socket pauses. */
-const ITERATOR_HIGH_WATER = 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
 const kCreate = Symbol('curlws.create');
 
@@ -118,6 +116,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #paused = false;
   #fragmentBinary: boolean | undefined; // type of the fragmented message being sent, if any
   #heartbeat: { interval: number; timeout: number; timer?: NodeJS.Timeout; deadline?: NodeJS.Timeout } | undefined;
+  #highWaterMark: number; // send side, bytes (options.highWaterMark)
+  #receiveHighWater: number; // messages the async iterator holds before reading pauses
 
   /** @internal Use {@link connect}. */
   constructor(
@@ -129,6 +129,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     super();
     if (token !== kCreate) throw new TypeError('Use connect() to create a Connection');
     this.#url = options.publicUrl;
+    this.#highWaterMark = options.highWaterMark;
+    this.#receiveHighWater = options.receiveHighWaterMark;
     if (options.pingInterval > 0) {
       this.#heartbeat = { interval: options.pingInterval, timeout: options.pongTimeout || options.pingInterval };
     }
@@ -194,6 +196,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Bytes queued by `send()` and not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.#native ? this.#native.bufferedAmount() : 0;
+  }
+
+  /**
+   * `true` while open and {@link bufferedAmount} is below `options.highWaterMark`. When it is
+   * `false`, wait for `'drain'` (or `close`) before sending more, as with a Node `Writable`.
+   */
+  get writable(): boolean {
+    return this.#readyState === OPEN && this.bufferedAmount < this.#highWaterMark;
+  }
+
+  /** `options.highWaterMark`: the `bufferedAmount` at which {@link writable} turns `false`. */
+  get writableHighWaterMark(): number {
+    return this.#highWaterMark;
   }
 
   /**
@@ -307,7 +322,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Undoes {@link pause}. */
   resume(): void {
     this.#paused = false;
-    if (!this.#iterator || this.#iterator.queue.length < ITERATOR_HIGH_WATER) this.#native?.resume();
+    if (!this.#iterator || this.#iterator.queue.length < this.#receiveHighWater) this.#native?.resume();
   }
 
   /** True while reading is paused by {@link pause}. */
@@ -317,7 +332,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Iterates over incoming messages until the connection closes. Reading pauses while the
-   * consumer falls behind by {@link ITERATOR_HIGH_WATER} messages. Only one iterator at a time.
+   * consumer falls behind by `options.receiveHighWaterMark` messages. Only one iterator at a time.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
     if (this.#iterator) throw new InvalidStateError('ERR_WS_ITERATOR_ACTIVE', 'Connection already has an active iterator');
@@ -332,7 +347,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       next: () => {
         const m = state.queue.shift();
         if (m) {
-          if (state.queue.length === ITERATOR_HIGH_WATER / 2 && !this.#paused) this.#native?.resume();
+          if (state.queue.length === Math.floor(this.#receiveHighWater / 2) && !this.#paused) this.#native?.resume();
           return Promise.resolve({ value: m, done: false });
         }
         if (state.error) {
@@ -538,7 +553,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         w.resolve({ value: m, done: false });
       } else {
         it.queue.push(m);
-        if (it.queue.length >= ITERATOR_HIGH_WATER) this.#native?.pause();
+        if (it.queue.length >= this.#receiveHighWater) this.#native?.pause();
       }
     }
     this.emit('message', data, binary);

@@ -180,6 +180,26 @@ export class AbortError extends CurlWsError {
 // Same name as Node's and the DOM's AbortError, so `err.name === 'AbortError'` checks keep working.
 setName(AbortError, 'AbortError');
 
+/** Codes of {@link ReconnectError}. */
+export type ReconnectErrorCode = 'ERR_WS_RECONNECT_GAVE_UP' | 'ERR_WS_QUEUE_FULL';
+
+/**
+ * A `ReconnectingWebSocket` could not deliver: it gave up reconnecting (`cause` is the failure
+ * that ended it) or its outgoing queue was full while disconnected.
+ */
+export class ReconnectError extends CurlWsError {
+  declare readonly code: ReconnectErrorCode;
+
+  /**
+   * @param code - `ERR_WS_RECONNECT_GAVE_UP` or `ERR_WS_QUEUE_FULL`
+   * @param message - human-readable description
+   */
+  constructor(code: ReconnectErrorCode, message: string, options?: CurlWsErrorOptions) {
+    super(message, code, options);
+  }
+}
+setName(ReconnectError, 'ReconnectError');
+
 const HANDSHAKE_CODES: ReadonlySet<string> = new Set<HandshakeErrorCode>([
   'WS_ERR_UNEXPECTED_RESPONSE',
   'WS_ERR_INVALID_ACCEPT',

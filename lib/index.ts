@@ -21,6 +21,7 @@ export {
   CurlWsError,
   HandshakeError,
   InvalidStateError,
+  ReconnectError,
   WebSocketProtocolError,
 } from './errors';
 export { CLOSE_CODES } from './frames';
@@ -60,3 +61,12 @@ export { WsWebSocket } from './ws-compat';
 export type { WsBinaryType, WsClientOptions, WsResponse } from './ws-compat';
 export { createWebSocketStream, WebSocketStream, WebSocketError } from './stream';
 export type { WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStreamOptions } from './stream';
+export { ReconnectingWebSocket, defaultShouldReconnect } from './reconnect';
+export type {
+  DisconnectInfo,
+  ReconnectCause,
+  ReconnectInfo,
+  ReconnectOptions,
+  ReconnectState,
+  ReconnectingEvents,
+} from './reconnect';

@@ -3,7 +3,7 @@
  * engine takes. Everything is checked here, before any native call, so errors name the option
  * and the engine only re-checks types cheaply.
  */
-import { invalidArgType, invalidArgValue, invalidUrl } from './errors';
+import { invalidArgType, invalidArgValue, invalidUrl, outOfRange } from './errors';
 import { NETWORK_KEYS, normalizeNetwork } from './network-options';
 import type { CurlOptionLookup, CurlOptionValue, NetworkOptions } from './network-options';
 import { checkKeys, integer, isObject } from './validate';
@@ -65,6 +65,20 @@ export interface ConnectOptions extends NetworkOptions {
    * @defaultValue `undefined`
    */
   signal?: AbortSignal;
+  /**
+   * Send side: bytes of `send()` payloads queued and not yet handed to the kernel
+   * (`bufferedAmount`) at or above which `connection.writable` is `false` and
+   * `connection.writableNeedDrain` is `true` until `'drain'` (Node's `Writable` rule). Advisory:
+   * `send()` still queues; the application decides to wait.
+   * @defaultValue `1_048_576` (1 MiB)
+   */
+  highWaterMark?: number;
+  /**
+   * Receive side: messages the async iterator may hold unread before curlws stops reading from
+   * the socket (TCP then slows the peer); reading resumes when half of them are consumed.
+   * @defaultValue `1024`
+   */
+  receiveHighWaterMark?: number;
 }
 
 /** Validated options, flat, with defaults applied; what the native `Session` receives. */
@@ -85,6 +99,10 @@ export interface NormalizedOptions {
   /** heartbeat: ms between PINGs (0 = off) and ms to wait for each PONG */
   pingInterval: number;
   pongTimeout: number;
+  /** send-side high-water mark in bytes (advisory, see ConnectOptions.highWaterMark) */
+  highWaterMark: number;
+  /** messages the async iterator holds before reading pauses (≥ 1) */
+  receiveHighWaterMark: number;
   /** The trusted CA roots in PEM (handed to libcurl as a cached file, else as a blob). */
   caBundle: Buffer;
   /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
@@ -106,9 +124,12 @@ const DEFAULTS = {
   handshakeTimeout: 30_000,
   maxPayload: 104_857_600,
   closeTimeout: 30_000,
+  highWaterMark: 1_048_576,
+  receiveHighWaterMark: 1024,
 } as const;
 
-const OPTION_KEYS = [
+/** Every key `connect()` accepts (other option sets, like ReconnectingWebSocket's, extend it). */
+export const OPTION_KEYS = [
   'protocols',
   'headers',
   'handshakeTimeout',
@@ -118,6 +139,8 @@ const OPTION_KEYS = [
   'autoPong',
   'pingInterval',
   'pongTimeout',
+  'highWaterMark',
+  'receiveHighWaterMark',
   ...NETWORK_KEYS,
 ] as const satisfies readonly (keyof ConnectOptions)[];
 
@@ -201,6 +224,8 @@ export function validateConnectOptions(
     autoPong: validateBoolean('options.autoPong', o.autoPong, true),
     pingInterval: integer('options.pingInterval', o.pingInterval, 0, MAX_TIMEOUT),
     pongTimeout: integer('options.pongTimeout', o.pongTimeout, integer('options.pingInterval', o.pingInterval, 0, MAX_TIMEOUT), MAX_TIMEOUT),
+    highWaterMark: atLeastOne('highWaterMark', num('highWaterMark', Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER),
+    receiveHighWaterMark: atLeastOne('receiveHighWaterMark', integer('options.receiveHighWaterMark', o.receiveHighWaterMark, DEFAULTS.receiveHighWaterMark, 2 ** 30), 2 ** 30),
     caBundle: net.caBundle,
     curlOptions: net.curlOptions,
     verbose: net.verbose,
@@ -276,6 +301,15 @@ function validateHeaders(value: unknown): string[] {
     throw invalidArgType('options.headers', what, value);
   }
   return lines;
+}
+
+/**
+ * High-water marks must be ≥ 1: at 0, `writable` would never be true and `'drain'` never come,
+ * and the iterator would pause reading before it could queue its first message.
+ */
+function atLeastOne(key: string, n: number, max: number): number {
+  if (n === 0) throw outOfRange(`options.${key}`, `an integer from 1 to ${max}`, n);
+  return n;
 }
 
 function validateBoolean(name: string, value: unknown, fallback: boolean): boolean {

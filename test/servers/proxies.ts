@@ -59,7 +59,8 @@ async function waitForPort(port: number, child: ChildProcess, name: string): Pro
   }
 }
 
-async function startTinyproxy(dir: string, auth: boolean): Promise<{ port: number; child: ChildProcess }> {
+/** One tinyproxy (HTTP CONNECT) on a free port; a test that freezes or kills a proxy starts its own. */
+export async function startTinyproxy(dir: string, auth: boolean): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
   const conf = path.join(dir, `tinyproxy-${port}.conf`);
   writeFileSync(

@@ -8,6 +8,7 @@ declare module 'ws' {
   export class WebSocket extends EventEmitter {
     send(data: Buffer | string, options?: { binary?: boolean }, cb?: (err?: Error) => void): void;
     close(code?: number, reason?: string): void;
+    ping(data?: Buffer | string): void;
     terminate(): void;
     on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
     on(event: 'error', listener: (err: Error) => void): this;
@@ -18,6 +19,7 @@ declare module 'ws' {
     server?: HttpServer | HttpsServer;
     host?: string;
     port?: number;
+    noServer?: boolean;
     perMessageDeflate?: boolean;
     maxPayload?: number;
     handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
@@ -26,6 +28,12 @@ declare module 'ws' {
   export class WebSocketServer extends EventEmitter {
     constructor(options: ServerOptions, callback?: () => void);
     clients: Set<WebSocket>;
+    handleUpgrade(
+      request: IncomingMessage,
+      socket: import('node:stream').Duplex,
+      head: Buffer,
+      callback: (socket: WebSocket, request: IncomingMessage) => void,
+    ): void;
     close(cb?: (err?: Error) => void): void;
     on(event: 'connection', listener: (socket: WebSocket, request: IncomingMessage) => void): this;
     on(event: string, listener: (...args: any[]) => void): this;

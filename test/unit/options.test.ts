@@ -77,6 +77,8 @@ describe('validateConnectOptions', () => {
       autoPong: true,
       pingInterval: 0,
       pongTimeout: 0,
+      highWaterMark: 1_048_576,
+      receiveHighWaterMark: 1024,
       publicUrl: URL_,
       curlOptions: [],
       verbose: 0,
