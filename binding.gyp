@@ -29,6 +29,7 @@
       'sources': [
         'native/addon.cc',
         'native/curl_options.cc',
+        'native/diagnostics.cc',
         'native/engine.cc',
         'native/event_batch.cc',
         'native/frame_assembler.cc',

@@ -142,11 +142,21 @@ export interface NativeBinding {
   versions: NativeVersions;
   Session: new (init: SessionInit, target: object) => NativeSession;
   curlOption(name: string): CurlOptionInfo | null;
+  /** Internal leak counters (native/diagnostics.h); idle baseline { uvHandles: 2, sessions: 0 }. */
+  diagnostics(): { uvHandles: number; sessions: number };
 }
 
+/**
+ * `CURLWS_ADDON_PATH=/path/to/curlws.node` loads that file instead of the one node-gyp-build
+ * finds (build/Release, prebuilds/). For testing other builds of the addon, e.g. the ASan build
+ * of scripts/asan.sh (docs/testing.md); not meant for production use.
+ */
 function loadBinding(): NativeBinding {
   const root = path.join(__dirname, '..');
+  const override = process.env.CURLWS_ADDON_PATH;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (override) return require(path.resolve(override)) as NativeBinding;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('node-gyp-build')(root) as NativeBinding;
   } catch (err) {
@@ -160,6 +170,7 @@ function loadBinding(): NativeBinding {
       `curlws: could not load the native addon for ${process.platform}-${process.arch} (${libc}),`,
       `Node ${process.version}, Node-API ${process.versions.napi}.`,
       `Cause: ${(err as Error).message}`,
+      ...(override ? [`(loaded from CURLWS_ADDON_PATH=${override}; unset it to use the normal build)`] : []),
       'What to do:',
       '  - with a prebuilt package: reinstall curlws so npm picks the binary for this platform;',
       '  - from a source checkout: run `npm run build` (see docs/troubleshooting.md).',

@@ -49,6 +49,10 @@ class Engine {
   Multi& multi() { return *multi_; }
   bool shutting_down() const { return shutting_down_; }
 
+  // Counters for diagnostics.h (leak checks).
+  size_t open_handles() const { return open_handles_; }
+  size_t live_sessions() const { return sessions_.size(); }
+
   void Register(Session* s) { sessions_.insert(s); }
   void Unregister(Session* s) { sessions_.erase(s); }
 

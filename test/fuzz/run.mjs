@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+// `npm run test:fuzz`: many connections against a hostile server (hostile-server.mjs), for a
+// bounded time. Passes when the process survived, every connection ended with exactly one close
+// event (or a rejected connect()), no uv handle or session of the addon is left behind, no
+// Node handle beyond the start, and memory stayed bounded.
+//
+//   node test/fuzz/run.mjs [--seed=N] [--duration=S] [--connections=N] [--only=I[,I…]] [--max=N]
+//     --seed         run seed (default: random; always printed, also on failure)
+//     --duration     seconds to keep starting connections (default 30)
+//     --connections  connections in flight at once (default 50)
+//     --only         replay just these connection indexes of the seed (one at a time)
+//     --max          stop after this many connections even if time is left
+//     --rss-limit    MB the RSS may grow over the run, 0 = unchecked (default 256, or
+//                    $CURLWS_FUZZ_RSS_LIMIT_MB)
+//     --verbose      print every connection's record
+// The last line is "FUZZ PASS {json}" or "FUZZ FAIL {json}"; the exit code is 0 or 1.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { randomSeed } from './prng.mjs';
+import { describePlan, planConnection } from './scenario.mjs';
+import { describeClient, runClient } from './clients.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const dist = path.join(here, '../../dist');
+const lib = require(path.join(dist, 'index.js'));
+const { binding } = require(path.join(dist, 'native.js'));
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+
+/**
+ * RSS may grow by this much over the run (after GC) before the run fails. `--rss-limit=0` or
+ * CURLWS_FUZZ_RSS_LIMIT_MB=0 turns the check off (scripts/asan.sh: ASan's quarantine holds freed
+ * memory, so RSS means nothing there).
+ */
+const RSS_GROWTH_LIMIT_MB = Number(process.env.CURLWS_FUZZ_RSS_LIMIT_MB ?? 256);
+
+function parseArgs(argv) {
+  const out = { seed: undefined, duration: 30, connections: 50, only: undefined, max: Infinity, verbose: false, rssLimit: RSS_GROWTH_LIMIT_MB };
+  for (let i = 0; i < argv.length; i++) {
+    let [k, v] = argv[i].split('=', 2);
+    if (k === '--verbose') {
+      out.verbose = true;
+      continue;
+    }
+    if (v === undefined) v = argv[++i];
+    if (k === '--seed') out.seed = Number(v) >>> 0;
+    else if (k === '--duration') out.duration = Number(v);
+    else if (k === '--connections') out.connections = Math.max(1, Number(v) | 0);
+    else if (k === '--only') out.only = String(v).split(',').map(Number);
+    else if (k === '--max') out.max = Number(v);
+    else if (k === '--rss-limit') out.rssLimit = Number(v);
+    else throw new Error(`unknown argument ${k} (see the header of test/fuzz/run.mjs)`);
+  }
+  if (!Number.isFinite(out.duration) || out.duration <= 0) throw new Error('--duration must be a positive number of seconds');
+  return out;
+}
+
+function resourceCounts() {
+  const counts = {};
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+}
+
+function startServer(seed) {
+  const child = spawn(process.execPath, [path.join(here, 'hostile-server.mjs'), '--seed', String(seed)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (!m) return;
+      child.stdout.off('data', onData);
+      resolve({
+        port: Number(m[1]),
+        stop: () =>
+          new Promise((done) => {
+            let tail = '';
+            child.stdout.on('data', (d2) => (tail += d2));
+            child.once('exit', () => {
+              const s = /stats (\{.*\})/.exec(tail);
+              done(s ? JSON.parse(s[1]) : null);
+            });
+            child.stdin.end();
+          }),
+      });
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`hostile server exited (${code}) before listening`)));
+  });
+}
+
+const mb = (n) => Math.round((n / 1048576) * 10) / 10;
+
+async function settle() {
+  for (let i = 0; i < 5; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const seed = args.seed ?? randomSeed();
+  const failures = [];
+  const fail = (msg) => failures.push(msg);
+  console.log(`fuzz: seed=${seed} duration=${args.duration}s connections=${args.connections}` +
+    (args.only ? ` only=${args.only.join(',')}` : '') + ` (replay: npm run test:fuzz -- --seed=${seed})`);
+
+  process.on('uncaughtException', (err) => fail(`uncaught exception: ${err?.stack ?? err}`));
+  process.on('unhandledRejection', (err) => fail(`unhandled rejection: ${err?.stack ?? err}`));
+
+  const server = await startServer(seed);
+  const base = `ws://127.0.0.1:${server.port}/f/`;
+
+  await settle();
+  const before = { resources: resourceCounts(), native: binding.diagnostics(), mem: process.memoryUsage() };
+  let peakRss = before.mem.rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+
+  const records = [];
+  const totals = { started: 0, opened: 0, rejected: 0, forced: 0, messages: 0, errors: 0, byApi: {}, codes: {}, rejectCodes: {} };
+  const deadline = Date.now() + args.duration * 1000;
+  const queue = args.only ? [...args.only] : null;
+  let next = 0;
+  let maxLiveSessions = 0;
+  const worker = async () => {
+    for (;;) {
+      let index;
+      if (queue) {
+        if (!queue.length) return;
+        index = queue.shift();
+      } else {
+        if (Date.now() >= deadline || next >= args.max) return;
+        index = next++;
+      }
+      totals.started++;
+      const rec = await runClient(lib, base + index, seed, index);
+      maxLiveSessions = Math.max(maxLiveSessions, binding.diagnostics().sessions);
+      records.push(rec);
+      if (args.verbose) console.log(JSON.stringify(rec));
+    }
+  };
+  const progress = setInterval(() => {
+    const d = binding.diagnostics();
+    console.log(`fuzz: ${totals.started} started, ${records.length} ended, live sessions ${d.sessions}, uv handles ${d.uvHandles}, rss ${mb(process.memoryUsage().rss)} MB`);
+  }, 5000);
+  await Promise.all(Array.from({ length: queue ? 1 : args.connections }, worker));
+  clearInterval(progress);
+
+  for (const rec of records) {
+    totals.byApi[rec.api] = (totals.byApi[rec.api] ?? 0) + 1;
+    if (rec.opened) totals.opened++;
+    if (rec.rejected) {
+      totals.rejected++;
+      totals.rejectCodes[rec.rejectCode] = (totals.rejectCodes[rec.rejectCode] ?? 0) + 1;
+    }
+    if (rec.forced) totals.forced++;
+    totals.messages += rec.messages;
+    totals.errors += rec.errors;
+    if (rec.code !== null) totals.codes[rec.code] = (totals.codes[rec.code] ?? 0) + 1;
+    const problems = [...rec.problems];
+    if (rec.api === 'connect' && rec.rejected && rec.closes !== 0) problems.push('close event after a rejected connect()');
+    if (!(rec.api === 'connect' && rec.rejected) && rec.closes !== 1 && !rec.hung) problems.push(`${rec.closes} close events`);
+    if (problems.length) {
+      fail(`connection #${rec.index} (${rec.api}): ${problems.join('; ')}\n  server: ${describePlan(planConnection(seed, rec.index))}\n  client: ${describeClient(seed, rec.index)}`);
+    }
+  }
+
+  // Everything has ended: the addon must be back to its idle baseline.
+  await settle();
+  clearInterval(sampler);
+  const after = { resources: resourceCounts(), native: binding.diagnostics(), mem: process.memoryUsage() };
+  if (after.native.sessions !== 0) fail(`${after.native.sessions} sessions still registered after every connection ended`);
+  if (after.native.uvHandles !== before.native.uvHandles)
+    fail(`addon uv handles: ${after.native.uvHandles} after, ${before.native.uvHandles} before`);
+  const keys = new Set([...Object.keys(before.resources), ...Object.keys(after.resources)]);
+  for (const k of keys) {
+    if ((after.resources[k] ?? 0) > (before.resources[k] ?? 0))
+      fail(`active resource ${k}: ${after.resources[k]} after, ${before.resources[k] ?? 0} before`);
+  }
+  const growth = mb(after.mem.rss - before.mem.rss);
+  if (args.rssLimit > 0 && growth > args.rssLimit) fail(`RSS grew by ${growth} MB (limit ${args.rssLimit} MB)`);
+
+  const serverStats = await server.stop();
+  const summary = {
+    seed,
+    connections: records.length,
+    ...totals,
+    maxLiveSessions,
+    server: serverStats,
+    native: { before: before.native, after: after.native },
+    rssMB: { before: mb(before.mem.rss), after: mb(after.mem.rss), peak: mb(peakRss) },
+    heapUsedMB: { before: mb(before.mem.heapUsed), after: mb(after.mem.heapUsed) },
+    failures: failures.length,
+  };
+  if (failures.length) {
+    for (const f of failures.slice(0, 20)) console.log(`FAIL ${f}`);
+    if (failures.length > 20) console.log(`… and ${failures.length - 20} more`);
+    console.log(`fuzz: FAILED with seed=${seed}; replay: npm run test:fuzz -- --seed=${seed} (or --only=<index>)`);
+  }
+  console.log(`FUZZ ${failures.length ? 'FAIL' : 'PASS'} ${JSON.stringify(summary)}`);
+  process.exitCode = failures.length ? 1 : 0;
+}
+
+main().catch((err) => {
+  console.log(`FUZZ FAIL ${JSON.stringify({ error: String(err?.stack ?? err) })}`);
+  process.exitCode = 1;
+});
