@@ -28,8 +28,13 @@
       'target_name': 'curlws',
       'sources': [
         'native/addon.cc',
+        'native/curl_api.cc',
         'native/curl_options.cc',
         'native/diagnostics.cc',
+        'native/easy.cc',
+        'native/easy_callbacks.cc',
+        'native/easy_info.cc',
+        'native/easy_ws.cc',
         'native/engine.cc',
         'native/event_batch.cc',
         'native/frame_assembler.cc',

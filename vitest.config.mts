@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/native/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/native/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/curl/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
     globalSetup: ['test/setup/global-setup.ts'],
     // Native addon + real sockets: forks isolate crashes to one worker and make teardown observable.
     pool: 'forks',

@@ -134,6 +134,60 @@ export interface NativeVersions {
   napi: number;
 }
 
+/** `curl_ws_frame` as the native Easy reports it (field names as in C). */
+export interface NativeWsFrame {
+  age: number;
+  flags: number;
+  offset: number;
+  bytesleft: number;
+  len: number;
+}
+
+/** What the native Easy's perform() promise resolves with (it never rejects). */
+export interface NativePerformResult {
+  /** the CURLcode, or -1 when close() interrupted the transfer (`closed` is then true) */
+  result: number;
+  /** CURLOPT_ERRORBUFFER after the transfer */
+  error: string;
+  closed?: boolean;
+  /** a JS callback threw: `cause` is what it threw (may be any value, even undefined) */
+  hasCause?: boolean;
+  cause?: unknown;
+}
+
+/**
+ * The native curlws/curl handle (native/easy.h). lib/curl-easy.ts validates every argument; the
+ * native side only guards its own invariants (errors with code ERR_CURL_*).
+ */
+export interface NativeEasy {
+  /** curl_easy_setopt by CURLOPT_* name for plain types; returns the CURLcode */
+  setopt(name: string, value: unknown): number;
+  /** 0 WRITEFUNCTION (data), 1 HEADERFUNCTION (data), 2 DEBUGFUNCTION (type, data) */
+  setCallback(kind: 0 | 1 | 2, fn: ((...args: never[]) => unknown) | null): number;
+  /** [CURLcode, value] */
+  getinfo(id: number): [number, unknown];
+  /** [CURLHcode, header | null] */
+  header(name: string, index: number, origin: number, request: number): [number, NativeHeader | null];
+  reset(): void;
+  close(): void;
+  perform(): Promise<NativePerformResult>;
+  errorBuffer(): string;
+  wsRecv(buffer: Uint8Array): { result: number; nread: number; meta: NativeWsFrame | null };
+  wsSend(buffer: Uint8Array, flags: number, fragsize: number): { result: number; sent: number };
+  wsMeta(): NativeWsFrame | null;
+  wsStartFrame(flags: number, length: number): number;
+  /** 1 readable, 2 writable */
+  wsWait(events: 1 | 2): Promise<void>;
+}
+
+export interface NativeHeader {
+  name: string;
+  value: string;
+  amount: number;
+  index: number;
+  origin: number;
+}
+
 /** `arena`: one Buffer holding the batch's small binary messages (see BinarySlice), if any. */
 export type Dispatcher = (target: object, events: unknown[], arena: Buffer | undefined) => void;
 
@@ -144,6 +198,10 @@ export interface NativeBinding {
   curlOption(name: string): CurlOptionInfo | null;
   /** Internal leak counters (native/diagnostics.h); idle baseline { uvHandles: 2, sessions: 0 }. */
   diagnostics(): { uvHandles: number; sessions: number };
+  Easy: new () => NativeEasy;
+  curlVersion(): string;
+  curlVersionInfo(): Record<string, unknown>;
+  curlStrerror(code: number): string;
 }
 
 /**

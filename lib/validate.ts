@@ -18,7 +18,7 @@ export function checkKeys(where: string, obj: object, known: readonly string[]):
 }
 
 /** The known key equal ignoring case, else the nearest within edit distance 2. */
-function suggest(key: string, known: readonly string[]): string | undefined {
+export function suggest(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   let best: string | undefined;
   let bestDistance = 3;

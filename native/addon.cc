@@ -6,8 +6,10 @@
 #include <mutex>
 #include <string>
 
+#include "curl_api.h"
 #include "curl_options.h"
 #include "diagnostics.h"
+#include "easy.h"
 #include "session.h"
 
 namespace curlws {
@@ -55,6 +57,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   DefineAddon(exports, {InstanceMethod("setDispatcher", &Addon::SetDispatcher)});
   exports.Set("Session", Session::Define(env));
   exports.Set("curlOption", Napi::Function::New(env, CurlOptionInfo, "curlOption"));
+  exports.Set("Easy", Easy::Define(env));  // curlws/curl
+  DefineCurlApi(env, exports);
   exports.Set("versions", Versions(env));
   exports.Set("diagnostics", Napi::Function::New(env, Diagnostics, "diagnostics"));
 }

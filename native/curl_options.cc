@@ -74,6 +74,13 @@ CURLcode SetOne(CURL* easy, const curl_easyoption* opt, const Napi::Value& v,
 
 }  // namespace
 
+const curl_easyoption* LookupCurlOption(const std::string& name) { return Lookup(name); }
+
+CURLcode SetCurlOption(CURL* easy, const curl_easyoption* opt, const Napi::Value& value,
+                       std::vector<SlistPtr>* lists, std::string* why) {
+  return SetOne(easy, opt, value, lists, why);
+}
+
 Napi::Value CurlOptionInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) return env.Null();

@@ -28,6 +28,14 @@ Napi::Value CurlOptionInfo(const Napi::CallbackInfo& info);
 bool ApplyCurlOptions(CURL* easy, const Napi::Array& options, std::vector<SlistPtr>* lists,
                       std::string* error);
 
+// The linked libcurl's entry for a CURLOPT_* name (with or without the prefix), or nullptr.
+const curl_easyoption* LookupCurlOption(const std::string& name);
+
+// Sets one option of a plain type (long, values, off_t, string, slist, blob) from a JS value,
+// as ApplyCurlOptions does for each entry; `why` explains a type mismatch.
+CURLcode SetCurlOption(CURL* easy, const curl_easyoption* opt, const Napi::Value& value,
+                       std::vector<SlistPtr>* lists, std::string* why);
+
 }  // namespace curlws
 
 #endif  // CURLWS_NATIVE_CURL_OPTIONS_H_

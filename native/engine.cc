@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "session.h"
 
 namespace curlws {
 
@@ -18,23 +17,23 @@ bool Engine::InstallCleanupHook() {
          napi_ok;
 }
 
-void Engine::Soon(Session* s) {
+void Engine::Soon(Transfer* s) {
   if (shutting_down_ || !soon_timer_) return;
   if (std::find(soon_.begin(), soon_.end(), s) != soon_.end()) return;
   soon_.push_back(s);
   if (soon_.size() == 1) uv_timer_start(&soon_timer_->uv, &Engine::OnSoonTimer, 0, 0);
 }
 
-void Engine::CancelSoon(Session* s) {
+void Engine::CancelSoon(Transfer* s) {
   soon_.erase(std::remove(soon_.begin(), soon_.end(), s), soon_.end());
 }
 
 void Engine::OnSoonTimer(uv_timer_t* timer) {
   auto* self = static_cast<Engine*>(timer->data);
   if (!self) return;
-  std::vector<Session*> batch;
+  std::vector<Transfer*> batch;
   batch.swap(self->soon_);
-  for (Session* s : batch) {
+  for (Transfer* s : batch) {
     if (self->shutting_down_) break;
     // A session handled earlier in this batch may have re-queued itself; that is fine.
     s->RunSoon();
@@ -102,9 +101,9 @@ void Engine::Shutdown() {
   shutting_down_ = true;
   soon_.clear();
   // Detach() unregisters, so iterate over a copy.
-  std::vector<Session*> live(sessions_.begin(), sessions_.end());
-  for (Session* s : live) s->Detach();
-  sessions_.clear();
+  std::vector<Transfer*> live(transfers_.begin(), transfers_.end());
+  for (Transfer* t : live) t->Detach();
+  transfers_.clear();
   multi_.reset();
   if (soon_timer_) {
     Close(soon_timer_);

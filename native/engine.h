@@ -1,11 +1,11 @@
 // Per-environment engine: the libuv side of one Node environment (main thread or a worker).
 // Owns the Multi, the "soon" timer that defers work out of JS calls, the registry of live
-// sessions, and the accounting of every uv handle so that environment teardown can wait for
+// transfers, and the accounting of every uv handle so that environment teardown can wait for
 // all close callbacks (a worker's loop must be empty when Node closes it).
 //
 // Teardown order (Engine::Shutdown, run from napi's async cleanup hook):
-//   1. every live Session::Detach(): stop its poll/timer, curl_multi_remove_handle,
-//      curl_easy_cleanup (no JS is called);
+//   1. every live Transfer (Session, Easy) Detach(): stop its poll/timer,
+//      curl_multi_remove_handle, curl_easy_cleanup (no JS is called);
 //   2. curl_multi_cleanup (libcurl may still report CURL_POLL_REMOVE, so pollers still exist);
 //   3. uv_close the multi timer and the soon timer;
 //   4. when the last close callback has run: napi_remove_async_cleanup_hook, delete the engine.
@@ -22,10 +22,9 @@
 #include <vector>
 
 #include "multi.h"
+#include "transfer.h"
 
 namespace curlws {
-
-class Session;
 
 // A uv handle allocated by the engine. `uv` must stay the first member: close callbacks get a
 // uv_handle_t* and cast back.
@@ -49,16 +48,16 @@ class Engine {
   Multi& multi() { return *multi_; }
   bool shutting_down() const { return shutting_down_; }
 
-  // Counters for diagnostics.h (leak checks).
+  // Counters for diagnostics.h (leak checks): live transfers are Sessions and Easy handles.
   size_t open_handles() const { return open_handles_; }
-  size_t live_sessions() const { return sessions_.size(); }
+  size_t live_sessions() const { return transfers_.size(); }
 
-  void Register(Session* s) { sessions_.insert(s); }
-  void Unregister(Session* s) { sessions_.erase(s); }
+  void Register(Transfer* t) { transfers_.insert(t); }
+  void Unregister(Transfer* t) { transfers_.erase(t); }
 
-  // Runs s->RunSoon() on a later loop iteration (once, however often it is asked).
-  void Soon(Session* s);
-  void CancelSoon(Session* s);
+  // Runs t->RunSoon() on a later loop iteration (once, however often it is asked).
+  void Soon(Transfer* t);
+  void CancelSoon(Transfer* t);
 
   UvHandle<uv_timer_t>* NewTimer(void* owner);
   // nullptr if libuv refuses the fd (for example EEXIST); `err` gets the uv error.
@@ -82,8 +81,8 @@ class Engine {
   uv_loop_t* loop_;
   std::unique_ptr<Multi> multi_;
   UvHandle<uv_timer_t>* soon_timer_ = nullptr;
-  std::vector<Session*> soon_;
-  std::unordered_set<Session*> sessions_;
+  std::vector<Transfer*> soon_;
+  std::unordered_set<Transfer*> transfers_;
   size_t open_handles_ = 0;
   bool shutting_down_ = false;
   napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;

@@ -1,7 +1,7 @@
 #include "multi.h"
 
 #include "engine.h"
-#include "session.h"
+#include "transfer.h"
 
 namespace curlws {
 
@@ -96,9 +96,9 @@ void Multi::ProcessDone() {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL* easy = msg->easy_handle;
     CURLcode result = msg->data.result;
-    Session* session = nullptr;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&session));
-    if (session) session->OnHandshakeDone(result);
+    void* priv = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&priv));
+    if (priv) static_cast<Transfer*>(priv)->OnTransferDone(result);
   }
 }
 

@@ -4,7 +4,7 @@
 //
 // WebSocket handles stay in the multi for their whole life: curl_multi_remove_handle on a
 // CONNECT_ONLY handle closes its socket. After CURLMSG_DONE libcurl stops watching the socket
-// (it reports CURL_POLL_REMOVE first), and the Session polls it itself.
+// (it reports CURL_POLL_REMOVE first), and the Session (or Easy) polls it itself.
 //
 // Threading: loop thread only. Owned by the Engine; see engine.h for the teardown order.
 #ifndef CURLWS_NATIVE_MULTI_H_
@@ -29,6 +29,9 @@ class Multi {
   bool ok() const { return multi_ != nullptr && timer_ != nullptr; }
   CURLMcode Add(CURL* easy);
   CURLMcode Remove(CURL* easy);
+  // True while curl_multi_socket_action runs, i.e. possibly inside a libcurl callback (the
+  // low-level API calls JS from there): libcurl refuses add/remove then (RECURSIVE_API_CALL).
+  bool in_action() const { return in_action_; }
 
  private:
   static int OnSocket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
@@ -36,7 +39,7 @@ class Multi {
   static void OnTimer(uv_timer_t* timer);
   static void OnPoll(uv_poll_t* poll, int status, int events);
   void SocketAction(curl_socket_t s, int flags);
-  // Hands every finished handshake to its Session, one message at a time: a session's JS may
+  // Hands every finished transfer to its Transfer (Session or Easy), one message at a time: a session's JS may
   // add or remove other handles in between.
   void ProcessDone();
 

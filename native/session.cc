@@ -224,7 +224,7 @@ void Session::Configure(const Napi::Object& init) {
             curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
             curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
             curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_PRIVATE, this) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this)) == CURLE_OK &&
             // ws:// through an HTTP proxy must tunnel (CONNECT); before 8.21 libcurl would
             // forward-proxy a GET ws://… that most proxies refuse.
             curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
@@ -270,7 +270,7 @@ void Session::Configure(const Napi::Object& init) {
 
 // ---- handshake -------------------------------------------------------------------------------
 
-void Session::OnHandshakeDone(CURLcode result) {
+void Session::OnTransferDone(CURLcode result) {
   if (state_ != State::kConnecting || !easy_) return;
   try {
     DispatchScope scope(this);
@@ -721,6 +721,7 @@ void Session::OnTimeout(uv_timer_t* timer) {
 }
 
 void Session::RunSoon() {
+  if (release_deferred_) ReleaseNative();
   try {
     DispatchScope scope(this);
     if (!paused_ && !held_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
@@ -794,6 +795,14 @@ void Session::ReleaseNative() {
     engine_->Close(timer_);
     timer_ = nullptr;
   }
+  if (easy_ && engine_->multi().in_action()) {
+    // Inside a libcurl callback (JS of a curlws/curl transfer closed us): removing the handle
+    // now would be refused and cleaning it up would leave the multi a dangling pointer.
+    release_deferred_ = true;
+    engine_->Soon(this);
+    return;
+  }
+  release_deferred_ = false;
   if (easy_) {
     engine_->multi().Remove(easy_.get());
     easy_.reset();

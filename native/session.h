@@ -27,20 +27,21 @@
 #include "handshake.h"
 #include "send_queue.h"
 #include "tracer.h"
+#include "transfer.h"
 
 namespace curlws {
 
-class Session : public Napi::ObjectWrap<Session> {
+class Session : public Napi::ObjectWrap<Session>, public Transfer {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit Session(const Napi::CallbackInfo& info);
   ~Session() override;
 
   // Entry points from the Engine/Multi (loop thread, never inside a libcurl callback).
-  void OnHandshakeDone(CURLcode result);
-  void RunSoon();
+  void OnTransferDone(CURLcode result) override;  // the handshake finished
+  void RunSoon() override;
   // Environment teardown: releases native resources without calling JS.
-  void Detach();
+  void Detach() override;
 
  private:
   enum class State { kConnecting, kOpen, kClosing, kClosed };
@@ -137,6 +138,9 @@ class Session : public Napi::ObjectWrap<Session> {
   bool closed_clean_ = false;
   bool closed_emitted_ = false;
   bool finalized_ = false;  // the 'closed' event went out; the self-reference is dropped
+  // Closed from JS running inside another transfer's libcurl callback (curlws/curl): the
+  // handle is removed from the multi by RunSoon, once libcurl is out of its callback.
+  bool release_deferred_ = false;
 };
 
 }  // namespace curlws

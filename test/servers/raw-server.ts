@@ -356,6 +356,13 @@ class RawConnection {
         this.respond101();
         this.socket.end();
         return;
+      // ---- for curlws/curl (test/curl/) ----
+      case '/greet-echo':
+        // speaks first (callback-mode clients have no "open" hook to send from), then echoes
+        this.mode = 'echo';
+        this.respond101();
+        this.frame({ opcode: Op.TEXT, payload: 'hello' }, 'greeting');
+        return;
     }
     this.respond101();
     switch (p) {
@@ -457,6 +464,30 @@ class RawConnection {
         step();
         return;
       }
+      case '/zero-length':
+        // empty TEXT, BINARY and PING (the PING is only visible to a client that does not
+        // answer PINGs itself), then TEXT "end"
+        this.write(
+          Buffer.concat([
+            encodeFrame({ opcode: Op.TEXT }),
+            encodeFrame({ opcode: Op.BINARY }),
+            encodeFrame({ opcode: Op.PING }),
+            encodeFrame({ opcode: Op.TEXT, payload: 'end' }),
+          ]),
+          'zero-length-frames',
+        );
+        return;
+      case '/frames-then-eof':
+        // TEXT "hello", BINARY de ad be ef, then a TCP FIN without a CLOSE frame
+        this.write(
+          Buffer.concat([
+            encodeFrame({ opcode: Op.TEXT, payload: 'hello' }),
+            encodeFrame({ opcode: Op.BINARY, payload: Buffer.from([0xde, 0xad, 0xbe, 0xef]) }),
+          ]),
+          'two-frames',
+          () => this.socket.end(),
+        );
+        return;
       case '/ping-between-fragments':
         this.mode = 'ping-between-fragments';
         this.frame({ opcode: Op.TEXT, fin: false, payload: 'Hel' }, 'frag1');

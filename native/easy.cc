@@ -1,0 +1,356 @@
+#include "easy.h"
+
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "addon.h"
+#include "curl_options.h"
+#include "easy_callbacks.h"
+#include "easy_info.h"
+
+namespace curlws {
+namespace {
+
+Napi::Error CodedError(const Napi::Env& env, const char* code, const std::string& message) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", code);
+  return err;
+}
+
+// Options whose value the binding owns: changing them would break perform() or the engine.
+bool EngineOwned(CURLoption id) {
+  switch (id) {
+    case CURLOPT_NOSIGNAL:        // Node owns the process's signals
+    case CURLOPT_PROTOCOLS_STR:   // ws and wss only
+    case static_cast<CURLoption>(181):  // CURLOPT_PROTOCOLS (deprecated: named, it warns)
+    case CURLOPT_PRIVATE:         // the Transfer* the Multi finds us by
+    case CURLOPT_ERRORBUFFER:     // errbuf_, read as easy.errorBuffer
+    case CURLOPT_SHARE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Napi::Function Easy::Define(Napi::Env env) {
+  return DefineClass(env, "Easy",
+                     {
+                         InstanceMethod<&Easy::SetOpt>("setopt"),
+                         InstanceMethod<&Easy::SetCallback>("setCallback"),
+                         InstanceMethod<&Easy::GetInfo>("getinfo"),
+                         InstanceMethod<&Easy::Header>("header"),
+                         InstanceMethod<&Easy::Reset>("reset"),
+                         InstanceMethod<&Easy::Close>("close"),
+                         InstanceMethod<&Easy::Perform>("perform"),
+                         InstanceMethod<&Easy::ErrorBuffer>("errorBuffer"),
+                         InstanceMethod<&Easy::WsRecv>("wsRecv"),
+                         InstanceMethod<&Easy::WsSend>("wsSend"),
+                         InstanceMethod<&Easy::WsMeta>("wsMeta"),
+                         InstanceMethod<&Easy::WsStartFrame>("wsStartFrame"),
+                         InstanceMethod<&Easy::WsWait>("wsWait"),
+                     });
+}
+
+Easy::Easy(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<Easy>(info), async_context_(info.Env(), "curlws:Easy") {
+  Napi::Env env = info.Env();
+  Addon* addon = env.GetInstanceData<Addon>();
+  if (!addon || !addon->engine())
+    throw CodedError(env, "ERR_CURLWS_INTERNAL", "curlws: the environment is shutting down");
+  engine_ = addon->engine();
+  easy_.reset(curl_easy_init());
+  if (!easy_) throw CodedError(env, "ERR_CURLWS_INTERNAL", "curl_easy_init failed");
+  ApplyDefaults();
+  engine_->Register(this);
+}
+
+Easy::~Easy() { Release(false); }
+
+void Easy::ApplyDefaults() {
+  CURL* e = easy_.get();
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss");
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this));
+}
+
+void Easy::Check(const Napi::Env& env, const char* what, bool forbid_in_callback) {
+  if (closed_ || !easy_)
+    throw CodedError(env, "ERR_CURL_EASY_CLOSED", std::string(what) + ": the Easy handle is closed");
+  if (forbid_in_callback && callback_depth_ > 0)
+    throw CodedError(env, "ERR_CURL_IN_CALLBACK",
+                     std::string(what) + " cannot be called from inside this handle's own callback");
+}
+
+void Easy::RethrowCallbackError(const Napi::Env& env) {
+  if (callback_error_.IsEmpty()) return;
+  Napi::Value error = callback_error_.Value().Get("value");
+  callback_error_.Reset();
+  throw Napi::Error(env, error);
+}
+
+// ---- options and information -----------------------------------------------------------------
+
+Napi::Value Easy::SetOpt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Check(env, "setopt()", true);
+  std::string name = info[0].ToString().Utf8Value();
+  const curl_easyoption* opt = LookupCurlOption(name);
+  if (!opt) return Napi::Number::New(env, CURLE_UNKNOWN_OPTION);
+  if (EngineOwned(opt->id))
+    throw CodedError(env, "ERR_CURL_OPTION_UNSUPPORTED", name + " is set by curlws itself");
+  Napi::Value value = info[1];
+  CURLcode rc;
+  std::string why;
+  if ((value.IsNull() || value.IsUndefined()) && opt->type == CURLOT_SLIST) {
+    rc = curl_easy_setopt(easy_.get(), opt->id, static_cast<curl_slist*>(nullptr));
+  } else if ((value.IsNull() || value.IsUndefined()) && opt->type == CURLOT_BLOB) {
+    rc = curl_easy_setopt(easy_.get(), opt->id, static_cast<curl_blob*>(nullptr));
+  } else {
+    rc = SetCurlOption(easy_.get(), opt, value, &lists_, &why);
+  }
+  if (!why.empty()) throw Napi::TypeError::New(env, name + " " + why);
+  if (rc == CURLE_OK && opt->id == CURLOPT_CONNECT_ONLY)
+    connect_only_ = value.IsBoolean() ? (value.ToBoolean() ? 1 : 0)
+                                      : static_cast<long>(value.ToNumber().Int64Value());
+  return Napi::Number::New(env, rc);
+}
+
+// setCallback(kind, fn | null): 0 WRITEFUNCTION, 1 HEADERFUNCTION, 2 DEBUGFUNCTION.
+Napi::Value Easy::SetCallback(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Check(env, "setopt()", true);
+  uint32_t kind = info[0].ToNumber().Uint32Value();
+  if (kind > 2) throw Napi::RangeError::New(env, "setCallback: unknown callback kind");
+  bool set = info[1].IsFunction();
+  CURL* e = easy_.get();
+  CURLcode rc = CURLE_OK;
+  switch (static_cast<Callback>(kind)) {
+    case Callback::kWrite:
+      rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, set ? &EasyCallbacks::Write : nullptr);
+      if (rc == CURLE_OK) rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, set ? this : nullptr);
+      break;
+    case Callback::kHeader:
+      rc = curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, set ? &EasyCallbacks::Header : nullptr);
+      if (rc == CURLE_OK) rc = curl_easy_setopt(e, CURLOPT_HEADERDATA, set ? this : nullptr);
+      break;
+    case Callback::kDebug:
+      rc = curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, set ? &EasyCallbacks::Debug : nullptr);
+      if (rc == CURLE_OK) rc = curl_easy_setopt(e, CURLOPT_DEBUGDATA, set ? this : nullptr);
+      break;
+  }
+  if (rc == CURLE_OK) {
+    if (set) callbacks_[kind] = Napi::Persistent(info[1].As<Napi::Function>());
+    else callbacks_[kind].Reset();
+  }
+  return Napi::Number::New(env, rc);
+}
+
+Napi::Value Easy::GetInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Check(env, "getinfo()", false);
+  return GetInfoToJs(env, easy_.get(), static_cast<CURLINFO>(info[0].ToNumber().Int32Value()));
+}
+
+Napi::Value Easy::Header(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Check(env, "header()", false);
+  return HeaderToJs(env, easy_.get(), info[0].ToString().Utf8Value(),
+                    info[1].ToNumber().Uint32Value(), info[2].ToNumber().Uint32Value(),
+                    info[3].ToNumber().Int32Value());
+}
+
+Napi::Value Easy::ErrorBuffer(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), errbuf_);
+}
+
+// ---- lifecycle -------------------------------------------------------------------------------
+
+Napi::Value Easy::Reset(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Check(env, "reset()", true);
+  if (performing_)
+    throw CodedError(env, "ERR_CURL_PERFORMING", "reset() while perform() is in progress");
+  if (in_multi_ && engine_->multi().in_action())
+    throw CodedError(env, "ERR_CURL_IN_CALLBACK",
+                     "reset() of a connected handle cannot run inside a libcurl callback");
+  SettleWaiters(true, true, nullptr);  // "ready": the next ws call reports the closed connection
+  LeaveMulti();
+  curl_easy_reset(easy_.get());
+  lists_.clear();
+  for (auto& cb : callbacks_) cb.Reset();
+  callback_error_.Reset();
+  connect_only_ = 0;
+  errbuf_[0] = '\0';
+  ApplyDefaults();
+  return env.Undefined();
+}
+
+Napi::Value Easy::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) return env.Undefined();
+  closed_ = true;
+  StopPoll();
+  if (perform_) {
+    auto d = std::move(perform_);
+    performing_ = false;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("result", Napi::Number::New(env, -1));
+    o.Set("closed", true);
+    o.Set("error", "");
+    d->Resolve(o);
+  }
+  SettleWaiters(true, true, "ERR_CURL_EASY_CLOSED");
+  if (engine_ && engine_->multi().in_action()) {
+    // Inside a libcurl callback: the callback returns an error (the transfer stops) and the
+    // handle leaves the multi from RunSoon, when libcurl is no longer on the stack.
+    close_deferred_ = true;
+    engine_->Soon(this);
+  } else {
+    Release(true);
+  }
+  UpdateKeepAlive();
+  return env.Undefined();
+}
+
+Napi::Value Easy::Perform(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Check(env, "perform()", true);
+  if (performing_)
+    throw CodedError(env, "ERR_CURL_PERFORMING", "perform() is already in progress on this handle");
+  SettleWaiters(true, true, nullptr);  // the connection they wait on is being replaced
+  perform_ = std::make_unique<Napi::Promise::Deferred>(env);
+  Napi::Promise promise = perform_->Promise();
+  performing_ = true;
+  callback_error_.Reset();
+  errbuf_[0] = '\0';
+  UpdateKeepAlive();
+  if (engine_->multi().in_action()) {
+    start_deferred_ = true;  // libcurl refuses curl_multi_add_handle inside its callbacks
+    engine_->Soon(this);
+  } else {
+    StartPerform();
+  }
+  return promise;
+}
+
+void Easy::StartPerform() {
+  start_deferred_ = false;
+  if (!performing_ || released_) return;
+  LeaveMulti();  // a previous CONNECT_ONLY connection: a new transfer replaces it
+  CURLMcode mc = engine_->multi().Add(easy_.get());
+  if (mc != CURLM_OK) {
+    std::snprintf(errbuf_, sizeof errbuf_, "curl_multi_add_handle: %s", curl_multi_strerror(mc));
+    SettlePerform(CURLE_FAILED_INIT);
+    return;
+  }
+  in_multi_ = true;
+}
+
+void Easy::OnTransferDone(CURLcode result) {
+  if (!performing_ || closed_) return;
+  // A CONNECT_ONLY=2 connection lives in the multi (removing it closes the socket); anything
+  // else is over, and leaves so that a later perform() can add the handle again.
+  if (connect_only_ != 2 || result != CURLE_OK) LeaveMulti();
+  try {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    Napi::CallbackScope callback_scope(env, async_context_);
+    SettlePerform(result);
+  } catch (const std::exception&) {
+    // The environment cannot run JS (worker terminating); its cleanup hook releases us.
+  }
+}
+
+void Easy::SettlePerform(CURLcode result) {
+  if (!perform_) return;
+  auto d = std::move(perform_);
+  performing_ = false;
+  Napi::Env env = Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("result", Napi::Number::New(env, result));
+  o.Set("error", Napi::String::New(env, errbuf_));
+  if (!callback_error_.IsEmpty()) {
+    o.Set("hasCause", true);
+    o.Set("cause", callback_error_.Value().Get("value"));
+    callback_error_.Reset();
+  }
+  d->Resolve(o);
+  UpdateKeepAlive();
+}
+
+void Easy::AbortPerform(CURLcode result) {
+  if (!performing_) return;
+  LeaveMulti();
+  SettlePerform(result);
+}
+
+void Easy::RunSoon() {
+  if (close_deferred_ && engine_ && !engine_->multi().in_action()) {
+    close_deferred_ = false;
+    Release(true);
+  }
+  try {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    // Closing this scope runs the microtasks and nextTicks that JS callbacks queued while
+    // libcurl was on the stack (they must not run inside libcurl's callbacks).
+    Napi::CallbackScope callback_scope(env, async_context_);
+    if (released_) return;
+    if (start_deferred_) StartPerform();
+    if (abort_deferred_) {
+      abort_deferred_ = false;
+      AbortPerform(CURLE_ABORTED_BY_CALLBACK);
+    }
+  } catch (const std::exception&) {
+  }
+}
+
+void Easy::LeaveMulti() {
+  StopPoll();
+  if (in_multi_ && engine_ && easy_) {
+    engine_->multi().Remove(easy_.get());
+  }
+  in_multi_ = false;
+}
+
+void Easy::Release(bool js) {
+  if (released_) return;
+  released_ = true;
+  closed_ = true;
+  js_allowed_ = js;
+  if (easy_ && !js) {
+    // curl_multi_remove_handle may trace ("Closing connection"): no JS from GC or teardown.
+    curl_easy_setopt(easy_.get(), CURLOPT_DEBUGFUNCTION, nullptr);
+    curl_easy_setopt(easy_.get(), CURLOPT_VERBOSE, 0L);
+  }
+  LeaveMulti();
+  easy_.reset();
+  lists_.clear();
+  if (engine_) {
+    engine_->CancelSoon(this);
+    engine_->Unregister(this);
+    engine_ = nullptr;  // the engine may go away before this object is collected
+  }
+  if (js) {
+    for (auto& cb : callbacks_) cb.Reset();
+  }
+}
+
+void Easy::Detach() {
+  // Environment teardown: pending promises stay pending (no JS can run any more).
+  Release(false);
+}
+
+void Easy::UpdateKeepAlive() {
+  bool want = performing_ || !readable_waiters_.empty() || !writable_waiters_.empty();
+  if (want == referenced_) return;
+  referenced_ = want;
+  if (want) Ref();
+  else Unref();
+}
+
+}  // namespace curlws

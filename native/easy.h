@@ -1,0 +1,116 @@
+// The low-level libcurl surface (curlws/curl): one CURL* driven from JS the way C drives it,
+// with curl_easy_perform replaced by an asynchronous perform() through the environment's Multi.
+//
+// Files: easy.cc (lifecycle, setopt/getinfo/header/reset/close/perform), easy_ws.cc
+// (curl_ws_recv/send/meta/start_frame and the readiness poll), easy_callbacks.cc (the libcurl
+// callbacks that call JS). The TypeScript wrapper (lib/curl-easy.ts) validates every argument
+// and maps CURLcodes to CurlError; this class only guards its own invariants.
+//
+// Ownership/threading: a Napi::ObjectWrap on its environment's loop thread. It Ref()s its JS
+// object while a perform() or a wsReadable()/wsWritable() promise is pending, so it cannot be
+// collected with work in flight; otherwise an Easy nobody holds is collected and its finalizer
+// removes the handle from the multi before curl_easy_cleanup (the order libcurl requires).
+//
+// Re-entrancy: WRITEFUNCTION/HEADERFUNCTION/DEBUGFUNCTION call JS synchronously from inside
+// libcurl (usually from curl_multi_socket_action). JS may then call back into this object:
+// close() is deferred until libcurl is out of its callback (the transfer is aborted by the
+// callback's return value), perform()/reset() throw, ws calls go to libcurl (which answers them
+// by its own rules, e.g. CURLE_RECURSIVE_API_CALL for curl_ws_recv). An exception thrown by a
+// callback aborts the transfer and becomes the `cause` of perform()'s CurlError.
+#ifndef CURLWS_NATIVE_EASY_H_
+#define CURLWS_NATIVE_EASY_H_
+
+#include <curl/curl.h>
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "handles.h"
+#include "transfer.h"
+
+namespace curlws {
+
+class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Easy(const Napi::CallbackInfo& info);
+  ~Easy() override;
+
+  void OnTransferDone(CURLcode result) override;
+  void RunSoon() override;
+  void Detach() override;
+
+ private:
+  enum class Callback { kWrite = 0, kHeader = 1, kDebug = 2 };
+  friend class EasyCallbacks;
+
+  // easy.cc
+  Napi::Value SetOpt(const Napi::CallbackInfo& info);
+  Napi::Value SetCallback(const Napi::CallbackInfo& info);
+  Napi::Value GetInfo(const Napi::CallbackInfo& info);
+  Napi::Value Header(const Napi::CallbackInfo& info);
+  Napi::Value Reset(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Perform(const Napi::CallbackInfo& info);
+  Napi::Value ErrorBuffer(const Napi::CallbackInfo& info);
+  // easy_ws.cc
+  Napi::Value WsRecv(const Napi::CallbackInfo& info);
+  Napi::Value WsSend(const Napi::CallbackInfo& info);
+  Napi::Value WsMeta(const Napi::CallbackInfo& info);
+  Napi::Value WsStartFrame(const Napi::CallbackInfo& info);
+  Napi::Value WsWait(const Napi::CallbackInfo& info);
+
+  void ApplyDefaults();
+  void StartPerform();
+  void SettlePerform(CURLcode result);
+  void AbortPerform(CURLcode result);
+  // Leaves the multi (closing the connection of a CONNECT_ONLY handle); stops the poll first.
+  void LeaveMulti();
+  // Releases every native resource. `js`: JS may run (close()); false from GC and teardown.
+  void Release(bool js);
+  void UpdateKeepAlive();
+  void DrainMicrotasks();
+  // Throws ERR_CURL_EASY_CLOSED (closed) or ERR_CURL_IN_CALLBACK when `what` may not run now.
+  void Check(const Napi::Env& env, const char* what, bool forbid_in_callback);
+  // Rethrows an exception a JS callback raised during a libcurl call made from JS.
+  void RethrowCallbackError(const Napi::Env& env);
+  // easy_ws.cc: readiness
+  static void OnPoll(uv_poll_t* poll, int status, int events);
+  void UpdatePoll();
+  void StopPoll();
+  void SettleWaiters(bool readable, bool writable, const char* error_code);
+
+  Engine* engine_ = nullptr;
+  EasyPtr easy_;
+  std::vector<SlistPtr> lists_;  // slists handed to libcurl by setopt; live until reset/close
+  char errbuf_[CURL_ERROR_SIZE] = {0};
+  Napi::AsyncContext async_context_;
+
+  Napi::FunctionReference callbacks_[3];  // indexed by Callback
+  int callback_depth_ = 0;                // > 0 while a JS callback runs
+  Napi::ObjectReference callback_error_;  // { value } thrown by the last failing callback
+  bool js_allowed_ = true;                // false from GC finalizer and teardown on
+
+  long connect_only_ = 0;
+  bool in_multi_ = false;
+  bool performing_ = false;
+  bool start_deferred_ = false;  // perform() asked for inside a libcurl callback
+  bool abort_deferred_ = false;  // a DEBUGFUNCTION threw inside curl_multi_socket_action
+  bool close_deferred_ = false;  // close() asked for inside a libcurl callback
+  bool closed_ = false;
+  bool released_ = false;
+  bool referenced_ = false;
+  std::unique_ptr<Napi::Promise::Deferred> perform_;
+
+  UvHandle<uv_poll_t>* poll_ = nullptr;
+  int poll_events_ = 0;
+  std::vector<Napi::Promise::Deferred> readable_waiters_;
+  std::vector<Napi::Promise::Deferred> writable_waiters_;
+};
+
+}  // namespace curlws
+
+#endif  // CURLWS_NATIVE_EASY_H_
