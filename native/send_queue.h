@@ -80,6 +80,7 @@ class SendQueue {
   struct Free {
     void operator()(uint8_t* p) const { std::free(p); }
   };
+  // Blocks are released to a per-thread cache (Recycle); the deleter covers the other exits.
   // Contiguous wire bytes: several small frames, or one large frame.
   struct Block {
     std::unique_ptr<uint8_t, Free> data;
@@ -124,7 +125,6 @@ class SendQueue {
   std::deque<Block> blocks_;    // data stream: user messages and our CLOSE, in order
   std::deque<Record> records_;  // the frames in blocks_ not yet fully written
   std::deque<Control> control_;  // PING/PONG and a CLOSE reply, ahead of queued data
-  Block spare_;                 // a drained coalescing block kept for reuse while busy
   uint64_t queued_ = 0;         // stream position after the last queued byte
   uint64_t written_ = 0;        // stream position of the next byte to write
   uint64_t pinned_ = 0;         // end of a data write that got CURLE_AGAIN (0: none)
