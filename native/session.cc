@@ -643,6 +643,9 @@ size_t Session::QueueControl(const Napi::CallbackInfo& info, unsigned int flags)
   Writable(env);
   std::string payload = info.Length() > 0 ? BytesOf(info[0]) : std::string();
   if (payload.size() > 125) throw Napi::RangeError::New(env, "control payload over 125 bytes");
+  // Messages send() is holding for flush() go first: a control frame overtakes data only when
+  // the socket is what holds it back.
+  if (!blocked_ && !sendq_.empty()) PumpSend();
   if (!sendq_.PushControl(BytePtr(payload), payload.size(), flags, SendQueue::Origin::kUser))
     throw NoMaskKeyError(env);
   size_t before = pending_sent_control_;
