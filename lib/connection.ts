@@ -76,9 +76,45 @@ export interface ConnectionEvents {
   close: [code: number, reason: string, wasClean: boolean];
 }
 
-interface Deferred {
-  resolve(): void;
-  reject(error: Error): void;
+/**
+ * Promises of send()/ping() waiting for the engine, oldest first. The engine reports completions
+ * as counts in FIFO order; a head index keeps taking them O(1) with a million messages queued.
+ */
+class PendingSends {
+  #resolvers: (() => void)[] = [];
+  #rejecters: ((error: Error) => void)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#resolvers.length - this.#head;
+  }
+
+  add(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#resolvers.push(resolve);
+      this.#rejecters.push(reject);
+    });
+  }
+
+  /** Resolves the `count` oldest. */
+  resolve(count: number): void {
+    const end = Math.min(this.#head + count, this.#resolvers.length);
+    for (let i = this.#head; i < end; i++) this.#resolvers[i]!();
+    this.#head = end;
+    if (this.#head === this.#resolvers.length) {
+      this.#resolvers.length = this.#rejecters.length = this.#head = 0;
+    } else if (this.#head >= 4096 && this.#head * 2 >= this.#resolvers.length) {
+      this.#resolvers.splice(0, this.#head);
+      this.#rejecters.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  rejectAll(error: () => Error): void {
+    const rejecters = this.#rejecters.slice(this.#head);
+    this.#resolvers.length = this.#rejecters.length = this.#head = 0;
+    for (const reject of rejecters) reject(error());
+  }
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -107,8 +143,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
   #connectStack: Error;
   #error: CurlWsError | undefined;
-  #sends: Deferred[] = [];
-  #controls: Deferred[] = [];
+  #sends = new PendingSends();
+  #controls = new PendingSends();
+  #flushQueued = false;
   #closeResult: CloseResult | undefined;
   #closeWaiters: ((r: CloseResult) => void)[] = [];
   #deferred: unknown[] | undefined; // events held back until connect() has resolved
@@ -252,10 +289,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return Promise.reject(this.#stateError(err));
     }
     if (completed === 1 && this.#sends.length === 0) return RESOLVED;
-    const promise = this.#enqueue(this.#sends);
-    this.#complete(this.#sends, completed);
+    const promise = this.#sends.add();
+    if (completed > 0) this.#sends.resolve(completed);
+    else if (completed < 0 && !this.#flushQueued) {
+      // The engine holds small messages until the current synchronous code is done, then writes
+      // all of them at once.
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
     return promise;
   }
+
+  #flush = (): void => {
+    this.#flushQueued = false;
+    const completed = this.#native?.flush() ?? 0;
+    if (completed > 0) this.#sends.resolve(completed);
+  };
 
   /** Sends a PING (payload ≤ 125 bytes). Resolves when it is handed to the kernel. */
   ping(data?: string | number | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
@@ -401,19 +450,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       return Promise.reject(this.#stateError(err));
     }
-    const promise = this.#enqueue(this.#controls);
-    this.#complete(this.#controls, completed);
+    const promise = this.#controls.add();
+    if (completed > 0) this.#controls.resolve(completed);
     return promise;
-  }
-
-  #enqueue(queue: Deferred[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => queue.push({ resolve, reject }));
-  }
-
-  #complete(queue: Deferred[], count: number): void {
-    if (count <= 0) return;
-    const done = queue.splice(0, count);
-    for (const d of done) d.resolve();
   }
 
   #abort(): void {
@@ -493,8 +532,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.emit('pong', a as Buffer);
         return;
       case NativeEvent.Sent:
-        this.#complete(this.#sends, a as number);
-        this.#complete(this.#controls, b as number);
+        if ((a as number) > 0) this.#sends.resolve(a as number);
+        if ((b as number) > 0) this.#controls.resolve(b as number);
         return;
       case NativeEvent.Drain:
         this.emit('drain');
@@ -609,8 +648,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     const closedError = (): Error =>
       new InvalidStateError('ERR_WS_CLOSED', 'WebSocket closed before the data was sent', { cause: this.#error });
-    for (const d of this.#sends.splice(0)) d.reject(closedError());
-    for (const d of this.#controls.splice(0)) d.reject(closedError());
+    this.#sends.rejectAll(closedError);
+    this.#controls.rejectAll(closedError);
     const result: CloseResult = { code, reason, wasClean };
     this.#closeResult = result;
     for (const w of this.#closeWaiters.splice(0)) w(result);

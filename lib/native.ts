@@ -88,9 +88,12 @@ export type SessionInit = Pick<
 export interface NativeSession {
   /**
    * Queue a message. Returns how many send() calls (FIFO, this one included) were fully handed
-   * to the kernel during this call; later completions arrive as Sent events.
+   * to the kernel during this call; later completions arrive as Sent events. -1: the message
+   * waits for flush() (small messages are packed into one write); call it from a microtask.
    */
   send(data: Buffer | string, binary: boolean, fin?: boolean): number;
+  /** Write what send() queued. Returns how many send() calls completed (as send() counts). */
+  flush(): number;
   /** Like send(), counting ping()/pong() calls. */
   ping(payload: Buffer): number;
   pong(payload: Buffer): number;

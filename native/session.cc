@@ -22,6 +22,9 @@ constexpr size_t kEventsPerDispatch = 1024;
 // message the application keeps does not pin much memory with it.
 constexpr size_t kArenaMessageMax = 4 * 1024;
 constexpr size_t kArenaMax = 256 * 1024;
+// send(): a message at least this large is written at once; smaller ones wait for flush(), which
+// JS calls from a microtask, so all the messages of one synchronous run go out in one write.
+constexpr size_t kWriteNowMin = 64 * 1024;
 
 bool IsValidWireCloseCode(uint16_t code) {
   return (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006) ||
@@ -49,6 +52,14 @@ uint64_t NumberOrZero(const Napi::Object& o, const char* key) {
   double d = v.As<Napi::Number>().DoubleValue();
   return d > 0 ? static_cast<uint64_t>(d) : 0;
 }
+
+Napi::Error NoMaskKeyError(Napi::Env env) {
+  Napi::Error err = Napi::Error::New(env, "curlws: no random bytes for a frame's masking key");
+  err.Set("code", "ERR_CURLWS_INTERNAL");
+  return err;
+}
+
+const uint8_t* BytePtr(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
 std::string BytesOf(const Napi::Value& v) {
   if (v.IsString()) return v.As<Napi::String>().Utf8Value();
@@ -126,6 +137,7 @@ Napi::Function Session::Define(Napi::Env env) {
   return DefineClass(env, "Session",
                      {
                          InstanceMethod<&Session::Send>("send"),
+                         InstanceMethod<&Session::Flush>("flush"),
                          InstanceMethod<&Session::Ping>("ping"),
                          InstanceMethod<&Session::Pong>("pong"),
                          InstanceMethod<&Session::Close>("close"),
@@ -428,8 +440,12 @@ void Session::Drain() {
       case FrameAssembler::Event::kPing: {
         const std::string& payload = assembler_.control();
         // Nothing may follow our CLOSE on the wire; a PING after it goes unanswered.
-        if (!close_queued_ && auto_pong_)
-          sendq_.PushControl(payload, CURLWS_PONG, SendQueue::Origin::kAuto);
+        if (!close_queued_ && auto_pong_ &&
+            !sendq_.PushControl(BytePtr(payload), payload.size(), CURLWS_PONG,
+                                SendQueue::Origin::kAuto)) {
+          Fail("", "No random bytes for a frame's masking key", 0, CURLE_SEND_ERROR);
+          break;
+        }
         batch_->Add(EventType::kPing, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
         if (!blocked_) PumpSend();
         break;
@@ -507,7 +523,12 @@ void Session::HandlePeerClose() {
   if (!close_queued_) {
     // Echo the peer's code (RFC 6455 §5.5.1); queued data not yet started is dropped.
     close_queued_ = true;
-    sendq_.ReplaceWithCloseReply(ClosePayload(code, std::string()));
+    bool ok = true;
+    sendq_.ReplaceWithCloseReply(ClosePayload(code, std::string()), &ok);
+    if (!ok) {
+      Finish(1006, "", false);
+      return;
+    }
   }
   state_ = State::kClosing;
   if (!blocked_) PumpSend();
@@ -576,8 +597,24 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
   // fin === false: a fragment with more to follow (libcurl: the type flag plus CURLWS_CONT on
   // every fragment but the last).
   bool fin = info.Length() < 3 || info[2].ToBoolean();
-  sendq_.PushData(BytesOf(info[0]),
-                  (binary ? CURLWS_BINARY : CURLWS_TEXT) | (fin ? 0u : static_cast<unsigned>(CURLWS_CONT)));
+  unsigned int flags =
+      (binary ? CURLWS_BINARY : CURLWS_TEXT) | (fin ? 0u : static_cast<unsigned>(CURLWS_CONT));
+  size_t size;
+  bool ok;
+  if (info[0].IsBuffer()) {
+    // Framed and masked straight from the caller's memory: the only copy.
+    auto b = info[0].As<Napi::Buffer<uint8_t>>();
+    size = b.Length();
+    ok = sendq_.PushData(b.Data(), size, flags);
+  } else {
+    std::string text = info[0].As<Napi::String>().Utf8Value();
+    size = text.size();
+    ok = sendq_.PushData(BytePtr(text), size, flags);
+  }
+  if (!ok) throw NoMaskKeyError(env);
+  // Blocked: the writable event goes on. Small: wait for flush() (-1 asks JS to schedule it).
+  if (blocked_) return Napi::Number::New(env, 0);
+  if (size < kWriteNowMin) return Napi::Number::New(env, -1);
   size_t before = pending_sent_data_;
   if (!blocked_) PumpSend();
   // Completions from this call are reported synchronously; anything else goes out with the
@@ -588,12 +625,29 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(completed));
 }
 
+// Writes what send() queued (see kWriteNowMin). Returns how many send() calls completed.
+Napi::Value Session::Flush(const Napi::CallbackInfo& info) {
+  size_t completed = 0;
+  if (easy_ && !blocked_ && (state_ == State::kOpen || state_ == State::kClosing)) {
+    size_t before = pending_sent_data_;
+    PumpSend();
+    completed = pending_sent_data_ - before;
+    pending_sent_data_ = before;
+    ScheduleIfPending();
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(completed));
+}
+
 size_t Session::QueueControl(const Napi::CallbackInfo& info, unsigned int flags) {
   Napi::Env env = info.Env();
   Writable(env);
   std::string payload = info.Length() > 0 ? BytesOf(info[0]) : std::string();
   if (payload.size() > 125) throw Napi::RangeError::New(env, "control payload over 125 bytes");
-  sendq_.PushControl(std::move(payload), flags, SendQueue::Origin::kUser);
+  // Messages send() is holding for flush() go first: a control frame overtakes data only when
+  // the socket is what holds it back.
+  if (!blocked_ && !sendq_.empty()) PumpSend();
+  if (!sendq_.PushControl(BytePtr(payload), payload.size(), flags, SendQueue::Origin::kUser))
+    throw NoMaskKeyError(env);
   size_t before = pending_sent_control_;
   if (!blocked_) PumpSend();
   size_t completed = pending_sent_control_ - before;
@@ -624,7 +678,10 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
   close_queued_ = true;
   state_ = State::kClosing;
   paused_ = false;  // the peer's CLOSE must be read even if the application paused
-  sendq_.PushClose(ClosePayload(code, reason));
+  if (!sendq_.PushClose(ClosePayload(code, reason))) {
+    Finish(1006, "", false);
+    return env.Undefined();
+  }
   if (close_timeout_ms_) StartTimer(close_timeout_ms_);
   if (!blocked_) PumpSend();
   ScheduleIfPending();
@@ -632,7 +689,12 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Session::Terminate(const Napi::CallbackInfo& info) {
-  if (state_ != State::kClosed) Finish(1006, "", false);
+  if (state_ != State::kClosed) {
+    // What send() queued for the next flush() goes out if the socket takes it now, as it would
+    // have had send() written it at once.
+    if (easy_ && !blocked_ && (state_ == State::kOpen || state_ == State::kClosing)) PumpSend();
+    Finish(1006, "", false);
+  }
   return info.Env().Undefined();
 }
 
@@ -765,7 +827,10 @@ void Session::SendFailClose() {
   fail_close_code_ = 0;
   close_queued_ = true;
   state_ = State::kClosing;
-  sendq_.PushClose(ClosePayload(code, std::string()));
+  if (!sendq_.PushClose(ClosePayload(code, std::string()))) {
+    Finish(1006, "", false);
+    return;
+  }
   if (close_timeout_ms_) StartTimer(close_timeout_ms_);
   if (!blocked_) PumpSend();
   UpdatePoll();

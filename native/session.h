@@ -49,6 +49,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
 
   // JS methods.
   Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Ping(const Napi::CallbackInfo& info);
   Napi::Value Pong(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
