@@ -1,5 +1,6 @@
 // One WebSocket connection: a CURL* (CONNECT_ONLY=2) whose handshake runs through the Multi,
-// then a uv_poll on CURLINFO_ACTIVESOCKET that drives curl_ws_recv/curl_ws_send, plus the
+// then a uv_poll on CURLINFO_ACTIVESOCKET that drives curl_ws_recv and the SendQueue (frames
+// built here, written with curl_easy_send), plus the
 // protocol policy libcurl leaves to us: handshake checks and timeout, PONG replies, close
 // handshake with closeTimeout, failing the connection on protocol errors.
 //
