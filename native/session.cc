@@ -537,18 +537,23 @@ void Session::HandlePeerClose() {
 
 // ---- sending ---------------------------------------------------------------------------------
 
+SendQueue::Status Session::WriteQueued(SendQueue::Completions* done, CURLcode* err) {
+  if (tracer_.frames()) done->sent_frames = &sent_frames_;
+  SendQueue::Status status = sendq_.Pump(easy_.get(), done, err);
+  for (const auto& f : sent_frames_) tracer_.Frame("=> Send", static_cast<int>(f.first), f.second, 0);
+  sent_frames_.clear();
+  pending_sent_data_ += done->user_data;
+  pending_sent_control_ += done->user_control;
+  messages_out_ += done->user_data;
+  bytes_out_ += done->user_bytes;
+  return status;
+}
+
 void Session::PumpSend() {
   if (!easy_ || state_ == State::kClosed) return;
   SendQueue::Completions done;
   CURLcode err = CURLE_OK;
-  if (tracer_.frames()) done.sent_frames = &sent_frames_;
-  SendQueue::Status status = sendq_.Pump(easy_.get(), &done, &err);
-  for (const auto& f : sent_frames_) tracer_.Frame("=> Send", static_cast<int>(f.first), f.second, 0);
-  sent_frames_.clear();
-  pending_sent_data_ += done.user_data;
-  pending_sent_control_ += done.user_control;
-  messages_out_ += done.user_data;
-  bytes_out_ += done.user_bytes;
+  SendQueue::Status status = WriteQueued(&done, &err);
   if (status == SendQueue::Status::kError) {
     Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
     return;
@@ -691,8 +696,12 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
 Napi::Value Session::Terminate(const Napi::CallbackInfo& info) {
   if (state_ != State::kClosed) {
     // What send() queued for the next flush() goes out if the socket takes it now, as it would
-    // have had send() written it at once.
-    if (easy_ && !blocked_ && (state_ == State::kOpen || state_ == State::kClosing)) PumpSend();
+    // have had send() written it at once. A write error changes nothing: the connection ends.
+    if (easy_ && !blocked_ && (state_ == State::kOpen || state_ == State::kClosing)) {
+      SendQueue::Completions done;
+      CURLcode err = CURLE_OK;
+      WriteQueued(&done, &err);
+    }
     Finish(1006, "", false);
   }
   return info.Env().Undefined();

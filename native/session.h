@@ -73,6 +73,7 @@ class Session : public Napi::ObjectWrap<Session> {
   void HandleRecvError(CURLcode rc);
   void HandlePeerClose();
   void PumpSend();
+  SendQueue::Status WriteQueued(SendQueue::Completions* done, CURLcode* err);
   void UpdatePoll();
   void StartTimer(uint64_t ms);
   size_t QueueControl(const Napi::CallbackInfo& info, unsigned int flags);
