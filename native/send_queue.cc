@@ -17,7 +17,7 @@ namespace {
 constexpr size_t kBlockSize = 64 * 1024;
 constexpr size_t kFirstBlockSize = 4 * 1024;
 // Frames up to this size (header included) are packed; larger ones get a block of their own.
-constexpr size_t kPackMax = 16 * 1024;
+constexpr size_t kPackMax = kBlockSize / 2;
 // A frame up to this size is masked while it is copied in at send() time (one pass over the
 // bytes); a larger one is copied as is and masked slice by slice as it is written.
 constexpr size_t kMaskAtQueueMax = 4 * 1024 * 1024;
