@@ -53,8 +53,8 @@ uint64_t NumberOrZero(const Napi::Object& o, const char* key) {
   return d > 0 ? static_cast<uint64_t>(d) : 0;
 }
 
-Napi::Error NoMaskKeyError(Napi::Env env) {
-  Napi::Error err = Napi::Error::New(env, "curlws: no random bytes for a frame's masking key");
+Napi::Error QueueError(Napi::Env env, const char* why) {
+  Napi::Error err = Napi::Error::New(env, std::string("curlws: ") + why);
   err.Set("code", "ERR_CURLWS_INTERNAL");
   return err;
 }
@@ -443,7 +443,7 @@ void Session::Drain() {
         if (!close_queued_ && auto_pong_ &&
             !sendq_.PushControl(BytePtr(payload), payload.size(), CURLWS_PONG,
                                 SendQueue::Origin::kAuto)) {
-          Fail("", "No random bytes for a frame's masking key", 0, CURLE_SEND_ERROR);
+          Fail("", sendq_.failure(), 0, CURLE_SEND_ERROR);
           break;
         }
         batch_->Add(EventType::kPing, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
@@ -616,7 +616,7 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
     size = text.size();
     ok = sendq_.PushData(BytePtr(text), size, flags);
   }
-  if (!ok) throw NoMaskKeyError(env);
+  if (!ok) throw QueueError(env, sendq_.failure());
   // Blocked: the writable event goes on. Small: wait for flush() (-1 asks JS to schedule it).
   if (blocked_) return Napi::Number::New(env, 0);
   if (size < kWriteNowMin) return Napi::Number::New(env, -1);
@@ -652,7 +652,7 @@ size_t Session::QueueControl(const Napi::CallbackInfo& info, unsigned int flags)
   // the socket is what holds it back.
   if (!blocked_ && !sendq_.empty()) PumpSend();
   if (!sendq_.PushControl(BytePtr(payload), payload.size(), flags, SendQueue::Origin::kUser))
-    throw NoMaskKeyError(env);
+    throw QueueError(env, sendq_.failure());
   size_t before = pending_sent_control_;
   if (!blocked_) PumpSend();
   size_t completed = pending_sent_control_ - before;
