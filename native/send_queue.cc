@@ -17,7 +17,7 @@ namespace {
 constexpr size_t kBlockSize = 64 * 1024;
 constexpr size_t kFirstBlockSize = 4 * 1024;
 // Frames up to this size (header included) are packed; larger ones get a block of their own.
-constexpr size_t kPackMax = 16 * 1024;
+constexpr size_t kPackMax = kBlockSize / 2;
 // A frame up to this size is masked while it is copied in at send() time (one pass over the
 // bytes); a larger one is copied as is and masked slice by slice as it is written.
 constexpr size_t kMaskAtQueueMax = 4 * 1024 * 1024;
@@ -127,11 +127,17 @@ SendQueue::Block* SendQueue::BlockFor(size_t frame_size) {
 
 bool SendQueue::PushFrame(const uint8_t* payload, size_t size, unsigned int flags, Kind kind) {
   uint8_t key[4];
-  if (!NextMaskKey(key)) return false;
+  if (!NextMaskKey(key)) {
+    failure_ = "no random bytes for a frame's masking key";
+    return false;
+  }
   const size_t header = FrameHeaderSize(size);
   const size_t frame = header + size;
   Block* b = BlockFor(frame);
-  if (!b) return false;
+  if (!b) {
+    failure_ = "out of memory while queueing a message";
+    return false;
+  }
   uint8_t first;
   if (kind == Kind::kData) {
     // A fragmented message: the first frame carries the type, the rest are continuations
@@ -162,7 +168,11 @@ bool SendQueue::PushFrame(const uint8_t* payload, size_t size, unsigned int flag
 
 bool SendQueue::EncodeControl(Control* c, const uint8_t* payload, size_t size, unsigned int flags) {
   uint8_t key[4];
-  if (size > 125 || !NextMaskKey(key)) return false;
+  if (size > 125) return false;
+  if (!NextMaskKey(key)) {
+    failure_ = "no random bytes for a frame's masking key";
+    return false;
+  }
   size_t header = WriteFrameHeader(c->bytes.data(), 0x80 | Opcode(flags), size, key);
   MaskCopy(c->bytes.data() + header, payload, size, key, 0);
   c->len = header + size;

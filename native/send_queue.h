@@ -57,7 +57,7 @@ class SendQueue {
   enum class Status { kIdle, kBlocked, kError };
 
   // `flags`: CURLWS_TEXT or CURLWS_BINARY, plus CURLWS_CONT for a fragment with more to follow.
-  // False (nothing queued) only when no masking key could be drawn.
+  // False (nothing queued) when no memory or no masking key could be had: see failure().
   bool PushData(const uint8_t* payload, size_t size, unsigned int flags);
   bool PushControl(const uint8_t* payload, size_t size, unsigned int flags, Origin origin);
   // Queues our CLOSE behind all data already queued.
@@ -70,6 +70,8 @@ class SendQueue {
   Status Pump(CURL* easy, Completions* done, CURLcode* error);
 
   size_t buffered_amount() const;
+  // Why the last Push* returned false.
+  const char* failure() const { return failure_; }
   bool empty() const { return blocks_.empty() && control_.empty(); }
   // Frames queued by send() and not yet completed (for rejecting them at close).
   size_t pending_user_data() const;
@@ -115,7 +117,7 @@ class SendQueue {
   };
 
   bool PushFrame(const uint8_t* payload, size_t size, unsigned int flags, Kind kind);
-  static bool EncodeControl(Control* c, const uint8_t* payload, size_t size, unsigned int flags);
+  bool EncodeControl(Control* c, const uint8_t* payload, size_t size, unsigned int flags);
   Block* BlockFor(size_t frame_size);
   void Recycle(Block&& b);
   CURLcode WriteData(CURL* easy, size_t* wrote, size_t* offered);
@@ -131,6 +133,7 @@ class SendQueue {
   bool control_started_ = false;  // the front control frame is partly written or pinned
   bool fragmenting_ = false;    // a data message was started with CURLWS_CONT
   uint64_t buffered_ = 0;       // payload bytes of user messages not yet fully written
+  const char* failure_ = "";
 };
 
 }  // namespace curlws

@@ -53,8 +53,8 @@ uint64_t NumberOrZero(const Napi::Object& o, const char* key) {
   return d > 0 ? static_cast<uint64_t>(d) : 0;
 }
 
-Napi::Error NoMaskKeyError(Napi::Env env) {
-  Napi::Error err = Napi::Error::New(env, "curlws: no random bytes for a frame's masking key");
+Napi::Error QueueError(Napi::Env env, const char* why) {
+  Napi::Error err = Napi::Error::New(env, std::string("curlws: ") + why);
   err.Set("code", "ERR_CURLWS_INTERNAL");
   return err;
 }
@@ -443,7 +443,7 @@ void Session::Drain() {
         if (!close_queued_ && auto_pong_ &&
             !sendq_.PushControl(BytePtr(payload), payload.size(), CURLWS_PONG,
                                 SendQueue::Origin::kAuto)) {
-          Fail("", "No random bytes for a frame's masking key", 0, CURLE_SEND_ERROR);
+          Fail("", sendq_.failure(), 0, CURLE_SEND_ERROR);
           break;
         }
         batch_->Add(EventType::kPing, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
@@ -537,18 +537,23 @@ void Session::HandlePeerClose() {
 
 // ---- sending ---------------------------------------------------------------------------------
 
+SendQueue::Status Session::WriteQueued(SendQueue::Completions* done, CURLcode* err) {
+  if (tracer_.frames()) done->sent_frames = &sent_frames_;
+  SendQueue::Status status = sendq_.Pump(easy_.get(), done, err);
+  for (const auto& f : sent_frames_) tracer_.Frame("=> Send", static_cast<int>(f.first), f.second, 0);
+  sent_frames_.clear();
+  pending_sent_data_ += done->user_data;
+  pending_sent_control_ += done->user_control;
+  messages_out_ += done->user_data;
+  bytes_out_ += done->user_bytes;
+  return status;
+}
+
 void Session::PumpSend() {
   if (!easy_ || state_ == State::kClosed) return;
   SendQueue::Completions done;
   CURLcode err = CURLE_OK;
-  if (tracer_.frames()) done.sent_frames = &sent_frames_;
-  SendQueue::Status status = sendq_.Pump(easy_.get(), &done, &err);
-  for (const auto& f : sent_frames_) tracer_.Frame("=> Send", static_cast<int>(f.first), f.second, 0);
-  sent_frames_.clear();
-  pending_sent_data_ += done.user_data;
-  pending_sent_control_ += done.user_control;
-  messages_out_ += done.user_data;
-  bytes_out_ += done.user_bytes;
+  SendQueue::Status status = WriteQueued(&done, &err);
   if (status == SendQueue::Status::kError) {
     Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
     return;
@@ -611,7 +616,7 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
     size = text.size();
     ok = sendq_.PushData(BytePtr(text), size, flags);
   }
-  if (!ok) throw NoMaskKeyError(env);
+  if (!ok) throw QueueError(env, sendq_.failure());
   // Blocked: the writable event goes on. Small: wait for flush() (-1 asks JS to schedule it).
   if (blocked_) return Napi::Number::New(env, 0);
   if (size < kWriteNowMin) return Napi::Number::New(env, -1);
@@ -647,7 +652,7 @@ size_t Session::QueueControl(const Napi::CallbackInfo& info, unsigned int flags)
   // the socket is what holds it back.
   if (!blocked_ && !sendq_.empty()) PumpSend();
   if (!sendq_.PushControl(BytePtr(payload), payload.size(), flags, SendQueue::Origin::kUser))
-    throw NoMaskKeyError(env);
+    throw QueueError(env, sendq_.failure());
   size_t before = pending_sent_control_;
   if (!blocked_) PumpSend();
   size_t completed = pending_sent_control_ - before;
@@ -691,8 +696,12 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
 Napi::Value Session::Terminate(const Napi::CallbackInfo& info) {
   if (state_ != State::kClosed) {
     // What send() queued for the next flush() goes out if the socket takes it now, as it would
-    // have had send() written it at once.
-    if (easy_ && !blocked_ && (state_ == State::kOpen || state_ == State::kClosing)) PumpSend();
+    // have had send() written it at once. A write error changes nothing: the connection ends.
+    if (easy_ && !blocked_ && (state_ == State::kOpen || state_ == State::kClosing)) {
+      SendQueue::Completions done;
+      CURLcode err = CURLE_OK;
+      WriteQueued(&done, &err);
+    }
     Finish(1006, "", false);
   }
   return info.Env().Undefined();

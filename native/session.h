@@ -1,5 +1,6 @@
 // One WebSocket connection: a CURL* (CONNECT_ONLY=2) whose handshake runs through the Multi,
-// then a uv_poll on CURLINFO_ACTIVESOCKET that drives curl_ws_recv/curl_ws_send, plus the
+// then a uv_poll on CURLINFO_ACTIVESOCKET that drives curl_ws_recv and the SendQueue (frames
+// built here, written with curl_easy_send), plus the
 // protocol policy libcurl leaves to us: handshake checks and timeout, PONG replies, close
 // handshake with closeTimeout, failing the connection on protocol errors.
 //
@@ -73,6 +74,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   void HandleRecvError(CURLcode rc);
   void HandlePeerClose();
   void PumpSend();
+  SendQueue::Status WriteQueued(SendQueue::Completions* done, CURLcode* err);
   void UpdatePoll();
   void StartTimer(uint64_t ms);
   size_t QueueControl(const Napi::CallbackInfo& info, unsigned int flags);

@@ -77,6 +77,17 @@ class Recorder {
   readonly server: net.Server;
   #next: ((r: Recording) => void)[] = [];
   #done: Recording[] = [];
+  #hold: { released: Promise<void>; closeFirst: number | undefined } | undefined;
+
+  /**
+   * The next connection reads nothing after the upgrade until `release()` (the client meets
+   * backpressure); with `closeFirst` the peer then sends its CLOSE before reading on.
+   */
+  hold(closeFirst?: number): () => void {
+    let release!: () => void;
+    this.#hold = { released: new Promise<void>((resolve) => (release = resolve)), closeFirst };
+    return release;
+  }
 
   constructor(secure?: { cert: string; key: string }) {
     const onSocket = (socket: net.Socket): void => this.#serve(socket);
@@ -106,6 +117,9 @@ class Recorder {
     let pending = Buffer.alloc(0);
     const rec: Recording = { frames: [], problem: undefined };
     let finished = false;
+    let closeSent = false;
+    const hold = this.#hold;
+    this.#hold = undefined;
     const finish = (): void => {
       if (finished) return;
       finished = true;
@@ -122,6 +136,18 @@ class Recorder {
         socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
         upgraded = true;
         data = head.subarray(end + 4);
+        if (hold) {
+          socket.pause();
+          void hold.released.then(() => {
+            if (hold.closeFirst !== undefined) {
+              const code = Buffer.alloc(2);
+              code.writeUInt16BE(hold.closeFirst);
+              socket.write(Buffer.concat([Buffer.from([0x88, 2]), code]));
+              closeSent = true;
+            }
+            socket.resume();
+          });
+        }
       }
       chunks.push(data);
       pending = Buffer.concat([pending, ...chunks.splice(0)]);
@@ -131,7 +157,8 @@ class Recorder {
         if (!f.masked && !rec.problem) rec.problem = 'unmasked frame';
         if (f.opcode === OP.CLOSE) {
           const code = f.payload.length >= 2 ? f.payload.subarray(0, 2) : Buffer.alloc(0);
-          socket.end(Buffer.concat([Buffer.from([0x88, code.length]), code]));
+          if (closeSent) socket.end();
+          else socket.end(Buffer.concat([Buffer.from([0x88, code.length]), code]));
         }
       }
     });
@@ -249,6 +276,61 @@ describe('the binding frames and masks what it sends', () => {
       rec: plain,
       open: () => connect(`ws://127.0.0.1:${plainPort}/`, { proxy: proxies!.httpProxyUrl }),
     }));
+  });
+
+  /** Sends 100 KB messages until at least three of them wait in the engine's queue. */
+  function fillUntilBlocked(conn: Connection): { sends: Promise<void>[]; payloads: Buffer[] } {
+    const sends: Promise<void>[] = [];
+    const payloads: Buffer[] = [];
+    for (let i = 0; conn.bufferedAmount < 300_000; i++) {
+      if (i > 2000) throw new Error('the socket never pushed back (200 MB accepted)');
+      payloads.push(manyPayload(i, 100_000));
+      sends.push(conn.send(payloads[i]!));
+    }
+    return { sends, payloads };
+  }
+
+  it('under backpressure a PING overtakes waiting messages at a frame boundary; all frames intact, then drain', async () => {
+    const release = plain.hold();
+    const conn = await connect(`ws://127.0.0.1:${plainPort}/`);
+    const { sends, payloads } = fillUntilBlocked(conn);
+    const drained = new Promise<void>((resolve) => conn.once('drain', resolve));
+    const pinged = conn.ping('urgent');
+    release();
+    const frames = await record(plain, conn, async () => {
+      await Promise.all([...sends, pinged]);
+      await drained;
+    });
+    const ping = frames.findIndex((f) => f.opcode === OP.PING);
+    expect(ping).toBeGreaterThan(0);
+    expect(ping).toBeLessThan(payloads.length - 2); // ahead of the messages still waiting
+    const data = frames.filter((f) => f.opcode !== OP.PING);
+    expect(data.length).toBe(payloads.length);
+    expect(data.every((f, i) => f.opcode === OP.BINARY && f.fin && f.payload.equals(payloads[i]!))).toBe(true);
+    expect(conn.bufferedAmount).toBe(0);
+  });
+
+  it('when the peer closes first under backpressure, waiting messages are dropped and rejected; the reply follows the frame in flight', async () => {
+    const release = plain.hold(4001);
+    const conn = await connect(`ws://127.0.0.1:${plainPort}/`);
+    const recording = plain.next();
+    const { sends, payloads } = fillUntilBlocked(conn);
+    const closed = new Promise<number[]>((resolve) => conn.once('close', (code, _r, clean) => resolve([code, Number(clean)])));
+    release();
+    const settled = await Promise.allSettled(sends);
+    expect(await closed).toEqual([4001, 1]);
+    const fulfilled = settled.filter((r) => r.status === 'fulfilled').length;
+    expect(fulfilled).toBeGreaterThan(0);
+    expect(fulfilled).toBeLessThan(payloads.length);
+    // Every send after the first rejected one was rejected too, with ERR_WS_CLOSED.
+    expect(settled.slice(fulfilled).every((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'ERR_WS_CLOSED')).toBe(true);
+    const r = await recording;
+    expect(r.problem).toBeUndefined();
+    const data = r.frames.slice(0, -1);
+    expect(data.length).toBe(fulfilled);
+    expect(data.every((f, i) => f.opcode === OP.BINARY && f.payload.equals(payloads[i]!))).toBe(true);
+    const reply = r.frames.at(-1)!;
+    expect([reply.opcode, reply.payload.readUInt16BE(0)]).toEqual([OP.CLOSE, 4001]);
   });
 
   it('a message queued right before terminate() still goes out if the socket takes it', async () => {
