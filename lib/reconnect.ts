@@ -462,7 +462,11 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
       if (performance.now() - openedAt >= this.#settings.resetAfter && announced) this.#attempt = 0;
       this.#afterFailure({ phase: 'open', error, code, reason, wasClean }, announced);
     });
-    if (this.#iteratorPaused) conn.pause();
+    // An iterator still full from the previous connection keeps this one paused too.
+    if (this.#iterator && this.#iterator.queue.length >= this.#receiveHighWater) {
+      this.#iteratorPaused = true;
+      conn.pause();
+    }
     const attempt = this.#attempt;
     const hook = this.#settings.onOpen;
     const run = hook ? new Promise<void>((resolve) => resolve(hook(conn, { attempt }))) : Promise.resolve();

@@ -147,6 +147,26 @@ describe('ReconnectingWebSocket: what is retried', () => {
     expect(rec.types().slice(0, 4)).toEqual(['open', 'close', 'reconnecting', 'open']);
   });
 
+  it('a slow iterator pauses reading (receiveHighWaterMark): every message before a restart arrives, then the next connection\'s', async () => {
+    const srv = await server([{ close: 1012, after: 0, push: 5000 }, { close: 1000, after: 0, push: 3 }]);
+    const rws = client(srv.url, { receiveHighWaterMark: 4 });
+    const rec = record(rws);
+    const got: string[] = [];
+    let ended: unknown;
+    try {
+      for await (const m of rws) {
+        got.push(String(m.data));
+        if (got.length === 1) await new Promise((r) => setTimeout(r, 100)); // fall behind
+        if (got.length === 1) expect(rws.connection?.stats().messagesReceived).toBeLessThan(5000);
+      }
+    } catch (err) {
+      ended = err; // the second connection's 1000 is not retried: giving up ends the loop with an error
+    }
+    expect(ended).toMatchObject({ code: 'ERR_WS_RECONNECT_GAVE_UP' });
+    expect(got).toEqual([...Array.from({ length: 5000 }, (_, i) => `m${i}`), 'm0', 'm1', 'm2']);
+    expect(rec.types()).toEqual(['open', 'close', 'reconnecting', 'open', 'close', 'giveup', 'end']);
+  });
+
   it('a dropped TCP connection (1006) is retried; a send in flight is rejected, never replayed', async () => {
     const srv = await server([{ drop: true, after: 1 }]);
     const rws = client(srv.url);

@@ -12,8 +12,8 @@ import { WebSocketServer } from 'ws';
 export type Step =
   /** answer the handshake with this HTTP status (no upgrade) */
   | { refuse: number }
-  /** echo; after `after` messages received (0: at once) close with `code` */
-  | { close: number; after?: number; reason?: string }
+  /** send `push` messages ("m0", "m1", …) on open; echo; after `after` messages received (0: at once) close with `code` */
+  | { close: number; after?: number; reason?: string; push?: number }
   /** echo; after `after` messages received (0: at once) destroy the TCP connection (client sees 1006) */
   | { drop: true; after?: number }
   /** echo */
@@ -56,6 +56,8 @@ export async function startFlakyServer(steps: Step[], port = 0): Promise<FlakySe
         if ('close' in step) ws.close(step.close, step.reason ?? '');
         else if ('drop' in step) socket.destroy();
       };
+      const push = 'push' in step ? (step.push ?? 0) : 0;
+      for (let i = 0; i < push; i++) ws.send(`m${i}`);
       if (after === 0) finish();
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         record.received.push(data.toString());
