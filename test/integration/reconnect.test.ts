@@ -255,6 +255,32 @@ describe('ReconnectingWebSocket: what is not retried', () => {
     expect(srv.connections).toHaveLength(4); // the first try + 3 retries
   });
 
+  it('beforeConnect supplies fresh options per attempt (a rotating token); its failures are retried, invalid options are not', async () => {
+    const srv = await server([{ refuse: 401 }]);
+    let tokenServiceUp = false;
+    const rws = client(srv.url, {
+      shouldReconnect: (info) => (info.error as { status?: number } | undefined)?.status === 401 || defaultShouldReconnect(info),
+      beforeConnect: async ({ attempt }) => {
+        if (attempt === 1 && !tokenServiceUp) {
+          tokenServiceUp = true;
+          throw new Error('token service unavailable');
+        }
+        return { headers: { Authorization: `Bearer token-${attempt}` } };
+      },
+    });
+    const rec = record(rws);
+    await rec.until((ev) => ev.some((e) => e.type === 'open'), 'open');
+    expect(srv.connections.map((c) => c.headers.authorization)).toEqual(['Bearer token-0', 'Bearer token-2']);
+    const causes = rec.events.flatMap((e) => (e.type === 'reconnecting' ? [e.cause.error?.message] : []));
+    expect(causes).toEqual([expect.stringContaining('401'), 'token service unavailable']);
+
+    const bad = client(srv.url, { beforeConnect: () => ({ maxPayload: -1 }) });
+    const badRec = record(bad);
+    await badRec.ended;
+    const giveup = badRec.events[0] as Extract<Recorded, { type: 'giveup' }>;
+    expect(giveup.cause.error).toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+  });
+
   it('an onOpen hook that rejects closes that connection with 1011 and counts as a (retryable) failure', async () => {
     const srv = await server([]);
     let calls = 0;
@@ -376,6 +402,7 @@ describe('ReconnectingWebSocket: options', () => {
       [{ factor: '2' as never }, 'ERR_INVALID_ARG_TYPE'],
       [{ onOpen: 'x' as never }, 'ERR_INVALID_ARG_TYPE'],
       [{ shouldReconnect: true as never }, 'ERR_INVALID_ARG_TYPE'],
+      [{ beforeConnect: {} as never }, 'ERR_INVALID_ARG_TYPE'],
     ];
     for (const [options, code] of bad) {
       expect(() => new ReconnectingWebSocket(url, options), JSON.stringify(options)).toThrow(expect.objectContaining({ code }));
