@@ -131,6 +131,8 @@ export interface DisconnectInfo extends CloseResult {
 
 /** Events of a {@link ReconnectingWebSocket}. */
 export interface ReconnectingEvents {
+  /** An attempt starts (`state` becomes `'connecting'`); `attempt` 0 is the first connection. */
+  connecting: [info: { attempt: number }];
   /** A connection is open (after `onOpen`); `attempt` 0 is the first connection. */
   open: [connection: Connection, info: { attempt: number }];
   message: [data: string | Buffer, isBinary: boolean];
@@ -287,7 +289,10 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
       this.#onAbort = () => void this.close();
       this.#signal.addEventListener('abort', this.#onAbort, { once: true });
     }
-    this.#attemptConnect();
+    // Next tick, so that listeners attached after the constructor see the first 'connecting'.
+    process.nextTick(() => {
+      if (!this.#stopping) this.#attemptConnect();
+    });
   }
 
   /** The URL connected to (after `http:`→`ws:` mapping). */
@@ -436,6 +441,8 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     this.#attemptAbort = controller;
     const hook = this.#settings.beforeConnect;
     const attempt = this.#attempt;
+    this.#emitSafely('connecting', { attempt });
+    if (this.#attemptAbort !== controller) return; // a 'connecting' listener called close()
     // async: a synchronous throw of the hook or of connect()'s validation becomes a rejection.
     const pending = (async (): Promise<Connection> => {
       const extra: unknown = hook ? await hook({ attempt }) : undefined;

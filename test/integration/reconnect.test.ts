@@ -93,6 +93,8 @@ describe('ReconnectingWebSocket: what is retried', () => {
       },
     });
     const rec = record(rws);
+    const connecting: number[] = [];
+    rws.on('connecting', ({ attempt }) => connecting.push(attempt));
     const sent = [rws.send('q1'), rws.send('q2')]; // queued: not connected yet
     expect(rws.queuedMessages).toBe(2);
     await rec.until((ev) => ev.some((e) => e.type === 'open'), 'open');
@@ -102,6 +104,7 @@ describe('ReconnectingWebSocket: what is retried', () => {
     expect(reconnecting.map((e) => (e.cause.error as { status?: number }).status)).toEqual([503, 503, 503]);
     expect(reconnecting.every((e) => e.cause.phase === 'handshake')).toBe(true);
     expect(rec.events.find((e) => e.type === 'open')).toEqual({ type: 'open', attempt: 3 });
+    expect(connecting).toEqual([0, 1, 2, 3]);
     // The message is echoed back: wait for it so the server has recorded all three.
     const echoed: string[] = [];
     await new Promise<void>((resolve) => rws.on('message', (d) => echoed.push(String(d)) === 3 && resolve()));
@@ -349,6 +352,19 @@ describe('ReconnectingWebSocket: stopping, queue', () => {
     await expect(queued).rejects.toMatchObject({ code: 'ERR_WS_CLOSED' });
     expect(rec.types()).toEqual(['reconnecting', 'end']);
     expect(srv.connections).toHaveLength(1);
+  });
+
+  it('close() right after the constructor: no attempt is made, end comes once', async () => {
+    const srv = await server([]);
+    const rws = client(srv.url);
+    const rec = record(rws);
+    let connecting = 0;
+    rws.on('connecting', () => connecting++);
+    expect(await rws.close()).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rec.types()).toEqual(['end']);
+    expect(connecting).toBe(0);
+    expect(srv.connections).toHaveLength(0);
   });
 
   it('an AbortSignal stops it like close()', async () => {
