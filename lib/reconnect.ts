@@ -100,6 +100,12 @@ export interface ReconnectOptions extends ConnectOptions {
    */
   shouldReconnect?: (info: ReconnectInfo) => boolean;
   /**
+   * Runs before every attempt (the first one too); what it returns (or resolves to) is merged over
+   * the `connect()` options for that attempt: fresh credentials, another URL's headers, etc.
+   * A rejection fails the attempt (`cause.error`, phase `'handshake'`).
+   */
+  beforeConnect?: (info: { attempt: number }) => ConnectOptions | undefined | Promise<ConnectOptions | undefined>;
+  /**
    * Runs on every new connection before it is announced (`'open'`) and before queued sends go
    * out: re-authenticate, re-subscribe. A rejection closes that connection (1011) and counts as
    * a failure with the rejection as `cause.error`.
@@ -125,6 +131,8 @@ export interface DisconnectInfo extends CloseResult {
 
 /** Events of a {@link ReconnectingWebSocket}. */
 export interface ReconnectingEvents {
+  /** An attempt starts (`state` becomes `'connecting'`); `attempt` 0 is the first connection. */
+  connecting: [info: { attempt: number }];
   /** A connection is open (after `onOpen`); `attempt` 0 is the first connection. */
   open: [connection: Connection, info: { attempt: number }];
   message: [data: string | Buffer, isBinary: boolean];
@@ -140,7 +148,7 @@ export interface ReconnectingEvents {
 
 const RECONNECT_KEYS = [
   'initialDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'resetAfter', 'maxQueuedMessages',
-  'shouldReconnect', 'onOpen', 'random',
+  'shouldReconnect', 'beforeConnect', 'onOpen', 'random',
 ] as const satisfies readonly (keyof ReconnectOptions)[];
 
 const MAX_TIMEOUT = 2_147_483_647;
@@ -163,7 +171,7 @@ const FATAL_CURL_CODES = new Set([
  * - handshake answers 408, 425, 429, 500, 502, 503, 504;
  * - a dead peer (`WS_ERR_PONG_TIMEOUT`), closes 1001 (going away), 1006 (dropped),
  *   1011 (server error), 1012 (restart), 1013 (try again later), 1014 (bad gateway);
- * - a rejected `onOpen` hook.
+ * - a rejected `beforeConnect` or `onOpen` hook (except with an argument error).
  *
  * Does not retry what would fail the same way again: other HTTP answers (401, 403, 404, 3xx
  * without `followRedirects`), an invalid `Sec-WebSocket-Accept`/upgrade/subprotocol, TLS
@@ -181,7 +189,9 @@ export function defaultShouldReconnect(info: ReconnectInfo): boolean {
   if (e instanceof CurlError) return e.proxyStatus !== 407 && !FATAL_CURL_CODES.has(e.code);
   if (e instanceof WebSocketProtocolError) return e.code === 'WS_ERR_PONG_TIMEOUT';
   if (e instanceof CurlWsError) return false; // ERR_CURLWS_INTERNAL and other engine refusals
-  if (e !== undefined) return true; // thrown by the onOpen hook: treated as transient
+  // Invalid options (e.g. returned by beforeConnect) fail the same way every time.
+  if (isArgumentError(e)) return false;
+  if (e !== undefined) return true; // thrown by the beforeConnect/onOpen hooks: treated as transient
   return info.code !== undefined && RETRY_CLOSE_CODES.has(info.code);
 }
 
@@ -208,6 +218,7 @@ interface Settings {
   resetAfter: number;
   maxQueuedMessages: number;
   shouldReconnect: (info: ReconnectInfo) => boolean;
+  beforeConnect: ReconnectOptions['beforeConnect'];
   onOpen: ReconnectOptions['onOpen'];
   random: () => number;
 }
@@ -278,7 +289,10 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
       this.#onAbort = () => void this.close();
       this.#signal.addEventListener('abort', this.#onAbort, { once: true });
     }
-    this.#attemptConnect();
+    // Next tick, so that listeners attached after the constructor see the first 'connecting'.
+    process.nextTick(() => {
+      if (!this.#stopping) this.#attemptConnect();
+    });
   }
 
   /** The URL connected to (after `http:`→`ws:` mapping). */
@@ -425,12 +439,17 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     this.#state = 'connecting';
     const controller = new AbortController();
     this.#attemptAbort = controller;
-    let pending: Promise<Connection>;
-    try {
-      pending = connect(this.#url, { ...this.#connectOptions, signal: controller.signal });
-    } catch (err) {
-      pending = Promise.reject(err as Error);
-    }
+    const hook = this.#settings.beforeConnect;
+    const attempt = this.#attempt;
+    this.#emitSafely('connecting', { attempt });
+    if (this.#attemptAbort !== controller) return; // a 'connecting' listener called close()
+    // async: a synchronous throw of the hook or of connect()'s validation becomes a rejection.
+    const pending = (async (): Promise<Connection> => {
+      const extra: unknown = hook ? await hook({ attempt }) : undefined;
+      if (controller.signal.aborted) throw new AbortError(controller.signal.reason);
+      if (extra !== undefined && !isObject(extra)) throw invalidArgType('the result of options.beforeConnect', 'an object', extra);
+      return connect(this.#url, { ...this.#connectOptions, ...extra, signal: controller.signal });
+    })();
     pending.then(
       (conn) => this.#onConnected(conn, controller),
       (err: Error) => {
@@ -462,7 +481,11 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
       if (performance.now() - openedAt >= this.#settings.resetAfter && announced) this.#attempt = 0;
       this.#afterFailure({ phase: 'open', error, code, reason, wasClean }, announced);
     });
-    if (this.#iteratorPaused) conn.pause();
+    // An iterator still full from the previous connection keeps this one paused too.
+    if (this.#iterator && this.#iterator.queue.length >= this.#receiveHighWater) {
+      this.#iteratorPaused = true;
+      conn.pause();
+    }
     const attempt = this.#attempt;
     const hook = this.#settings.onOpen;
     const run = hook ? new Promise<void>((resolve) => resolve(hook(conn, { attempt }))) : Promise.resolve();
@@ -628,9 +651,15 @@ function validateSettings(o: ReconnectOptions): Settings {
     resetAfter: ms('resetAfter', 5_000),
     maxQueuedMessages: integer('options.maxQueuedMessages', o.maxQueuedMessages, 0, 2 ** 30),
     shouldReconnect: fn('options.shouldReconnect', o.shouldReconnect) ?? defaultShouldReconnect,
+    beforeConnect: fn('options.beforeConnect', o.beforeConnect),
     onOpen: fn('options.onOpen', o.onOpen),
     random: fn('options.random', o.random) ?? Math.random,
   };
+}
+
+/** A Node-style argument error (`TypeError`/`RangeError` with an `ERR_*` code). */
+function isArgumentError(e: unknown): boolean {
+  return (e instanceof TypeError || e instanceof RangeError) && typeof (e as { code?: unknown }).code === 'string';
 }
 
 function finiteNumber(name: string, value: unknown, fallback: number, min: number, max: number): number {

@@ -93,6 +93,8 @@ describe('ReconnectingWebSocket: what is retried', () => {
       },
     });
     const rec = record(rws);
+    const connecting: number[] = [];
+    rws.on('connecting', ({ attempt }) => connecting.push(attempt));
     const sent = [rws.send('q1'), rws.send('q2')]; // queued: not connected yet
     expect(rws.queuedMessages).toBe(2);
     await rec.until((ev) => ev.some((e) => e.type === 'open'), 'open');
@@ -102,6 +104,7 @@ describe('ReconnectingWebSocket: what is retried', () => {
     expect(reconnecting.map((e) => (e.cause.error as { status?: number }).status)).toEqual([503, 503, 503]);
     expect(reconnecting.every((e) => e.cause.phase === 'handshake')).toBe(true);
     expect(rec.events.find((e) => e.type === 'open')).toEqual({ type: 'open', attempt: 3 });
+    expect(connecting).toEqual([0, 1, 2, 3]);
     // The message is echoed back: wait for it so the server has recorded all three.
     const echoed: string[] = [];
     await new Promise<void>((resolve) => rws.on('message', (d) => echoed.push(String(d)) === 3 && resolve()));
@@ -145,6 +148,26 @@ describe('ReconnectingWebSocket: what is retried', () => {
     const close = rec.events.find((e) => e.type === 'close') as Extract<Recorded, { type: 'close' }>;
     expect(close.info).toMatchObject({ code: 1012, reason: 'restart', wasClean: true, willReconnect: true });
     expect(rec.types().slice(0, 4)).toEqual(['open', 'close', 'reconnecting', 'open']);
+  });
+
+  it('a slow iterator pauses reading (receiveHighWaterMark): every message before a restart arrives, then the next connection\'s', async () => {
+    const srv = await server([{ close: 1012, after: 0, push: 5000 }, { close: 1000, after: 0, push: 3 }]);
+    const rws = client(srv.url, { receiveHighWaterMark: 4 });
+    const rec = record(rws);
+    const got: string[] = [];
+    let ended: unknown;
+    try {
+      for await (const m of rws) {
+        got.push(String(m.data));
+        if (got.length === 1) await new Promise((r) => setTimeout(r, 100)); // fall behind
+        if (got.length === 1) expect(rws.connection?.stats().messagesReceived).toBeLessThan(5000);
+      }
+    } catch (err) {
+      ended = err; // the second connection's 1000 is not retried: giving up ends the loop with an error
+    }
+    expect(ended).toMatchObject({ code: 'ERR_WS_RECONNECT_GAVE_UP' });
+    expect(got).toEqual([...Array.from({ length: 5000 }, (_, i) => `m${i}`), 'm0', 'm1', 'm2']);
+    expect(rec.types()).toEqual(['open', 'close', 'reconnecting', 'open', 'close', 'giveup', 'end']);
   });
 
   it('a dropped TCP connection (1006) is retried; a send in flight is rejected, never replayed', async () => {
@@ -235,6 +258,32 @@ describe('ReconnectingWebSocket: what is not retried', () => {
     expect(srv.connections).toHaveLength(4); // the first try + 3 retries
   });
 
+  it('beforeConnect supplies fresh options per attempt (a rotating token); its failures are retried, invalid options are not', async () => {
+    const srv = await server([{ refuse: 401 }]);
+    let tokenServiceUp = false;
+    const rws = client(srv.url, {
+      shouldReconnect: (info) => (info.error as { status?: number } | undefined)?.status === 401 || defaultShouldReconnect(info),
+      beforeConnect: async ({ attempt }) => {
+        if (attempt === 1 && !tokenServiceUp) {
+          tokenServiceUp = true;
+          throw new Error('token service unavailable');
+        }
+        return { headers: { Authorization: `Bearer token-${attempt}` } };
+      },
+    });
+    const rec = record(rws);
+    await rec.until((ev) => ev.some((e) => e.type === 'open'), 'open');
+    expect(srv.connections.map((c) => c.headers.authorization)).toEqual(['Bearer token-0', 'Bearer token-2']);
+    const causes = rec.events.flatMap((e) => (e.type === 'reconnecting' ? [e.cause.error?.message] : []));
+    expect(causes).toEqual([expect.stringContaining('401'), 'token service unavailable']);
+
+    const bad = client(srv.url, { beforeConnect: () => ({ maxPayload: -1 }) });
+    const badRec = record(bad);
+    await badRec.ended;
+    const giveup = badRec.events[0] as Extract<Recorded, { type: 'giveup' }>;
+    expect(giveup.cause.error).toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+  });
+
   it('an onOpen hook that rejects closes that connection with 1011 and counts as a (retryable) failure', async () => {
     const srv = await server([]);
     let calls = 0;
@@ -305,6 +354,19 @@ describe('ReconnectingWebSocket: stopping, queue', () => {
     expect(srv.connections).toHaveLength(1);
   });
 
+  it('close() right after the constructor: no attempt is made, end comes once', async () => {
+    const srv = await server([]);
+    const rws = client(srv.url);
+    const rec = record(rws);
+    let connecting = 0;
+    rws.on('connecting', () => connecting++);
+    expect(await rws.close()).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rec.types()).toEqual(['end']);
+    expect(connecting).toBe(0);
+    expect(srv.connections).toHaveLength(0);
+  });
+
   it('an AbortSignal stops it like close()', async () => {
     const srv = await server([]);
     const ac = new AbortController();
@@ -356,6 +418,7 @@ describe('ReconnectingWebSocket: options', () => {
       [{ factor: '2' as never }, 'ERR_INVALID_ARG_TYPE'],
       [{ onOpen: 'x' as never }, 'ERR_INVALID_ARG_TYPE'],
       [{ shouldReconnect: true as never }, 'ERR_INVALID_ARG_TYPE'],
+      [{ beforeConnect: {} as never }, 'ERR_INVALID_ARG_TYPE'],
     ];
     for (const [options, code] of bad) {
       expect(() => new ReconnectingWebSocket(url, options), JSON.stringify(options)).toThrow(expect.objectContaining({ code }));

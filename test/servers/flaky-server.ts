@@ -12,8 +12,8 @@ import { WebSocketServer } from 'ws';
 export type Step =
   /** answer the handshake with this HTTP status (no upgrade) */
   | { refuse: number }
-  /** echo; after `after` messages received (0: at once) close with `code` */
-  | { close: number; after?: number; reason?: string }
+  /** send `push` messages ("m0", "m1", …) on open; echo; after `after` messages received (0: at once) close with `code` */
+  | { close: number; after?: number; reason?: string; push?: number }
   /** echo; after `after` messages received (0: at once) destroy the TCP connection (client sees 1006) */
   | { drop: true; after?: number }
   /** echo */
@@ -22,8 +22,8 @@ export type Step =
 export interface FlakyServer {
   port: number;
   url: string;
-  /** one entry per handshake: the step it got and the text of every message received */
-  connections: { step: Step; received: string[] }[];
+  /** one entry per handshake: the step it got, the request headers and the text of every message received */
+  connections: { step: Step; headers: http.IncomingHttpHeaders; received: string[] }[];
   /** steps still to come (push more at any time) */
   steps: Step[];
   /** sends `text` to every open connection */
@@ -43,7 +43,7 @@ export async function startFlakyServer(steps: Step[], port = 0): Promise<FlakySe
   const state = { steps };
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
     const step = state.steps.shift() ?? { echo: true };
-    const record = { step, received: [] as string[] };
+    const record = { step, headers: req.headers, received: [] as string[] };
     connections.push(record);
     if ('refuse' in step) {
       socket.end(`HTTP/1.1 ${step.refuse} ${http.STATUS_CODES[step.refuse] ?? 'Status'}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
@@ -56,6 +56,8 @@ export async function startFlakyServer(steps: Step[], port = 0): Promise<FlakySe
         if ('close' in step) ws.close(step.close, step.reason ?? '');
         else if ('drop' in step) socket.destroy();
       };
+      const push = 'push' in step ? (step.push ?? 0) : 0;
+      for (let i = 0; i < push; i++) ws.send(`m${i}`);
       if (after === 0) finish();
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         record.received.push(data.toString());
