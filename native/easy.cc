@@ -143,8 +143,8 @@ Napi::Value Easy::SetCallback(const Napi::CallbackInfo& info) {
       break;
   }
   if (rc == CURLE_OK) {
-    if (set) callbacks_[kind] = Napi::Persistent(info[1].As<Napi::Function>());
-    else callbacks_[kind].Reset();
+    Value().Set(CallbackKey(static_cast<Callback>(kind)), set ? info[1] : env.Undefined());
+    has_callback_[kind] = set;
   }
   return Napi::Number::New(env, rc);
 }
@@ -181,7 +181,10 @@ Napi::Value Easy::Reset(const Napi::CallbackInfo& info) {
   LeaveMulti();
   curl_easy_reset(easy_.get());
   lists_.clear();
-  for (auto& cb : callbacks_) cb.Reset();
+  for (int kind = 0; kind < 3; kind++) {
+    Value().Set(CallbackKey(static_cast<Callback>(kind)), env.Undefined());
+    has_callback_[kind] = false;
+  }
   callback_error_.Reset();
   connect_only_ = 0;
   errbuf_[0] = '\0';
@@ -335,9 +338,16 @@ void Easy::Release(bool js) {
     engine_->Unregister(this);
     engine_ = nullptr;  // the engine may go away before this object is collected
   }
-  if (js) {
-    for (auto& cb : callbacks_) cb.Reset();
+  for (bool& has : has_callback_) has = false;
+}
+
+const char* Easy::CallbackKey(Callback which) {
+  switch (which) {
+    case Callback::kWrite: return "__curlwsWriteFunction";
+    case Callback::kHeader: return "__curlwsHeaderFunction";
+    case Callback::kDebug: return "__curlwsDebugFunction";
   }
+  return "";
 }
 
 void Easy::Detach() {
