@@ -477,6 +477,16 @@ class RawConnection {
         );
         this.later(this.q('fallback', 3000), () => this.finishPingBetween(null));
         return;
+      case '/slow-reader':
+        // stops reading after the handshake for ?pause= ms (default 1000), then reads again:
+        // a client's big send meets a full socket (partial sends, EAGAIN) and still completes
+        this.socket.pause();
+        this.note('info', 'reading-paused');
+        this.later(this.q('pause', 1000), () => {
+          this.note('info', 'reading-resumed');
+          this.socket.resume();
+        });
+        return;
       case '/zero-length':
         // empty TEXT, BINARY and PING (the PING is only visible to a client that does not
         // answer PINGs itself), then TEXT "end"
