@@ -67,6 +67,8 @@ Easy::Easy(const Napi::CallbackInfo& info)
   engine_->Register(this);
 }
 
+// A GC finalizer: Node-API runs it from the event loop (queued by the GC, not inside it), so
+// never while libcurl is on the stack, and curl_multi_remove_handle is allowed here.
 Easy::~Easy() { Release(false); }
 
 void Easy::ApplyDefaults() {
@@ -174,7 +176,7 @@ Napi::Value Easy::Reset(const Napi::CallbackInfo& info) {
   Check(env, "reset()", true);
   if (performing_)
     throw CodedError(env, "ERR_CURL_PERFORMING", "reset() while perform() is in progress");
-  if (in_multi_ && engine_->multi().in_action())
+  if (in_multi_ && engine_->multi().in_callback())
     throw CodedError(env, "ERR_CURL_IN_CALLBACK",
                      "reset() of a connected handle cannot run inside a libcurl callback");
   SettleWaiters(true, true, nullptr);  // "ready": the next ws call reports the closed connection
@@ -207,7 +209,7 @@ Napi::Value Easy::Close(const Napi::CallbackInfo& info) {
     d->Resolve(o);
   }
   SettleWaiters(true, true, "ERR_CURL_EASY_CLOSED");
-  if (engine_ && engine_->multi().in_action()) {
+  if (engine_ && engine_->multi().in_callback()) {
     // Inside a libcurl callback: the callback returns an error (the transfer stops) and the
     // handle leaves the multi from RunSoon, when libcurl is no longer on the stack.
     close_deferred_ = true;
@@ -231,7 +233,7 @@ Napi::Value Easy::Perform(const Napi::CallbackInfo& info) {
   callback_error_.Reset();
   errbuf_[0] = '\0';
   UpdateKeepAlive();
-  if (engine_->multi().in_action()) {
+  if (engine_->multi().in_callback()) {
     start_deferred_ = true;  // libcurl refuses curl_multi_add_handle inside its callbacks
     engine_->Soon(this);
   } else {
@@ -292,7 +294,7 @@ void Easy::AbortPerform(CURLcode result) {
 }
 
 void Easy::RunSoon() {
-  if (close_deferred_ && engine_ && !engine_->multi().in_action()) {
+  if (close_deferred_ && engine_ && !engine_->multi().in_callback()) {
     close_deferred_ = false;
     Release(true);
   }

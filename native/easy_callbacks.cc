@@ -12,11 +12,14 @@ bool EasyCallbacks::Invoke(Easy* self, Easy::Callback which, size_t argc, const 
   if (!fn.IsFunction()) return false;
   napi_value recv;
   napi_get_undefined(env, &recv);
+  Engine* engine = self->engine_;  // close() from the callback defers the release: still valid
   self->callback_depth_++;
+  if (engine) engine->multi().EnterJsCallback();
   napi_status status = napi_call_function(env, recv, fn, argc, argv, result);
+  if (engine) engine->multi().LeaveJsCallback();
   self->callback_depth_--;
   // JS may have queued microtasks: run them once libcurl is off the stack.
-  if (self->engine_ && self->engine_->multi().in_action()) self->engine_->Soon(self);
+  if (self->engine_) self->engine_->Soon(self);
   if (status == napi_ok) return true;
   bool pending = false;
   napi_value exception;

@@ -795,7 +795,7 @@ void Session::ReleaseNative() {
     engine_->Close(timer_);
     timer_ = nullptr;
   }
-  if (easy_ && engine_->multi().in_action()) {
+  if (easy_ && engine_->multi().in_callback()) {
     // Inside a libcurl callback (JS of a curlws/curl transfer closed us): removing the handle
     // now would be refused and cleaning it up would leave the multi a dangling pointer.
     release_deferred_ = true;

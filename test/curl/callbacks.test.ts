@@ -287,3 +287,38 @@ describe('CURLWS_RAW_MODE', () => {
     await expect(easy.perform()).rejects.toMatchObject({ code: 'ERR_CURL_EASY_CLOSED' });
   });
 });
+
+describe('close() from a callback nested in a call you made', () => {
+  it('close() inside DEBUGFUNCTION during wsRecv(): the call returns, the handle is released after', async () => {
+    const easy = new Easy();
+    easy.setopt('CURLOPT_URL', rawTarget('/frames-then-eof').url);
+    easy.setopt('CURLOPT_CONNECT_ONLY', 2);
+    easy.setopt('CURLOPT_VERBOSE', 1);
+    let armed = false;
+    let closedInside = 0;
+    easy.setopt('CURLOPT_DEBUGFUNCTION', (h) => {
+      if (!armed) return;
+      h.close();
+      closedInside++;
+    });
+    await easy.perform();
+    await chunks(easy, 2);
+    armed = true;
+    // the next calls trace ("[WS] connection expectedly closed?") and close the handle from
+    // inside libcurl; the call itself still completes with libcurl's answer
+    let outcome: unknown;
+    try {
+      for (;;) {
+        const r = easy.wsRecv(Buffer.alloc(64));
+        if (r.result !== CURLE_AGAIN) break;
+        await easy.wsReadable();
+      }
+    } catch (e) {
+      outcome = e;
+    }
+    expect(closedInside).toBe(1);
+    expect(outcome).toMatchObject({ code: expect.stringMatching(/^(CURLE_GOT_NOTHING|ERR_CURL_EASY_CLOSED)$/) });
+    expect(() => easy.wsRecv(Buffer.alloc(8))).toThrow(expect.objectContaining({ code: 'ERR_CURL_EASY_CLOSED' }));
+    await new Promise((r) => setTimeout(r, 10)); // the deferred release runs; nothing crashes
+  });
+});
