@@ -144,7 +144,7 @@ describe('WRITEFUNCTION', () => {
     const { easy } = recorder(rawTarget('/greet-echo').url, (self) => {
       for (const f of [() => self.reset(), () => self.setopt('CURLOPT_VERBOSE', 0), () => self.perform()]) {
         try {
-          const p = f();
+          const p: unknown = f();
           if (p instanceof Promise) p.catch((e: unknown) => errors.push(e));
         } catch (e) {
           errors.push(e);
