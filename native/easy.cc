@@ -294,16 +294,16 @@ void Easy::AbortPerform(CURLcode result) {
 }
 
 void Easy::RunSoon() {
-  if (close_deferred_ && engine_ && !engine_->multi().in_callback()) {
-    close_deferred_ = false;
-    Release(true);
-  }
   try {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     // Closing this scope runs the microtasks and nextTicks that JS callbacks queued while
     // libcurl was on the stack (they must not run inside libcurl's callbacks).
     Napi::CallbackScope callback_scope(env, async_context_);
+    if (close_deferred_ && engine_ && !engine_->multi().in_callback()) {
+      close_deferred_ = false;
+      Release(true);
+    }
     if (released_) return;
     if (start_deferred_) StartPerform();
     if (abort_deferred_) {
@@ -340,7 +340,11 @@ void Easy::Release(bool js) {
     engine_->Unregister(this);
     engine_ = nullptr;  // the engine may go away before this object is collected
   }
-  for (bool& has : has_callback_) has = false;
+  for (int kind = 0; kind < 3; kind++) {
+    // close(): let the callbacks (and what they capture) go now, not with the wrapper
+    if (js && has_callback_[kind]) Value().Set(CallbackKey(static_cast<Callback>(kind)), Env().Undefined());
+    has_callback_[kind] = false;
+  }
 }
 
 const char* Easy::CallbackKey(Callback which) {
