@@ -156,15 +156,17 @@ describe('WRITEFUNCTION', () => {
     expect(errors.map((e) => (e as { code: string }).code)).toEqual(['ERR_CURL_IN_CALLBACK', 'ERR_CURL_IN_CALLBACK', 'ERR_CURL_IN_CALLBACK']);
   });
 
-  it('another handle\'s perform() and a high-level connection\'s close from inside a callback are safe', async () => {
+  it('another handle\'s perform(), connect() and a high-level connection\'s close from inside a callback work', async () => {
     const other = new Easy();
     other.setopt('CURLOPT_URL', rawTarget('/greet-echo').url);
     other.setopt('CURLOPT_CONNECT_ONLY', 2);
     const conn = await connect(inject('wsEchoUrl'));
     const closed = new Promise((r) => conn.once('close', r));
     let started: Promise<void> | undefined;
+    let connecting: ReturnType<typeof connect> | undefined;
     const { easy } = recorder(rawTarget('/greet-echo').url, (self) => {
       started = other.perform(); // deferred until libcurl is out of its callback
+      connecting = connect(inject('wsEchoUrl')); // its handshake starts after the callback too
       conn.terminate(); // the Session leaves the multi after the callback
       self.close();
     });
@@ -173,6 +175,11 @@ describe('WRITEFUNCTION', () => {
     expect(other.getinfo('CURLINFO_RESPONSE_CODE')).toBe(101);
     await closed;
     other.close();
+    const late = await connecting!;
+    const echoed = new Promise((r) => late.once('message', r));
+    await late.send('made in a callback');
+    expect(await echoed).toBe('made in a callback');
+    expect((await late.close(1000)).wasClean).toBe(true);
   });
 });
 
