@@ -45,8 +45,8 @@ class Multi {
   static void OnTimer(uv_timer_t* timer);
   static void OnPoll(uv_poll_t* poll, int status, int events);
   void SocketAction(curl_socket_t s, int flags);
-  // Hands every finished transfer to its Transfer (Session or Easy), one message at a time: a session's JS may
-  // add or remove other handles in between.
+  // Hands every finished transfer to its Transfer (Session or Easy), one message at a time:
+  // JS may add or remove other handles in between.
   void ProcessDone();
 
   Engine* engine_;

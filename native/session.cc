@@ -851,6 +851,7 @@ void Session::EmitPending() {
 
 void Session::AfterDispatch() {
   if (!closed_emitted_ || finalized_) return;
+  if (release_deferred_) ReleaseNative();  // libcurl is off the stack by now; CancelSoon follows
   finalized_ = true;
   if (engine_) {
     engine_->CancelSoon(this);

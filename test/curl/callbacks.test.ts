@@ -5,6 +5,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import {
   CURLE_AGAIN,
+  CURLE_OK,
   CURL_WRITEFUNC_ERROR,
   CURLINFO_HEADER_IN,
   CURLINFO_HEADER_OUT,
@@ -333,5 +334,40 @@ describe('close() from a callback nested in a call you made', () => {
     expect(outcome).toMatchObject({ code: expect.stringMatching(/^(CURLE_GOT_NOTHING|ERR_CURL_EASY_CLOSED)$/) });
     expect(() => easy.wsRecv(Buffer.alloc(8))).toThrow(expect.objectContaining({ code: 'ERR_CURL_EASY_CLOSED' }));
     await new Promise((r) => setTimeout(r, 10)); // the deferred release runs; nothing crashes
+  });
+});
+
+describe('a high-level connection closed from an Easy callback inside its own event handler', () => {
+  it('message handler → wsRecv → DEBUGFUNCTION → conn.terminate(): closes once, releases, no crash', async () => {
+    const easy = new Easy();
+    easy.setopt('CURLOPT_URL', rawTarget('/frames-then-eof').url);
+    easy.setopt('CURLOPT_CONNECT_ONLY', 2);
+    easy.setopt('CURLOPT_VERBOSE', 1);
+    await easy.perform();
+    await chunks(easy, 2); // the server has closed TCP: the next wsRecv traces, then fails
+    const conn = await connect(inject('wsEchoUrl'));
+    let terminated = 0;
+    easy.setopt('CURLOPT_DEBUGFUNCTION', () => {
+      terminated++;
+      conn.terminate(); // inside libcurl, inside the Session's own dispatch
+    });
+    const closed = new Promise<unknown[]>((r) => conn.once('close', (...args: unknown[]) => r(args)));
+    let recvError: unknown;
+    conn.once('message', () => {
+      try {
+        for (;;) if (easy.wsRecv(Buffer.alloc(16)).result !== CURLE_OK) break;
+      } catch (e) {
+        recvError = e;
+      }
+    });
+    await conn.send('trigger');
+    const [code] = await closed;
+    expect(code).toBe(1006);
+    expect(terminated).toBeGreaterThan(0);
+    expect(recvError).toMatchObject({ code: 'CURLE_GOT_NOTHING' });
+    easy.close();
+    // the engine is fine afterwards
+    const again = await connect(inject('wsEchoUrl'));
+    expect((await again.close(1000)).wasClean).toBe(true);
   });
 });
