@@ -138,4 +138,36 @@ describe('curlws/curl teardown', () => {
     const all = await Promise.all([run('terminate'), run('terminate'), run('terminate')]);
     expect(all.map((r) => r.message)).toEqual(['hello', 'hello', 'hello']);
   });
+
+  it('a worker terminated while its JS callbacks are running inside libcurl exits cleanly', async () => {
+    const script = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { Easy } = require(workerData.dist);
+      for (const url of workerData.urls) {
+        const e = new Easy();
+        e.setopt('CURLOPT_URL', url);
+        e.setopt('CURLOPT_VERBOSE', 1);
+        e.setopt('CURLOPT_DEBUGFUNCTION', () => { const t = Date.now(); while (Date.now() - t < 1); });
+        let n = 0;
+        e.setopt('CURLOPT_WRITEFUNCTION', (d) => {
+          if (++n === 3) parentPort.postMessage('busy');
+          const t = Date.now(); while (Date.now() - t < 2); // still inside libcurl when terminated
+          return d.length;
+        });
+        e.perform().catch(() => {});
+      }`;
+    const exits: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const urls = [1, 2, 3].map(() => rawTarget('/many', { count: 5000, size: 16 }).url);
+      exits.push(
+        await new Promise<number>((resolve, reject) => {
+          const w = new Worker(script, { eval: true, workerData: { dist, urls } });
+          w.once('message', () => setTimeout(() => void w.terminate(), i % 4));
+          w.once('error', reject);
+          w.once('exit', resolve);
+        }),
+      );
+    }
+    expect(exits).toEqual(Array(10).fill(1));
+  });
 });
