@@ -4,9 +4,10 @@
  * the write callback is called the same way (synchronously, from inside libcurl, so
  * curl_ws_meta() - curl.wsMeta() - is valid in it) and receives a Buffer.
  *
- * Run (Node 22.18+ strips the types itself; else npx tsx):
- *   node examples/websocket-cb.ts ws://127.0.0.1:8080/
- * In your project, import from 'curlws/curl' instead of '../lib/curl'.
+ * Run from a built checkout (npm run build) with a TypeScript runner, e.g.
+ *   npx tsx examples/websocket-cb.ts ws://127.0.0.1:8080/
+ * test/curl/ runs it against a local server. In your project, import from 'curlws/curl'
+ * instead of '../lib/curl'.
  */
 import type { Writable } from 'node:stream';
 import { CURLWS_BINARY, CurlError, Easy, strerror } from '../lib/curl';

@@ -7,9 +7,10 @@
  *   - real errors (anything but CURLE_OK and CURLE_AGAIN) throw a CurlError instead of being
  *     returned, so the "else break" branches are the catch in main().
  *
- * Run (Node 22.18+ strips the types itself; else npx tsx):
- *   node examples/websocket.ts ws://127.0.0.1:8080/
- * In your project, import from 'curlws/curl' instead of '../lib/curl'.
+ * Run from a built checkout (npm run build) with a TypeScript runner, e.g.
+ *   npx tsx examples/websocket.ts ws://127.0.0.1:8080/
+ * test/curl/ runs it against a local server. In your project, import from 'curlws/curl'
+ * instead of '../lib/curl'.
  */
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -67,6 +67,8 @@ Easy::Easy(const Napi::CallbackInfo& info)
   engine_->Register(this);
 }
 
+// A GC finalizer: Node-API runs it from the event loop (queued by the GC, not inside it), so
+// never while libcurl is on the stack, and curl_multi_remove_handle is allowed here.
 Easy::~Easy() { Release(false); }
 
 void Easy::ApplyDefaults() {
@@ -143,8 +145,8 @@ Napi::Value Easy::SetCallback(const Napi::CallbackInfo& info) {
       break;
   }
   if (rc == CURLE_OK) {
-    if (set) callbacks_[kind] = Napi::Persistent(info[1].As<Napi::Function>());
-    else callbacks_[kind].Reset();
+    Value().Set(CallbackKey(static_cast<Callback>(kind)), set ? info[1] : env.Undefined());
+    has_callback_[kind] = set;
   }
   return Napi::Number::New(env, rc);
 }
@@ -174,14 +176,17 @@ Napi::Value Easy::Reset(const Napi::CallbackInfo& info) {
   Check(env, "reset()", true);
   if (performing_)
     throw CodedError(env, "ERR_CURL_PERFORMING", "reset() while perform() is in progress");
-  if (in_multi_ && engine_->multi().in_action())
+  if (in_multi_ && engine_->multi().in_callback())
     throw CodedError(env, "ERR_CURL_IN_CALLBACK",
                      "reset() of a connected handle cannot run inside a libcurl callback");
   SettleWaiters(true, true, nullptr);  // "ready": the next ws call reports the closed connection
   LeaveMulti();
   curl_easy_reset(easy_.get());
   lists_.clear();
-  for (auto& cb : callbacks_) cb.Reset();
+  for (int kind = 0; kind < 3; kind++) {
+    Value().Set(CallbackKey(static_cast<Callback>(kind)), env.Undefined());
+    has_callback_[kind] = false;
+  }
   callback_error_.Reset();
   connect_only_ = 0;
   errbuf_[0] = '\0';
@@ -204,7 +209,7 @@ Napi::Value Easy::Close(const Napi::CallbackInfo& info) {
     d->Resolve(o);
   }
   SettleWaiters(true, true, "ERR_CURL_EASY_CLOSED");
-  if (engine_ && engine_->multi().in_action()) {
+  if (engine_ && engine_->multi().in_callback()) {
     // Inside a libcurl callback: the callback returns an error (the transfer stops) and the
     // handle leaves the multi from RunSoon, when libcurl is no longer on the stack.
     close_deferred_ = true;
@@ -228,7 +233,7 @@ Napi::Value Easy::Perform(const Napi::CallbackInfo& info) {
   callback_error_.Reset();
   errbuf_[0] = '\0';
   UpdateKeepAlive();
-  if (engine_->multi().in_action()) {
+  if (engine_->multi().in_callback()) {
     start_deferred_ = true;  // libcurl refuses curl_multi_add_handle inside its callbacks
     engine_->Soon(this);
   } else {
@@ -289,16 +294,16 @@ void Easy::AbortPerform(CURLcode result) {
 }
 
 void Easy::RunSoon() {
-  if (close_deferred_ && engine_ && !engine_->multi().in_action()) {
-    close_deferred_ = false;
-    Release(true);
-  }
   try {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     // Closing this scope runs the microtasks and nextTicks that JS callbacks queued while
     // libcurl was on the stack (they must not run inside libcurl's callbacks).
     Napi::CallbackScope callback_scope(env, async_context_);
+    if (close_deferred_ && engine_ && !engine_->multi().in_callback()) {
+      close_deferred_ = false;
+      Release(true);
+    }
     if (released_) return;
     if (start_deferred_) StartPerform();
     if (abort_deferred_) {
@@ -335,9 +340,20 @@ void Easy::Release(bool js) {
     engine_->Unregister(this);
     engine_ = nullptr;  // the engine may go away before this object is collected
   }
-  if (js) {
-    for (auto& cb : callbacks_) cb.Reset();
+  for (int kind = 0; kind < 3; kind++) {
+    // close(): let the callbacks (and what they capture) go now, not with the wrapper
+    if (js && has_callback_[kind]) Value().Set(CallbackKey(static_cast<Callback>(kind)), Env().Undefined());
+    has_callback_[kind] = false;
   }
+}
+
+const char* Easy::CallbackKey(Callback which) {
+  switch (which) {
+    case Callback::kWrite: return "__curlwsWriteFunction";
+    case Callback::kHeader: return "__curlwsHeaderFunction";
+    case Callback::kDebug: return "__curlwsDebugFunction";
+  }
+  return "";
 }
 
 void Easy::Detach() {

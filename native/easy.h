@@ -89,7 +89,11 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
   char errbuf_[CURL_ERROR_SIZE] = {0};
   Napi::AsyncContext async_context_;
 
-  Napi::FunctionReference callbacks_[3];  // indexed by Callback
+  // The JS callbacks live as properties of this object's own JS wrapper (see CallbackKey), not
+  // in persistent references: a strong reference would root a cycle (callback closure → TS
+  // Easy → this wrapper) and an Easy with callbacks would never be collected.
+  bool has_callback_[3] = {false, false, false};  // indexed by Callback
+  static const char* CallbackKey(Callback which);
   int callback_depth_ = 0;                // > 0 while a JS callback runs
   Napi::ObjectReference callback_error_;  // { value } thrown by the last failing callback
   bool js_allowed_ = true;                // false from GC finalizer and teardown on

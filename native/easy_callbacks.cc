@@ -6,16 +6,20 @@ namespace curlws {
 
 bool EasyCallbacks::Invoke(Easy* self, Easy::Callback which, size_t argc, const napi_value* argv,
                            napi_value* result) {
-  const Napi::FunctionReference& fn = self->callbacks_[static_cast<int>(which)];
-  if (self->closed_ || !self->js_allowed_ || fn.IsEmpty()) return false;
+  if (self->closed_ || !self->js_allowed_ || !self->has_callback_[static_cast<int>(which)]) return false;
   napi_env env = self->Env();
+  Napi::Value fn = self->Value().Get(Easy::CallbackKey(which));
+  if (!fn.IsFunction()) return false;
   napi_value recv;
   napi_get_undefined(env, &recv);
+  Engine* engine = self->engine_;  // close() from the callback defers the release: still valid
   self->callback_depth_++;
-  napi_status status = napi_call_function(env, recv, fn.Value(), argc, argv, result);
+  if (engine) engine->multi().EnterJsCallback();
+  napi_status status = napi_call_function(env, recv, fn, argc, argv, result);
+  if (engine) engine->multi().LeaveJsCallback();
   self->callback_depth_--;
   // JS may have queued microtasks: run them once libcurl is off the stack.
-  if (self->engine_ && self->engine_->multi().in_action()) self->engine_->Soon(self);
+  if (self->engine_) self->engine_->Soon(self);
   if (status == napi_ok) return true;
   bool pending = false;
   napi_value exception;

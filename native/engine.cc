@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace curlws {
 
 Engine::Engine(napi_env env, uv_loop_t* loop) : env_(env), loop_(loop) {

@@ -29,9 +29,15 @@ class Multi {
   bool ok() const { return multi_ != nullptr && timer_ != nullptr; }
   CURLMcode Add(CURL* easy);
   CURLMcode Remove(CURL* easy);
-  // True while curl_multi_socket_action runs, i.e. possibly inside a libcurl callback (the
-  // low-level API calls JS from there): libcurl refuses add/remove then (RECURSIVE_API_CALL).
+  // True while libcurl may be on the stack with its per-multi "in callback" flag set: during
+  // curl_multi_socket_action, and while a JS callback of the low-level API (curlws/curl) runs,
+  // whatever libcurl call it came from. libcurl refuses add/remove then (RECURSIVE_API_CALL),
+  // so callers defer them to Engine::Soon.
+  bool in_callback() const { return in_action_ || js_callbacks_ > 0; }
   bool in_action() const { return in_action_; }
+  // Brackets a JS callback called from inside libcurl (easy_callbacks.cc).
+  void EnterJsCallback() { js_callbacks_++; }
+  void LeaveJsCallback() { js_callbacks_--; }
 
  private:
   static int OnSocket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
@@ -39,14 +45,15 @@ class Multi {
   static void OnTimer(uv_timer_t* timer);
   static void OnPoll(uv_poll_t* poll, int status, int events);
   void SocketAction(curl_socket_t s, int flags);
-  // Hands every finished transfer to its Transfer (Session or Easy), one message at a time: a session's JS may
-  // add or remove other handles in between.
+  // Hands every finished transfer to its Transfer (Session or Easy), one message at a time:
+  // JS may add or remove other handles in between.
   void ProcessDone();
 
   Engine* engine_;
   CURLM* multi_ = nullptr;
   UvHandle<uv_timer_t>* timer_ = nullptr;
   bool in_action_ = false;  // guards against re-entering curl_multi_socket_action
+  int js_callbacks_ = 0;    // JS callbacks of curlws/curl handles on the stack
 };
 
 }  // namespace curlws

@@ -163,15 +163,21 @@ Session::Session(const Napi::CallbackInfo& info)
   target_ = Napi::Persistent(info[1].As<Napi::Object>());
   Configure(info[0].As<Napi::Object>());
 
-  CURLMcode mc = engine_->multi().Add(easy_.get());
-  if (mc != CURLM_OK) throw Napi::Error::New(env, curl_multi_strerror(mc));
+  // connect() from inside a curlws/curl callback: libcurl refuses curl_multi_add_handle there,
+  // so the handshake starts from RunSoon.
+  add_deferred_ = engine_->multi().in_callback();
+  if (!add_deferred_) {
+    CURLMcode mc = engine_->multi().Add(easy_.get());
+    if (mc != CURLM_OK) throw Napi::Error::New(env, curl_multi_strerror(mc));
+  }
   timer_ = engine_->NewTimer(this);
   if (!timer_) {
-    engine_->multi().Remove(easy_.get());
+    if (!add_deferred_) engine_->multi().Remove(easy_.get());
     throw Napi::Error::New(env, "curlws: could not create a timer");
   }
   engine_->Register(this);
   Ref();  // released once the final 'closed' event is delivered
+  if (add_deferred_) engine_->Soon(this);
   if (handshake_timeout_ms_) StartTimer(handshake_timeout_ms_);
 }
 
@@ -795,6 +801,11 @@ void Session::RunSoon() {
   if (release_deferred_) ReleaseNative();
   try {
     DispatchScope scope(this);
+    if (add_deferred_) {
+      add_deferred_ = false;
+      CURLMcode mc = state_ == State::kConnecting && easy_ ? engine_->multi().Add(easy_.get()) : CURLM_OK;
+      if (mc != CURLM_OK) Fail("", curl_multi_strerror(mc), 0, CURLE_FAILED_INIT);
+    }
     if (!paused_ && !held_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
   } catch (const std::exception&) {
   }
@@ -869,7 +880,7 @@ void Session::ReleaseNative() {
     engine_->Close(timer_);
     timer_ = nullptr;
   }
-  if (easy_ && engine_->multi().in_action()) {
+  if (easy_ && engine_->multi().in_callback()) {
     // Inside a libcurl callback (JS of a curlws/curl transfer closed us): removing the handle
     // now would be refused and cleaning it up would leave the multi a dangling pointer.
     release_deferred_ = true;
@@ -914,6 +925,7 @@ void Session::EmitPending() {
 
 void Session::AfterDispatch() {
   if (!closed_emitted_ || finalized_) return;
+  if (release_deferred_) ReleaseNative();  // libcurl is off the stack by now; CancelSoon follows
   finalized_ = true;
   if (engine_) {
     engine_->CancelSoon(this);

@@ -144,6 +144,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // Closed from JS running inside another transfer's libcurl callback (curlws/curl): the
   // handle is removed from the multi by RunSoon, once libcurl is out of its callback.
   bool release_deferred_ = false;
+  bool add_deferred_ = false;  // constructed there too: joins the multi from RunSoon
 };
 
 }  // namespace curlws

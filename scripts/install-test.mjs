@@ -1,7 +1,7 @@
 // Install test: what a user gets from the registry. Packs the repo, installs the tarball into a
 // fresh throwaway project (npm install --ignore-scripts; node-gyp-build must then find the shipped
 // prebuild, since the package has no build/), and in that project: require('curlws'),
-// import('curlws'), require('curlws/ws'), tsc --noEmit against the shipped .d.ts (node16 and
+// import('curlws'), require('curlws/ws'), require/import('curlws/curl'), tsc --noEmit against the shipped .d.ts (node16 and
 // nodenext), a real conversation with a local echo server (ws:, and wss: when the openssl CLI is
 // there), a scripts-on `npm install` must build nothing, and publint.
 //
@@ -77,7 +77,7 @@ try {
   if (!prebuilds.length) fail(`the tarball has no prebuilds/${tuple}/*.node: run \`npm run prebuild\` (package.json "files" must list "prebuilds")`);
   const forbidden = files.filter((f) => /^(build|\.cache|node_modules|test|lib|\.ci)\//.test(f) || f.endsWith('.tgz'));
   if (forbidden.length) fail(`the tarball ships files it must not: ${forbidden.slice(0, 10).join(', ')}${forbidden.length > 10 ? ', …' : ''}`);
-  const required = ['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/ws.js', 'dist/ws.d.ts'];
+  const required = ['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/ws.js', 'dist/ws.d.ts', 'dist/curl.js', 'dist/curl.d.ts'];
   const missing = required.filter((f) => !has(f));
   if (missing.length) fail(`the tarball lacks ${missing.join(', ')} (did \`npm run build\` run?)`);
   const biggest = [...packed.files].sort((a, b) => b.size - a.size).slice(0, 3).map((f) => `${f.path} ${kib(f.size)}`);
@@ -137,7 +137,7 @@ try {
   ok(`installed: prebuilds/${tuple}/${shipped.join(', ')}, no build/; dependencies: ${Object.keys(pkg.dependencies || {}).join(', ')}`);
 
   // ---- load -----------------------------------------------------------------------------------
-  step("require('curlws') and require('curlws/ws') (CommonJS)");
+  step("require('curlws'), require('curlws/ws') and require('curlws/curl') (CommonJS)");
   const cjs = JSON.parse(run(process.execPath, ['smoke.cjs'], { cwd: proj }).stdout.trim().split('\n').pop());
   ok(`loaded ${cjs.addon}: curlws ${cjs.curlws}, libcurl ${cjs.libcurl}, ${cjs.ssl}, zlib ${cjs.libz}, protocols ${cjs.protocols.join(' ')}`);
 

@@ -99,7 +99,7 @@ describe('CONNECT_ONLY=2: receiving', () => {
   });
 
   it('by default libcurl consumes the PING and queues the PONG until the next send (or successful recv)', async () => {
-    const { url, id } = rawTarget('/ping-between-fragments');
+    const { url, id } = rawTarget('/ping-in-fragment', { fallback: 60_000 });
     const easy = await connectOnly(url);
     expect((await nextChunk(easy)).data.toString()).toBe('Hel');
     // the PING (written with the first fragment, read with it) is consumed, not returned; the
@@ -209,9 +209,9 @@ describe('CONNECT_ONLY=2: sending', () => {
   });
 
   it('a large frame to a peer that does not read: partial sends and CURLE_AGAIN, retried with the rest', async () => {
-    const { url, id } = rawTarget('/no-close-reply'); // reads, logs, never answers
+    const { url, id } = rawTarget('/slow-reader', { pause: 1000 }); // reads nothing for a while
     const easy = await connectOnly(url);
-    const big = Buffer.alloc(8 << 20, 0x61);
+    const big = Buffer.alloc(32 << 20, 0x61);
     let rest = big;
     let again = 0;
     let partial = 0;
@@ -226,7 +226,7 @@ describe('CONNECT_ONLY=2: sending', () => {
       }
     }
     expect(again + partial).toBeGreaterThan(0);
-    const log = await waitForRawLog(id, (l) => l.received.length >= 1, 'the 8 MiB frame', 30_000);
+    const log = await waitForRawLog(id, (l) => l.received.length >= 1, 'the 32 MiB frame', 30_000);
     expect(log.received[0]).toMatchObject({ opcode: 2, length: big.length, fin: true });
     easy.close();
   });

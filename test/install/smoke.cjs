@@ -25,4 +25,14 @@ assert.equal(typeof WS, 'function', "require('curlws/ws') is not a class");
 assert.equal(WS, curlws.WsWebSocket, "require('curlws/ws') is not curlws.WsWebSocket");
 assert.equal(WS.WebSocket, WS, "require('curlws/ws').WebSocket is not the class itself");
 
+const curl = require('curlws/curl');
+assert.equal(typeof curl.Easy, 'function', "require('curlws/curl').Easy is not a class");
+assert.equal(curl.CurlError, curlws.CurlError, "curlws/curl's CurlError is not curlws's");
+assert.ok(curl.version().startsWith(`libcurl/${v.libcurl}`), `curl.version() is ${curl.version()}`);
+assert.equal(curl.versionInfo().version_num, v.libcurlNum);
+assert.equal(curl.CURLE_AGAIN, 81);
+assert.equal(curl.CURLWS_PING, 16);
+assert.equal(curl.CURLOPTS.CURLOPT_URL.id, 10002);
+assert.throws(() => new curl.Easy().setopt('CURLOPT_FTPPORT', '-'), { code: 'ERR_CURL_OPTION_UNSUPPORTED' });
+
 console.log(JSON.stringify({ cjs: 'ok', addon, curlws: v.curlws, libcurl: v.libcurl, ssl: v.ssl, libz: v.libz, protocols: v.protocols }));

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import * as curlws from 'curlws';
 import curlwsDefault, { connect, WebSocket, versions } from 'curlws';
 import WsWebSocket from 'curlws/ws';
+import { Easy, CURLE_AGAIN, CURLE_OK, CURLWS_PING, CURLWS_PONG, CURLWS_TEXT, version as curlVersion } from 'curlws/curl';
 import { startEchoServer } from './echo-server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -15,6 +16,7 @@ assert.equal(connect, require('curlws').connect, 'import and require give differ
 assert.equal(curlwsDefault, require('curlws'), 'the default export is not the CommonJS module');
 assert.equal(WsWebSocket, require('curlws/ws'), "import 'curlws/ws' is not require('curlws/ws')");
 assert.equal((await import('curlws')).connect, connect);
+assert.equal(Easy, require('curlws/curl').Easy, "import 'curlws/curl' is not require('curlws/curl')");
 assert.ok(Object.keys(curlws).length > 10, 'few named exports');
 
 const within = (ms, what, p) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms).unref())]);
@@ -68,12 +70,35 @@ async function wsCompat(url, opts) {
   assert.equal(reason.toString(), 'done');
 }
 
+// curlws/curl: libcurl's easy API, CONNECT_ONLY, as in libcurl's websocket.c
+async function lowLevel(url, ca) {
+  const curl = new Easy();
+  curl.setopt('CURLOPT_URL', `${url}/curl`);
+  curl.setopt('CURLOPT_CONNECT_ONLY', 2);
+  if (ca) curl.setopt('CURLOPT_CAINFO_BLOB', Buffer.from(ca));
+  await within(5000, 'curlws/curl perform', curl.perform());
+  const recv = async () => {
+    const buf = Buffer.alloc(256);
+    for (;;) {
+      const r = curl.wsRecv(buf);
+      if (r.result === CURLE_AGAIN) { await within(5000, 'curlws/curl readable', curl.wsReadable()); continue; }
+      return { data: buf.toString('utf8', 0, r.nread), flags: r.meta.flags };
+    }
+  };
+  assert.deepEqual(curl.wsSend(Buffer.from('low level'), CURLWS_TEXT), { result: CURLE_OK, sent: 9 });
+  assert.deepEqual(await recv(), { data: 'low level', flags: CURLWS_TEXT });
+  curl.wsSend(Buffer.from('foobar'), CURLWS_PING);
+  assert.deepEqual(await recv(), { data: 'foobar', flags: CURLWS_PONG });
+  curl.close();
+}
+
 const plain = await startEchoServer();
 try {
   await conversation(plain.url);
   await whatwg(plain.url);
   await wsCompat(plain.url);
-  report.ws = `ok (${plain.url}: connect text/binary/200 kB/ping/close, WebSocket, curlws/ws)`;
+  await lowLevel(plain.url);
+  report.ws = `ok (${plain.url}: connect text/binary/200 kB/ping/close, WebSocket, curlws/ws, curlws/curl on ${curlVersion()})`;
 } finally {
   await plain.close();
 }
@@ -86,6 +111,7 @@ if (certDir && existsSync(`${certDir}/cert.pem`)) {
     const { tls } = await conversation(secure.url, { tls: { ca: cert } });
     await whatwg(secure.url, { tls: { ca: cert } });
     await wsCompat(secure.url, { ca: cert });
+    await lowLevel(secure.url, cert);
     report.wss = `ok (${secure.url}: ${tls}, ${versions.ssl}; Node has OpenSSL ${process.versions.openssl})`;
   } finally {
     await secure.close();

@@ -6,6 +6,7 @@ import {
 } from 'curlws';
 import curlws from 'curlws';
 import WsDefault from 'curlws/ws';
+import { Easy, CURLE_AGAIN, CURLWS_TEXT, CURLH_1XX, type CurlWsFrame, type WsRecvResult } from 'curlws/curl';
 
 const options: ConnectOptions = { protocols: ['echo'], handshakeTimeout: 5000, tls: { ca: 'pem', minVersion: 'TLSv1.2' } };
 
@@ -48,7 +49,31 @@ const alsoConnect: typeof connect = curlws.connect;
 void libcurl; void alsoConnect;
 export const isCurlError = (e: unknown): e is CurlError => e instanceof CurlError;
 
+export async function lowLevel(url: string): Promise<CurlWsFrame | null> {
+  const curl = new Easy();
+  curl.setopt('CURLOPT_URL', url);
+  curl.setopt('CURLOPT_CONNECT_ONLY', 2);
+  curl.setopt('CURLOPT_HTTPHEADER', ['Sec-WebSocket-Protocol: chat']);
+  curl.setopt('CURLOPT_WRITEFUNCTION', (data: Buffer, size: number, nmemb: number) => { void data; return size * nmemb; });
+  await curl.perform();
+  const status: number = curl.getinfo('CURLINFO_RESPONSE_CODE');
+  const ip: string | null = curl.getinfo('CURLINFO_PRIMARY_IP');
+  const proto: string | undefined = curl.header('Sec-WebSocket-Protocol', { origin: CURLH_1XX })?.value;
+  void status; void ip; void proto;
+  curl.wsSend(Buffer.from('x'), CURLWS_TEXT);
+  const r: WsRecvResult = curl.wsRecv(Buffer.alloc(16));
+  if (r.result === CURLE_AGAIN) await curl.wsReadable();
+  curl.close();
+  return r.meta;
+}
+
 // the types are real, not `any`: each of these must be an error
+// @ts-expect-error CURLOPT_URL takes a string
+new Easy().setopt('CURLOPT_URL', 42);
+// @ts-expect-error not a libcurl option
+new Easy().setopt('CURLOPT_NOPE', 1);
+// @ts-expect-error CURLINFO_RESPONSE_CODE is a number
+export const notString: string = new Easy().getinfo('CURLINFO_RESPONSE_CODE');
 // @ts-expect-error a number is not a URL
 void connect(42);
 // @ts-expect-error not an option

@@ -464,6 +464,29 @@ class RawConnection {
         step();
         return;
       }
+      case '/ping-in-fragment':
+        // as /ping-between-fragments, but the first fragment and the PING go out in ONE write
+        // (one TCP segment on loopback), so a client reads them together
+        this.mode = 'ping-between-fragments';
+        this.write(
+          Buffer.concat([
+            encodeFrame({ opcode: Op.TEXT, fin: false, payload: 'Hel' }),
+            encodeFrame({ opcode: Op.PING, payload: 'p1' }),
+          ]),
+          'frag1-and-ping',
+        );
+        this.later(this.q('fallback', 3000), () => this.finishPingBetween(null));
+        return;
+      case '/slow-reader':
+        // stops reading after the handshake for ?pause= ms (default 1000), then reads again:
+        // a client's big send meets a full socket (partial sends, EAGAIN) and still completes
+        this.socket.pause();
+        this.note('info', 'reading-paused');
+        this.later(this.q('pause', 1000), () => {
+          this.note('info', 'reading-resumed');
+          this.socket.resume();
+        });
+        return;
       case '/zero-length':
         // empty TEXT, BINARY and PING (the PING is only visible to a client that does not
         // answer PINGs itself), then TEXT "end"
