@@ -4,15 +4,15 @@
 //   QEMU_LD_PREFIX=<sysroot> node scripts/cross/load-test.mjs --arch=arm64 \
 //     --node=<sysroot>/usr/bin/node --emulator=qemu-aarch64-static
 //
-// A throwaway project gets node_modules/curlws = package.json + dist/ + prebuilds/linux-<arch>/
-// only (no build/, so node-gyp-build must pick the prebuild) and node_modules/node-gyp-build; then
+// A throwaway project gets node_modules/curlws = this checkout's `npm pack` tarball unpacked (what
+// npm would install: every prebuild, no build/) and node_modules/node-gyp-build; then
 // the install test's fixtures run in the target Node: test/install/smoke.cjs (require, the prebuild
 // is the loaded shared object) and smoke.mjs (import, connect() text/binary/200 kB/ping/close,
 // WebSocket, curlws/ws) against ws:// and — when the openssl CLI can make a certificate — wss://
 // echo servers served by the host's Node on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,8 @@ function fail(msg) {
   process.exit(1);
 }
 if (!arch || !node) fail('usage: load-test.mjs --arch=<arch> --node=<Node for that arch> [--emulator=<cmd>] [--keep]');
+// the target Node runs with the throwaway project as its cwd: a relative sysroot would break
+if (process.env.QEMU_LD_PREFIX) process.env.QEMU_LD_PREFIX = path.resolve(process.env.QEMU_LD_PREFIX);
 const tuple = `linux-${arch}`;
 const prebuilds = path.join(root, 'prebuilds', tuple);
 if (!existsSync(prebuilds)) fail(`no prebuilds/${tuple}/`);
@@ -40,10 +42,14 @@ if (!existsSync(path.join(root, 'dist', 'index.js'))) fail('no dist/: run `npm r
 // ---- the throwaway project -------------------------------------------------------------------
 const tmp = mkdtempSync(path.join(os.tmpdir(), `curlws-${tuple}-`));
 const pkgDir = path.join(tmp, 'node_modules', 'curlws');
-mkdirSync(path.join(pkgDir, 'prebuilds'), { recursive: true });
-cpSync(path.join(root, 'package.json'), path.join(pkgDir, 'package.json'));
-cpSync(path.join(root, 'dist'), path.join(pkgDir, 'dist'), { recursive: true });
-cpSync(prebuilds, path.join(pkgDir, 'prebuilds', tuple), { recursive: true });
+mkdirSync(pkgDir, { recursive: true });
+const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: root, encoding: 'utf8' });
+const tarball = pack.stdout?.trim().split('\n').pop();
+if (pack.status !== 0 || !tarball) fail(`npm pack failed:\n${pack.stderr}`);
+const untar = spawnSync('tar', ['-xzf', path.join(tmp, tarball), '-C', pkgDir, '--strip-components=1'], { encoding: 'utf8' });
+if (untar.status !== 0) fail(`tar: ${untar.stderr}`);
+if (!existsSync(path.join(pkgDir, 'prebuilds', tuple))) fail(`${tarball} has no prebuilds/${tuple}/`);
+if (existsSync(path.join(pkgDir, 'build'))) fail(`${tarball} ships build/`);
 cpSync(path.dirname(require.resolve('node-gyp-build/package.json')), path.join(tmp, 'node_modules', 'node-gyp-build'), { recursive: true });
 for (const f of ['smoke.cjs', 'smoke.mjs', 'echo-server.mjs']) cpSync(path.join(root, 'test', 'install', f), path.join(tmp, f));
 writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'curlws-cross-load-test', private: true }));
@@ -71,7 +77,7 @@ const secure = openssl.status === 0
   ? await startEchoServer({ cert: readFileSync(path.join(certs, 'cert.pem'), 'utf8'), key: readFileSync(path.join(certs, 'key.pem'), 'utf8') })
   : undefined;
 try {
-  log(`project ${tmp}: node_modules/curlws with prebuilds/${tuple}/ only; echo servers in Node ${process.version} ${process.arch}: ${plain.url}${secure ? `, ${secure.url}` : ''}`);
+  log(`project ${tmp}: node_modules/curlws from ${tarball} (prebuilds: ${readdirSync(path.join(pkgDir, 'prebuilds')).join(', ')}); echo servers in Node ${process.version} ${process.arch}: ${plain.url}${secure ? `, ${secure.url}` : ''}`);
   const cjs = await target('smoke.cjs');
   log(`require('curlws') in ${cmd.join(' ')}: loaded ${cjs.addon}: libcurl ${cjs.libcurl}, ${cjs.ssl}, zlib ${cjs.libz}, protocols ${cjs.protocols.join(' ')}`);
   const esm = await target('smoke.mjs', {
