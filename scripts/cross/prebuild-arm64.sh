@@ -63,7 +63,8 @@ CURLWS_CACHE_DIR="$curl_cache" bash scripts/build-curl.sh \
   "-DZLIB_INCLUDE_DIR=$sysroot/usr/include" "-DZLIB_LIBRARY=$lib/libz.so"
 # shellcheck source=../libcurl.pin
 . scripts/libcurl.pin
-aarch64-linux-gnu-objdump -f "$curl_cache/$CURL_VERSION/lib/libcurl.a" | grep -q 'architecture: aarch64' \
+# (no `| grep -q`: with pipefail, objdump's SIGPIPE would fail the check)
+grep -q 'architecture: aarch64' <(aarch64-linux-gnu-objdump -f "$curl_cache/$CURL_VERSION/lib/libcurl.a") \
   || die "$curl_cache/$CURL_VERSION/lib/libcurl.a is not an aarch64 library"
 
 # ---- 4. addon -----------------------------------------------------------------------------------
