@@ -21,7 +21,11 @@ import { startEchoServer } from '../../test/install/echo-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
-const opt = (name) => process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const opt = (name) =>
+  process.argv
+    .slice(2)
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3);
 const arch = opt('arch');
 const node = opt('node') && path.resolve(opt('node'));
 const emulator = opt('emulator');
@@ -60,8 +64,12 @@ async function target(script, env = {}) {
   const child = spawn(cmd[0], [...cmd.slice(1), script], { cwd: tmp, env: { ...process.env, ...env } });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
   const [code, signal] = await Promise.race([once(child, 'exit'), once(child, 'error').then(([e]) => fail(`${cmd[0]}: ${e.message}`))]);
   if (code !== 0) fail(`${cmd.join(' ')} ${script} exited with ${code ?? signal}:\n${out}${err}`);
   return JSON.parse(out.trim().split('\n').pop());
@@ -70,16 +78,43 @@ async function target(script, env = {}) {
 // ---- servers in the host's Node --------------------------------------------------------------
 const certs = path.join(tmp, 'certs');
 mkdirSync(certs);
-const openssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem',
-  '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { cwd: certs, stdio: 'ignore' });
+const openssl = spawnSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'key.pem',
+    '-out',
+    'cert.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ],
+  { cwd: certs, stdio: 'ignore' },
+);
 const plain = await startEchoServer();
-const secure = openssl.status === 0
-  ? await startEchoServer({ cert: readFileSync(path.join(certs, 'cert.pem'), 'utf8'), key: readFileSync(path.join(certs, 'key.pem'), 'utf8') })
-  : undefined;
+const secure =
+  openssl.status === 0
+    ? await startEchoServer({
+        cert: readFileSync(path.join(certs, 'cert.pem'), 'utf8'),
+        key: readFileSync(path.join(certs, 'key.pem'), 'utf8'),
+      })
+    : undefined;
 try {
-  log(`project ${tmp}: node_modules/curlws from ${tarball} (prebuilds: ${readdirSync(path.join(pkgDir, 'prebuilds')).join(', ')}); echo servers in Node ${process.version} ${process.arch}: ${plain.url}${secure ? `, ${secure.url}` : ''}`);
+  log(
+    `project ${tmp}: node_modules/curlws from ${tarball} (prebuilds: ${readdirSync(path.join(pkgDir, 'prebuilds')).join(', ')}); echo servers in Node ${process.version} ${process.arch}: ${plain.url}${secure ? `, ${secure.url}` : ''}`,
+  );
   const cjs = await target('smoke.cjs');
-  log(`require('curlws') in ${cmd.join(' ')}: loaded ${cjs.addon}: libcurl ${cjs.libcurl}, ${cjs.ssl}, zlib ${cjs.libz}, protocols ${cjs.protocols.join(' ')}`);
+  log(
+    `require('curlws') in ${cmd.join(' ')}: loaded ${cjs.addon}: libcurl ${cjs.libcurl}, ${cjs.ssl}, zlib ${cjs.libz}, protocols ${cjs.protocols.join(' ')}`,
+  );
   const esm = await target('smoke.mjs', {
     CURLWS_INSTALL_TEST_ECHO_URL: plain.url,
     ...(secure ? { CURLWS_INSTALL_TEST_ECHO_URLS: secure.url, CURLWS_INSTALL_TEST_CERTS: certs } : {}),
