@@ -3,6 +3,9 @@
 # client needs: HTTP/1.1, ws/wss, TLS (OpenSSL), proxies, zlib.
 #
 # Usage: bash scripts/build-curl.sh            # builds into .cache/libcurl/<version>/ once
+#        bash scripts/build-curl.sh -DCMAKE_TOOLCHAIN_FILE=...   # extra arguments go to curl's
+#                                               # cmake (and into the stamp), e.g. a cross build
+#                                               # with CURLWS_CACHE_DIR (scripts/cross/)
 #        CURLWS_CURL_SOURCE=/path/curl-X.tar.gz bash scripts/build-curl.sh   # explicit source
 #        CURLWS_LIBCURL=system ...              # nothing to do: the system libcurl is used
 #
@@ -46,6 +49,7 @@ cmake_flags=(
   -DCURL_DISABLE_IMAP=ON -DCURL_DISABLE_LDAP=ON -DCURL_DISABLE_LDAPS=ON -DCURL_DISABLE_MQTT=ON
   -DCURL_DISABLE_POP3=ON -DCURL_DISABLE_RTSP=ON -DCURL_DISABLE_SMTP=ON -DCURL_DISABLE_TELNET=ON
   -DCURL_DISABLE_TFTP=ON -DCURL_DISABLE_IPFS=ON -DCURL_DISABLE_WEBSOCKETS=OFF
+  "$@"
 )
 stamp_text="$CURL_VERSION $CURL_SHA256 $(printf '%s ' "${cmake_flags[@]}" | sha256sum | cut -c1-16)"
 

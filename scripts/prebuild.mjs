@@ -4,6 +4,10 @@
 //   npm run prebuild                 # build/Release/curlws.node -> prebuilds/<platform>-<arch>/curlws.<libc>.node
 //   node scripts/prebuild.mjs --no-build   # never build: fail if build/Release/curlws.node is missing
 //   node scripts/prebuild.mjs --check      # only re-check the prebuild(s) already in prebuilds/
+//   node scripts/prebuild.mjs --arch=arm64 --from=build-linux-arm64/Release/curlws.node \
+//        [--node=/sysroot/usr/bin/node --emulator=qemu-aarch64-static]   # a cross build (never
+//        built here: scripts/cross/prebuild-arm64.sh builds it), stripped and checked with the
+//        target's binutils (aarch64-linux-gnu-strip, …), loaded in the target's Node under the emulator
 //
 // Layout and name are what prebuildify@6 (`prebuildify --napi --tag-libc --strip`) produces:
 // prebuilds/linux-x64/curlws.glibc.node. The libc tag matters: node-gyp-build skips a file tagged
@@ -21,20 +25,27 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const noBuild = args.has('--no-build');
+const opt = (name) => process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+// cross builds: the target arch, the file cmake-js made, the binutils prefix, the target's Node
+const arch = opt('arch') || process.arch;
+const cross = arch !== process.arch;
+const GNU_TRIPLETS = { arm64: 'aarch64-linux-gnu', x64: 'x86_64-linux-gnu', arm: 'arm-linux-gnueabihf' };
+const tool = (name) => (cross ? `${process.env.CURLWS_CROSS_PREFIX ?? `${GNU_TRIPLETS[arch] ?? arch}-`}${name}` : name);
+const targetNode = opt('node') ? path.resolve(opt('node')) : cross ? undefined : process.execPath;
+const emulator = opt('emulator');
+const noBuild = args.has('--no-build') || cross;
 const checkOnly = args.has('--check');
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 const platform = process.platform;
-const arch = process.arch;
 // the libc this Node runs on (what the binary is linked against); LIBC overrides, as in node-gyp-build
 const libc = process.env.LIBC || (platform !== 'linux' ? '' : process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl');
 const tuple = `${platform}-${arch}`;
 const prebuildDir = path.join(root, 'prebuilds', tuple);
 const fileName = [pkg.name, libc].filter(Boolean).join('.') + '.node';
 const dest = path.join(prebuildDir, fileName);
-const built = path.join(root, 'build', 'Release', `${pkg.name}.node`);
+const built = opt('from') ? path.resolve(opt('from')) : path.join(root, 'build', 'Release', `${pkg.name}.node`);
 
 const log = (msg) => console.log(`prebuild: ${msg}`);
 function fail(msg) {
@@ -62,7 +73,7 @@ function newestSource() {
 if (!checkOnly) {
   const stale = !existsSync(built) || statSync(built).mtimeMs < newestSource();
   if (stale) {
-    if (noBuild) fail(`${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`npm run build\``);
+    if (noBuild) fail(`${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`${cross ? `npm run prebuild:${arch}` : 'npm run build'}\``);
     log(existsSync(built) ? 'build/Release/curlws.node is stale: rebuilding' : 'no build/Release/curlws.node: building');
     // build:curl is a no-op when the pinned libcurl is already in .cache/
     for (const script of ['build:curl', 'build:native']) {
@@ -70,7 +81,7 @@ if (!checkOnly) {
       if (r.status !== 0) fail(`npm run ${script} exited with ${r.status}`);
     }
   } else {
-    log(`reusing ${path.relative(root, built)} (up to date with native/)`);
+    log(`reusing ${path.relative(root, built)} (up to date with native/)${cross ? `, cross-built for ${tuple}` : ''}`);
   }
 
   // ---- 2. copy + strip (the build artefact itself is left alone) -----------------------------
@@ -86,8 +97,8 @@ if (!checkOnly) {
   const tmp = `${dest}.tmp`;
   copyFileSync(built, tmp);
   if (platform === 'linux' || platform === 'darwin') {
-    if (!have('strip') && platform === 'linux') fail('`strip` (binutils) not found');
-    run('strip', platform === 'darwin' ? ['-x', tmp] : ['--strip-unneeded', tmp]);
+    if (!have(tool('strip')) && platform === 'linux') fail(`\`${tool('strip')}\` (binutils) not found`);
+    run(tool('strip'), platform === 'darwin' ? ['-x', tmp] : ['--strip-unneeded', tmp]);
   }
   renameSync(tmp, dest);
   log(`${path.relative(root, built)}: ${kib(statSync(built).size)}`);
@@ -107,7 +118,11 @@ const FORBIDDEN_DEFINED = /^(curl_|Curl_|SSL_|TLS_|EVP_|OPENSSL_|CRYPTO_|X509_|B
 
 function checkElf(file) {
   const rel = path.relative(root, file);
-  if (!have('readelf') || !have('nm')) fail('readelf/nm (binutils) not found');
+  if (!have('readelf') || !have(tool('nm')) || !have(tool('objdump'))) fail(`readelf/${tool('nm')}/${tool('objdump')} (binutils) not found`);
+  const machine = run('readelf', ['-h', file]).match(/Machine:\s+(.*)/)?.[1].trim();
+  const wantMachine = { x64: 'Advanced Micro Devices X86-64', arm64: 'AArch64', arm: 'ARM', ia32: 'Intel 80386' }[arch];
+  if (wantMachine && machine !== wantMachine) fail(`${rel} is built for ${machine}, not ${arch} (${wantMachine})`);
+  log(`${rel}: ELF machine ${machine}`);
   const dyn = run('readelf', ['-d', '-W', file]);
   const needed = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
   log(`${rel}: NEEDED ${needed.join(', ')}`);
@@ -115,7 +130,7 @@ function checkElf(file) {
   if (bad.length) fail(`${rel} needs ${bad.join(', ')}: only the C/C++ runtime is allowed (libcurl is static, OpenSSL/zlib bind to Node's)`);
   if (/\((RPATH|RUNPATH)\)/.test(dyn)) fail(`${rel} has an RPATH/RUNPATH:\n${dyn.split('\n').filter((l) => /PATH/.test(l)).join('\n')}`);
 
-  const defined = run('nm', ['-D', '--defined-only', file]).split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
+  const defined = run(tool('nm'), ['-D', '--defined-only', file]).split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
   const leaked = defined.filter(([, , name]) => name && FORBIDDEN_DEFINED.test(name));
   if (leaked.length) fail(`${rel} exports ${leaked.slice(0, 10).map((s) => s[2]).join(', ')}${leaked.length > 10 ? ', …' : ''}`);
   const text = defined.filter(([, type]) => type === 'T').map((s) => s[2]);
@@ -123,11 +138,11 @@ function checkElf(file) {
   if (nonNapi.length) fail(`${rel} exports unexpected functions: ${nonNapi.join(', ')}`);
   log(`${rel}: exports ${text.join(', ')} (+${defined.length - text.length} weak/unique C++ template symbols); no curl_*/OpenSSL/zlib definitions`);
 
-  const undef = run('nm', ['-D', '--undefined-only', file]);
+  const undef = run(tool('nm'), ['-D', '--undefined-only', file]);
   const fromNode = ['SSL_', 'EVP_', 'X509_', 'inflate', 'napi_'].map((p) => `${p}* ${(undef.match(new RegExp(`\\s${p}\\w*`, 'g')) || []).length}`);
   log(`${rel}: unresolved, bound to the Node process at load: ${fromNode.join(', ')}`);
 
-  const vers = run('objdump', ['-T', file]).match(/GLIBC_\d+(\.\d+)*/g);
+  const vers = run(tool('objdump'), ['-T', file]).match(/GLIBC_\d+(\.\d+)*/g);
   if (vers) {
     const max = [...new Set(vers)].map((v) => v.slice(6)).sort((a, b) => {
       const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
@@ -142,19 +157,23 @@ function checkLoad(file) {
   const rel = path.relative(root, file);
   const pin = readFileSync(path.join(root, 'scripts', 'libcurl.pin'), 'utf8').match(/^CURL_VERSION=(.*)$/m)?.[1];
   // a fresh process: the addon must resolve its OpenSSL/zlib symbols against this Node alone
+  // (for a cross build: the target's Node, under the emulator)
+  const nodeCmd = emulator ? [emulator, targetNode] : [targetNode];
   const code = `const m={exports:{}};process.dlopen(m,${JSON.stringify(file)});` +
-    'const v=m.exports.versions;process.stdout.write(JSON.stringify({...v,features:undefined}))';
-  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: { ...process.env, LD_BIND_NOW: '1' } });
-  if (r.status !== 0) fail(`${rel} does not load in ${process.version} (LD_BIND_NOW=1):\n${r.stderr}`);
+    'const v=m.exports.versions;process.stdout.write(JSON.stringify({...v,features:undefined,' +
+    'node:process.version,nodeArch:process.arch,nodeOpenssl:process.versions.openssl}))';
+  const r = spawnSync(nodeCmd[0], [...nodeCmd.slice(1), '-e', code], { encoding: 'utf8', env: { ...process.env, LD_BIND_NOW: '1' } });
+  if (r.status !== 0) fail(`${rel} does not load in ${nodeCmd.join(' ')} (LD_BIND_NOW=1):\n${r.stderr}${r.error ?? ''}`);
   const v = JSON.parse(r.stdout);
-  log(`${rel}: loads (all symbols bound eagerly): libcurl ${v.libcurl}, ${v.ssl}, zlib ${v.libz}, protocols ${v.protocols.join(' ')}, Node-API ${v.napi}`);
+  if (v.nodeArch !== arch) fail(`${nodeCmd.join(' ')} is Node for ${v.nodeArch}, not ${arch}`);
+  log(`${rel}: loads in Node ${v.node} ${v.nodeArch}${emulator ? ` (under ${emulator})` : ''}, all symbols bound eagerly: libcurl ${v.libcurl}, ${v.ssl}, zlib ${v.libz}, protocols ${v.protocols.join(' ')}, Node-API ${v.napi}`);
   for (const p of ['ws', 'wss']) if (!v.protocols.includes(p)) fail(`${rel}: libcurl ${v.libcurl} has no ${p} support`);
   if (pin && v.libcurl !== pin) fail(`${rel}: libcurl ${v.libcurl}, but scripts/libcurl.pin says ${pin}`);
-  const nodeSsl = `OpenSSL/${process.versions.openssl}`;
+  const nodeSsl = `OpenSSL/${v.nodeOpenssl}`;
   if (!v.ssl.startsWith(nodeSsl.replace(/\+.*$/, ''))) log(`warning: ${rel} reports ${v.ssl}, Node has ${nodeSsl}`);
 
   // what an installed package does: node-gyp-build from the package root, build/ ignored
-  const ngb = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(require.resolve('node-gyp-build'))}).path(${JSON.stringify(root)})`],
+  const ngb = spawnSync(nodeCmd[0], [...nodeCmd.slice(1), '-p', `require(${JSON.stringify(require.resolve('node-gyp-build'))}).path(${JSON.stringify(root)})`],
     { encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } });
   if (ngb.status !== 0) fail(`node-gyp-build finds no prebuild in ${root}:\n${ngb.stderr}`);
   if (path.resolve(ngb.stdout.trim()) !== path.resolve(file)) fail(`node-gyp-build picks ${ngb.stdout.trim()}, not ${rel}`);
@@ -162,7 +181,8 @@ function checkLoad(file) {
 }
 
 if (platform === 'linux') checkElf(dest);
-checkLoad(dest);
+if (targetNode) checkLoad(dest);
+else log(`NOT load-tested: no --node=<a Node for ${arch}> (and --emulator=…) given`);
 const others = readdirSync(prebuildDir).filter((f) => f.endsWith('.node') && f !== fileName);
 if (others.length) log(`also in prebuilds/${tuple} (not checked here, other libc): ${others.join(', ')}`);
 log('ok');

@@ -45,7 +45,10 @@ function startServer(opts) {
   const args = ['--port', '0', '--outdir', resolve(opts.outdir)];
   if (opts.cases) args.push('--cases', opts.cases);
   if (opts.exclude !== undefined) args.push('--exclude', opts.exclude);
-  const child = fork(join(here, 'fuzzingserver.mjs'), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // CURLWS_TEST_SERVER_NODE: the Node that runs the server (scripts/cross/: the client under test
+  // runs in an emulated arm64 Node, the server natively)
+  const execPath = process.env.CURLWS_TEST_SERVER_NODE || process.execPath;
+  const child = fork(join(here, 'fuzzingserver.mjs'), args, { execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((res, rej) => {
     child.once('message', (m) => (m?.type === 'listening' ? res({ child, port: m.port }) : rej(new Error(`unexpected ${JSON.stringify(m)}`))));
     child.once('exit', (code) => rej(new Error(`fuzzing server exited (${code})`)));

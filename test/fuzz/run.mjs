@@ -68,7 +68,10 @@ function resourceCounts() {
 }
 
 function startServer(seed) {
-  const child = spawn(process.execPath, [path.join(here, 'hostile-server.mjs'), '--seed', String(seed)], {
+  // CURLWS_TEST_SERVER_NODE: the Node that runs the server (scripts/cross/: the client under test
+  // runs in an emulated arm64 Node, the server natively)
+  const serverNode = process.env.CURLWS_TEST_SERVER_NODE || process.execPath;
+  const child = spawn(serverNode, [path.join(here, 'hostile-server.mjs'), '--seed', String(seed)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
