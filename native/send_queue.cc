@@ -225,14 +225,15 @@ size_t SendQueue::ReplaceWithCloseReply(const std::string& payload, bool* ok) {
   }
   queued_ = cut;
   fragmenting_ = false;
-  // The reply goes right after whatever is in the middle of being written.
+  // The reply goes after the frame in the middle of being written and after the control frames
+  // already waiting (queued before the peer's CLOSE; nothing may follow our CLOSE on the wire).
   Control reply;
   *ok = EncodeControl(&reply, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(),
                       CURLWS_CLOSE);
   if (*ok) {
     reply.kind = Kind::kClose;
     reply.origin = Origin::kAuto;
-    control_.insert(control_.begin() + (control_started_ ? 1 : 0), reply);
+    control_.push_back(reply);
   }
   return dropped;
 }
