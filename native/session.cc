@@ -551,6 +551,14 @@ SendQueue::Status Session::WriteQueued(SendQueue::Completions* done, CURLcode* e
 
 void Session::PumpSend() {
   if (!easy_ || state_ == State::kClosed) return;
+  if (engine_->multi().in_action()) {
+    // JS running inside a libcurl callback (curlws/curl) sent on us: libcurl refuses
+    // curl_easy_send there (CURLE_RECURSIVE_API_CALL, for every handle of the multi), so the
+    // write waits until libcurl has returned.
+    send_deferred_ = true;
+    engine_->Soon(this);
+    return;
+  }
   SendQueue::Completions done;
   CURLcode err = CURLE_OK;
   SendQueue::Status status = WriteQueued(&done, &err);
@@ -795,6 +803,10 @@ void Session::RunSoon() {
   if (release_deferred_) ReleaseNative();
   try {
     DispatchScope scope(this);
+    if (send_deferred_) {
+      send_deferred_ = false;
+      if (!blocked_) PumpSend();
+    }
     if (!paused_ && !held_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
   } catch (const std::exception&) {
   }

@@ -144,6 +144,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // Closed from JS running inside another transfer's libcurl callback (curlws/curl): the
   // handle is removed from the multi by RunSoon, once libcurl is out of its callback.
   bool release_deferred_ = false;
+  // Sent on from JS inside another transfer's libcurl callback: RunSoon writes.
+  bool send_deferred_ = false;
 };
 
 }  // namespace curlws
