@@ -264,6 +264,12 @@ size_t SendQueue::pending_user_control() const {
 CURLcode SendQueue::WriteData(CURL* easy, size_t* wrote, size_t* offered) {
   Block& b = blocks_.front();
   size_t end = std::min(b.len, b.sent + kMaxWrite);
+  if (!control_.empty() && !records_.empty()) {
+    // A control frame waits for the frame in flight: stop at its end, so the control frame goes
+    // next and not after the rest of the block (which may hold our CLOSE: nothing may follow it).
+    const uint64_t frame_end = records_.front().end;
+    if (frame_end > b.base) end = std::min(end, static_cast<size_t>(frame_end - b.base));
+  }
   if (pinned_ > b.base) end = std::max(end, static_cast<size_t>(pinned_ - b.base));
   if (b.ready < end) {
     // A large frame: mask the next slice in place, just before it is written.
