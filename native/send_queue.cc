@@ -225,16 +225,12 @@ size_t SendQueue::ReplaceWithCloseReply(const std::string& payload, bool* ok) {
   }
   queued_ = cut;
   fragmenting_ = false;
-  // The reply goes after the frame in the middle of being written and after the control frames
-  // already waiting (queued before the peer's CLOSE; nothing may follow our CLOSE on the wire).
-  Control reply;
-  *ok = EncodeControl(&reply, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(),
-                      CURLWS_CLOSE);
-  if (*ok) {
-    reply.kind = Kind::kClose;
-    reply.origin = Origin::kAuto;
-    control_.push_back(reply);
-  }
+  // The reply is the last frame of the data stream: after every byte that must still go out (the
+  // frame in flight, or all the frames a blocked write offered, which a partial write can leave
+  // behind it). Control frames already queued go out at a frame boundary before it; nothing may
+  // follow our CLOSE on the wire.
+  *ok = PushFrame(reinterpret_cast<const uint8_t*>(payload.data()), payload.size(), CURLWS_CLOSE,
+                  Kind::kClose);
   return dropped;
 }
 
