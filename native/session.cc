@@ -846,6 +846,10 @@ void Session::SendFailClose() {
   if (!fail_close_code_ || state_ == State::kClosed || held_) return;
   uint16_t code = fail_close_code_;
   fail_close_code_ = 0;
+  // The application's close() (from a handler of the events delivered first) queued a CLOSE
+  // already: a second one would follow it on the wire. Its close handshake goes on, reading
+  // nothing more (failing_).
+  if (close_queued_) return;
   close_queued_ = true;
   state_ = State::kClosing;
   if (!sendq_.PushClose(ClosePayload(code, std::string()))) {
