@@ -279,15 +279,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     // Every fragment of one message carries the type of its first fragment (as ws does).
     if (this.#fragmentBinary !== undefined) binary = this.#fragmentBinary;
-    this.#fragmentBinary = fin ? undefined : binary;
     const native = this.#writableNative();
     if (!native) return Promise.reject(this.#notOpenError());
     let completed: number;
     try {
       completed = native.send(payload, binary, fin);
     } catch (err) {
+      // Nothing was queued: the engine is still where it was in the fragmented message, if any.
       return Promise.reject(this.#stateError(err));
     }
+    this.#fragmentBinary = fin ? undefined : binary;
     if (completed === 1 && this.#sends.length === 0) return RESOLVED;
     const promise = this.#sends.add();
     if (completed > 0) this.#sends.resolve(completed);

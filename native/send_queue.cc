@@ -225,15 +225,12 @@ size_t SendQueue::ReplaceWithCloseReply(const std::string& payload, bool* ok) {
   }
   queued_ = cut;
   fragmenting_ = false;
-  // The reply goes right after whatever is in the middle of being written.
-  Control reply;
-  *ok = EncodeControl(&reply, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(),
-                      CURLWS_CLOSE);
-  if (*ok) {
-    reply.kind = Kind::kClose;
-    reply.origin = Origin::kAuto;
-    control_.insert(control_.begin() + (control_started_ ? 1 : 0), reply);
-  }
+  // The reply is the last frame of the data stream: after every byte that must still go out (the
+  // frame in flight, or all the frames a blocked write offered, which a partial write can leave
+  // behind it). Control frames already queued go out at a frame boundary before it; nothing may
+  // follow our CLOSE on the wire.
+  *ok = PushFrame(reinterpret_cast<const uint8_t*>(payload.data()), payload.size(), CURLWS_CLOSE,
+                  Kind::kClose);
   return dropped;
 }
 
@@ -263,6 +260,12 @@ size_t SendQueue::pending_user_control() const {
 CURLcode SendQueue::WriteData(CURL* easy, size_t* wrote, size_t* offered) {
   Block& b = blocks_.front();
   size_t end = std::min(b.len, b.sent + kMaxWrite);
+  if (!control_.empty() && !records_.empty()) {
+    // A control frame waits for the frame in flight: stop at its end, so the control frame goes
+    // next and not after the rest of the block (which may hold our CLOSE: nothing may follow it).
+    const uint64_t frame_end = records_.front().end;
+    if (frame_end > b.base) end = std::min(end, static_cast<size_t>(frame_end - b.base));
+  }
   if (pinned_ > b.base) end = std::max(end, static_cast<size_t>(pinned_ - b.base));
   if (b.ready < end) {
     // A large frame: mask the next slice in place, just before it is written.

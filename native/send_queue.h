@@ -62,8 +62,8 @@ class SendQueue {
   bool PushControl(const uint8_t* payload, size_t size, unsigned int flags, Origin origin);
   // Queues our CLOSE behind all data already queued.
   bool PushClose(const std::string& payload);
-  // Peer closed first: drops data not yet started and sends `payload` as the next frame after
-  // the one in flight. Returns how many send() calls were dropped.
+  // Peer closed first: drops data not yet started (nor offered to a blocked write) and queues
+  // `payload` as a CLOSE after what remains. Returns how many send() calls were dropped.
   size_t ReplaceWithCloseReply(const std::string& payload, bool* ok);
 
   // Sends as much as the socket takes. kBlocked: wait for writable and call again.

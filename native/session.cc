@@ -557,6 +557,14 @@ SendQueue::Status Session::WriteQueued(SendQueue::Completions* done, CURLcode* e
 
 void Session::PumpSend() {
   if (!easy_ || state_ == State::kClosed) return;
+  if (engine_->multi().in_action()) {
+    // JS running inside a libcurl callback (curlws/curl) sent on us: libcurl refuses
+    // curl_easy_send there (CURLE_RECURSIVE_API_CALL, for every handle of the multi), so the
+    // write waits until libcurl has returned.
+    send_deferred_ = true;
+    engine_->Soon(this);
+    return;
+  }
   SendQueue::Completions done;
   CURLcode err = CURLE_OK;
   SendQueue::Status status = WriteQueued(&done, &err);
@@ -806,6 +814,10 @@ void Session::RunSoon() {
       CURLMcode mc = state_ == State::kConnecting && easy_ ? engine_->multi().Add(easy_.get()) : CURLM_OK;
       if (mc != CURLM_OK) Fail("", curl_multi_strerror(mc), 0, CURLE_FAILED_INIT);
     }
+    if (send_deferred_) {
+      send_deferred_ = false;
+      if (!blocked_) PumpSend();
+    }
     if (!paused_ && !held_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
   } catch (const std::exception&) {
   }
@@ -845,6 +857,10 @@ void Session::SendFailClose() {
   if (!fail_close_code_ || state_ == State::kClosed || held_) return;
   uint16_t code = fail_close_code_;
   fail_close_code_ = 0;
+  // The application's close() (from a handler of the events delivered first) queued a CLOSE
+  // already: a second one would follow it on the wire. Its close handshake goes on, reading
+  // nothing more (failing_).
+  if (close_queued_) return;
   close_queued_ = true;
   state_ = State::kClosing;
   if (!sendq_.PushClose(ClosePayload(code, std::string()))) {

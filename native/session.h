@@ -145,6 +145,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // handle is removed from the multi by RunSoon, once libcurl is out of its callback.
   bool release_deferred_ = false;
   bool add_deferred_ = false;  // constructed there too: joins the multi from RunSoon
+  // Sent on from JS inside another transfer's libcurl callback: RunSoon writes.
+  bool send_deferred_ = false;
 };
 
 }  // namespace curlws

@@ -333,6 +333,50 @@ describe('the binding frames and masks what it sends', () => {
     expect([reply.opcode, reply.payload.readUInt16BE(0)]).toEqual([OP.CLOSE, 4001]);
   });
 
+  it('a PING waiting under backpressure when the peer closes goes out before the CLOSE reply, never after it', async () => {
+    const release = plain.hold(4002);
+    const conn = await connect(`ws://127.0.0.1:${plainPort}/`);
+    const recording = plain.next();
+    const { sends } = fillUntilBlocked(conn);
+    const pinged = conn.ping('queued').then(
+      () => 'sent',
+      (e: { code?: string }) => e.code,
+    );
+    const closed = new Promise<number[]>((resolve) => conn.once('close', (code, _r, clean) => resolve([code, Number(clean)])));
+    release();
+    await Promise.allSettled(sends);
+    expect(await closed).toEqual([4002, 1]);
+    const r = await recording;
+    expect(r.problem).toBeUndefined();
+    // RFC 6455 §5.5.1: the CLOSE is the last frame an endpoint sends.
+    expect(r.frames.filter((f) => f.opcode === OP.CLOSE).length).toBe(1);
+    const last = r.frames.at(-1)!;
+    expect([last.opcode, last.payload.readUInt16BE(0)]).toEqual([OP.CLOSE, 4002]);
+    expect(r.frames.filter((f) => f.opcode === OP.PING).map((f) => f.payload.toString())).toEqual(['queued']);
+    expect(await pinged).toBe('sent');
+  });
+
+  it('a PING waiting in the middle of a block of small frames goes out before a CLOSE queued into the same block', async () => {
+    const release = plain.hold();
+    const conn = await connect(`ws://127.0.0.1:${plainPort}/`);
+    // Batches small enough for one block each, until one of them is left half-written.
+    const sends: Promise<void>[] = [];
+    for (let batch = 0; conn.bufferedAmount === 0; batch++) {
+      if (batch > 100_000) throw new Error('the socket never pushed back');
+      for (let i = 0; i < 30; i++) sends.push(conn.send(manyPayload(batch * 30 + i, 100)));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const pinged = conn.ping('between');
+    const closing = conn.close(1000);
+    release();
+    const frames = await record(plain, conn, async () => {
+      await Promise.all([...sends, pinged, closing]);
+    });
+    // record() checked that the CLOSE came last; the PING went out exactly once, before it.
+    expect(frames.filter((f) => f.opcode === OP.PING).map((f) => f.payload.toString())).toEqual(['between']);
+    expect(frames.filter((f) => f.opcode === OP.BINARY).length).toBe(sends.length);
+  });
+
   it('a message queued right before terminate() still goes out if the socket takes it', async () => {
     const conn = await connect(`ws://127.0.0.1:${plainPort}/`);
     const recording = plain.next();

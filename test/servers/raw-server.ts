@@ -402,6 +402,13 @@ class RawConnection {
         this.sentClose = true;
         this.frame({ opcode: Op.CLOSE, payload: closePayload(1000, Buffer.from([0x6f, 0x6b, 0xff, 0xfe])) }, 'close-badutf8');
         return;
+      case '/text-then-opcode3':
+        // a valid message, then a violation in the same write: the client reads both at once
+        this.write(
+          Buffer.concat([encodeFrame({ opcode: Op.TEXT, payload: 'hi' }), encodeFrame({ opcode: 3, payload: 'x' })]),
+          'text-then-opcode3',
+        );
+        return;
       case '/orphan-cont':
         this.frame({ opcode: Op.CONT, payload: 'x' }, 'orphan-cont');
         return;
