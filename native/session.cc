@@ -694,6 +694,9 @@ Napi::Value Session::Close(const Napi::CallbackInfo& info) {
                       ? static_cast<uint16_t>(info[0].As<Napi::Number>().Uint32Value())
                       : 0;
   std::string reason = info.Length() > 1 ? BytesOf(info[1]) : std::string();
+  // JS validates the reason; the cap keeps a direct native call from building a control frame
+  // over 125 bytes (RFC 6455 §5.5).
+  if (reason.size() > 123) reason.resize(123);
   close_queued_ = true;
   state_ = State::kClosing;
   paused_ = false;  // the peer's CLOSE must be read even if the application paused
