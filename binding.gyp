@@ -28,6 +28,7 @@
       'target_name': 'curlws',
       'sources': [
         'native/addon.cc',
+        'native/curl_memory.cc',
         'native/curl_options.cc',
         'native/engine.cc',
         'native/event_batch.cc',

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "curl_memory.h"
 #include "curl_options.h"
 #include "session.h"
 
@@ -13,11 +14,12 @@ namespace curlws {
 namespace {
 
 // libcurl's global init is process-wide and only reference-counted: run it once, never clean
-// it up from a worker (curl_global_cleanup is not safe while other threads use libcurl).
+// it up from a worker (curl_global_cleanup is not safe while other threads use libcurl). It
+// installs libcurl's memory functions (curl_memory.h), so nothing may call libcurl before it.
 CURLcode GlobalInit() {
   static std::once_flag once;
   static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] { result = CurlGlobalInitWithCache(CURL_GLOBAL_DEFAULT); });
   return result;
 }
 
