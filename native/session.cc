@@ -1,5 +1,9 @@
 #include "session.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +32,23 @@ constexpr size_t kBatchBytesMax = 256 * 1024;
 constexpr size_t kDrainBudget = 1024 * 1024;
 // Fresh 64 KiB chunks one curl_ws_recv() may take for reading ahead (see curl_memory.h).
 constexpr int kReadAheadChunks = 2;
+
+// A buffer of many MB that is about to be filled: ask for transparent huge pages (where the
+// system leaves that to madvise), so the kernel faults in and zeroes 2 MiB at a time instead of
+// 4 KiB. Receiving 64 MiB messages took half the CPU time. Only whole 2 MiB pages inside the
+// buffer are advised; it is a hint for this memory, nothing process-wide.
+void AdviseHugePages(void* data, size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = 2u << 20;
+  if (size < 2 * kHuge) return;
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)size;
+#endif
+}
 
 bool IsValidWireCloseCode(uint16_t code) {
   return (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006) ||
@@ -489,6 +510,7 @@ void Session::StartDirectMessage(size_t size) {
     direct_message_ = nullptr;
     return;
   }
+  AdviseHugePages(data, size);
   assembler_.RedirectTo(static_cast<uint8_t*>(data));
 }
 
