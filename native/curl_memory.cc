@@ -6,6 +6,7 @@
 
 #if defined(__linux__)
 #include <malloc.h>
+#include <sys/mman.h>
 #define CURLWS_USABLE_SIZE(p) malloc_usable_size(p)
 #elif defined(__APPLE__)
 #include <malloc/malloc.h>
@@ -31,6 +32,24 @@ size_t cached = 0;
 
 // Chunks this thread may still allocate (RecvChunkBudget); -1 = no limit.
 thread_local int chunk_budget = -1;
+// Chunks allocated inside the current RecvChunkBudget and not freed since (at most a few: the
+// budget bounds them).
+constexpr int kMaxCaptured = 8;
+thread_local void* captured[kMaxCaptured];
+thread_local int captured_count = 0;
+
+void Capture(void* p) {
+  if (p && chunk_budget >= 0 && captured_count < kMaxCaptured) captured[captured_count++] = p;
+}
+
+void Uncapture(void* p) {
+  for (int i = 0; i < captured_count; i++) {
+    if (captured[i] == p) {
+      captured[i] = captured[--captured_count];
+      return;
+    }
+  }
+}
 
 bool InClass(size_t size) { return size >= kClassMin && size <= kBlockSize; }
 
@@ -50,11 +69,14 @@ void* Malloc(size_t size) {
   if (!InClass(size)) return std::malloc(size);
   if (!Spend()) return nullptr;
   void* p = TakeCached();
-  return p ? p : std::malloc(kBlockSize);
+  if (!p) p = std::malloc(kBlockSize);
+  Capture(p);
+  return p;
 }
 
 void Free(void* p) {
   if (!p) return;
+  if (captured_count) Uncapture(p);
   size_t usable = CURLWS_USABLE_SIZE(p);
   if (usable >= kBlockSize && usable < kBlockSize + 64) {
     std::lock_guard<std::mutex> lock(cache_mutex);
@@ -74,9 +96,13 @@ void* Calloc(size_t count, size_t size) {
   if (!InClass(total)) return std::calloc(count, size);
   if (!Spend()) return nullptr;
   void* p = TakeCached();
-  if (!p) return std::calloc(1, kBlockSize);
-  // A warm cached block: zeroing it costs far less than the page faults it replaces.
-  std::memset(p, 0, total);
+  if (p) {
+    // A warm cached block: zeroing it costs far less than the page faults it replaces.
+    std::memset(p, 0, total);
+  } else {
+    p = std::calloc(1, kBlockSize);
+  }
+  Capture(p);
   return p;
 }
 
@@ -93,14 +119,36 @@ CURLcode CurlGlobalInitWithCache(long flags) {
   return curl_global_init_mem(flags, Malloc, Free, Realloc, Strdup, Calloc);
 }
 
-RecvChunkBudget::RecvChunkBudget(int fresh_chunks) { chunk_budget = fresh_chunks < 2 ? 2 : fresh_chunks; }
-RecvChunkBudget::~RecvChunkBudget() { chunk_budget = -1; }
+RecvChunkBudget::RecvChunkBudget(int fresh_chunks) {
+  chunk_budget = fresh_chunks < 2 ? 2 : fresh_chunks;
+  captured_count = 0;
+}
+
+RecvChunkBudget::~RecvChunkBudget() {
+  chunk_budget = -1;
+  captured_count = 0;
+}
+
+void RecvChunkBudget::ReleaseEmptyChunks() {
+#if defined(__linux__) && defined(MADV_DONTNEED)
+  // Whole pages only, and not the first one: libcurl's chunk header (and glibc's) live there.
+  const uintptr_t page = 4096;
+  for (int i = 0; i < captured_count; i++) {
+    uintptr_t block = reinterpret_cast<uintptr_t>(captured[i]);
+    uintptr_t begin = (block + page) & ~(page - 1);
+    uintptr_t end = (block + kClassMin) & ~(page - 1);
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+#endif
+  captured_count = 0;
+}
 
 #else
 
 CURLcode CurlGlobalInitWithCache(long flags) { return curl_global_init(flags); }
 RecvChunkBudget::RecvChunkBudget(int) {}
 RecvChunkBudget::~RecvChunkBudget() {}
+void RecvChunkBudget::ReleaseEmptyChunks() {}
 
 #endif
 }  // namespace curlws

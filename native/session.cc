@@ -413,6 +413,7 @@ void Session::Drain() {
     {
       RecvChunkBudget read_ahead(kReadAheadChunks);
       rc = curl_ws_recv(easy_.get(), dst, space, &n, &meta);
+      if (rc == CURLE_AGAIN) read_ahead.ReleaseEmptyChunks();
     }
     if (open_info_) {
       AddTlsInfo(env, easy_.get(), *open_info_);
