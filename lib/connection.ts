@@ -107,7 +107,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
-  #connectStack: Error;
+  #connectStack: Error | undefined; // dropped once open: only a failed connect() uses it
   #error: CurlWsError | undefined;
   #sends: Deferred[] = [];
   #controls: Deferred[] = [];
@@ -415,7 +415,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const settle = this.#settleConnect;
     if (!settle) return;
     this.#settleConnect = undefined;
-    if (this.#connectStack.stack) {
+    if (this.#connectStack?.stack) {
       // Point the rejection at the connect() call, not at the event loop.
       const frames = this.#connectStack.stack.split('\n').slice(1).join('\n');
       error.stack = `${error.name}: ${error.message}\n${frames}`;
@@ -537,6 +537,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#startHeartbeat();
     const settle = this.#settleConnect;
     this.#settleConnect = undefined;
+    this.#connectStack = undefined;
     settle?.resolve(this);
   }
 
