@@ -94,6 +94,21 @@ function caSource(bundle: Buffer): { caFile: string } | { caBundle: Buffer } {
 const kOnEvents = Symbol('curlws.onEvents');
 
 /**
+ * @internal How a wrapper that owns its Connection (the WHATWG WebSocket) takes messages instead
+ * of 'message' events: no emit, and a small binary message comes as (undefined, true, arena,
+ * offset, length) so the wrapper makes the one object it needs (an ArrayBuffer, a Blob) without
+ * a Buffer in between. Set it before any message can arrive; 'message' is not emitted then.
+ */
+export const kMessageSink = Symbol('curlws.messageSink');
+export type MessageSink = (
+  data: string | Buffer | undefined,
+  isBinary: boolean,
+  arena?: ArrayBuffer,
+  offset?: number,
+  length?: number,
+) => void;
+
+/**
  * An open WebSocket connection. Obtain one with {@link connect}.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
@@ -118,6 +133,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #paused = false;
   #fragmentBinary: boolean | undefined; // type of the fragmented message being sent, if any
   #heartbeat: { interval: number; timeout: number; timer?: NodeJS.Timeout; deadline?: NodeJS.Timeout } | undefined;
+  #sink: MessageSink | undefined;
 
   /** @internal Use {@link connect}. */
   constructor(
@@ -434,7 +450,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       try {
         // The two kinds of small messages are decoded inline: they are most of a flood.
         if (type === NativeEvent.BinarySlice) {
-          this.#onMessage(Buffer.from(arena as ArrayBuffer, meta[i + 1], meta[i + 2]), true);
+          const sink = this.#sink;
+          if (sink) sink(undefined, true, arena, meta[i + 1], meta[i + 2]);
+          else this.#onMessage(Buffer.from(arena as ArrayBuffer, meta[i + 1], meta[i + 2]), true);
         } else if (type === NativeEvent.TextSlice) {
           this.#onMessage((text as string).slice(meta[i + 1], meta[i + 2]), false);
         } else {
@@ -541,7 +559,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     settle?.resolve(this);
   }
 
+  /** @internal See {@link kMessageSink}. */
+  [kMessageSink](sink: MessageSink): void {
+    this.#sink = sink;
+  }
+
   #onMessage(data: string | Buffer, binary: boolean): void {
+    if (this.#sink) {
+      this.#sink(data, binary);
+      return;
+    }
     const it = this.#iterator;
     if (it) {
       const m: Message = { data, binary };

@@ -4,7 +4,7 @@
  * and a flood lets the event loop run.
  */
 import { describe, expect, it } from 'vitest';
-import { connect } from '../../lib/index.js';
+import { WebSocket, connect } from '../../lib/index.js';
 import { track } from '../helpers/conn.js';
 import { manyPayload, mixedSequence } from '../helpers/pattern.js';
 import type { MixedItem } from '../helpers/pattern.js';
@@ -49,6 +49,42 @@ describe('receive path', () => {
     await conn.close(1000);
     expect(t.errors()).toEqual([]);
   });
+
+  it.each(['arraybuffer', 'nodebuffer', 'blob'] as const)(
+    'WebSocket with binaryType %s: every /mixed message arrives in order as its own value, exactly its bytes',
+    async (binaryType) => {
+      const want = mixedSequence().filter((w) => w.kind === 'text' || w.kind === 'binary');
+      const ws = new WebSocket(rawTarget('/mixed').url);
+      ws.binaryType = binaryType;
+      const got: unknown[] = [];
+      await new Promise<void>((resolve, reject) => {
+        ws.onerror = (e) => reject((e as unknown as { error: Error }).error);
+        ws.onmessage = (e) => {
+          got.push(e.data);
+          if (got.length === want.length) resolve();
+        };
+      });
+      ws.close();
+      for (let i = 0; i < want.length; i++) {
+        const w = want[i]!;
+        let data = got[i];
+        if (w.kind === 'text') {
+          if (data !== w.data) expect.fail(`message ${i}: text differs`);
+          continue;
+        }
+        if (binaryType === 'arraybuffer') {
+          if (!(data instanceof ArrayBuffer)) expect.fail(`message ${i}: not an ArrayBuffer`);
+        } else if (binaryType === 'blob') {
+          if (!(data instanceof Blob)) expect.fail(`message ${i}: not a Blob`);
+          data = await (data as Blob).arrayBuffer();
+        } else if (!Buffer.isBuffer(data)) {
+          expect.fail(`message ${i}: not a Buffer`);
+        }
+        const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+        if (!bytes.equals(w.data)) expect.fail(`message ${i}: ${bytes.length} bytes, want ${w.data.length}`);
+      }
+    },
+  );
 
   it('message Buffers and strings the application keeps are not overwritten by the 20,000 messages after them', async () => {
     const count = 20_000;

@@ -423,7 +423,7 @@ class RawConnection {
         // test/helpers/pattern.ts mixedSequence(), all in one write
         const frames: Buffer[] = [];
         for (const item of mixedSequence(this.q('count', 600))) {
-          if (item.kind === 'ping' || item.kind === 'pong') {
+          if (!('fragments' in item)) {
             frames.push(encodeFrame({ opcode: item.kind === 'ping' ? Op.PING : Op.PONG, payload: item.data }));
             continue;
           }
