@@ -12,6 +12,21 @@ void Check(napi_env env, napi_status status) {
   if (status != napi_ok) throw Napi::Error::New(env);
 }
 
+// An ArrayBuffer holding a copy of `data`. napi_create_arraybuffer would zero the memory first
+// (a memset as large as the copy, 4% of receiving 1 KiB messages); a Buffer's store is not.
+napi_value CopyToArrayBuffer(napi_env env, const void* data, size_t len) {
+  napi_value buffer, arraybuffer;
+  size_t offset = 0;
+  Check(env, napi_create_buffer_copy(env, len, data, nullptr, &buffer));
+  Check(env, napi_get_typedarray_info(env, buffer, nullptr, nullptr, nullptr, &arraybuffer, &offset));
+  if (offset != 0) {  // not seen: Node gives a C++-made Buffer a store of its own
+    void* out = nullptr;
+    Check(env, napi_create_arraybuffer(env, len, &out, &arraybuffer));
+    if (len) std::memcpy(out, data, len);
+  }
+  return arraybuffer;
+}
+
 }  // namespace
 
 EventBatch::~EventBatch() {
@@ -105,11 +120,8 @@ void EventBatch::Take(napi_value out[4]) {
   napi_value undefined;
   Check(env, napi_get_undefined(env, &undefined));
 
-  void* data = nullptr;
-  napi_value buffer;
-  Check(env, napi_create_arraybuffer(env, meta_.size() * sizeof(int32_t), &data, &buffer));
-  if (!meta_.empty()) std::memcpy(data, meta_.data(), meta_.size() * sizeof(int32_t));
-  Check(env, napi_create_typedarray(env, napi_int32_array, meta_.size(), buffer, 0, &out[0]));
+  napi_value meta = CopyToArrayBuffer(env, meta_.data(), meta_.size() * sizeof(int32_t));
+  Check(env, napi_create_typedarray(env, napi_int32_array, meta_.size(), meta, 0, &out[0]));
   meta_.clear();
 
   out[1] = undefined;
@@ -123,8 +135,7 @@ void EventBatch::Take(napi_value out[4]) {
 
   out[2] = undefined;
   if (has_arena_) {
-    Check(env, napi_create_arraybuffer(env, arena_.size(), &data, &out[2]));
-    if (!arena_.empty()) std::memcpy(data, arena_.data(), arena_.size());
+    out[2] = CopyToArrayBuffer(env, arena_.data(), arena_.size());
     arena_.clear();
     has_arena_ = false;
   }
