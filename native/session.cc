@@ -23,9 +23,10 @@ namespace {
 constexpr size_t kOwnBlockMin = 64 * 1024;
 // Deliver to JS at least this often during one long drain, so a flood cannot build an unbounded
 // batch before the application sees anything (or pauses), and so a message the application
-// keeps does not pin much of the batch's arena or string with it.
+// keeps does not pin much of the batch's arena or string with it. Below glibc's mmap threshold
+// (128 KiB) the arena's memory is recycled by malloc instead of faulted in fresh every batch.
 constexpr size_t kEventsPerDispatch = 1024;
-constexpr size_t kBatchBytesMax = 256 * 1024;
+constexpr size_t kBatchBytesMax = 96 * 1024;
 // One readable event reads at most about this much before the loop gets a turn (the rest is
 // read on the next iteration): a flooding peer must not starve timers and other sockets, and
 // Buffers the application already dropped are only freed once the loop runs.
