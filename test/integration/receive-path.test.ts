@@ -86,6 +86,19 @@ describe('receive path', () => {
     },
   );
 
+  it.each(['/truncated', '/rst'])(
+    '%s in the middle of a 1 MiB frame (being received into its Buffer) → close 1006, no message',
+    async (path) => {
+      const r = rawTarget(path, { have: 300_000, declared: 1024 * 1024 });
+      const conn = await connect(r.url);
+      const t = track(conn);
+      const c = await t.closed;
+      expect(c.code).toBe(1006);
+      expect(t.types()).not.toContain('message');
+      expect(t.types().at(-1)).toBe('close');
+    },
+  );
+
   it('message Buffers and strings the application keeps are not overwritten by the 20,000 messages after them', async () => {
     const count = 20_000;
     const r = rawTarget('/many', { count, size: 24 });

@@ -398,12 +398,12 @@ class RawConnection {
       case '/orphan-cont':
         this.frame({ opcode: Op.CONT, payload: 'x' }, 'orphan-cont');
         return;
-      case '/truncated':
-        this.frame({ opcode: Op.BINARY, payload: Buffer.alloc(10, 0x41), declaredLength: 100 }, 'truncated');
+      case '/truncated': // ?have=bytes of payload sent&declared=frame length (default 10 of 100)
+        this.frame({ opcode: Op.BINARY, payload: Buffer.alloc(this.q('have', 10), 0x41), declaredLength: this.q('declared', 100) }, 'truncated');
         this.socket.end();
         return;
-      case '/rst':
-        this.write(encodeFrame({ opcode: Op.BINARY, payload: Buffer.alloc(5, 0x41), declaredLength: 100 }), 'half-frame', () =>
+      case '/rst': // ?have=&declared= as for /truncated (default 5 of 100)
+        this.write(encodeFrame({ opcode: Op.BINARY, payload: Buffer.alloc(this.q('have', 5), 0x41), declaredLength: this.q('declared', 100) }), 'half-frame', () =>
           setImmediate(() => {
             this.note('out', 'rst');
             this.socket.resetAndDestroy();
