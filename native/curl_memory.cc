@@ -136,7 +136,7 @@ void RecvChunkBudget::ReleaseEmptyChunks() {
   for (int i = 0; i < captured_count; i++) {
     uintptr_t block = reinterpret_cast<uintptr_t>(captured[i]);
     uintptr_t begin = (block + page) & ~(page - 1);
-    uintptr_t end = (block + kClassMin) & ~(page - 1);
+    uintptr_t end = (block + kBlockSize) & ~(page - 1);  // every block has at least kBlockSize
     if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
   }
 #endif
