@@ -76,8 +76,8 @@ void* Malloc(size_t size) {
 
 void Free(void* p) {
   if (!p) return;
-  if (captured_count) Uncapture(p);
   size_t usable = CURLWS_USABLE_SIZE(p);
+  if (usable >= kBlockSize && captured_count) Uncapture(p);  // only chunks are captured
   if (usable >= kBlockSize && usable < kBlockSize + 64) {
     std::lock_guard<std::mutex> lock(cache_mutex);
     if (cached < kMaxCached) {
