@@ -18,8 +18,9 @@
 namespace curlws {
 namespace {
 
-// From this size on a message is handed to JS in its own block (binary: an external Buffer, no
-// copy); below it, it is copied into the batch's shared arena (binary) or string (text).
+// From this size on a message gets memory of its own: binary is received straight into its
+// Buffer once its size is known (StartDirectMessage), text becomes a string of its own; below
+// it, a message is copied into the batch's shared arena (binary) or string (text).
 constexpr size_t kOwnBlockMin = 64 * 1024;
 // Deliver to JS at least this often during one long drain, so a flood cannot build an unbounded
 // batch before the application sees anything (or pauses), and so a message the application
@@ -494,6 +495,8 @@ void Session::Drain() {
 
 // A large binary message whose size is known (its final frame has begun) is received straight
 // into the Buffer JS will get: no copy at the end, and memory V8 accounts for and frees itself.
+// The Buffer is as large as the peer announced (within maxPayload, checked before); its pages
+// are only committed as the data arrives.
 void Session::StartDirectMessage(size_t size) {
   napi_env env = Env();
   Napi::HandleScope scope(Env());
