@@ -29,6 +29,7 @@
       'sources': [
         'native/addon.cc',
         'native/curl_api.cc',
+        'native/curl_memory.cc',
         'native/curl_options.cc',
         'native/diagnostics.cc',
         'native/easy.cc',

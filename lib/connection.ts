@@ -128,6 +128,21 @@ function caSource(bundle: Buffer): { caFile: string } | { caBundle: Buffer } {
 const kOnEvents = Symbol('curlws.onEvents');
 
 /**
+ * @internal How a wrapper that owns its Connection (the WHATWG WebSocket) takes messages instead
+ * of 'message' events: no emit, and a small binary message comes as (undefined, true, arena,
+ * offset, length) so the wrapper makes the one object it needs (an ArrayBuffer, a Blob) without
+ * a Buffer in between. Set it before any message can arrive; 'message' is not emitted then.
+ */
+export const kMessageSink = Symbol('curlws.messageSink');
+export type MessageSink = (
+  data: string | Buffer | undefined,
+  isBinary: boolean,
+  arena?: ArrayBuffer,
+  offset?: number,
+  length?: number,
+) => void;
+
+/**
  * An open WebSocket connection. Obtain one with {@link connect}.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
@@ -141,7 +156,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
-  #connectStack: Error;
+  #connectStack: Error | undefined; // dropped once open: only a failed connect() uses it
   #error: CurlWsError | undefined;
   #sends = new PendingSends();
   #controls = new PendingSends();
@@ -155,6 +170,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #heartbeat: { interval: number; timeout: number; timer?: NodeJS.Timeout; deadline?: NodeJS.Timeout } | undefined;
   #highWaterMark: number; // send side, bytes (options.highWaterMark)
   #receiveHighWater: number; // messages the async iterator holds before reading pauses
+  #sink: MessageSink | undefined;
 
   /** @internal Use {@link connect}. */
   constructor(
@@ -470,7 +486,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const settle = this.#settleConnect;
     if (!settle) return;
     this.#settleConnect = undefined;
-    if (this.#connectStack.stack) {
+    if (this.#connectStack?.stack) {
       // Point the rejection at the connect() call, not at the event loop.
       const frames = this.#connectStack.stack.split('\n').slice(1).join('\n');
       error.stack = `${error.name}: ${error.message}\n${frames}`;
@@ -478,37 +494,39 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     settle.reject(error);
   }
 
-  /** @internal Called by the dispatcher with one batch of native events. */
-  [kOnEvents](events: unknown[], arena?: Buffer): void {
+  /** @internal Called by the dispatcher with one batch of native events (see Dispatcher). */
+  [kOnEvents](meta: Int32Array, values: unknown[] | undefined, arena: ArrayBuffer | undefined, text: string | undefined): void {
     if (this.#deferred) {
-      this.#deferred.push(...materialize(events, arena));
+      this.#deferred.push(...unpack(meta, 0, values, arena, text));
       return;
     }
-    for (let i = 0; i < events.length; i += 4) {
-      const type = events[i] as NativeEvent;
+    for (let i = 0; i < meta.length; i += 4) {
+      const type = meta[i] as NativeEvent;
       try {
+        // The two kinds of small messages are decoded inline: they are most of a flood.
         if (type === NativeEvent.BinarySlice) {
-          const offset = events[i + 1] as number;
-          this.#onMessage((arena as Buffer).subarray(offset, offset + (events[i + 2] as number)), true);
+          const sink = this.#sink;
+          if (sink) sink(undefined, true, arena, meta[i + 1], meta[i + 2]);
+          else this.#onMessage(Buffer.from(arena as ArrayBuffer, meta[i + 1], meta[i + 2]), true);
+        } else if (type === NativeEvent.TextSlice) {
+          this.#onMessage((text as string).slice(meta[i + 1], meta[i + 2]), false);
         } else {
-          this.#onEvent(type, events[i + 1], events[i + 2], events[i + 3]);
+          const [a, b, c] = eventArgs(type, meta, i, values, arena, text);
+          this.#onEvent(type, a, b, c);
         }
       } catch (err) {
-        // A listener threw: report it like any uncaught exception, keep the engine consistent.
-        process.nextTick(() => {
-          throw err;
-        });
+        reportListenerError(err);
       }
-      if (type === NativeEvent.Open && i + 4 < events.length) {
+      if (type === NativeEvent.Open && i + 4 < meta.length) {
         // Hold the rest of this batch until connect()'s caller has attached its listeners; the
         // engine reads nothing more meanwhile, and keeps a failure CLOSE until replies to these
         // events had their chance to go first.
-        this.#deferred = materialize(events.slice(i + 4), arena);
+        this.#deferred = unpack(meta, i + 4, values, arena, text);
         this.#native?.hold(true);
         setImmediate(() => {
           const rest = this.#deferred ?? [];
           this.#deferred = undefined;
-          this[kOnEvents](rest);
+          this.#onUnpacked(rest);
           this.#session?.hold(false);
         });
         return;
@@ -516,6 +534,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
   }
 
+  /** Events from {@link unpack}, [type, a, b, c] with JS values. */
+  #onUnpacked(events: unknown[]): void {
+    for (let i = 0; i < events.length; i += 4) {
+      try {
+        this.#onEvent(events[i] as NativeEvent, events[i + 1], events[i + 2], events[i + 3]);
+      } catch (err) {
+        reportListenerError(err);
+      }
+    }
+  }
+
+  /** `type` is any NativeEvent but the slices; Message's `a` is the data, `b` isBinary. */
   #onEvent(type: NativeEvent, a: unknown, b: unknown, c: unknown): void {
     switch (type) {
       case NativeEvent.Open:
@@ -580,10 +610,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#startHeartbeat();
     const settle = this.#settleConnect;
     this.#settleConnect = undefined;
+    this.#connectStack = undefined;
     settle?.resolve(this);
   }
 
+  /** @internal See {@link kMessageSink}. */
+  [kMessageSink](sink: MessageSink): void {
+    this.#sink = sink;
+  }
+
   #onMessage(data: string | Buffer, binary: boolean): void {
+    if (this.#sink) {
+      this.#sink(data, binary);
+      return;
+    }
     const it = this.#iterator;
     if (it) {
       const m: Message = { data, binary };
@@ -680,21 +720,63 @@ interface IteratorState {
   error: Error | undefined;
 }
 
-/** Turns arena slices into ordinary message events, for events that outlive their batch. */
-function materialize(events: unknown[], arena: Buffer | undefined): unknown[] {
-  const out = events.slice();
-  for (let i = 0; i < out.length; i += 4) {
-    if (out[i] !== NativeEvent.BinarySlice) continue;
-    const offset = out[i + 1] as number;
-    out[i] = NativeEvent.Message;
-    out[i + 1] = (arena as Buffer).subarray(offset, offset + (out[i + 2] as number));
-    out[i + 2] = true;
+/** A listener threw: report it like any uncaught exception, keep the engine consistent. */
+function reportListenerError(err: unknown): void {
+  process.nextTick(() => {
+    throw err;
+  });
+}
+
+/**
+ * The fields of one event of a batch as JS values (the form {@link Connection.#onEvent} takes):
+ * Message (also for the slices): data, isBinary; Ping/Pong: the payload; others: their values.
+ */
+function eventArgs(
+  type: NativeEvent,
+  meta: Int32Array,
+  i: number,
+  values: unknown[] | undefined,
+  arena: ArrayBuffer | undefined,
+  text: string | undefined,
+): [unknown, unknown, unknown] {
+  const a = meta[i + 1] as number;
+  const b = meta[i + 2] as number;
+  const c = meta[i + 3] as number;
+  switch (type) {
+    case NativeEvent.BinarySlice:
+      return [Buffer.from(arena as ArrayBuffer, a, b), true, undefined];
+    case NativeEvent.TextSlice:
+      return [(text as string).slice(a, b), false, undefined];
+    case NativeEvent.Message:
+      return [(values as unknown[])[a], b === 1, undefined];
+    case NativeEvent.Ping:
+    case NativeEvent.Pong:
+      return [Buffer.from(arena as ArrayBuffer, a, b), undefined, undefined];
+    default:
+      return [a < 0 ? undefined : values?.[a], b < 0 ? undefined : values?.[b], c < 0 ? undefined : values?.[c]];
+  }
+}
+
+/** Events of a batch from index `from` on, as [type, a, b, c] with JS values (held events). */
+function unpack(
+  meta: Int32Array,
+  from: number,
+  values: unknown[] | undefined,
+  arena: ArrayBuffer | undefined,
+  text: string | undefined,
+): unknown[] {
+  const out: unknown[] = [];
+  for (let i = from; i < meta.length; i += 4) {
+    let type = meta[i] as NativeEvent;
+    const [a, b, c] = eventArgs(type, meta, i, values, arena, text);
+    if (type === NativeEvent.BinarySlice || type === NativeEvent.TextSlice) type = NativeEvent.Message;
+    out.push(type, a, b, c);
   }
   return out;
 }
 
-binding.setDispatcher((target, events, arena) => {
-  (target as Connection)[kOnEvents](events, arena);
+binding.setDispatcher((target, meta, values, arena, text) => {
+  (target as Connection)[kOnEvents](meta, values, arena, text);
 });
 
 /**

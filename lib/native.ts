@@ -3,36 +3,43 @@
  * layer and the C++ engine (native/). Nothing here is public API.
  *
  * Events flow from C++ to JS through one dispatcher, called once per batch (one readable event
- * may carry many messages): `dispatch(target, events)` where `events` is a flat array of
- * `[type, a, b, c]` quadruples. `target` is the object handed to the `Session` constructor.
+ * may carry many messages): `dispatch(target, meta, values, arena, text)` (see {@link Dispatcher}
+ * and native/event_batch.h). `target` is the object handed to the `Session` constructor.
  */
 import * as path from 'node:path';
 import type { NormalizedOptions } from './options';
 
-/** Event types in a dispatched batch; must match native/session_events.h. */
+/**
+ * Event types in a dispatched batch; must match native/event_batch.h. Each event is four
+ * Int32Array entries [type, a, b, c]; "v" fields are indexes into `values` (-1 = undefined),
+ * "n" fields are numbers.
+ */
 export const enum NativeEvent {
-  /** a: HandshakeInfo */
+  /** a v: HandshakeInfo */
   Open = 1,
-  /** a: string (text) | Buffer (binary), b: isBinary */
+  /** a message in its own block: a v: string (text) | Buffer (binary), b n: 1 if binary */
   Message = 2,
-  /** a: Buffer payload */
+  /** a n, b n: offset and length of the payload in `arena` */
   Ping = 3,
-  /** a: Buffer payload */
+  /** a n, b n: offset and length of the payload in `arena` */
   Pong = 4,
-  /** a: number of send() requests whose bytes are now all handed to the kernel (FIFO) */
+  /** a v: number of send() requests whose bytes are now all handed to the kernel (FIFO),
+   *  b v: the same for ping()/pong() */
   Sent = 5,
   /** the send queue went empty after having been non-empty */
   Drain = 6,
-  /** a: NativeErrorInfo */
+  /** a v: NativeErrorInfo */
   Error = 7,
-  /** the peer's CLOSE frame arrived. a: code (1005 = none), b: reason */
+  /** the peer's CLOSE frame arrived. a v: code (1005 = none), b v: reason */
   PeerClose = 8,
-  /** final event: native resources are released. a: code, b: reason, c: wasClean */
+  /** final event: native resources are released. a v: code, b v: reason, c v: wasClean */
   Closed = 9,
-  /** a: one line of libcurl's verbose trace */
+  /** a v: one line of libcurl's verbose trace */
   Trace = 10,
-  /** a small binary message: a: offset, b: length in the batch's arena Buffer */
+  /** a small binary message: a n, b n: offset and length in `arena` */
   BinarySlice = 11,
+  /** a small text message: a n, b n: start and end (UTF-16 units) in `text` */
+  TextSlice = 12,
 }
 
 export interface HandshakeInfo {
@@ -191,8 +198,18 @@ export interface NativeHeader {
   origin: number;
 }
 
-/** `arena`: one Buffer holding the batch's small binary messages (see BinarySlice), if any. */
-export type Dispatcher = (target: object, events: unknown[], arena: Buffer | undefined) => void;
+/**
+ * One batch of events. `meta`: [type, a, b, c] per event; `values`: JS values events refer to;
+ * `arena`: the batch's small binary messages and PING/PONG payloads, back to back; `text`: its
+ * small text messages, back to back. The last three are undefined when no event uses them.
+ */
+export type Dispatcher = (
+  target: object,
+  meta: Int32Array,
+  values: unknown[] | undefined,
+  arena: ArrayBuffer | undefined,
+  text: string | undefined,
+) => void;
 
 export interface NativeBinding {
   setDispatcher(fn: Dispatcher): void;

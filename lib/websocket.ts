@@ -5,7 +5,7 @@
  * between the standard's vocabulary and a {@link Connection}; the engine does the protocol work.
  */
 import { types } from 'node:util';
-import { CLOSED, CLOSING, CONNECTING, OPEN, connect } from './connection';
+import { CLOSED, CLOSING, CONNECTING, OPEN, connect, kMessageSink } from './connection';
 import type { Connection, ReadyState } from './connection';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { invalidArgValue } from './errors';
@@ -300,7 +300,7 @@ export class WebSocket extends EventTarget {
 
   #onConnected(conn: Connection): void {
     this.#conn = conn;
-    conn.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    conn[kMessageSink]((data, isBinary, arena, offset, length) => this.#onMessage(data, isBinary, arena, offset, length));
     conn.on('error', (err) => {
       this.#error ??= err;
     });
@@ -321,13 +321,22 @@ export class WebSocket extends EventTarget {
     this.#onClose(1006, '', false, true);
   }
 
-  #onMessage(data: string | Buffer, isBinary: boolean): void {
+  /** `data` undefined: a small binary message, `length` bytes at `offset` in `arena` (shared). */
+  #onMessage(data: string | Buffer | undefined, isBinary: boolean, arena?: ArrayBuffer, offset = 0, length = 0): void {
     if (this.readyState !== OPEN) return; // the standard drops messages once closing
     let value: unknown = data;
     if (isBinary) {
-      const buf = data as Buffer;
-      if (this.#binaryType === 'blob') value = new Blob([buf as Uint8Array<ArrayBuffer>]);
-      else if (this.#binaryType === 'arraybuffer') value = toArrayBuffer(buf);
+      const type = this.#binaryType;
+      if (data === undefined) {
+        const ab = arena as ArrayBuffer;
+        if (type === 'arraybuffer') value = ab.slice(offset, offset + length);
+        else if (type === 'blob') value = new Blob([new Uint8Array(ab, offset, length)]);
+        else value = Buffer.from(ab, offset, length);
+      } else if (type === 'blob') {
+        value = new Blob([data as Uint8Array<ArrayBuffer>]);
+      } else if (type === 'arraybuffer') {
+        value = toArrayBuffer(data as Buffer);
+      }
     }
     this.dispatchEvent(new MessageEvent('message', { data: value, origin: this.#origin }));
   }

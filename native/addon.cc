@@ -7,6 +7,7 @@
 #include <string>
 
 #include "curl_api.h"
+#include "curl_memory.h"
 #include "curl_options.h"
 #include "diagnostics.h"
 #include "easy.h"
@@ -16,11 +17,12 @@ namespace curlws {
 namespace {
 
 // libcurl's global init is process-wide and only reference-counted: run it once, never clean
-// it up from a worker (curl_global_cleanup is not safe while other threads use libcurl).
+// it up from a worker (curl_global_cleanup is not safe while other threads use libcurl). It
+// installs libcurl's memory functions (curl_memory.h), so nothing may call libcurl before it.
 CURLcode GlobalInit() {
   static std::once_flag once;
   static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] { result = CurlGlobalInitWithCache(CURL_GLOBAL_DEFAULT); });
   return result;
 }
 

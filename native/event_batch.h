@@ -1,9 +1,21 @@
 // Events for JS, collected during one uv callback and delivered in one call (design.md: one
-// call into JS per readable event, not per message). The layout is a flat array of
-// [type, a, b, c] quadruples; types must match lib/native.ts (NativeEvent).
+// call into JS per readable event, not per message).
 //
-// Ownership/threading: lives on the stack of a DispatchScope (session.cc), inside a
-// Napi::HandleScope; loop thread only.
+// Messages are kept in native memory until delivery and only then turned into JS values, inside
+// the HandleScope of that delivery: a long drain that delivers many batches then holds no handles
+// from earlier batches (handles pile up in the callback's scope otherwise: every scavenge walks
+// them, and every message Buffer of the drain stays alive until it ends). What JS gets
+// (lib/native.ts, Dispatcher):
+//   meta:   Int32Array of [type, a, b, c] quadruples; types must match NativeEvent;
+//   values: JS values the events refer to by index, or undefined;
+//   arena:  one ArrayBuffer with the batch's small binary messages and PING/PONG payloads;
+//   text:   one string with the batch's small text messages, sliced by UTF-16 offsets.
+// One arena and one string per batch instead of one Buffer or string per message: a backing
+// store or a Node-API call per message is what dominated receiving small messages.
+//
+// Ownership/threading: lives on the stack of a DispatchScope (session.cc); loop thread only.
+// Values passed to Add() must stay valid until delivery: create them in the DispatchScope's
+// HandleScope (not in a narrower one).
 #ifndef CURLWS_NATIVE_EVENT_BATCH_H_
 #define CURLWS_NATIVE_EVENT_BATCH_H_
 
@@ -11,23 +23,26 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "handshake.h"
 
 namespace curlws {
 
-enum class EventType : uint32_t {
-  kOpen = 1,
-  kMessage = 2,
-  kPing = 3,
-  kPong = 4,
-  kSent = 5,
+// Layout of a, b, c per type: "v" = index into values (-1 = undefined), "n" = a number.
+enum class EventType : int32_t {
+  kOpen = 1,       // v: HandshakeInfo
+  kMessage = 2,    // a v: string | Buffer, b n: 1 if binary
+  kPing = 3,       // a n, b n: offset and length of the payload in the arena
+  kPong = 4,       // as kPing
+  kSent = 5,       // v: data count, control count
   kDrain = 6,
-  kError = 7,
-  kPeerClose = 8,
-  kClosed = 9,
-  kTrace = 10,
-  kBinarySlice = 11,  // a: offset, b: length of a small binary message in the batch's arena
+  kError = 7,      // v: error object
+  kPeerClose = 8,  // v: code, reason
+  kClosed = 9,     // v: code, reason, wasClean
+  kTrace = 10,     // v: line
+  kBinarySlice = 11,  // a n, b n: offset and length of a binary message in the arena
+  kTextSlice = 12,    // a n, b n: start and end (UTF-16 units) of a text message in `text`
 };
 
 // What went wrong, as the TS layer turns it into an error class (lib/errors.ts).
@@ -43,50 +58,61 @@ struct ErrorInfo {
 
 class EventBatch {
  public:
-  explicit EventBatch(Napi::Env env) : env_(env), array_(Napi::Array::New(env)) {}
+  explicit EventBatch(Napi::Env env) : env_(env) {}
+  ~EventBatch();  // frees what was not delivered
+  EventBatch(const EventBatch&) = delete;
+  EventBatch& operator=(const EventBatch&) = delete;
 
+  // An event whose fields are JS values (see the "v" types above).
   void Add(EventType type, napi_value a = nullptr, napi_value b = nullptr,
-           napi_value c = nullptr) {
-    napi_value undefined = env_.Undefined();
-    array_.Set(n_++, Napi::Number::New(env_, static_cast<double>(type)));
-    array_.Set(n_++, a ? a : undefined);
-    array_.Set(n_++, b ? b : undefined);
-    array_.Set(n_++, c ? c : undefined);
-  }
-  // A small binary message: its bytes go to the batch's arena, delivered as ONE Buffer that JS
-  // slices. One Buffer per message would cost an ArrayBuffer backing store each, which is what
-  // dominated receiving small messages.
-  void AddBinarySlice(const uint8_t* data, size_t len) {
-    size_t offset = arena_.size();
-    arena_.append(reinterpret_cast<const char*>(data), len);
-    has_slices_ = true;
-    Add(EventType::kBinarySlice, Napi::Number::New(env_, static_cast<double>(offset)),
-        Napi::Number::New(env_, static_cast<double>(len)));
-  }
-  size_t arena_size() const { return arena_.size(); }
+           napi_value c = nullptr);
+  // A binary message or a PING/PONG payload, copied into the arena.
+  void AddSlice(EventType type, const uint8_t* data, size_t len);
+  // A text message (valid UTF-8), copied into the batch's text; `ascii` if all bytes < 0x80.
+  void AddText(const uint8_t* data, size_t len, bool ascii);
+  // A message in a malloc'd block the batch takes over and frees once its JS value is made.
+  void AddBlock(uint8_t* block, size_t len, bool binary, bool ascii);
+  // A binary message already in a JS Buffer, held by `ref` (the batch deletes the reference).
+  void AddBuffer(napi_ref ref, size_t len);
 
-  size_t events() const { return n_ / 4; }
-  bool empty() const { return n_ == 0; }
-  // Hands out the array and the arena (undefined when empty), and starts anew.
-  Napi::Array Take(Napi::Value* arena) {
-    Napi::Array out = array_;
-    array_ = Napi::Array::New(env_);
-    n_ = 0;
-    // Also for empty messages only: JS slices the arena for every BinarySlice event.
-    *arena = has_slices_ ? Napi::Buffer<char>::Copy(env_, arena_.data(), arena_.size())
-                         : env_.Undefined();
-    arena_.clear();
-    has_slices_ = false;
-    return out;
-  }
+  size_t events() const { return meta_.size() / 4; }
+  bool empty() const { return meta_.empty(); }
+  // Payload bytes held for JS: a batch is delivered before it grows past a bound.
+  size_t bytes() const { return arena_.size() + text_.size() + block_bytes_; }
+
+  // Builds the four dispatcher arguments (meta, values, arena, text) in the caller's
+  // HandleScope and starts anew.
+  void Take(napi_value out[4]);
   Napi::Env env() const { return env_; }
 
  private:
+  struct Value {
+    napi_value js = nullptr;  // a ready JS value, or:
+    napi_ref ref = nullptr;   // a Buffer to take out of its reference at Take(), or:
+    uint8_t* block = nullptr; // a message to turn into one at Take()
+    size_t size = 0;
+    bool binary = false;
+    bool ascii = false;
+  };
+  int32_t Push(napi_value v);
+  void Meta(EventType type, int32_t a, int32_t b, int32_t c) {
+    meta_.push_back(static_cast<int32_t>(type));
+    meta_.push_back(a);
+    meta_.push_back(b);
+    meta_.push_back(c);
+  }
+  napi_value Materialize(Value* v);
+
   Napi::Env env_;
-  Napi::Array array_;
-  uint32_t n_ = 0;
+  std::vector<int32_t> meta_;
+  std::vector<Value> values_;
   std::string arena_;
-  bool has_slices_ = false;
+  bool has_arena_ = false;   // an arena is sent even if all its slices are empty
+  std::string text_;
+  bool has_text_ = false;
+  bool text_ascii_ = true;
+  size_t text_units_ = 0;    // UTF-16 length of text_
+  size_t block_bytes_ = 0;
 };
 
 Napi::Value HeadersToJs(Napi::Env env, const HeaderList& headers);

@@ -27,6 +27,13 @@ bool FrameAssembler::Reserve(size_t free_bytes) {
 }
 
 uint8_t* FrameAssembler::Space(size_t* len) {
+  if (target_) {
+    if (len_ < target_size_) {
+      *len = target_size_ - len_;  // exactly the rest of the message's final frame
+      return target_ + len_;
+    }
+    Abandon();  // not reached: a complete message is released before the next read
+  }
   // Room for the rest of the current data frame (bounded), else one receive chunk.
   size_t want = std::max(kMinSpace, std::min(frame_left_, kMaxGrowStep));
   if (!Reserve(want)) {
@@ -46,7 +53,7 @@ FrameAssembler::Event FrameAssembler::Fail(uint16_t close_code, const char* code
 }
 
 FrameAssembler::Event FrameAssembler::Consume(const curl_ws_frame& meta, size_t n) {
-  const uint8_t* chunk = buf_ + len_;
+  const uint8_t* chunk = base() + len_;
   const int flags = meta.flags;
   const bool frame_done = meta.bytesleft == 0;
 
@@ -70,6 +77,7 @@ FrameAssembler::Event FrameAssembler::Consume(const curl_ws_frame& meta, size_t 
       return Fail(1007, "WS_ERR_INVALID_UTF8", "Invalid UTF-8 in a text message");
     len_ += n;
     frame_left_ = static_cast<size_t>(meta.bytesleft);
+    final_frame_ = (flags & CURLWS_CONT) == 0;
     if (!frame_done || (flags & CURLWS_CONT)) return Event::kNone;
     if (!binary_ && !utf8_.AtBoundary())
       return Fail(1007, "WS_ERR_INVALID_UTF8", "Text message ends inside a UTF-8 sequence");
@@ -90,6 +98,26 @@ FrameAssembler::Event FrameAssembler::Consume(const curl_ws_frame& meta, size_t 
   return Fail(1002, "WS_ERR_PROTOCOL", "Frame with unknown flags " + std::to_string(flags));
 }
 
+size_t FrameAssembler::RedirectableSize(size_t min) const {
+  if (!in_message_ || !binary_ || !final_frame_ || target_ || frame_left_ == 0) return 0;
+  size_t total = len_ + frame_left_;
+  return total >= min ? total : 0;
+}
+
+void FrameAssembler::RedirectTo(uint8_t* target) {
+  target_size_ = len_ + frame_left_;
+  if (len_) std::memcpy(target, buf_, len_);
+  target_ = target;
+}
+
+void FrameAssembler::Abandon() {
+  target_ = nullptr;
+  target_size_ = 0;
+  len_ = 0;
+  frame_left_ = 0;
+  in_message_ = false;
+}
+
 uint8_t* FrameAssembler::DetachMessage() {
   uint8_t* out = buf_;
   buf_ = nullptr;
@@ -99,7 +127,7 @@ uint8_t* FrameAssembler::DetachMessage() {
 }
 
 void FrameAssembler::ReleaseIdle() {
-  if (len_ != 0 || in_message_) return;
+  if (len_ != 0 || in_message_ || target_) return;
   std::free(buf_);
   buf_ = nullptr;
   cap_ = 0;
@@ -107,6 +135,11 @@ void FrameAssembler::ReleaseIdle() {
 
 void FrameAssembler::ReleaseMessage() {
   len_ = 0;
+  if (target_) {
+    target_ = nullptr;  // the caller's memory; our own block was not used
+    target_size_ = 0;
+    return;
+  }
   if (cap_ > kKeepCapacity) {
     std::free(buf_);
     buf_ = nullptr;

@@ -1,10 +1,16 @@
 #include "session.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 
 #include "addon.h"
+#include "curl_memory.h"
 #include "curl_options.h"
 #include "handshake_info.h"
 #include "utf8_validator.h"
@@ -12,19 +18,42 @@
 namespace curlws {
 namespace {
 
-// Above this size a binary message is handed to JS without a copy (external Buffer); below it
-// a copy is cheaper than the external-memory bookkeeping.
-constexpr size_t kZeroCopyMin = 64 * 1024;
+// From this size on a message gets memory of its own: binary is received straight into its
+// Buffer once its size is known (StartDirectMessage), text becomes a string of its own; below
+// it, a message is copied into the batch's shared arena (binary) or string (text).
+constexpr size_t kOwnBlockMin = 64 * 1024;
 // Deliver to JS at least this often during one long drain, so a flood cannot build an unbounded
-// batch before the application sees anything (or pauses).
+// batch before the application sees anything (or pauses), and so a message the application
+// keeps does not pin much of the batch's arena or string with it. Below glibc's mmap threshold
+// (128 KiB) the arena's memory is recycled by malloc instead of faulted in fresh every batch.
 constexpr size_t kEventsPerDispatch = 1024;
-// Binary messages up to this size share one arena Buffer per batch; the arena is bounded so a
-// message the application keeps does not pin much memory with it.
-constexpr size_t kArenaMessageMax = 4 * 1024;
-constexpr size_t kArenaMax = 256 * 1024;
 // send(): a message at least this large is written at once; smaller ones wait for flush(), which
 // JS calls from a microtask, so all the messages of one synchronous run go out in one write.
 constexpr size_t kWriteNowMin = 64 * 1024;
+constexpr size_t kBatchBytesMax = 96 * 1024;
+// One readable event reads at most about this much before the loop gets a turn (the rest is
+// read on the next iteration): a flooding peer must not starve timers and other sockets, and
+// Buffers the application already dropped are only freed once the loop runs.
+constexpr size_t kDrainBudget = 1024 * 1024;
+// Fresh 64 KiB chunks one curl_ws_recv() may take for reading ahead (see curl_memory.h).
+constexpr int kReadAheadChunks = 2;
+
+// A buffer of many MB that is about to be filled: ask for transparent huge pages (where the
+// system leaves that to madvise), so the kernel faults in and zeroes 2 MiB at a time instead of
+// 4 KiB. Receiving 64 MiB messages took half the CPU time. Only whole 2 MiB pages inside the
+// buffer are advised; it is a hint for this memory, nothing process-wide.
+void AdviseHugePages(void* data, size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = 2u << 20;
+  if (size < 2 * kHuge) return;
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)size;
+#endif
+}
 
 bool IsValidWireCloseCode(uint16_t code) {
   return (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006) ||
@@ -106,14 +135,17 @@ class DispatchScope {
   // node-addon-api would turn that failure into a fatal error while wrapping it.
   static void Deliver(Session* s, EventBatch* batch) {
     Napi::Env env = s->Env();
+    // The batch's messages become JS values in this scope and die with it: nothing from an
+    // earlier batch stays referenced while a long drain goes on.
+    Napi::HandleScope scope(env);
     Addon* addon = env.GetInstanceData<Addon>();
-    Napi::Value arena;
-    Napi::Array events = batch->Take(&arena);
+    napi_value args[5];
+    batch->Take(args + 1);
     if (!addon || addon->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
-    napi_value args[3] = {s->target_.Value(), events, arena};
+    args[0] = s->target_.Value();
     napi_value result;
     napi_status status = napi_make_callback(env, s->async_context_, env.Global(),
-                                            addon->dispatcher().Value(), 3, args, &result);
+                                            addon->dispatcher().Value(), 5, args, &result);
     if (status == napi_ok) return;
     bool pending = false;
     if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
@@ -382,8 +414,13 @@ void Session::OnPoll(uv_poll_t* poll, int status, int events) {
 
 void Session::Drain() {
   Napi::Env env = Env();
+  size_t budget = kDrainBudget;
   while (easy_ && !paused_ && !held_ && (state_ == State::kOpen || state_ == State::kClosing)) {
     if (peer_closed_ && !failing_) break;  // nothing after the peer's CLOSE is read
+    if (budget == 0) {
+      engine_->Soon(this);  // libcurl may hold the rest: no poll event would announce it
+      break;
+    }
     size_t space = 0;
     uint8_t* dst = assembler_.Space(&space);
     if (!dst) {
@@ -392,7 +429,12 @@ void Session::Drain() {
     }
     size_t n = 0;
     const curl_ws_frame* meta = nullptr;
-    CURLcode rc = curl_ws_recv(easy_.get(), dst, space, &n, &meta);
+    CURLcode rc;
+    {
+      RecvChunkBudget read_ahead(kReadAheadChunks);
+      rc = curl_ws_recv(easy_.get(), dst, space, &n, &meta);
+      if (rc == CURLE_AGAIN) read_ahead.ReleaseEmptyChunks();
+    }
     if (open_info_) {
       AddTlsInfo(env, easy_.get(), *open_info_);
       open_info_ = nullptr;
@@ -405,40 +447,36 @@ void Session::Drain() {
       HandleRecvError(rc == CURLE_OK ? CURLE_RECV_ERROR : rc);
       break;
     }
+    budget -= std::min(budget, n + 1);  // + 1: empty frames count too
     if (failing_) {
       // We already sent our CLOSE: discard everything until the peer's CLOSE or EOF.
+      if (direct_message_) DropDirectMessage();
       if ((meta->flags & CURLWS_CLOSE) && meta->bytesleft == 0) Finish(1006, "", false);
       continue;
     }
     if (tracer_.frames()) tracer_.Frame("<= Recv", meta->flags, n, meta->bytesleft);
-    switch (assembler_.Consume(*meta, n)) {
+    const FrameAssembler::Event event = assembler_.Consume(*meta, n);
+    switch (event) {
       case FrameAssembler::Event::kNone:
+        if (size_t size = assembler_.RedirectableSize(kOwnBlockMin)) StartDirectMessage(size);
         break;
       case FrameAssembler::Event::kText:
-        messages_in_++;
-        bytes_in_ += assembler_.message_size();
-        batch_->Add(EventType::kMessage,
-                    Napi::String::New(env, reinterpret_cast<const char*>(assembler_.message()),
-                                      assembler_.message_size()),
-                    Napi::Boolean::New(env, false));
-        assembler_.ReleaseMessage();
-        break;
       case FrameAssembler::Event::kBinary: {
-        size_t size = assembler_.message_size();
+        // No JS value is made here (see EventBatch): the bytes wait in the batch.
+        const bool binary = event == FrameAssembler::Event::kBinary;
+        const size_t size = assembler_.message_size();
+        const bool ascii = !binary && assembler_.message_ascii();
         messages_in_++;
         bytes_in_ += size;
-        if (size >= kZeroCopyMin) {
-          uint8_t* block = assembler_.DetachMessage();
-          Napi::Value data = Napi::Buffer<uint8_t>::New(
-              env, block, size, [](Napi::Env, uint8_t* p) { std::free(p); });
-          batch_->Add(EventType::kMessage, data, Napi::Boolean::New(env, true));
-        } else if (size <= kArenaMessageMax) {
-          batch_->AddBinarySlice(assembler_.message(), size);
+        if (assembler_.redirected()) {
+          batch_->AddBuffer(direct_message_, size);
+          direct_message_ = nullptr;
           assembler_.ReleaseMessage();
+        } else if (size >= kOwnBlockMin) {
+          batch_->AddBlock(assembler_.DetachMessage(), size, binary, ascii);
         } else {
-          batch_->Add(EventType::kMessage,
-                      Napi::Buffer<uint8_t>::Copy(env, assembler_.message(), size),
-                      Napi::Boolean::New(env, true));
+          if (binary) batch_->AddSlice(EventType::kBinarySlice, assembler_.message(), size);
+          else batch_->AddText(assembler_.message(), size, ascii);
           assembler_.ReleaseMessage();
         }
         break;
@@ -452,13 +490,15 @@ void Session::Drain() {
           Fail("", sendq_.failure(), 0, CURLE_SEND_ERROR);
           break;
         }
-        batch_->Add(EventType::kPing, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
+        batch_->AddSlice(EventType::kPing, reinterpret_cast<const uint8_t*>(payload.data()),
+                         payload.size());
         if (!blocked_) PumpSend();
         break;
       }
       case FrameAssembler::Event::kPong: {
         const std::string& payload = assembler_.control();
-        batch_->Add(EventType::kPong, Napi::Buffer<char>::Copy(env, payload.data(), payload.size()));
+        batch_->AddSlice(EventType::kPong, reinterpret_cast<const uint8_t*>(payload.data()),
+                         payload.size());
         break;
       }
       case FrameAssembler::Event::kClose:
@@ -470,9 +510,41 @@ void Session::Drain() {
         break;
       }
     }
-    if (batch_->events() >= kEventsPerDispatch || batch_->arena_size() >= kArenaMax)
+    if (batch_->events() >= kEventsPerDispatch || batch_->bytes() >= kBatchBytesMax)
       DispatchScope::Deliver(this, batch_);
   }
+}
+
+// A large binary message whose size is known (its final frame has begun) is received straight
+// into the Buffer JS will get: no copy at the end, and memory V8 accounts for and frees itself.
+// The Buffer is as large as the peer announced (within maxPayload, checked before); its pages
+// are only committed as the data arrives.
+void Session::StartDirectMessage(size_t size) {
+  napi_env env = Env();
+  Napi::HandleScope scope(Env());
+  void* data = nullptr;
+  napi_value buffer;
+  if (napi_create_buffer(env, size, &data, &buffer) != napi_ok) {
+    // Too large for a Buffer, or JS cannot run: keep assembling in our own memory.
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    return;
+  }
+  if (napi_create_reference(env, buffer, 1, &direct_message_) != napi_ok) {
+    direct_message_ = nullptr;
+    return;
+  }
+  AdviseHugePages(data, size);
+  assembler_.RedirectTo(static_cast<uint8_t*>(data));
+}
+
+void Session::DropDirectMessage() {
+  assembler_.Abandon();
+  if (direct_message_) napi_delete_reference(Env(), direct_message_);
+  direct_message_ = nullptr;
 }
 
 void Session::HandleRecvError(CURLcode rc) {
@@ -913,6 +985,7 @@ void Session::ReleaseNative() {
   }
   dns_share_.reset();
   request_headers_.reset();
+  if (direct_message_) DropDirectMessage();
 }
 
 void Session::EmitPending() {

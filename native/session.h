@@ -72,6 +72,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   static void OnTimeout(uv_timer_t* timer);
   void Drain();
   void HandleRecvError(CURLcode rc);
+  void StartDirectMessage(size_t size);
+  void DropDirectMessage();
   void HandlePeerClose();
   void PumpSend();
   SendQueue::Status WriteQueued(SendQueue::Completions* done, CURLcode* err);
@@ -105,6 +107,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   uint64_t handshake_timeout_ms_ = 0;
   uint64_t close_timeout_ms_ = 30000;
   FrameAssembler assembler_;
+  napi_ref direct_message_ = nullptr;  // the Buffer a large message is received into
   SendQueue sendq_;
 
   State state_ = State::kConnecting;

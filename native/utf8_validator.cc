@@ -19,6 +19,7 @@ bool Utf8Validator::Feed(const uint8_t* p, size_t len) {
       if (p == end) break;
       uint8_t b = *p++;
       if (b < 0x80) continue;
+      ascii_ = false;
       lo_ = 0x80;
       hi_ = 0xBF;
       if (b >= 0xC2 && b <= 0xDF) {
@@ -52,6 +53,17 @@ bool Utf8Validator::Feed(const uint8_t* p, size_t len) {
 bool Utf8Validator::IsValid(const uint8_t* data, size_t len) {
   Utf8Validator v;
   return v.Feed(data, len) && v.AtBoundary();
+}
+
+size_t Utf8Validator::Utf16Length(const uint8_t* data, size_t len) {
+  // Every byte but continuation bytes starts a code point; 4-byte ones need a surrogate pair.
+  size_t units = 0;
+  for (size_t i = 0; i < len; i++) {
+    uint8_t b = data[i];
+    units += (b & 0xC0) != 0x80;
+    units += b >= 0xF0;
+  }
+  return units;
 }
 
 }  // namespace curlws

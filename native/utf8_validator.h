@@ -19,7 +19,10 @@ class Utf8Validator {
   bool Feed(const uint8_t* data, size_t len);
   // True when the text fed so far is complete (no code point cut off at the end).
   bool AtBoundary() const { return !failed_ && need_ == 0; }
+  // True while every byte fed since Reset() was ASCII (the text can become a Latin-1 string).
+  bool ascii() const { return ascii_; }
   void Reset() {
+    ascii_ = true;
     need_ = 0;
     lo_ = 0x80;
     hi_ = 0xBF;
@@ -28,12 +31,15 @@ class Utf8Validator {
 
   // One-shot check of a complete buffer (close reasons).
   static bool IsValid(const uint8_t* data, size_t len);
+  // Length in UTF-16 code units (what JS string offsets count) of valid UTF-8.
+  static size_t Utf16Length(const uint8_t* data, size_t len);
 
  private:
   uint8_t need_ = 0;    // continuation bytes still expected for the current code point
   uint8_t lo_ = 0x80;   // allowed range of the next continuation byte (narrowed after
   uint8_t hi_ = 0xBF;   // E0/ED/F0/F4 to reject overlongs, surrogates and > U+10FFFF)
   bool failed_ = false;
+  bool ascii_ = true;
 };
 
 }  // namespace curlws

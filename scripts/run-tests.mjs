@@ -2,7 +2,7 @@
 // "N passed, N failed, N skipped", which CI systems read. Exits with vitest's exit code.
 // Usage: node scripts/run-tests.mjs [vitest args…]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,15 @@ const outDir = path.join(root, 'test', '.tmp');
 const outFile = path.join(outDir, 'results.json');
 mkdirSync(outDir, { recursive: true });
 rmSync(outFile, { force: true });
+
+// The CLI, lifecycle and worker tests run the built package in dist/: rebuild it first when a
+// source file is newer, so they never test yesterday's code.
+const newest = (dir) => Math.max(0, ...readdirSync(dir).map((f) => statSync(path.join(dir, f)).mtimeMs));
+const built = path.join(root, 'dist', 'index.js');
+if (!existsSync(built) || newest(path.join(root, 'lib')) > statSync(built).mtimeMs) {
+  const ts = spawnSync('npm', ['run', '--silent', 'build:ts'], { cwd: root, stdio: 'inherit' });
+  if (ts.status !== 0) process.exit(ts.status ?? 1);
+}
 
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const args = [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${outFile}`, ...process.argv.slice(2)];

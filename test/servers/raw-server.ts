@@ -10,7 +10,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
-import { manyPayload, patternBuffer, patternText } from '../helpers/pattern.js';
+import { manyPayload, mixedSequence, patternBuffer, patternText } from '../helpers/pattern.js';
 
 export const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -412,12 +412,12 @@ class RawConnection {
       case '/orphan-cont':
         this.frame({ opcode: Op.CONT, payload: 'x' }, 'orphan-cont');
         return;
-      case '/truncated':
-        this.frame({ opcode: Op.BINARY, payload: Buffer.alloc(10, 0x41), declaredLength: 100 }, 'truncated');
+      case '/truncated': // ?have=bytes of payload sent&declared=frame length (default 10 of 100)
+        this.frame({ opcode: Op.BINARY, payload: Buffer.alloc(this.q('have', 10), 0x41), declaredLength: this.q('declared', 100) }, 'truncated');
         this.socket.end();
         return;
-      case '/rst':
-        this.write(encodeFrame({ opcode: Op.BINARY, payload: Buffer.alloc(5, 0x41), declaredLength: 100 }), 'half-frame', () =>
+      case '/rst': // ?have=&declared= as for /truncated (default 5 of 100)
+        this.write(encodeFrame({ opcode: Op.BINARY, payload: Buffer.alloc(this.q('have', 5), 0x41), declaredLength: this.q('declared', 100) }), 'half-frame', () =>
           setImmediate(() => {
             this.note('out', 'rst');
             this.socket.resetAndDestroy();
@@ -431,6 +431,31 @@ class RawConnection {
         const frames: Buffer[] = [];
         for (let i = 0; i < count; i++) frames.push(encodeFrame({ opcode: Op.BINARY, payload: manyPayload(i, size) }));
         this.write(Buffer.concat(frames), 'many');
+        return;
+      }
+      case '/mixed': {
+        // test/helpers/pattern.ts mixedSequence(), all in one write
+        const frames: Buffer[] = [];
+        for (const item of mixedSequence(this.q('count', 600))) {
+          if (!('fragments' in item)) {
+            frames.push(encodeFrame({ opcode: item.kind === 'ping' ? Op.PING : Op.PONG, payload: item.data }));
+            continue;
+          }
+          const bytes = Buffer.from(item.data);
+          // fragments of 1/4, 1/4 ... and the rest last, so the final one is the largest
+          const cut = item.fragments > 1 ? Math.floor(bytes.length / 4) : 0;
+          for (let f = 0; f < item.fragments; f++) {
+            const last = f === item.fragments - 1;
+            frames.push(
+              encodeFrame({
+                opcode: f > 0 ? Op.CONT : item.kind === 'text' ? Op.TEXT : Op.BINARY,
+                fin: last,
+                payload: bytes.subarray(f * cut, last ? bytes.length : (f + 1) * cut),
+              }),
+            );
+          }
+        }
+        this.write(Buffer.concat(frames), 'mixed');
         return;
       }
       case '/fragments': {
