@@ -71,6 +71,14 @@ export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:abort_on_error=1:log_path=$logs/asan"
 export CURLWS_FUZZ_RSS_LIMIT_MB=0   # ASan's quarantine keeps freed memory: RSS means nothing here
 
+# The tests must really run on the sanitized addon: check a process loads it and the runtime.
+node -e "
+  require('./dist/native.js');
+  const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
+  if (!maps.includes('build-asan/Release/curlws.node') || !maps.includes('libasan'))
+    { console.error('asan: the sanitized addon or libasan is not loaded'); process.exit(1); }
+  console.log('asan: node loads build-asan/Release/curlws.node with libasan preloaded');"
+
 status=0
 if [ "$only_fuzz" = 0 ]; then
   echo "asan: fast suite with the sanitized addon ($addon)"
