@@ -19,7 +19,9 @@ function clientPlan(seed, index) {
     closeTimeout: r.int(100, 1500),
     maxPayload: r.chance(0.3) ? r.int(64, 100_000) : undefined,
     sendEvery: r.chance(0.5) ? r.int(1, 80) : 0, // ms between sends; 0 = never sends
-    sendSize: r.pick([0, 10, 125, 1000, 70_000]),
+    sendSize: r.pick([0, 10, 125, 1000, 70_000, 1_000_000]),
+    fragmentSends: r.chance(0.2), // connect() only: messages as 2–4 fin:false fragments
+    trace: r.chance(0.1) ? r.pick([1, 2]) : 0, // verbose trace (1: text, 2: also frames)
     pingEvery: r.chance(0.2) ? r.int(5, 200) : 0,
     pauseAt: r.chance(0.2) ? r.int(0, 1000) : -1,
     pauseFor: r.int(10, 800),
@@ -70,7 +72,10 @@ export function runClient(lib, url, seed, index) {
     timers.clear();
     intervals.clear();
   };
-  const payload = () => (r.chance(0.5) ? r.text(p.sendSize) : r.bytes(Math.min(p.sendSize, 4096)));
+  const payload = () => {
+    if (r.chance(0.5)) return r.text(Math.min(p.sendSize, 100_000));
+    return p.sendSize <= 4096 ? r.bytes(p.sendSize) : Buffer.alloc(p.sendSize, r.int(0, 255));
+  };
 
   return new Promise((resolve) => {
     let finished = false;
@@ -129,6 +134,10 @@ export function runClient(lib, url, seed, index) {
     };
     const options = { handshakeTimeout: p.handshakeTimeout, closeTimeout: p.closeTimeout };
     if (p.maxPayload !== undefined) options.maxPayload = p.maxPayload;
+    if (p.trace) {
+      rec.traceLines = 0;
+      options.verbose = { output: () => rec.traceLines++, data: p.trace === 2 };
+    }
     const swallow = () => {};
 
     if (p.api === 'connect') {
@@ -136,7 +145,14 @@ export function runClient(lib, url, seed, index) {
         (conn) => {
           rec.opened = true;
           handle = {
-            send: (d) => conn.readyState === 1 && conn.send(d).catch(swallow),
+            send: (d) => {
+              if (conn.readyState !== 1) return;
+              if (!p.fragmentSends || d.length < 4) return conn.send(d).catch(swallow);
+              const parts = r.int(2, 4);
+              const step = Math.ceil(d.length / parts);
+              for (let at = 0; at < d.length; at += step)
+                conn.send(d.slice(at, at + step), { fin: at + step >= d.length, binary: typeof d !== 'string' }).catch(swallow);
+            },
             ping: (d) => conn.readyState === 1 && conn.ping(d).catch(swallow),
             pause: () => conn.pause(),
             resume: () => conn.resume(),

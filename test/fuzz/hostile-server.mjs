@@ -170,6 +170,11 @@ class HostileConnection {
           await this.queue;
           await sleep(step.ms);
           break;
+        case 'stop-reading':
+          // Not awaited: the writes go on while the client's data piles up in the kernel.
+          this.socket.pause();
+          setTimeout(() => this.socket.resume(), step.ms);
+          break;
         case 'rst':
           await this.queue;
           this.stats.rsts++;

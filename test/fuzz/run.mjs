@@ -12,15 +12,18 @@
 //     --max          stop after this many connections even if time is left
 //     --rss-limit    MB the RSS may grow over the run, 0 = unchecked (default 256, or
 //                    $CURLWS_FUZZ_RSS_LIMIT_MB)
+//     --workers      worker threads that also run clients and are terminated at random
+//                    moments, connections open (default 1; 0 = none; never with --only)
 //     --verbose      print every connection's record
 // The last line is "FUZZ PASS {json}" or "FUZZ FAIL {json}"; the exit code is 0 or 1.
 import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { randomSeed } from './prng.mjs';
+import { Rng, deriveSeed, randomSeed } from './prng.mjs';
 import { describePlan, planConnection } from './scenario.mjs';
 import { describeClient, runClient } from './clients.mjs';
 
@@ -41,7 +44,7 @@ const gc = vm.runInNewContext('gc');
 const RSS_GROWTH_LIMIT_MB = Number(process.env.CURLWS_FUZZ_RSS_LIMIT_MB ?? 256);
 
 function parseArgs(argv) {
-  const out = { seed: undefined, duration: 30, connections: 50, only: undefined, max: Infinity, verbose: false, rssLimit: RSS_GROWTH_LIMIT_MB };
+  const out = { seed: undefined, duration: 30, connections: 50, only: undefined, max: Infinity, verbose: false, rssLimit: RSS_GROWTH_LIMIT_MB, workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     let [k, v] = argv[i].split('=', 2);
     if (k === '--verbose') {
@@ -55,6 +58,7 @@ function parseArgs(argv) {
     else if (k === '--only') out.only = String(v).split(',').map(Number);
     else if (k === '--max') out.max = Number(v);
     else if (k === '--rss-limit') out.rssLimit = Number(v);
+    else if (k === '--workers') out.workers = Math.max(0, Number(v) | 0);
     else throw new Error(`unknown argument ${k} (see the header of test/fuzz/run.mjs)`);
   }
   if (!Number.isFinite(out.duration) || out.duration <= 0) throw new Error('--duration must be a positive number of seconds');
@@ -148,12 +152,52 @@ async function main() {
       if (args.verbose) console.log(JSON.stringify(rec));
     }
   };
+  // Worker threads: each generation runs clients with indexes of its own (so the server's plans
+  // stay reproducible) and is terminated after a random time with connections open. A worker
+  // must then exit (the addon's environment teardown) without taking the process down.
+  const WORKER_INDEX_BASE = 10_000_000;
+  const WORKER_EXIT_LIMIT_MS = 10_000;
+  const workerStats = { generations: 0, terminated: 0, records: 0 };
+  const workerLane = async (lane) => {
+    for (let gen = 0; Date.now() < deadline; gen++) {
+      const r = new Rng(deriveSeed(seed, lane, gen, 4));
+      const first = WORKER_INDEX_BASE + lane * 1_000_000 + gen * 1000;
+      const w = new Worker(new URL('./worker.mjs', import.meta.url), {
+        workerData: { dist: path.join(dist, 'index.js'), seed, base, first, count: 1000, parallel: r.int(1, 8) },
+      });
+      workerStats.generations++;
+      w.on('message', (m) => {
+        if (m === 'done') return;
+        workerStats.records++;
+        records.push(m);
+      });
+      w.on('error', (err) => fail(`worker ${lane}/${gen} threw: ${err?.stack ?? err}`));
+      const exited = new Promise((resolve) => w.once('exit', resolve));
+      let timer;
+      const after = (ms, value) => new Promise((r2) => (timer = setTimeout(() => r2(value), ms)));
+      await Promise.race([exited, after(r.int(100, 3000))]);
+      clearTimeout(timer);
+      const t = Date.now();
+      await w.terminate();
+      workerStats.terminated++;
+      const code = await Promise.race([exited, after(WORKER_EXIT_LIMIT_MS, 'timeout')]);
+      clearTimeout(timer);
+      if (code === 'timeout') fail(`worker ${lane}/${gen} did not exit within ${WORKER_EXIT_LIMIT_MS} ms of terminate()`);
+      else if (Date.now() - t > WORKER_EXIT_LIMIT_MS) fail(`worker ${lane}/${gen} took ${Date.now() - t} ms to exit`);
+    }
+  };
+  // Full GCs during the run: finalizers of dropped connections run between live sessions' work.
+  const gcTicker = setInterval(() => gc(), 300);
   const progress = setInterval(() => {
     const d = binding.diagnostics();
     console.log(`fuzz: ${totals.started} started, ${records.length} ended, live sessions ${d.sessions}, uv handles ${d.uvHandles}, rss ${mb(process.memoryUsage().rss)} MB`);
   }, 5000);
-  await Promise.all(Array.from({ length: queue ? 1 : args.connections }, worker));
+  await Promise.all([
+    ...Array.from({ length: queue ? 1 : args.connections }, worker),
+    ...Array.from({ length: queue ? 0 : args.workers }, (_, lane) => workerLane(lane)),
+  ]);
   clearInterval(progress);
+  clearInterval(gcTicker);
 
   for (const rec of records) {
     totals.byApi[rec.api] = (totals.byApi[rec.api] ?? 0) + 1;
@@ -195,6 +239,7 @@ async function main() {
     connections: records.length,
     ...totals,
     maxLiveSessions,
+    workers: workerStats,
     server: serverStats,
     native: { before: before.native, after: after.native },
     rssMB: { before: mb(before.mem.rss), after: mb(after.mem.rss), peak: mb(peakRss) },
