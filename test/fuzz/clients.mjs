@@ -15,6 +15,7 @@ function clientPlan(seed, index) {
   const r = new Rng(deriveSeed(seed, index, 3));
   return {
     api: r.weighted({ connect: 4, whatwg: 3, ws: 3 }),
+    secure: r.chance(0.3), // wss: (when the run has a TLS port)
     handshakeTimeout: r.int(200, 2000),
     closeTimeout: r.int(100, 1500),
     maxPayload: r.chance(0.3) ? r.int(64, 100_000) : undefined,
@@ -39,12 +40,14 @@ export function describeClient(seed, index) {
 
 /**
  * @param {object} lib - the curlws module (dist/index.js)
- * @param {string} url - ws://127.0.0.1:<port>/f/<index>
+ * @param {{ ws: string, wss?: string, ca?: string }} target - base URLs (…/f/) and the CA for wss
  */
-export function runClient(lib, url, seed, index) {
+export function runClient(lib, target, seed, index) {
   const p = clientPlan(seed, index);
   const r = p.rng;
-  const rec = { index, api: p.api, opened: false, rejected: false, closes: 0, errors: 0, messages: 0, code: null, forced: false, hung: false, problems: [] };
+  const secure = p.secure && !!target.wss;
+  const url = (secure ? target.wss : target.ws) + index;
+  const rec = { index, api: p.api, secure, opened: false, rejected: false, closes: 0, errors: 0, messages: 0, code: null, forced: false, hung: false, problems: [] };
   const timers = new Set();
   // A method of the API that throws where it should not is a finding, not a crash of the run.
   const guarded = (fn) => () => {
@@ -134,6 +137,10 @@ export function runClient(lib, url, seed, index) {
     };
     const options = { handshakeTimeout: p.handshakeTimeout, closeTimeout: p.closeTimeout };
     if (p.maxPayload !== undefined) options.maxPayload = p.maxPayload;
+    if (secure) {
+      if (p.api === 'ws') options.ca = target.ca;
+      else options.tls = { ca: target.ca };
+    }
     if (p.trace) {
       rec.traceLines = 0;
       options.verbose = { output: () => rec.traceLines++, data: p.trace === 2 };

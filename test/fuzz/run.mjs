@@ -17,6 +17,8 @@
 //     --verbose      print every connection's record
 // The last line is "FUZZ PASS {json}" or "FUZZ FAIL {json}"; the exit code is 0 or 1.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
@@ -25,6 +27,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Rng, deriveSeed, randomSeed } from './prng.mjs';
 import { describePlan, planConnection } from './scenario.mjs';
+import { makeCertificate } from './hostile-server.mjs';
 import { describeClient, runClient } from './clients.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -71,19 +74,19 @@ function resourceCounts() {
   return counts;
 }
 
-function startServer(seed) {
-  const child = spawn(process.execPath, [path.join(here, 'hostile-server.mjs'), '--seed', String(seed)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+function startServer(seed, tlsDir) {
+  const args = [path.join(here, 'hostile-server.mjs'), '--seed', String(seed), ...(tlsDir ? ['--tls', tlsDir] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d) => {
       out += d;
-      const m = /listening (\d+)/.exec(out);
+      const m = /listening (\d+) (\d+)/.exec(out);
       if (!m) return;
       child.stdout.off('data', onData);
       resolve({
         port: Number(m[1]),
+        tlsPort: Number(m[2]),
         stop: () =>
           new Promise((done) => {
             let tail = '';
@@ -121,8 +124,16 @@ async function main() {
   process.on('uncaughtException', (err) => fail(`uncaught exception: ${err?.stack ?? err}`));
   process.on('unhandledRejection', (err) => fail(`unhandled rejection: ${err?.stack ?? err}`));
 
-  const server = await startServer(seed);
-  const base = `ws://127.0.0.1:${server.port}/f/`;
+  // wss: too, with a throwaway self-signed certificate, when the openssl CLI is there.
+  const tlsDir = mkdtempSync(path.join(os.tmpdir(), 'curlws-fuzz-'));
+  const haveTls = makeCertificate(tlsDir);
+  if (!haveTls) console.log('fuzz: no openssl CLI, so no wss: connections this run');
+  const server = await startServer(seed, haveTls ? tlsDir : undefined);
+  const target = { ws: `ws://127.0.0.1:${server.port}/f/` };
+  if (haveTls) {
+    target.wss = `wss://127.0.0.1:${server.tlsPort}/f/`;
+    target.ca = readFileSync(path.join(tlsDir, 'cert.pem'), 'utf8');
+  }
 
   await settle();
   const before = { resources: resourceCounts(), native: binding.diagnostics(), mem: process.memoryUsage() };
@@ -130,7 +141,7 @@ async function main() {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
   const records = [];
-  const totals = { started: 0, opened: 0, rejected: 0, forced: 0, messages: 0, errors: 0, byApi: {}, codes: {}, rejectCodes: {} };
+  const totals = { started: 0, opened: 0, rejected: 0, forced: 0, messages: 0, errors: 0, byApi: {}, codes: {}, rejectCodes: {}, secure: 0 };
   const deadline = Date.now() + args.duration * 1000;
   const queue = args.only ? [...args.only] : null;
   let next = 0;
@@ -146,7 +157,7 @@ async function main() {
         index = next++;
       }
       totals.started++;
-      const rec = await runClient(lib, base + index, seed, index);
+      const rec = await runClient(lib, target, seed, index);
       maxLiveSessions = Math.max(maxLiveSessions, binding.diagnostics().sessions);
       records.push(rec);
       if (args.verbose) console.log(JSON.stringify(rec));
@@ -163,7 +174,7 @@ async function main() {
       const r = new Rng(deriveSeed(seed, lane, gen, 4));
       const first = WORKER_INDEX_BASE + lane * 1_000_000 + gen * 1000;
       const w = new Worker(new URL('./worker.mjs', import.meta.url), {
-        workerData: { dist: path.join(dist, 'index.js'), seed, base, first, count: 1000, parallel: r.int(1, 8) },
+        workerData: { dist: path.join(dist, 'index.js'), seed, target, first, count: 1000, parallel: r.int(1, 8) },
       });
       workerStats.generations++;
       w.on('message', (m) => {
@@ -202,6 +213,7 @@ async function main() {
   for (const rec of records) {
     totals.byApi[rec.api] = (totals.byApi[rec.api] ?? 0) + 1;
     if (rec.opened) totals.opened++;
+    if (rec.secure) totals.secure++;
     if (rec.rejected) {
       totals.rejected++;
       totals.rejectCodes[rec.rejectCode] = (totals.rejectCodes[rec.rejectCode] ?? 0) + 1;
@@ -234,6 +246,7 @@ async function main() {
   if (args.rssLimit > 0 && growth > args.rssLimit) fail(`RSS grew by ${growth} MB (limit ${args.rssLimit} MB)`);
 
   const serverStats = await server.stop();
+  rmSync(tlsDir, { recursive: true, force: true });
   const summary = {
     seed,
     connections: records.length,

@@ -8,13 +8,13 @@ import { runClient } from './clients.mjs';
 
 const require = createRequire(import.meta.url);
 const lib = require(workerData.dist);
-const { seed, base, first, count, parallel } = workerData;
+const { seed, target, first, count, parallel } = workerData;
 
 let next = first;
 const lane = async () => {
   while (next < first + count) {
     const index = next++;
-    const rec = await runClient(lib, base + index, seed, index);
+    const rec = await runClient(lib, target, seed, index);
     parentPort.postMessage(rec);
   }
 };
