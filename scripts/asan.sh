@@ -3,12 +3,14 @@
 # libasan/libubsan) into build-asan/ (build/ is never touched), then, with the ASan runtime
 # preloaded into node (LD_PRELOAD) and CURLWS_ADDON_PATH pointing at the sanitized addon:
 #   1. the fast suite (npm test: unit, integration, native teardown, compat, CLI, short fuzz);
-#   2. the fuzz test for a longer time (default 60 s; --fuzz-duration=S, --seed=N);
+#   2. the conformance run (test/conformance, 301 cases);
+#   3. the fuzz test for a longer time (default 60 s; --fuzz-duration=S, --seed=N);
 # with LeakSanitizer on in every process (suppressions: scripts/lsan.supp). Sanitizer logs go
 # to test/.tmp/asan/ (one file per process); scripts/asan-report.mjs summarises them and fails
 # on any ASan error, UBSan error, or leak with a frame in the addon (our code or libcurl).
 #
 # Usage: npm run test:asan [-- --fuzz-duration=60 --seed=N --only-fuzz]
+#   --only-fuzz skips 1 and 2.
 # Works on a fresh Debian/Ubuntu machine as root: installs g++ (which brings libasan/libubsan)
 # and runs scripts/setup.sh when the checkout is not built yet.
 set -euo pipefail
@@ -83,6 +85,11 @@ status=0
 if [ "$only_fuzz" = 0 ]; then
   echo "asan: fast suite with the sanitized addon ($addon)"
   node scripts/run-tests.mjs --testTimeout=120000 --hookTimeout=120000 | tee "$logs/../asan-suite.out" || status=1
+fi
+
+if [ "$only_fuzz" = 0 ]; then
+  echo "asan: conformance (301 Autobahn-style cases)"
+  node test/conformance/run.mjs --quiet | tail -n 3 || status=1
 fi
 
 seed_arg=()
