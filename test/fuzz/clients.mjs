@@ -83,6 +83,9 @@ export function runClient(lib, target, seed, index) {
   return new Promise((resolve) => {
     let finished = false;
     let handle = null; // { send, ping, pause, resume, close, terminate }
+    const afterClose = (what) => {
+      if (rec.closes > 0) rec.problems.push(`${what} event after the close event`);
+    };
     const onClose = (code) => {
       rec.closes++;
       rec.code = code;
@@ -167,11 +170,13 @@ export function runClient(lib, target, seed, index) {
             terminate: () => conn.terminate(),
           };
           conn.on('message', () => {
+            afterClose('message');
             rec.messages++;
             if (p.ending === 'closeInHandler' && rec.messages === 1) guarded(() => handle.close(p.closeCode))();
           });
           conn.on('error', () => rec.errors++);
           conn.on('close', (code) => {
+            if (conn.readyState !== 3) rec.problems.push(`readyState ${conn.readyState} in the close event`);
             clearGuards();
             onClose(code);
           });
@@ -196,15 +201,18 @@ export function runClient(lib, target, seed, index) {
         terminate: () => ws.close(),
       };
       ws.addEventListener('open', () => {
+        afterClose('open');
         rec.opened = true;
         startBehaviour();
       });
       ws.addEventListener('message', () => {
+        afterClose('message');
         rec.messages++;
         if (p.ending === 'closeInHandler' && rec.messages === 1) guarded(() => handle.close(p.closeCode))();
       });
       ws.addEventListener('error', () => rec.errors++);
       ws.addEventListener('close', (e) => {
+        if (ws.readyState !== 3) rec.problems.push(`readyState ${ws.readyState} in the close event`);
         clearGuards();
         onClose(e.code);
       });
@@ -219,15 +227,18 @@ export function runClient(lib, target, seed, index) {
         terminate: () => ws.terminate(),
       };
       ws.on('open', () => {
+        afterClose('open');
         rec.opened = true;
         startBehaviour();
       });
       ws.on('message', () => {
+        afterClose('message');
         rec.messages++;
         if (p.ending === 'closeInHandler' && rec.messages === 1) guarded(() => handle.close(p.closeCode))();
       });
       ws.on('error', () => rec.errors++);
       ws.on('close', (code) => {
+        if (ws.readyState !== 3) rec.problems.push(`readyState ${ws.readyState} in the close event`);
         clearGuards();
         onClose(code);
       });
