@@ -11,8 +11,9 @@
 //   handles/sessions before and after.
 // churn: opens, echoes one message on, and closes --count connections (--parallel at a time),
 //   printing RSS/heap/handles every 1,000: the leak figures.
-// Needs 1 fd per connection in this process and in the server's: the script raises the soft
-// `ulimit -n` to the hard limit (re-executing itself through sh) when it is too low.
+// Needs 1 fd per connection in this process and in the server's. Node raises the soft
+// `ulimit -n` to the hard limit by itself; the script stops with a message when the hard limit
+// is too low.
 // Output: a human-readable report and a last line "SOAK {json}". Exit code 1 on errors/leaks.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -51,20 +52,18 @@ async function serve() {
 }
 
 // ---- fd limit ----------------------------------------------------------------------------------
+// Node raises its soft RLIMIT_NOFILE to the hard limit at startup (and children inherit it), so
+// only the hard limit matters; a shell reports it.
 function ensureFdLimit(needed) {
-  const soft = Number(spawnSync('sh', ['-c', 'ulimit -Sn'], { encoding: 'utf8' }).stdout.trim());
-  if (soft >= needed || process.env.CURLWS_SOAK_REEXEC) return;
   const hard = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
-  if (hard !== 'unlimited' && Number(hard) < needed) {
-    console.error(`soak: needs ${needed} file descriptors, the hard limit is ${hard}; raise it (ulimit -Hn) or use fewer --connections`);
+  const soft = spawnSync('sh', ['-c', 'ulimit -Sn'], { encoding: 'utf8' }).stdout.trim();
+  const enough = (v) => v === 'unlimited' || Number(v) >= needed;
+  if (enough(soft)) return;
+  if (!enough(hard)) {
+    console.error(`soak: needs ${needed} file descriptors per process; the hard limit is ${hard}. Raise it ` +
+      `(as root: ulimit -Hn ${needed}; or /etc/security/limits.conf) or use fewer --connections.`);
     process.exit(1);
   }
-  console.log(`soak: raising ulimit -n from ${soft} to ${hard} (needs ${needed})`);
-  const args = process.argv.slice(1).map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('sh', ['-c', `ulimit -Sn ${hard} && exec '${process.execPath}' ${args}`], {
-    stdio: 'inherit', env: { ...process.env, CURLWS_SOAK_REEXEC: '1' },
-  });
-  process.exit(r.status ?? 1);
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
