@@ -144,6 +144,8 @@ export interface NativeBinding {
   curlOption(name: string): CurlOptionInfo | null;
   /** Internal leak counters (native/diagnostics.h); idle baseline { uvHandles: 2, sessions: 0 }. */
   diagnostics(): { uvHandles: number; sessions: number };
+  /** ASan builds: run LeakSanitizer now (1 = leaks, see ASan's log); null otherwise. */
+  leakCheck(): number | null;
 }
 
 /**

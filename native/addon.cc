@@ -56,7 +56,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", Session::Define(env));
   exports.Set("curlOption", Napi::Function::New(env, CurlOptionInfo, "curlOption"));
   exports.Set("versions", Versions(env));
-  exports.Set("diagnostics", Napi::Function::New(env, Diagnostics, "diagnostics"));
+  DefineDiagnostics(env, exports);
 }
 
 Napi::Value Addon::SetDispatcher(const Napi::CallbackInfo& info) {

@@ -56,9 +56,17 @@ npm run build:ts --silent >/dev/null
 # ---- build -------------------------------------------------------------------------------------
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 echo "asan: building the addon with $sanitize into build-asan/"
+# cmake-js passes its own CMAKE_CXX_FLAGS (overriding ours), so the flags go in the build type's.
 npx cmake-js compile --out build-asan --log-level warn --CDCMAKE_BUILD_TYPE=RelWithDebInfo \
-  "--CDCMAKE_CXX_FLAGS=$sanitize -O1 -g" "--CDCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined"
+  "--CDCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g $sanitize" "--CDCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined"
 addon="$root/build-asan/Release/curlws.node"
+# Instrumented code calls __asan_report_* / __ubsan_handle_*: without them only the runtime
+# would be there (malloc interception and LSan), not the checks on our memory accesses.
+undefined_symbols=$(nm -D --undefined-only "$addon")
+if ! grep -q '__asan_report_load' <<<"$undefined_symbols" || ! grep -q '__ubsan_handle_' <<<"$undefined_symbols"; then
+  echo "asan: $addon is not instrumented (compiler flags were dropped)" >&2
+  exit 1
+fi
 
 # ---- run ---------------------------------------------------------------------------------------
 logs="$root/test/.tmp/asan"
@@ -71,6 +79,7 @@ export LD_PRELOAD="$libasan:$libubsan"
 export ASAN_OPTIONS="detect_leaks=1:exitcode=0:abort_on_error=1:log_path=$logs/asan:detect_stack_use_after_return=0"
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:abort_on_error=1:log_path=$logs/asan"
+export CURLWS_LSAN_CHECK=1         # vitest: LSan after each test file (test/setup/lsan-check.ts)
 export CURLWS_FUZZ_RSS_LIMIT_MB=0   # ASan's quarantine keeps freed memory: RSS means nothing here
 
 # The tests must really run on the sanitized addon: check a process loads it and the runtime.
