@@ -100,10 +100,15 @@ async function main() {
   const { binding } = require(path.join(root, 'dist/native.js'));
   const snapshot = () => {
     const m = process.memoryUsage();
-    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, native: binding.diagnostics(), resources: process.getActiveResourcesInfo().length };
+    const names = process.getActiveResourcesInfo();
+    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, native: binding.diagnostics(), resources: names.length, names };
   };
   const fmt = (s) => `rss ${mb(s.rss)} MB, heap ${mb(s.heapUsed)} MB, external ${mb(s.external)} MB, addon uv handles ${s.native.uvHandles}, sessions ${s.native.sessions}, node resources ${s.resources}`;
 
+  // process.stdout/stderr make their pipe handles on first use: make them now, not inside a
+  // measurement.
+  console.log(`soak: ${JSON.stringify(o)}`);
+  void process.stderr;
   const server = await startServer();
   const report = { machine: `${(await import('node:os')).cpus().length} cores, Node ${process.version}`, args: o };
   let failed = false;
@@ -239,6 +244,7 @@ async function main() {
     await settle();
     const after = snapshot();
     console.log(`churn: ${o.count} connections in ${ms} ms (${Math.round((o.count * 1000) / ms)}/s); after: ${fmt(after)}`);
+    console.log(`churn: node resources before [${base.names.join(', ')}], after [${after.names.join(', ')}]`);
     if (errors || after.native.uvHandles !== base.native.uvHandles || after.native.sessions !== 0) failed = true;
     report.churn = {
       count: o.count, parallel: o.parallel, ms, perSec: Math.round((o.count * 1000) / ms), errors,
