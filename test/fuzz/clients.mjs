@@ -14,7 +14,8 @@ export const HANG_MS = 15_000;
 function clientPlan(seed, index) {
   const r = new Rng(deriveSeed(seed, index, 3));
   return {
-    api: r.weighted({ connect: 4, whatwg: 3, ws: 3 }),
+    api: r.weighted({ connect: 4, stream: 2, whatwg: 3, ws: 3 }), // stream: connect() + createWebSocketStream()
+    streamHighWaterMark: r.pick([1, 16, 1024, 65536]),
     secure: r.chance(0.3), // wss: (when the run has a TLS port)
     handshakeTimeout: r.int(200, 2000),
     closeTimeout: r.int(100, 1500),
@@ -117,7 +118,7 @@ export function runClient(lib, target, seed, index) {
     later(p.lifetime, () => {
       if (p.ending === 'close') handle?.close(p.closeCode);
       else if (p.ending === 'terminate') handle?.terminate();
-      else if (!handle && p.api === 'connect') return; // connect() still pending: its timeout ends it
+      else if (!handle) return; // connect() still pending: its handshake timeout ends it
     });
     const forceAt = p.lifetime + 5000;
     const forceTimer = setTimeout(() => {
@@ -150,11 +151,30 @@ export function runClient(lib, target, seed, index) {
     }
     const swallow = () => {};
 
-    if (p.api === 'connect') {
+    if (p.api === 'connect' || p.api === 'stream') {
       lib.connect(url, options).then(
         (conn) => {
           rec.opened = true;
-          handle = {
+          if (p.api === 'stream') {
+            // The Duplex drives the connection: writes, end() (CLOSE), destroy() (terminate),
+            // and its own backpressure on reading (a small highWaterMark pauses the socket).
+            const duplex = lib.createWebSocketStream(conn, { highWaterMark: p.streamHighWaterMark });
+            duplex.on('error', () => rec.errors++);
+            duplex.on('data', () => {
+              if (r.chance(0.05)) {
+                duplex.pause();
+                later(r.int(1, 300), () => duplex.resume());
+              }
+            });
+            handle = {
+              send: (d) => conn.readyState === 1 && duplex.write(d),
+              ping: (d) => conn.readyState === 1 && conn.ping(d).catch(swallow),
+              pause: () => duplex.pause(),
+              resume: () => duplex.resume(),
+              close: () => duplex.end(),
+              terminate: () => duplex.destroy(),
+            };
+          } else handle = {
             send: (d) => {
               if (conn.readyState !== 1) return;
               if (!p.fragmentSends || d.length < 4) return conn.send(d).catch(swallow);

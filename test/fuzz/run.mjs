@@ -223,8 +223,8 @@ async function main() {
     totals.errors += rec.errors;
     if (rec.code !== null) totals.codes[rec.code] = (totals.codes[rec.code] ?? 0) + 1;
     const problems = [...rec.problems];
-    if (rec.api === 'connect' && rec.rejected && rec.closes !== 0) problems.push('close event after a rejected connect()');
-    if (!(rec.api === 'connect' && rec.rejected) && rec.closes !== 1 && !rec.hung) problems.push(`${rec.closes} close events`);
+    if (rec.rejected && rec.closes !== 0) problems.push('close event after a rejected connect()');
+    if (!rec.rejected && rec.closes !== 1 && !rec.hung) problems.push(`${rec.closes} close events`);
     if (problems.length) {
       fail(`connection #${rec.index} (${rec.api}): ${problems.join('; ')}\n  server: ${describePlan(planConnection(seed, rec.index))}\n  client: ${describeClient(seed, rec.index)}`);
     }
