@@ -411,8 +411,16 @@ void Session::Drain() {
         bytes_in_ += size;
         if (size >= kZeroCopyMin) {
           uint8_t* block = assembler_.DetachMessage();
-          Napi::Value data = Napi::Buffer<uint8_t>::New(
-              env, block, size, [](Napi::Env, uint8_t* p) { std::free(p); });
+          Napi::Value data;
+          try {
+            data = Napi::Buffer<uint8_t>::New(env, block, size,
+                                              [](Napi::Env, uint8_t* p) { std::free(p); });
+          } catch (...) {
+            // Refused (a worker being terminated cannot create JS values): the finalizer will
+            // never run, so the block is still ours.
+            std::free(block);
+            throw;
+          }
           batch_->Add(EventType::kMessage, data, Napi::Boolean::New(env, true));
         } else if (size <= kArenaMessageMax) {
           batch_->AddBinarySlice(assembler_.message(), size);
