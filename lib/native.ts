@@ -222,6 +222,8 @@ export interface NativeBinding {
   curlVersion(): string;
   curlVersionInfo(): Record<string, unknown>;
   curlStrerror(code: number): string;
+  /** ASan builds: run LeakSanitizer now (1 = leaks, see ASan's log); null otherwise. */
+  leakCheck(): number | null;
 }
 
 /**

@@ -62,7 +62,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("Easy", Easy::Define(env));  // curlws/curl
   DefineCurlApi(env, exports);
   exports.Set("versions", Versions(env));
-  exports.Set("diagnostics", Napi::Function::New(env, Diagnostics, "diagnostics"));
+  DefineDiagnostics(env, exports);
 }
 
 Napi::Value Addon::SetDispatcher(const Napi::CallbackInfo& info) {

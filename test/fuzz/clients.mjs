@@ -14,12 +14,16 @@ export const HANG_MS = 15_000;
 function clientPlan(seed, index) {
   const r = new Rng(deriveSeed(seed, index, 3));
   return {
-    api: r.weighted({ connect: 4, whatwg: 3, ws: 3 }),
+    api: r.weighted({ connect: 4, stream: 2, whatwg: 3, ws: 3 }), // stream: connect() + createWebSocketStream()
+    streamHighWaterMark: r.pick([1, 16, 1024, 65536]),
+    secure: r.chance(0.3), // wss: (when the run has a TLS port)
     handshakeTimeout: r.int(200, 2000),
     closeTimeout: r.int(100, 1500),
     maxPayload: r.chance(0.3) ? r.int(64, 100_000) : undefined,
     sendEvery: r.chance(0.5) ? r.int(1, 80) : 0, // ms between sends; 0 = never sends
-    sendSize: r.pick([0, 10, 125, 1000, 70_000]),
+    sendSize: r.pick([0, 10, 125, 1000, 70_000, 1_000_000]),
+    fragmentSends: r.chance(0.2), // connect() only: messages as 2–4 fin:false fragments
+    trace: r.chance(0.1) ? r.pick([1, 2]) : 0, // verbose trace (1: text, 2: also frames)
     pingEvery: r.chance(0.2) ? r.int(5, 200) : 0,
     pauseAt: r.chance(0.2) ? r.int(0, 1000) : -1,
     pauseFor: r.int(10, 800),
@@ -37,12 +41,14 @@ export function describeClient(seed, index) {
 
 /**
  * @param {object} lib - the curlws module (dist/index.js)
- * @param {string} url - ws://127.0.0.1:<port>/f/<index>
+ * @param {{ ws: string, wss?: string, ca?: string }} target - base URLs (…/f/) and the CA for wss
  */
-export function runClient(lib, url, seed, index) {
+export function runClient(lib, target, seed, index) {
   const p = clientPlan(seed, index);
   const r = p.rng;
-  const rec = { index, api: p.api, opened: false, rejected: false, closes: 0, errors: 0, messages: 0, code: null, forced: false, hung: false, problems: [] };
+  const secure = p.secure && !!target.wss;
+  const url = (secure ? target.wss : target.ws) + index;
+  const rec = { index, api: p.api, secure, opened: false, rejected: false, closes: 0, errors: 0, messages: 0, code: null, forced: false, hung: false, problems: [] };
   const timers = new Set();
   // A method of the API that throws where it should not is a finding, not a crash of the run.
   const guarded = (fn) => () => {
@@ -70,11 +76,17 @@ export function runClient(lib, url, seed, index) {
     timers.clear();
     intervals.clear();
   };
-  const payload = () => (r.chance(0.5) ? r.text(p.sendSize) : r.bytes(Math.min(p.sendSize, 4096)));
+  const payload = () => {
+    if (r.chance(0.5)) return r.text(Math.min(p.sendSize, 100_000));
+    return p.sendSize <= 4096 ? r.bytes(p.sendSize) : Buffer.alloc(p.sendSize, r.int(0, 255));
+  };
 
   return new Promise((resolve) => {
     let finished = false;
     let handle = null; // { send, ping, pause, resume, close, terminate }
+    const afterClose = (what) => {
+      if (rec.closes > 0) rec.problems.push(`${what} event after the close event`);
+    };
     const onClose = (code) => {
       rec.closes++;
       rec.code = code;
@@ -106,7 +118,7 @@ export function runClient(lib, url, seed, index) {
     later(p.lifetime, () => {
       if (p.ending === 'close') handle?.close(p.closeCode);
       else if (p.ending === 'terminate') handle?.terminate();
-      else if (!handle && p.api === 'connect') return; // connect() still pending: its timeout ends it
+      else if (!handle) return; // connect() still pending: its handshake timeout ends it
     });
     const forceAt = p.lifetime + 5000;
     const forceTimer = setTimeout(() => {
@@ -129,14 +141,48 @@ export function runClient(lib, url, seed, index) {
     };
     const options = { handshakeTimeout: p.handshakeTimeout, closeTimeout: p.closeTimeout };
     if (p.maxPayload !== undefined) options.maxPayload = p.maxPayload;
+    if (secure) {
+      if (p.api === 'ws') options.ca = target.ca;
+      else options.tls = { ca: target.ca };
+    }
+    if (p.trace) {
+      rec.traceLines = 0;
+      options.verbose = { output: () => rec.traceLines++, data: p.trace === 2 };
+    }
     const swallow = () => {};
 
-    if (p.api === 'connect') {
+    if (p.api === 'connect' || p.api === 'stream') {
       lib.connect(url, options).then(
         (conn) => {
           rec.opened = true;
-          handle = {
-            send: (d) => conn.readyState === 1 && conn.send(d).catch(swallow),
+          if (p.api === 'stream') {
+            // The Duplex drives the connection: writes, end() (CLOSE), destroy() (terminate),
+            // and its own backpressure on reading (a small highWaterMark pauses the socket).
+            const duplex = lib.createWebSocketStream(conn, { highWaterMark: p.streamHighWaterMark });
+            duplex.on('error', () => rec.errors++);
+            duplex.on('data', () => {
+              if (r.chance(0.05)) {
+                duplex.pause();
+                later(r.int(1, 300), () => duplex.resume());
+              }
+            });
+            handle = {
+              send: (d) => conn.readyState === 1 && duplex.write(d),
+              ping: (d) => conn.readyState === 1 && conn.ping(d).catch(swallow),
+              pause: () => duplex.pause(),
+              resume: () => duplex.resume(),
+              close: () => duplex.end(),
+              terminate: () => duplex.destroy(),
+            };
+          } else handle = {
+            send: (d) => {
+              if (conn.readyState !== 1) return;
+              if (!p.fragmentSends || d.length < 4) return conn.send(d).catch(swallow);
+              const parts = r.int(2, 4);
+              const step = Math.ceil(d.length / parts);
+              for (let at = 0; at < d.length; at += step)
+                conn.send(d.slice(at, at + step), { fin: at + step >= d.length, binary: typeof d !== 'string' }).catch(swallow);
+            },
             ping: (d) => conn.readyState === 1 && conn.ping(d).catch(swallow),
             pause: () => conn.pause(),
             resume: () => conn.resume(),
@@ -144,11 +190,13 @@ export function runClient(lib, url, seed, index) {
             terminate: () => conn.terminate(),
           };
           conn.on('message', () => {
+            afterClose('message');
             rec.messages++;
             if (p.ending === 'closeInHandler' && rec.messages === 1) guarded(() => handle.close(p.closeCode))();
           });
           conn.on('error', () => rec.errors++);
           conn.on('close', (code) => {
+            if (conn.readyState !== 3) rec.problems.push(`readyState ${conn.readyState} in the close event`);
             clearGuards();
             onClose(code);
           });
@@ -173,15 +221,18 @@ export function runClient(lib, url, seed, index) {
         terminate: () => ws.close(),
       };
       ws.addEventListener('open', () => {
+        afterClose('open');
         rec.opened = true;
         startBehaviour();
       });
       ws.addEventListener('message', () => {
+        afterClose('message');
         rec.messages++;
         if (p.ending === 'closeInHandler' && rec.messages === 1) guarded(() => handle.close(p.closeCode))();
       });
       ws.addEventListener('error', () => rec.errors++);
       ws.addEventListener('close', (e) => {
+        if (ws.readyState !== 3) rec.problems.push(`readyState ${ws.readyState} in the close event`);
         clearGuards();
         onClose(e.code);
       });
@@ -196,15 +247,18 @@ export function runClient(lib, url, seed, index) {
         terminate: () => ws.terminate(),
       };
       ws.on('open', () => {
+        afterClose('open');
         rec.opened = true;
         startBehaviour();
       });
       ws.on('message', () => {
+        afterClose('message');
         rec.messages++;
         if (p.ending === 'closeInHandler' && rec.messages === 1) guarded(() => handle.close(p.closeCode))();
       });
       ws.on('error', () => rec.errors++);
       ws.on('close', (code) => {
+        if (ws.readyState !== 3) rec.problems.push(`readyState ${ws.readyState} in the close event`);
         clearGuards();
         onClose(code);
       });

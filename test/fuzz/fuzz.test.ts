@@ -1,5 +1,6 @@
 // The short fuzz run of `npm test`: test/fuzz/run.mjs against its hostile server for a few
-// seconds, once with a fixed seed and once with a random one (printed; replay it with
+// seconds (main thread plus one worker thread that is terminated at random moments), once with
+// a fixed seed and once with a random one (printed; replay it with
 // `npm run test:fuzz -- --seed=<n>`). Each run is its own process, so a crash is a failed exit
 // code, not a dead test runner. The long run is `npm run test:fuzz` (docs/testing.md).
 import { spawn } from 'node:child_process';
@@ -16,6 +17,7 @@ interface FuzzSummary {
   rejected: number;
   messages: number;
   native: { before: { uvHandles: number; sessions: number }; after: { uvHandles: number; sessions: number } };
+  workers: { generations: number; terminated: number };
   failures: number;
 }
 
@@ -49,6 +51,8 @@ describe('fuzz: hostile server, three client APIs', () => {
     expect(s.rejected).toBeGreaterThan(0);
     expect(s.native.after).toEqual(s.native.before);
     expect(s.native.after.sessions).toBe(0);
+    // A worker running clients was terminated with connections open, and exited.
+    expect(s.workers.terminated).toBeGreaterThan(0);
   });
 
   it('random seed (printed): same invariants', { timeout: 90_000 }, async () => {

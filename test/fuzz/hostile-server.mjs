@@ -4,9 +4,17 @@
 // writes, stalls, RSTs and half-closes; meanwhile it reads what the client sends, echoes data
 // (if the plan says so), answers PINGs and CLOSEs.
 //
-// As a child process: `node hostile-server.mjs --seed <n>` prints "listening <port>" and exits
-// when its stdin closes (so it never outlives the runner).
+// With `--tls <dir>` it also listens for wss: on a second port, with a throwaway self-signed
+// certificate (made with the openssl CLI; <dir>/cert.pem is what clients trust). TLS records
+// then carry the same chopped, mutated bytes; RSTs hit the TCP socket under the TLS session.
+//
+// As a child process: `node hostile-server.mjs --seed <n> [--tls <dir>]` prints
+// "listening <port> [<tlsPort>]" and exits when its stdin closes (it never outlives the runner).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { Rng, deriveSeed } from './prng.mjs';
 import { FrameParser, Op, acceptKey, encodeFrame } from './frames.mjs';
 import { planConnection } from './scenario.mjs';
@@ -20,8 +28,10 @@ function sleep(ms) {
 }
 
 class HostileConnection {
-  constructor(socket, seed, stats) {
+  /** `raw`: the TCP socket (differs from `socket` under TLS), for RSTs */
+  constructor(socket, seed, stats, raw = socket) {
     this.socket = socket;
+    this.raw = raw;
     this.seed = seed;
     this.stats = stats;
     this.head = Buffer.alloc(0);
@@ -153,7 +163,7 @@ class HostileConnection {
       case 'stall':
         return; // the client's handshake timeout (or its own deadline) ends it
       case 'rst':
-        this.socket.resetAndDestroy();
+        this.rst();
         return;
       case 'close':
         this.socket.end();
@@ -170,10 +180,15 @@ class HostileConnection {
           await this.queue;
           await sleep(step.ms);
           break;
+        case 'stop-reading':
+          // Not awaited: the writes go on while the client's data piles up in the kernel.
+          this.socket.pause();
+          setTimeout(() => this.socket.resume(), step.ms);
+          break;
         case 'rst':
           await this.queue;
           this.stats.rsts++;
-          this.socket.resetAndDestroy();
+          this.rst();
           return;
         case 'end':
           await this.queue;
@@ -185,6 +200,12 @@ class HostileConnection {
           return;
       }
     }
+  }
+
+  rst() {
+    if (this.raw.destroyed) return;
+    this.raw.resetAndDestroy();
+    if (this.socket !== this.raw) this.socket.destroy();
   }
 
   onClientFrames(frames) {
@@ -209,35 +230,78 @@ class HostileConnection {
   }
 }
 
-/** Starts the server on 127.0.0.1, a random port. */
-export function startHostileServer(seed) {
-  const stats = { connections: 0, bytes: 0, rsts: 0 };
-  const sockets = new Set();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    new HostileConnection(socket, seed, stats);
-  });
+/**
+ * A self-signed certificate for 127.0.0.1/localhost in `dir` (cert.pem, key.pem), made with the
+ * openssl CLI. Returns false when openssl is not there.
+ */
+export function makeCertificate(dir) {
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function listen(server) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve({
-        port: server.address().port,
-        stats,
-        close() {
-          for (const s of sockets) s.destroy();
-          return new Promise((r) => server.close(() => r()));
-        },
-      });
-    });
+    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
   });
 }
 
+/** Starts the server on 127.0.0.1, a random port; with `tlsDir`, also wss: on another port. */
+export async function startHostileServer(seed, tlsDir) {
+  const stats = { connections: 0, bytes: 0, rsts: 0, tlsConnections: 0 };
+  const sockets = new Set();
+  const track = (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  };
+  const server = net.createServer((socket) => {
+    track(socket);
+    new HostileConnection(socket, seed, stats);
+  });
+  const port = await listen(server);
+  let tlsServer = null;
+  let tlsPort = 0;
+  if (tlsDir) {
+    const secureContext = tls.createSecureContext({
+      key: readFileSync(path.join(tlsDir, 'key.pem')),
+      cert: readFileSync(path.join(tlsDir, 'cert.pem')),
+    });
+    // The TLS session on top of a plain TCP server: the raw socket stays at hand for RSTs.
+    tlsServer = net.createServer((raw) => {
+      track(raw);
+      raw.on('error', () => {});
+      const socket = new tls.TLSSocket(raw, { isServer: true, secureContext });
+      socket.on('error', () => {});
+      stats.tlsConnections++;
+      new HostileConnection(socket, seed, stats, raw);
+    });
+    tlsPort = await listen(tlsServer);
+  }
+  return {
+    port,
+    tlsPort,
+    stats,
+    close() {
+      for (const s of sockets) s.destroy();
+      return Promise.all([server, tlsServer].filter(Boolean).map((srv) => new Promise((r) => srv.close(() => r()))));
+    },
+  };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const i = process.argv.indexOf('--seed');
-  const seed = Number(i > 0 ? process.argv[i + 1] : 1) >>> 0;
-  const server = await startHostileServer(seed);
-  process.stdout.write(`listening ${server.port}\n`);
+  const arg = (name) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const seed = Number(arg('--seed') ?? 1) >>> 0;
+  const server = await startHostileServer(seed, arg('--tls'));
+  process.stdout.write(`listening ${server.port} ${server.tlsPort}\n`);
   process.stdin.resume();
   process.stdin.on('end', async () => {
     process.stdout.write(`stats ${JSON.stringify(server.stats)}\n`);

@@ -12,16 +12,22 @@
 //     --max          stop after this many connections even if time is left
 //     --rss-limit    MB the RSS may grow over the run, 0 = unchecked (default 256, or
 //                    $CURLWS_FUZZ_RSS_LIMIT_MB)
+//     --workers      worker threads that also run clients and are terminated at random
+//                    moments, connections open (default 1; 0 = none; never with --only)
 //     --verbose      print every connection's record
 // The last line is "FUZZ PASS {json}" or "FUZZ FAIL {json}"; the exit code is 0 or 1.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { randomSeed } from './prng.mjs';
+import { Rng, deriveSeed, randomSeed } from './prng.mjs';
 import { describePlan, planConnection } from './scenario.mjs';
+import { makeCertificate } from './hostile-server.mjs';
 import { describeClient, runClient } from './clients.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,7 +47,7 @@ const gc = vm.runInNewContext('gc');
 const RSS_GROWTH_LIMIT_MB = Number(process.env.CURLWS_FUZZ_RSS_LIMIT_MB ?? 256);
 
 function parseArgs(argv) {
-  const out = { seed: undefined, duration: 30, connections: 50, only: undefined, max: Infinity, verbose: false, rssLimit: RSS_GROWTH_LIMIT_MB };
+  const out = { seed: undefined, duration: 30, connections: 50, only: undefined, max: Infinity, verbose: false, rssLimit: RSS_GROWTH_LIMIT_MB, workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     let [k, v] = argv[i].split('=', 2);
     if (k === '--verbose') {
@@ -55,6 +61,7 @@ function parseArgs(argv) {
     else if (k === '--only') out.only = String(v).split(',').map(Number);
     else if (k === '--max') out.max = Number(v);
     else if (k === '--rss-limit') out.rssLimit = Number(v);
+    else if (k === '--workers') out.workers = Math.max(0, Number(v) | 0);
     else throw new Error(`unknown argument ${k} (see the header of test/fuzz/run.mjs)`);
   }
   if (!Number.isFinite(out.duration) || out.duration <= 0) throw new Error('--duration must be a positive number of seconds');
@@ -67,22 +74,22 @@ function resourceCounts() {
   return counts;
 }
 
-function startServer(seed) {
+function startServer(seed, tlsDir) {
   // CURLWS_TEST_SERVER_NODE: the Node that runs the server (scripts/cross/: the client under test
   // runs in an emulated arm64 Node, the server natively)
   const serverNode = process.env.CURLWS_TEST_SERVER_NODE || process.execPath;
-  const child = spawn(serverNode, [path.join(here, 'hostile-server.mjs'), '--seed', String(seed)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const args = [path.join(here, 'hostile-server.mjs'), '--seed', String(seed), ...(tlsDir ? ['--tls', tlsDir] : [])];
+  const child = spawn(serverNode, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d) => {
       out += d;
-      const m = /listening (\d+)/.exec(out);
+      const m = /listening (\d+) (\d+)/.exec(out);
       if (!m) return;
       child.stdout.off('data', onData);
       resolve({
         port: Number(m[1]),
+        tlsPort: Number(m[2]),
         stop: () =>
           new Promise((done) => {
             let tail = '';
@@ -120,8 +127,16 @@ async function main() {
   process.on('uncaughtException', (err) => fail(`uncaught exception: ${err?.stack ?? err}`));
   process.on('unhandledRejection', (err) => fail(`unhandled rejection: ${err?.stack ?? err}`));
 
-  const server = await startServer(seed);
-  const base = `ws://127.0.0.1:${server.port}/f/`;
+  // wss: too, with a throwaway self-signed certificate, when the openssl CLI is there.
+  const tlsDir = mkdtempSync(path.join(os.tmpdir(), 'curlws-fuzz-'));
+  const haveTls = makeCertificate(tlsDir);
+  if (!haveTls) console.log('fuzz: no openssl CLI, so no wss: connections this run');
+  const server = await startServer(seed, haveTls ? tlsDir : undefined);
+  const target = { ws: `ws://127.0.0.1:${server.port}/f/` };
+  if (haveTls) {
+    target.wss = `wss://127.0.0.1:${server.tlsPort}/f/`;
+    target.ca = readFileSync(path.join(tlsDir, 'cert.pem'), 'utf8');
+  }
 
   await settle();
   const before = { resources: resourceCounts(), native: binding.diagnostics(), mem: process.memoryUsage() };
@@ -129,7 +144,7 @@ async function main() {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
   const records = [];
-  const totals = { started: 0, opened: 0, rejected: 0, forced: 0, messages: 0, errors: 0, byApi: {}, codes: {}, rejectCodes: {} };
+  const totals = { started: 0, opened: 0, rejected: 0, forced: 0, messages: 0, errors: 0, byApi: {}, codes: {}, rejectCodes: {}, secure: 0 };
   const deadline = Date.now() + args.duration * 1000;
   const queue = args.only ? [...args.only] : null;
   let next = 0;
@@ -145,22 +160,63 @@ async function main() {
         index = next++;
       }
       totals.started++;
-      const rec = await runClient(lib, base + index, seed, index);
+      const rec = await runClient(lib, target, seed, index);
       maxLiveSessions = Math.max(maxLiveSessions, binding.diagnostics().sessions);
       records.push(rec);
       if (args.verbose) console.log(JSON.stringify(rec));
     }
   };
+  // Worker threads: each generation runs clients with indexes of its own (so the server's plans
+  // stay reproducible) and is terminated after a random time with connections open. A worker
+  // must then exit (the addon's environment teardown) without taking the process down.
+  const WORKER_INDEX_BASE = 10_000_000;
+  const WORKER_EXIT_LIMIT_MS = 10_000;
+  const workerStats = { generations: 0, terminated: 0, records: 0 };
+  const workerLane = async (lane) => {
+    for (let gen = 0; Date.now() < deadline; gen++) {
+      const r = new Rng(deriveSeed(seed, lane, gen, 4));
+      const first = WORKER_INDEX_BASE + lane * 1_000_000 + gen * 1000;
+      const w = new Worker(new URL('./worker.mjs', import.meta.url), {
+        workerData: { dist: path.join(dist, 'index.js'), seed, target, first, count: 1000, parallel: r.int(1, 8) },
+      });
+      workerStats.generations++;
+      w.on('message', (m) => {
+        if (m === 'done') return;
+        workerStats.records++;
+        records.push(m);
+      });
+      w.on('error', (err) => fail(`worker ${lane}/${gen} threw: ${err?.stack ?? err}`));
+      const exited = new Promise((resolve) => w.once('exit', resolve));
+      let timer;
+      const after = (ms, value) => new Promise((r2) => (timer = setTimeout(() => r2(value), ms)));
+      await Promise.race([exited, after(r.int(100, 3000))]);
+      clearTimeout(timer);
+      const t = Date.now();
+      void w.terminate(); // not awaited: a worker that cannot end must not hang the run
+      workerStats.terminated++;
+      const code = await Promise.race([exited, after(WORKER_EXIT_LIMIT_MS, 'timeout')]);
+      clearTimeout(timer);
+      if (code === 'timeout') fail(`worker ${lane}/${gen} did not exit within ${WORKER_EXIT_LIMIT_MS} ms of terminate()`);
+      else if (Date.now() - t > WORKER_EXIT_LIMIT_MS) fail(`worker ${lane}/${gen} took ${Date.now() - t} ms to exit`);
+    }
+  };
+  // Full GCs during the run: finalizers of dropped connections run between live sessions' work.
+  const gcTicker = setInterval(() => gc(), 300);
   const progress = setInterval(() => {
     const d = binding.diagnostics();
     console.log(`fuzz: ${totals.started} started, ${records.length} ended, live sessions ${d.sessions}, uv handles ${d.uvHandles}, rss ${mb(process.memoryUsage().rss)} MB`);
   }, 5000);
-  await Promise.all(Array.from({ length: queue ? 1 : args.connections }, worker));
+  await Promise.all([
+    ...Array.from({ length: queue ? 1 : args.connections }, worker),
+    ...Array.from({ length: queue ? 0 : args.workers }, (_, lane) => workerLane(lane)),
+  ]);
   clearInterval(progress);
+  clearInterval(gcTicker);
 
   for (const rec of records) {
     totals.byApi[rec.api] = (totals.byApi[rec.api] ?? 0) + 1;
     if (rec.opened) totals.opened++;
+    if (rec.secure) totals.secure++;
     if (rec.rejected) {
       totals.rejected++;
       totals.rejectCodes[rec.rejectCode] = (totals.rejectCodes[rec.rejectCode] ?? 0) + 1;
@@ -170,8 +226,8 @@ async function main() {
     totals.errors += rec.errors;
     if (rec.code !== null) totals.codes[rec.code] = (totals.codes[rec.code] ?? 0) + 1;
     const problems = [...rec.problems];
-    if (rec.api === 'connect' && rec.rejected && rec.closes !== 0) problems.push('close event after a rejected connect()');
-    if (!(rec.api === 'connect' && rec.rejected) && rec.closes !== 1 && !rec.hung) problems.push(`${rec.closes} close events`);
+    if (rec.rejected && rec.closes !== 0) problems.push('close event after a rejected connect()');
+    if (!rec.rejected && rec.closes !== 1 && !rec.hung) problems.push(`${rec.closes} close events`);
     if (problems.length) {
       fail(`connection #${rec.index} (${rec.api}): ${problems.join('; ')}\n  server: ${describePlan(planConnection(seed, rec.index))}\n  client: ${describeClient(seed, rec.index)}`);
     }
@@ -193,11 +249,13 @@ async function main() {
   if (args.rssLimit > 0 && growth > args.rssLimit) fail(`RSS grew by ${growth} MB (limit ${args.rssLimit} MB)`);
 
   const serverStats = await server.stop();
+  rmSync(tlsDir, { recursive: true, force: true });
   const summary = {
     seed,
     connections: records.length,
     ...totals,
     maxLiveSessions,
+    workers: workerStats,
     server: serverStats,
     native: { before: before.native, after: after.native },
     rssMB: { before: mb(before.mem.rss), after: mb(after.mem.rss), peak: mb(peakRss) },

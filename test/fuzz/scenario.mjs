@@ -4,6 +4,7 @@
 // A plan is { handshake, echo, replyPing, replyClose, steps }, where each step is one of
 //   { kind: 'write', what, bytes }   bytes to send (chopped into random TCP writes when sent)
 //   { kind: 'stall', ms }            write nothing for a while
+//   { kind: 'stop-reading', ms }     stop reading the client for a while (its sends back up)
 //   { kind: 'rst' }                  TCP RST (socket.resetAndDestroy), the connection ends
 //   { kind: 'end' }                  half-close (FIN), keep reading the client
 //   { kind: 'destroy' }              close both directions
@@ -58,6 +59,7 @@ const STEPS = {
   'close-bad': 3,
   garbage: 2,
   stall: 8,
+  'stop-reading': 3, // the server stops reading for a while: the client's sends back up
   rst: 2,
   end: 2,
   destroy: 1,
@@ -65,7 +67,7 @@ const STEPS = {
 
 /** Steps of a well-behaved peer: a third of the connections use only these (long valid runs). */
 const VALID_STEPS = Object.fromEntries(
-  ['text', 'binary', 'empty', 'fragmented', 'many-small', 'big', 'ping', 'pong', 'close', 'stall', 'end'].map((k) => [k, STEPS[k]]),
+  ['text', 'binary', 'empty', 'fragmented', 'many-small', 'big', 'ping', 'pong', 'close', 'stall', 'stop-reading', 'end'].map((k) => [k, STEPS[k]]),
 );
 
 const BAD_UTF8 = [
@@ -215,6 +217,7 @@ export function planConnection(seed, index) {
     for (let n = r.int(0, 25); n > 0; n--) {
       const what = r.weighted(plan.wellBehaved ? VALID_STEPS : STEPS);
       if (what === 'stall') plan.steps.push({ kind: 'stall', ms: r.chance(0.8) ? r.int(1, 200) : r.int(200, 1500) });
+      else if (what === 'stop-reading') plan.steps.push({ kind: 'stop-reading', ms: r.int(50, 2000) });
       else if (what === 'rst' || what === 'end' || what === 'destroy') {
         plan.steps.push({ kind: what });
         if (what !== 'end') break;
@@ -235,7 +238,7 @@ export function planConnection(seed, index) {
 
 /** One line per plan for failure reports: handshake and the steps' names. */
 export function describePlan(plan) {
-  const steps = plan.steps.map((s) => (s.kind === 'write' ? s.what : s.kind === 'stall' ? `stall(${s.ms})` : s.kind));
+  const steps = plan.steps.map((s) => (s.kind === 'write' ? s.what : s.ms !== undefined ? `${s.kind}(${s.ms})` : s.kind));
   return `#${plan.index} handshake=${plan.handshake}${plan.handshake === 'status' ? `(${plan.status})` : ''} wellBehaved=${plan.wellBehaved} echo=${plan.echo} ` +
     `replyClose=${plan.replyClose} steps=[${steps.join(' ')}]`;
 }
