@@ -1,7 +1,8 @@
-// The client side of the fuzz test: one connection #index through one of the three APIs
-// (connect(), the WHATWG WebSocket, the ws-compatible WsWebSocket), with random options and
-// random behaviour (sending while receiving, ping, pause/resume, close()/terminate() at a random
-// moment), all drawn from deriveSeed(seed, index, 3).
+// The client side of the fuzz test: one connection #index through one of the APIs (connect(),
+// connect() wrapped in createWebSocketStream(), the WHATWG WebSocket, the ws-compatible
+// WsWebSocket), over ws: or wss:, with random options and random behaviour (sending while
+// receiving, ping, pause/resume, close()/terminate() at a random moment), all drawn from
+// deriveSeed(seed, index, 3).
 //
 // runClient() resolves with a record of what happened; it never rejects. The runner checks
 // the records: exactly one close event per opened (or attempted, for the event APIs)
