@@ -152,7 +152,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #readyState: ReadyState = CONNECTING;
   #url: string;
   #protocol = '';
-  #handshake: Handshake | undefined;
+  #handshake: Handshake | undefined; // built from #handshakeInfo on first read
+  #handshakeInfo: HandshakeInfo | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
@@ -244,6 +245,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
   /** The server's answer to the opening handshake. */
   get handshake(): Handshake {
+    if (!this.#handshake && this.#handshakeInfo) {
+      this.#handshake = handshakeFrom(this.#handshakeInfo);
+      this.#handshakeInfo = undefined;
+    }
     return this.#handshake as Handshake;
   }
   /** Bytes queued by `send()` and not yet handed to the kernel. */
@@ -583,28 +588,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #onOpen(info: HandshakeInfo): void {
-    const headers: Record<string, string> = Object.create(null);
-    for (const [name, value] of info.headers) {
-      const key = name.toLowerCase();
-      headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
-    }
-    const ms = (us: number): number => us / 1000;
-    this.#handshake = {
-      status: info.status,
-      headers,
-      rawHeaders: info.headers,
-      url: info.effectiveUrl,
-      protocol: info.protocol,
-      address: info.address,
-      tls: info.tls,
-      timings: {
-        dns: ms(info.timings.dns),
-        connect: ms(info.timings.connect),
-        tls: ms(info.timings.tls),
-        firstByte: ms(info.timings.firstByte),
-        total: ms(info.timings.total),
-      },
-    };
+    // Most connections never read `handshake`: its object (headers folded by name, timings in
+    // ms) is built on first read, which keeps it off every idle connection's heap.
+    this.#handshakeInfo = info;
     this.#protocol = info.protocol;
     this.#readyState = OPEN;
     this.#startHeartbeat();
@@ -854,5 +840,31 @@ function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeE
     headers: from.headers.filter((line) => !/^host\s*:/i.test(line) && (sameOrigin || !/^(authorization|cookie)\s*[:;]/i.test(line))),
     curlOptions,
     servernameRoute: undefined,
+  };
+}
+
+/** The public `handshake` object, from the engine's report of the opening handshake. */
+function handshakeFrom(info: HandshakeInfo): Handshake {
+  const headers: Record<string, string> = Object.create(null);
+  for (const [name, value] of info.headers) {
+    const key = name.toLowerCase();
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+  }
+  const ms = (us: number): number => us / 1000;
+  return {
+    status: info.status,
+    headers,
+    rawHeaders: info.headers,
+    url: info.effectiveUrl,
+    protocol: info.protocol,
+    address: info.address,
+    tls: info.tls,
+    timings: {
+      dns: ms(info.timings.dns),
+      connect: ms(info.timings.connect),
+      tls: ms(info.timings.tls),
+      firstByte: ms(info.timings.firstByte),
+      total: ms(info.timings.total),
+    },
   };
 }
