@@ -363,6 +363,10 @@ void Session::HandshakeDone(CURLcode result) {
     Fail(bad.code.c_str(), bad.message, 0, CURLE_OK);
     return;
   }
+  // Only the handshake needed these; an open (often idle) connection keeps none of them.
+  std::string().swap(key_);
+  std::vector<std::string>().swap(protocols_);
+  if (curl_easy_setopt(e, CURLOPT_HTTPHEADER, nullptr) == CURLE_OK) request_headers_.reset();
 
   curl_socket_t fd = CURL_SOCKET_BAD;
   curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
