@@ -159,8 +159,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
   #connectStack: Error | undefined; // dropped once open: only a failed connect() uses it
   #error: CurlWsError | undefined;
-  #sends = new PendingSends();
-  #controls = new PendingSends();
+  // Created by the first send()/ping(): an idle connection carries neither.
+  #sends: PendingSends | undefined;
+  #controls: PendingSends | undefined;
   #flushQueued = false;
   #closeResult: CloseResult | undefined;
   #closeWaiters: ((r: CloseResult) => void)[] = [];
@@ -310,23 +311,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return Promise.reject(this.#stateError(err));
     }
     this.#fragmentBinary = fin ? undefined : binary;
-    if (completed === 1 && this.#sends.length === 0) return RESOLVED;
-    const promise = this.#sends.add();
-    if (completed > 0) this.#sends.resolve(completed);
+    if (completed === 1 && !this.#sends?.length) return RESOLVED;
+    const sends = (this.#sends ??= new PendingSends());
+    const promise = sends.add();
+    if (completed > 0) sends.resolve(completed);
     else if (completed < 0 && !this.#flushQueued) {
       // The engine holds small messages until the current synchronous code is done, then writes
       // all of them at once.
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      queueMicrotask(() => this.#flush());
     }
     return promise;
   }
 
-  #flush = (): void => {
+  #flush(): void {
     this.#flushQueued = false;
     const completed = this.#native?.flush() ?? 0;
-    if (completed > 0) this.#sends.resolve(completed);
-  };
+    if (completed > 0) this.#sends?.resolve(completed);
+  }
 
   /** Sends a PING (payload ≤ 125 bytes). Resolves when it is handed to the kernel. */
   ping(data?: string | number | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
@@ -472,8 +474,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       return Promise.reject(this.#stateError(err));
     }
-    const promise = this.#controls.add();
-    if (completed > 0) this.#controls.resolve(completed);
+    const controls = (this.#controls ??= new PendingSends());
+    const promise = controls.add();
+    if (completed > 0) controls.resolve(completed);
     return promise;
   }
 
@@ -568,8 +571,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.emit('pong', a as Buffer);
         return;
       case NativeEvent.Sent:
-        if ((a as number) > 0) this.#sends.resolve(a as number);
-        if ((b as number) > 0) this.#controls.resolve(b as number);
+        if ((a as number) > 0) this.#sends?.resolve(a as number);
+        if ((b as number) > 0) this.#controls?.resolve(b as number);
         return;
       case NativeEvent.Drain:
         this.emit('drain');
@@ -675,8 +678,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     const closedError = (): Error =>
       new InvalidStateError('ERR_WS_CLOSED', 'WebSocket closed before the data was sent', { cause: this.#error });
-    this.#sends.rejectAll(closedError);
-    this.#controls.rejectAll(closedError);
+    this.#sends?.rejectAll(closedError);
+    this.#controls?.rejectAll(closedError);
     const result: CloseResult = { code, reason, wasClean };
     this.#closeResult = result;
     for (const w of this.#closeWaiters.splice(0)) w(result);
