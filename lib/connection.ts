@@ -152,14 +152,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #readyState: ReadyState = CONNECTING;
   #url: string;
   #protocol = '';
-  #handshake: Handshake | undefined;
+  #handshake: Handshake | undefined; // built from #handshakeInfo on first read
+  #handshakeInfo: HandshakeInfo | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
   #connectStack: Error | undefined; // dropped once open: only a failed connect() uses it
   #error: CurlWsError | undefined;
-  #sends = new PendingSends();
-  #controls = new PendingSends();
+  // Created by the first send()/ping(): an idle connection carries neither.
+  #sends: PendingSends | undefined;
+  #controls: PendingSends | undefined;
   #flushQueued = false;
   #closeResult: CloseResult | undefined;
   #closeWaiters: ((r: CloseResult) => void)[] = [];
@@ -244,6 +246,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
   /** The server's answer to the opening handshake. */
   get handshake(): Handshake {
+    if (!this.#handshake && this.#handshakeInfo) {
+      this.#handshake = handshakeFrom(this.#handshakeInfo);
+      this.#handshakeInfo = undefined;
+    }
     return this.#handshake as Handshake;
   }
   /** Bytes queued by `send()` and not yet handed to the kernel. */
@@ -305,23 +311,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return Promise.reject(this.#stateError(err));
     }
     this.#fragmentBinary = fin ? undefined : binary;
-    if (completed === 1 && this.#sends.length === 0) return RESOLVED;
-    const promise = this.#sends.add();
-    if (completed > 0) this.#sends.resolve(completed);
+    if (completed === 1 && !this.#sends?.length) return RESOLVED;
+    const sends = (this.#sends ??= new PendingSends());
+    const promise = sends.add();
+    if (completed > 0) sends.resolve(completed);
     else if (completed < 0 && !this.#flushQueued) {
       // The engine holds small messages until the current synchronous code is done, then writes
       // all of them at once.
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      queueMicrotask(() => this.#flush());
     }
     return promise;
   }
 
-  #flush = (): void => {
+  #flush(): void {
     this.#flushQueued = false;
     const completed = this.#native?.flush() ?? 0;
-    if (completed > 0) this.#sends.resolve(completed);
-  };
+    if (completed > 0) this.#sends?.resolve(completed);
+  }
 
   /** Sends a PING (payload ≤ 125 bytes). Resolves when it is handed to the kernel. */
   ping(data?: string | number | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
@@ -467,8 +474,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       return Promise.reject(this.#stateError(err));
     }
-    const promise = this.#controls.add();
-    if (completed > 0) this.#controls.resolve(completed);
+    const controls = (this.#controls ??= new PendingSends());
+    const promise = controls.add();
+    if (completed > 0) controls.resolve(completed);
     return promise;
   }
 
@@ -563,8 +571,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.emit('pong', a as Buffer);
         return;
       case NativeEvent.Sent:
-        if ((a as number) > 0) this.#sends.resolve(a as number);
-        if ((b as number) > 0) this.#controls.resolve(b as number);
+        if ((a as number) > 0) this.#sends?.resolve(a as number);
+        if ((b as number) > 0) this.#controls?.resolve(b as number);
         return;
       case NativeEvent.Drain:
         this.emit('drain');
@@ -583,28 +591,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #onOpen(info: HandshakeInfo): void {
-    const headers: Record<string, string> = Object.create(null);
-    for (const [name, value] of info.headers) {
-      const key = name.toLowerCase();
-      headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
-    }
-    const ms = (us: number): number => us / 1000;
-    this.#handshake = {
-      status: info.status,
-      headers,
-      rawHeaders: info.headers,
-      url: info.effectiveUrl,
-      protocol: info.protocol,
-      address: info.address,
-      tls: info.tls,
-      timings: {
-        dns: ms(info.timings.dns),
-        connect: ms(info.timings.connect),
-        tls: ms(info.timings.tls),
-        firstByte: ms(info.timings.firstByte),
-        total: ms(info.timings.total),
-      },
-    };
+    // Most connections never read `handshake`: its object (headers folded by name, timings in
+    // ms) is built on first read, which keeps it off every idle connection's heap.
+    this.#handshakeInfo = info;
     this.#protocol = info.protocol;
     this.#readyState = OPEN;
     this.#startHeartbeat();
@@ -689,8 +678,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     const closedError = (): Error =>
       new InvalidStateError('ERR_WS_CLOSED', 'WebSocket closed before the data was sent', { cause: this.#error });
-    this.#sends.rejectAll(closedError);
-    this.#controls.rejectAll(closedError);
+    this.#sends?.rejectAll(closedError);
+    this.#controls?.rejectAll(closedError);
     const result: CloseResult = { code, reason, wasClean };
     this.#closeResult = result;
     for (const w of this.#closeWaiters.splice(0)) w(result);
@@ -854,5 +843,31 @@ function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeE
     headers: from.headers.filter((line) => !/^host\s*:/i.test(line) && (sameOrigin || !/^(authorization|cookie)\s*[:;]/i.test(line))),
     curlOptions,
     servernameRoute: undefined,
+  };
+}
+
+/** The public `handshake` object, from the engine's report of the opening handshake. */
+function handshakeFrom(info: HandshakeInfo): Handshake {
+  const headers: Record<string, string> = Object.create(null);
+  for (const [name, value] of info.headers) {
+    const key = name.toLowerCase();
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+  }
+  const ms = (us: number): number => us / 1000;
+  return {
+    status: info.status,
+    headers,
+    rawHeaders: info.headers,
+    url: info.effectiveUrl,
+    protocol: info.protocol,
+    address: info.address,
+    tls: info.tls,
+    timings: {
+      dns: ms(info.timings.dns),
+      connect: ms(info.timings.connect),
+      tls: ms(info.timings.tls),
+      firstByte: ms(info.timings.firstByte),
+      total: ms(info.timings.total),
+    },
   };
 }

@@ -30,13 +30,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "frame_writer.h"
+#include "lazy_deque.h"
 
 namespace curlws {
 
@@ -124,9 +124,9 @@ class SendQueue {
   CURLcode WriteControl(CURL* easy, size_t* wrote, size_t* offered);
   void Complete(Completions* done, unsigned int flags, uint64_t payload, Kind kind, Origin origin);
 
-  std::deque<Block> blocks_;    // data stream: user messages and our CLOSE, in order
-  std::deque<Record> records_;  // the frames in blocks_ not yet fully written
-  std::deque<Control> control_;  // PING/PONG and a CLOSE reply, ahead of queued data
+  LazyDeque<Block> blocks_;    // data stream: user messages and our CLOSE, in order
+  LazyDeque<Record> records_;  // the frames in blocks_ not yet fully written
+  LazyDeque<Control> control_;  // PING/PONG and a CLOSE reply, ahead of queued data
   uint64_t queued_ = 0;         // stream position after the last queued byte
   uint64_t written_ = 0;        // stream position of the next byte to write
   uint64_t pinned_ = 0;         // end of a data write that got CURLE_AGAIN (0: none)

@@ -363,6 +363,10 @@ void Session::HandshakeDone(CURLcode result) {
     Fail(bad.code.c_str(), bad.message, 0, CURLE_OK);
     return;
   }
+  // Only the handshake needed these; an open (often idle) connection keeps none of them.
+  std::string().swap(key_);
+  std::vector<std::string>().swap(protocols_);
+  if (curl_easy_setopt(e, CURLOPT_HTTPHEADER, nullptr) == CURLE_OK) request_headers_.reset();
 
   curl_socket_t fd = CURL_SOCKET_BAD;
   curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
@@ -415,6 +419,11 @@ void Session::OnPoll(uv_poll_t* poll, int status, int events) {
 void Session::Drain() {
   Napi::Env env = Env();
   size_t budget = kDrainBudget;
+  // The first message of a drain is delivered at once, before the read that finds the socket
+  // empty: libcurl cannot tell whether its buffer holds more, so that read (a recv() returning
+  // EAGAIN) is always made, but a reply sent from the handler no longer waits for it. The
+  // messages after the first are batched as before.
+  bool first_delivered = false;
   while (easy_ && !paused_ && !held_ && (state_ == State::kOpen || state_ == State::kClosing)) {
     if (peer_closed_ && !failing_) break;  // nothing after the peer's CLOSE is read
     if (budget == 0) {
@@ -510,8 +519,12 @@ void Session::Drain() {
         break;
       }
     }
-    if (batch_->events() >= kEventsPerDispatch || batch_->bytes() >= kBatchBytesMax)
+    const bool message = event == FrameAssembler::Event::kText || event == FrameAssembler::Event::kBinary;
+    if ((message && !first_delivered) || batch_->events() >= kEventsPerDispatch ||
+        batch_->bytes() >= kBatchBytesMax) {
+      first_delivered = first_delivered || message;
       DispatchScope::Deliver(this, batch_);
+    }
   }
 }
 

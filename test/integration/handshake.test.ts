@@ -31,6 +31,20 @@ describe('successful handshake', () => {
     }
   });
 
+  it('handshake read for the first time after close is complete, and the same object on every read', async () => {
+    // The object is built on first read (idle connections never pay for it): it must not
+    // depend on the connection still being open.
+    const conn = await connect(wsEcho);
+    await conn.close(1000);
+    expect(conn.readyState).toBe(3);
+    const hs = conn.handshake;
+    expect(hs.status).toBe(101);
+    expect(hs.headers['upgrade']?.toLowerCase()).toBe('websocket');
+    expect(hs.rawHeaders.length).toBeGreaterThan(0);
+    expect(hs.timings.total).toBeGreaterThan(0);
+    expect(conn.handshake).toBe(hs);
+  });
+
   it('sends a conformant upgrade request with custom headers', async () => {
     const t = rawTarget('/echo');
     const conn = await connect(t.url, { headers: { 'X-Test': 'abc 123', Authorization: 'Bearer tok' } });
