@@ -15,9 +15,13 @@ const curlVersion = /^CURL_VERSION=(.+)$/m.exec(readFileSync(path.join(root, 'sc
 const outDir = path.join(root, 'test', '.tmp');
 const binary = path.join(outDir, 'send-queue-model');
 
+// The toolchain must not run under the sanitizer runtime that `npm run test:asan` preloads into
+// this process (the linker's own allocations would show up as leaks in the ASan report).
+const toolEnv = { ...process.env, LD_PRELOAD: '' };
+
 function compiler(): string | undefined {
   for (const cxx of [process.env.CXX, 'c++', 'g++', 'clang++']) {
-    if (cxx && spawnSync(cxx, ['--version']).status === 0) return cxx;
+    if (cxx && spawnSync(cxx, ['--version'], { env: toolEnv }).status === 0) return cxx;
   }
   return undefined;
 }
@@ -35,9 +39,9 @@ function build(cxx: string): string | undefined {
     '-o',
     binary,
   ];
-  const sanitized = spawnSync(cxx, ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', ...base], { encoding: 'utf8' });
+  const sanitized = spawnSync(cxx, ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', ...base], { encoding: 'utf8', env: toolEnv });
   if (sanitized.status === 0) return undefined;
-  const plain = spawnSync(cxx, base, { encoding: 'utf8' });
+  const plain = spawnSync(cxx, base, { encoding: 'utf8', env: toolEnv });
   return plain.status === 0 ? undefined : plain.stderr;
 }
 
