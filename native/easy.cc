@@ -133,7 +133,9 @@ Napi::Value Easy::SetCallback(const Napi::CallbackInfo& info) {
   switch (static_cast<Callback>(kind)) {
     case Callback::kWrite:
       rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, set ? &EasyCallbacks::Write : nullptr);
-      if (rc == CURLE_OK) rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, set ? this : nullptr);
+      // Unset: libcurl's default fwrite() needs its default FILE* back (NULL would crash it).
+      if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, set ? static_cast<void*>(this) : static_cast<void*>(stdout));
       break;
     case Callback::kHeader:
       rc = curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, set ? &EasyCallbacks::Header : nullptr);
