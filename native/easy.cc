@@ -276,6 +276,7 @@ void Easy::SettlePerform(CURLcode result) {
   if (!perform_) return;
   auto d = std::move(perform_);
   performing_ = false;
+  abort_deferred_ = false;  // meant for this transfer: must not abort a perform() started next
   Napi::Env env = Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", Napi::Number::New(env, result));

@@ -1,7 +1,7 @@
 // Regressions found by the review of curlws/curl (one test per fixed bug).
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { rawTarget } from '../helpers/raw';
 
 const root = path.resolve(__dirname, '../..');
@@ -28,5 +28,38 @@ describe('CURLOPT_WRITEFUNCTION set to null', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain('perform done');
     expect(r.out.toString('latin1')).toBe('hello' + Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString('latin1'));
+  });
+});
+
+describe('a DEBUGFUNCTION that throws in the last step of a transfer', () => {
+  it('does not abort the next perform() started right after the failure', async () => {
+    const { Easy } = await import('../../lib/curl');
+    const { createServer } = await import('node:net');
+    // a port nobody listens on: the connect fails, and the trace line that says so throws
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const easy = new Easy();
+    easy.setopt('CURLOPT_URL', `ws://127.0.0.1:${port}/`);
+    easy.setopt('CURLOPT_CONNECT_ONLY', 2);
+    easy.setopt('CURLOPT_VERBOSE', 1);
+    const boom = new Error('boom');
+    easy.setopt('CURLOPT_DEBUGFUNCTION', (_h, _type, data) => {
+      if (/refused|Failed to connect/i.test(data.toString())) throw boom;
+      return 0;
+    });
+    // the retry runs in the microtasks of the failure's settlement, before the engine's
+    // deferred work: a stale "abort" left by the first transfer used to kill it
+    const second = easy.perform().catch((err: { cause?: unknown }) => {
+      expect(err.cause).toBe(boom);
+      easy.setopt('CURLOPT_DEBUGFUNCTION', null);
+      easy.setopt('CURLOPT_URL', inject('wsEchoUrl'));
+      return easy.perform();
+    });
+    await expect(second).resolves.toBeUndefined();
+    easy.close();
   });
 });
