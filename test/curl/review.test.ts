@@ -63,3 +63,33 @@ describe('a DEBUGFUNCTION that throws in the last step of a transfer', () => {
     easy.close();
   });
 });
+
+describe('a high-level send() from a curlws/curl callback that libcurl runs outside socket_action', () => {
+  it('is queued, not written with libcurl\'s blocking in-callback send', async () => {
+    const { Easy } = await import('../../lib/curl');
+    const { connect } = await import('../../lib/index');
+    const conn = await connect(inject('wsEchoUrl'));
+    const echoed = new Promise((r) => conn.once('message', r));
+    const easy = new Easy();
+    easy.setopt('CURLOPT_URL', inject('wsEchoUrl'));
+    easy.setopt('CURLOPT_CONNECT_ONLY', 2);
+    await easy.perform();
+    let queued = -1;
+    const big = Buffer.alloc(1 << 20, 7);
+    easy.setopt('CURLOPT_VERBOSE', 1);
+    easy.setopt('CURLOPT_DEBUGFUNCTION', () => {
+      // libcurl has its "in callback" flag up for the whole multi here (this trace comes from
+      // curl_multi_remove_handle inside reset()): curl_ws_send on any handle would block
+      if (queued !== -1) return 0;
+      void conn.send(big); // big enough to be written right away outside a callback
+      queued = conn.stats().messagesSent;
+      return 0;
+    });
+    easy.reset();
+    expect(queued).toBe(0); // not written yet: it goes out once libcurl has returned
+    expect(conn.stats().messagesSent).toBe(0);
+    expect(Buffer.compare(Buffer.from((await echoed) as Buffer), big)).toBe(0);
+    easy.close();
+    await conn.close(1000);
+  });
+});
