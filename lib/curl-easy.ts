@@ -304,7 +304,13 @@ export class Easy {
     try {
       this.#native.reset();
     } catch (err) {
-      throw fromNative(err);
+      // ERR_CURL_* errors mean nothing was reset; anything else is a DEBUGFUNCTION's exception
+      // from the connection's teardown, thrown after the reset (as wsSend() rethrows one)
+      const code = (err as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && code.startsWith('ERR_CURL')) throw fromNative(err);
+      this.#private = undefined;
+      this.#userdata.fill(undefined);
+      throw err;
     }
     this.#private = undefined;
     this.#userdata.fill(undefined);

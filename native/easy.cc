@@ -189,10 +189,12 @@ Napi::Value Easy::Reset(const Napi::CallbackInfo& info) {
     Value().Set(CallbackKey(static_cast<Callback>(kind)), env.Undefined());
     has_callback_[kind] = false;
   }
-  callback_error_.Reset();
   connect_only_ = 0;
   errbuf_[0] = '\0';
   ApplyDefaults();
+  // A DEBUGFUNCTION that threw while curl_multi_remove_handle traced ("Closing connection"):
+  // reset() is done, and throws it, as wsSend()/wsRecv() do.
+  RethrowCallbackError(env);
   return env.Undefined();
 }
 

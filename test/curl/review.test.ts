@@ -93,3 +93,31 @@ describe('a high-level send() from a curlws/curl callback that libcurl runs outs
     await conn.close(1000);
   });
 });
+
+describe('a DEBUGFUNCTION that throws while reset() closes the connection', () => {
+  it('reset() completes and then throws the exception (it used to be dropped)', async () => {
+    const { Easy } = await import('../../lib/curl');
+    const easy = new Easy();
+    easy.setopt('CURLOPT_URL', inject('wsEchoUrl'));
+    easy.setopt('CURLOPT_CONNECT_ONLY', 2);
+    await easy.perform();
+    const boom = new Error('boom');
+    easy.setopt('CURLOPT_VERBOSE', 1);
+    easy.setopt('CURLOPT_DEBUGFUNCTION', () => {
+      throw boom;
+    });
+    let thrown: unknown;
+    try {
+      easy.reset();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBe(boom);
+    // the reset happened: no connection any more, and the handle is usable
+    await expect(easy.wsReadable()).rejects.toMatchObject({ code: 'ERR_CURL_NOT_CONNECTED' });
+    easy.setopt('CURLOPT_URL', inject('wsEchoUrl'));
+    easy.setopt('CURLOPT_CONNECT_ONLY', 2);
+    await easy.perform();
+    easy.close();
+  });
+});
