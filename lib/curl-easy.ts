@@ -304,7 +304,13 @@ export class Easy {
     try {
       this.#native.reset();
     } catch (err) {
-      throw fromNative(err);
+      // ERR_CURL_* errors mean nothing was reset; anything else is a DEBUGFUNCTION's exception
+      // from the connection's teardown, thrown after the reset (as wsSend() rethrows one)
+      const code = (err as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && code.startsWith('ERR_CURL')) throw fromNative(err);
+      this.#private = undefined;
+      this.#userdata.fill(undefined);
+      throw err;
     }
     this.#private = undefined;
     this.#userdata.fill(undefined);
@@ -346,7 +352,11 @@ export class Easy {
    */
   wsRecv(buffer: Uint8Array): WsRecvResult {
     this.#check('wsRecv()', false);
-    const r = this.#call(() => this.#native.wsRecv(bytes('buffer', buffer)));
+    const data = bytes('buffer', buffer);
+    // libcurl answers CURLE_AGAIN to an empty buffer even with data pending: a wsRecv/wsReadable
+    // loop would spin forever (a detached buffer is empty too)
+    if (data.byteLength === 0) throw outOfRange('buffer.byteLength', 'at least 1', 0);
+    const r = this.#call(() => this.#native.wsRecv(data));
     if (r.result !== 0 && r.result !== CURLE_AGAIN) throw curlFailure(r.result, this.#native.errorBuffer());
     return r;
   }

@@ -133,7 +133,9 @@ Napi::Value Easy::SetCallback(const Napi::CallbackInfo& info) {
   switch (static_cast<Callback>(kind)) {
     case Callback::kWrite:
       rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, set ? &EasyCallbacks::Write : nullptr);
-      if (rc == CURLE_OK) rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, set ? this : nullptr);
+      // Unset: libcurl's default fwrite() needs its default FILE* back (NULL would crash it).
+      if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, set ? static_cast<void*>(this) : static_cast<void*>(stdout));
       break;
     case Callback::kHeader:
       rc = curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, set ? &EasyCallbacks::Header : nullptr);
@@ -187,10 +189,12 @@ Napi::Value Easy::Reset(const Napi::CallbackInfo& info) {
     Value().Set(CallbackKey(static_cast<Callback>(kind)), env.Undefined());
     has_callback_[kind] = false;
   }
-  callback_error_.Reset();
   connect_only_ = 0;
   errbuf_[0] = '\0';
   ApplyDefaults();
+  // A DEBUGFUNCTION that threw while curl_multi_remove_handle traced ("Closing connection"):
+  // reset() is done, and throws it, as wsSend()/wsRecv() do.
+  RethrowCallbackError(env);
   return env.Undefined();
 }
 
@@ -274,6 +278,7 @@ void Easy::SettlePerform(CURLcode result) {
   if (!perform_) return;
   auto d = std::move(perform_);
   performing_ = false;
+  abort_deferred_ = false;  // meant for this transfer: must not abort a perform() started next
   Napi::Env env = Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", Napi::Number::New(env, result));

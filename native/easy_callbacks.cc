@@ -48,7 +48,10 @@ size_t EasyCallbacks::Data(Easy* self, Easy::Callback which, char* ptr, size_t n
     if (!v.IsNumber()) return n;  // the TS wrapper turns `undefined` into "all of it"
     double d = v.As<Napi::Number>().DoubleValue();
     // CURL_WRITEFUNC_PAUSE would need curl_easy_pause to resume, which is not exposed.
-    if (!(d >= 0) || std::floor(d) != d || d == CURL_WRITEFUNC_PAUSE) return CURL_WRITEFUNC_ERROR;
+    // (also > n: anything but n fails the transfer anyway, and a double beyond SIZE_MAX does
+    // not convert to size_t)
+    if (!(d >= 0) || std::floor(d) != d || d > static_cast<double>(n) || d == CURL_WRITEFUNC_PAUSE)
+      return CURL_WRITEFUNC_ERROR;
     return static_cast<size_t>(d);
   } catch (...) {
     return CURL_WRITEFUNC_ERROR;

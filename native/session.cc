@@ -642,10 +642,11 @@ SendQueue::Status Session::WriteQueued(SendQueue::Completions* done, CURLcode* e
 
 void Session::PumpSend() {
   if (!easy_ || state_ == State::kClosed) return;
-  if (engine_->multi().in_action()) {
+  if (engine_->multi().in_callback()) {
     // JS running inside a libcurl callback (curlws/curl) sent on us: libcurl refuses
     // curl_easy_send there (CURLE_RECURSIVE_API_CALL, for every handle of the multi), so the
-    // write waits until libcurl has returned.
+    // write waits until libcurl has returned. (in_callback, not in_action: a trace that
+    // curl_multi_remove_handle or curl_ws_send emits outside socket_action counts too.)
     send_deferred_ = true;
     engine_->Soon(this);
     return;
