@@ -312,7 +312,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     this.#fragmentBinary = fin ? undefined : binary;
     if (completed === 1 && !this.#sends?.length) return RESOLVED;
-    const sends = (this.#sends ??= new PendingSends());
+    this.#sends ??= new PendingSends();
+    const sends = this.#sends;
     const promise = sends.add();
     if (completed > 0) sends.resolve(completed);
     else if (completed < 0 && !this.#flushQueued) {
@@ -474,7 +475,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       return Promise.reject(this.#stateError(err));
     }
-    const controls = (this.#controls ??= new PendingSends());
+    this.#controls ??= new PendingSends();
+    const controls = this.#controls;
     const promise = controls.add();
     if (completed > 0) controls.resolve(completed);
     return promise;
@@ -557,9 +559,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onEvent(type: NativeEvent, a: unknown, b: unknown, c: unknown): void {
     switch (type) {
       case NativeEvent.Open:
-        return this.#onOpen(a as HandshakeInfo);
+        this.#onOpen(a as HandshakeInfo);
+        return;
       case NativeEvent.Message:
-        return this.#onMessage(a as string | Buffer, b as boolean);
+        this.#onMessage(a as string | Buffer, b as boolean);
+        return;
       case NativeEvent.Ping:
         this.emit('ping', a as Buffer);
         return;
@@ -578,12 +582,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.emit('drain');
         return;
       case NativeEvent.Error:
-        return this.#onError(errorFromNative(a as NativeErrorInfo));
+        this.#onError(errorFromNative(a as NativeErrorInfo));
+        return;
       case NativeEvent.PeerClose:
         if (this.#readyState === OPEN) this.#readyState = CLOSING;
         return;
       case NativeEvent.Closed:
-        return this.#onClosed(a as number, b as string, c as boolean);
+        this.#onClosed(a as number, b as string, c as boolean);
+        return;
       case NativeEvent.Trace:
         this.#trace?.(a as string);
         return;

@@ -5,7 +5,7 @@
  * (the per-environment multi on the event loop). See docs/libcurl.md for the full mapping.
  */
 import { binding } from './native';
-import type { NativeEasy, NativeWsFrame } from './native';
+import type { NativeEasy, NativePerformResult, NativeWsFrame } from './native';
 import { CurlError, CurlWsError, codedError, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { CALLBACKS, optionRule } from './curl-policy';
 import type { CallbackOptionName, CurlOptionAlias, CurlOptionName, OptionRule } from './curl-policy';
@@ -335,7 +335,7 @@ export class Easy {
    */
   async perform(): Promise<void> {
     this.#check('perform()', true);
-    let r;
+    let r: NativePerformResult;
     try {
       r = await this.#native.perform();
     } catch (err) {

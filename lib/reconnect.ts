@@ -366,7 +366,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     validateCloseArgs(code, reason);
     const ended = new Promise<CloseResult | undefined>((resolve) => this.#endWaiters.push(() => resolve(this.#lastClose)));
     if (this.#ended) {
-      this.#endWaiters.splice(0).forEach((w) => w());
+      for (const w of this.#endWaiters.splice(0)) w();
       return ended;
     }
     if (this.#stopping || this.#state === 'closed') return ended; // 'end' is on its way

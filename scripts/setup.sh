@@ -11,10 +11,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 run_demo=1
 [ "${1:-}" = "--no-demo" ] && run_demo=0
 
-# Build tools and headers, plus the real peers the tests use (python3-websockets, openssl).
+# Build tools and headers, the real peers the tests use (python3-websockets, openssl, proxies),
+# and clang-format for `npm run lint`.
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in cmake g++ make pkg-config libssl-dev zlib1g-dev openssl python3-websockets tinyproxy microsocks ca-certificates; do
+for pkg in cmake g++ make pkg-config libssl-dev zlib1g-dev openssl python3-websockets tinyproxy microsocks ca-certificates clang-format; do
   have "$pkg" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -40,10 +40,12 @@ async function startStallingPeer() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/`,
-    resume: () => peers.forEach((p) => p.resume()),
+    resume: () => {
+      for (const p of peers) p.resume();
+    },
     received: () => received,
     close: () => {
-      peers.forEach((p) => p.destroy());
+      for (const p of peers) p.destroy();
       return new Promise<void>((r) => server.close(() => r()));
     },
   };
