@@ -46,6 +46,8 @@
         'native/random_pool.cc',
         'native/send_queue.cc',
         'native/session.cc',
+        'native/session_receive.cc',
+        'native/session_send.cc',
         'native/tracer.cc',
         'native/utf8_validator.cc',
       ],

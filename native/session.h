@@ -1,8 +1,9 @@
 // One WebSocket connection: a CURL* (CONNECT_ONLY=2) whose handshake runs through the Multi,
 // then a uv_poll on CURLINFO_ACTIVESOCKET that drives curl_ws_recv and the SendQueue (frames
-// built here, written with curl_easy_send), plus the
-// protocol policy libcurl leaves to us: handshake checks and timeout, PONG replies, close
-// handshake with closeTimeout, failing the connection on protocol errors.
+// built here, written with curl_easy_send), plus the protocol policy libcurl leaves to us:
+// handshake checks and timeout, PONG replies, close handshake with closeTimeout, failing the
+// connection on protocol errors. Implemented in session.cc (lifecycle, handshake, close
+// policy), session_receive.cc (read side) and session_send.cc (write side).
 //
 // Ownership/threading: a Napi::ObjectWrap living on its environment's loop thread. It Ref()s
 // its own JS object from construction until the final 'closed' event has been delivered, so an
