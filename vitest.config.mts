@@ -2,7 +2,15 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/native/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/curl/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/integration/**/*.test.ts',
+      'test/native/**/*.test.ts',
+      'test/compat/**/*.test.ts',
+      'test/cli/**/*.test.ts',
+      'test/curl/**/*.test.ts',
+      'test/fuzz/**/*.test.ts',
+    ],
     globalSetup: ['test/setup/global-setup.ts'],
     // scripts/asan.sh: LeakSanitizer after each file (vitest's workers never exit normally)
     setupFiles: process.env.CURLWS_LSAN_CHECK ? ['test/setup/lsan-check.ts'] : [],

@@ -11,8 +11,10 @@ const url = `ws://127.0.0.1:${server.address().port}/demo`;
 
 console.log(`curlws ${versions.curlws} on libcurl ${versions.libcurl} (${versions.ssl}, zlib ${versions.libz})`);
 const conn = await connect(url, { protocols: ['echo'] });
-console.log(`connected to ${url}: HTTP ${conn.handshake.status}, subprotocol "${conn.protocol}",`,
-  `handshake ${conn.handshake.timings.total.toFixed(2)} ms`);
+console.log(
+  `connected to ${url}: HTTP ${conn.handshake.status}, subprotocol "${conn.protocol}",`,
+  `handshake ${conn.handshake.timings.total.toFixed(2)} ms`,
+);
 
 conn.on('pong', (payload) => console.log(`pong: "${payload}"`));
 await conn.ping('are you there?');

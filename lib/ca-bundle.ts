@@ -23,10 +23,9 @@ export function defaultCaBundle(): Buffer {
     try {
       parts.push(Buffer.from('\n'), readFileSync(extra));
     } catch (err) {
-      process.emitWarning(
-        `Ignoring extra certs from \`${extra}\`, load failed: ${(err as Error).message}`,
-        { code: 'CURLWS_EXTRA_CA_CERTS' },
-      );
+      process.emitWarning(`Ignoring extra certs from \`${extra}\`, load failed: ${(err as Error).message}`, {
+        code: 'CURLWS_EXTRA_CA_CERTS',
+      });
     }
   }
   cachedDefaultCa = Buffer.concat(parts);

@@ -36,12 +36,33 @@ export const EXIT = {
 
 /** Option names of connect() → the flag that set them, for validation messages. */
 const FLAG_OF: Record<string, string> = {
-  headers: '-H', protocols: '--protocol', auth: '-u', userAgent: '-A', cookies: '-b', resolve: '--resolve',
-  connectTo: '--connect-to', unixSocket: '--unix-socket', connectTimeout: '--connect-timeout', interface: '--interface',
-  localAddress: '--interface', proxy: '-x', proxyAuth: '-U', proxyHeaders: '--proxy-header', noProxy: '--noproxy',
-  maxRedirects: '--max-redirs', pingInterval: '--ping-interval', pongTimeout: '--pong-timeout', 'tls.ca': '--cacert',
-  'tls.cert': '--cert', 'tls.key': '--key', 'tls.pfx': '--cert', 'tls.passphrase': '--pass', 'tls.ciphers': '--ciphers',
-  'tls.pinnedPublicKey': '--pinnedpubkey', 'tls.minVersion': '--tlsv1.x', 'tls.maxVersion': '--tls-max',
+  headers: '-H',
+  protocols: '--protocol',
+  auth: '-u',
+  userAgent: '-A',
+  cookies: '-b',
+  resolve: '--resolve',
+  connectTo: '--connect-to',
+  unixSocket: '--unix-socket',
+  connectTimeout: '--connect-timeout',
+  interface: '--interface',
+  localAddress: '--interface',
+  proxy: '-x',
+  proxyAuth: '-U',
+  proxyHeaders: '--proxy-header',
+  noProxy: '--noproxy',
+  maxRedirects: '--max-redirs',
+  pingInterval: '--ping-interval',
+  pongTimeout: '--pong-timeout',
+  'tls.ca': '--cacert',
+  'tls.cert': '--cert',
+  'tls.key': '--key',
+  'tls.pfx': '--cert',
+  'tls.passphrase': '--pass',
+  'tls.ciphers': '--ciphers',
+  'tls.pinnedPublicKey': '--pinnedpubkey',
+  'tls.minVersion': '--tlsv1.x',
+  'tls.maxVersion': '--tls-max',
 };
 
 function readFile(path: string, exitCode: number, what: string): Buffer {
@@ -80,13 +101,22 @@ export function connectOptions(a: CliArgs): ConnectOptions {
   const protocols = [...list('protocol')];
   for (const h of list('header')) {
     const lines = h.startsWith('@')
-      ? readFile(h.slice(1), EXIT.READ_ERROR, 'Failed to read headers from').toString('utf8').split(/\r?\n/).filter((l) => l.trim() !== '')
+      ? readFile(h.slice(1), EXIT.READ_ERROR, 'Failed to read headers from')
+          .toString('utf8')
+          .split(/\r?\n/)
+          .filter((l) => l.trim() !== '')
       : [h];
     for (const line of lines) {
       const pair = headerLine(line, '-H');
       if (!pair) continue;
       // The subprotocol offer is a handshake header curlws controls: take it as --protocol.
-      if (pair[0].toLowerCase() === 'sec-websocket-protocol') protocols.push(...pair[1].split(',').map((p) => p.trim()).filter(Boolean));
+      if (pair[0].toLowerCase() === 'sec-websocket-protocol')
+        protocols.push(
+          ...pair[1]
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean),
+        );
       else headers.push(pair);
     }
   }
@@ -144,14 +174,19 @@ export function connectOptions(a: CliArgs): ConnectOptions {
   if (key !== undefined) tls.key = readFile(key, EXIT.SSL_CERTPROBLEM, 'could not load private key from');
   if (str('pass') !== undefined) tls.passphrase = str('pass');
   const pins = str('pinnedpubkey');
-  if (pins !== undefined) tls.pinnedPublicKey = pins.split(';').map((p) => p.trim()).filter(Boolean);
+  if (pins !== undefined)
+    tls.pinnedPublicKey = pins
+      .split(';')
+      .map((p) => p.trim())
+      .filter(Boolean);
   if (str('ciphers') !== undefined) tls.ciphers = str('ciphers');
   for (const v of ['1.3', '1.2', '1.1', '1.0']) {
     if (a.flags.has(`tlsv${v}`) && tls.minVersion === undefined) tls.minVersion = v === '1.0' ? 'TLSv1' : (`TLSv${v}` as 'TLSv1.2');
   }
   const tlsMax = str('tls-max');
   if (tlsMax !== undefined) {
-    if (!['1.0', '1.1', '1.2', '1.3'].includes(tlsMax)) throw new UsageError(`option --tls-max: expected 1.0, 1.1, 1.2 or 1.3 (got ${JSON.stringify(tlsMax)})`);
+    if (!['1.0', '1.1', '1.2', '1.3'].includes(tlsMax))
+      throw new UsageError(`option --tls-max: expected 1.0, 1.1, 1.2 or 1.3 (got ${JSON.stringify(tlsMax)})`);
     tls.maxVersion = tlsMax === '1.0' ? 'TLSv1' : (`TLSv${tlsMax}` as 'TLSv1.2');
   }
   if (Object.keys(tls).length) o.tls = tls;
@@ -161,9 +196,12 @@ export function connectOptions(a: CliArgs): ConnectOptions {
   const proxyUser = str('proxy-user');
   if (proxyUser !== undefined) {
     const colon = proxyUser.indexOf(':');
-    o.proxyAuth = colon < 0 ? { username: proxyUser, password: '' } : { username: proxyUser.slice(0, colon), password: proxyUser.slice(colon + 1) };
+    o.proxyAuth =
+      colon < 0 ? { username: proxyUser, password: '' } : { username: proxyUser.slice(0, colon), password: proxyUser.slice(colon + 1) };
   }
-  const proxyHeaders = list('proxy-header').map((l) => headerLine(l, '--proxy-header')).filter((p) => p !== undefined);
+  const proxyHeaders = list('proxy-header')
+    .map((l) => headerLine(l, '--proxy-header'))
+    .filter((p) => p !== undefined);
   if (proxyHeaders.length) o.proxyHeaders = Object.fromEntries(proxyHeaders);
   if (str('noproxy') !== undefined) o.noProxy = (str('noproxy') as string).split(',').map((h) => h.trim());
 
@@ -201,7 +239,8 @@ export function describeFailure(e: unknown): { code: number; message: string } {
     // → "option <flag>: expected <what> (got <value>)".
     const flagOf = (name: string): string | undefined => FLAG_OF[name] ?? FLAG_OF[name.split('.')[0] as string];
     const m = /^Expected (.*) for options\.([A-Za-z]+(?:\.[A-Za-z]+)?)\S* but received (.*) of type \w+$/s.exec(err.message);
-    if (m && flagOf(m[2] as string)) return { code: EXIT.USAGE, message: `option ${flagOf(m[2] as string)}: expected ${m[1]} (got ${m[3]})` };
+    if (m && flagOf(m[2] as string))
+      return { code: EXIT.USAGE, message: `option ${flagOf(m[2] as string)}: expected ${m[1]} (got ${m[3]})` };
     const message = err.message.replace(/options\.([A-Za-z]+(?:\.[A-Za-z]+)?)(\[[^\]]*\])?/g, (all, name: string) => {
       const flag = flagOf(name);
       return flag ? `option ${flag}` : all;
@@ -214,4 +253,3 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   if (code.startsWith('WS_ERR_')) return { code: EXIT.RECV_ERROR, message: err.message };
   return { code: 1, message: err.message || String(e) };
 }
-

@@ -96,7 +96,9 @@ function closeArgs(args: CliArgs): { code: number; reason: string | undefined } 
   } catch (e) {
     const flag = (e as Error).message.includes('reason') ? '--close-reason' : '--close-code';
     const m = /^Expected (.*) for \w+ but received (.*) of type \w+$/s.exec((e as Error).message);
-    throw new UsageError(`option ${flag}: ${m ? `expected ${m[1]}${m[1]?.includes('(got') ? '' : ` (got ${m[2]})`}` : (e as Error).message}`);
+    throw new UsageError(
+      `option ${flag}: ${m ? `expected ${m[1]}${m[1]?.includes('(got') ? '' : ` (got ${m[2]})`}` : (e as Error).message}`,
+    );
   }
   return { code, reason };
 }

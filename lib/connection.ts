@@ -280,10 +280,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    *   with a `send()` whose `fin` is true (the default). Later fragments keep the first one's type.
    * @throws TypeError `ERR_INVALID_ARG_TYPE` for other data types.
    */
-  send(
-    data: string | Buffer | ArrayBuffer | ArrayBufferView,
-    options?: { binary?: boolean; fin?: boolean },
-  ): Promise<void> {
+  send(data: string | Buffer | ArrayBuffer | ArrayBufferView, options?: { binary?: boolean; fin?: boolean }): Promise<void> {
     const sendable = toSendable(data);
     const payload = sendable.payload;
     let binary = sendable.binary;
@@ -455,7 +452,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #notOpenError(): CurlWsError {
     return this.#readyState === CONNECTING
       ? InvalidStateError.notOpen(this.#readyState)
-      : new InvalidStateError('ERR_WS_CLOSED', `WebSocket is not open: readyState ${this.#readyState} (${this.#readyState === CLOSING ? 'CLOSING' : 'CLOSED'})`);
+      : new InvalidStateError(
+          'ERR_WS_CLOSED',
+          `WebSocket is not open: readyState ${this.#readyState} (${this.#readyState === CLOSING ? 'CLOSING' : 'CLOSED'})`,
+        );
   }
 
   /** The engine refused a send because it is already closing: report that as a state error. */
@@ -806,12 +806,19 @@ async function openFollowing(options: NormalizedOptions, stack: Error): Promise<
     try {
       return await open(current, stack);
     } catch (err) {
-      const location = err instanceof HandshakeError && err.code === 'WS_ERR_UNEXPECTED_RESPONSE' &&
-        err.status !== undefined && REDIRECT_STATUSES.has(err.status) ? err.headers?.location : undefined;
+      const location =
+        err instanceof HandshakeError &&
+        err.code === 'WS_ERR_UNEXPECTED_RESPONSE' &&
+        err.status !== undefined &&
+        REDIRECT_STATUSES.has(err.status)
+          ? err.headers?.location
+          : undefined;
       if (location === undefined) throw err;
       if (redirects >= current.maxRedirects) {
         throw new HandshakeError('WS_ERR_TOO_MANY_REDIRECTS', `Maximum redirects exceeded (${current.maxRedirects})`, {
-          cause: err, status: (err as HandshakeError).status, headers: Object.entries((err as HandshakeError).headers ?? {}),
+          cause: err,
+          status: (err as HandshakeError).status,
+          headers: Object.entries((err as HandshakeError).headers ?? {}),
         });
       }
       current = redirectTo(current, location, err as HandshakeError);
@@ -830,12 +837,19 @@ function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeE
     to = normalizeUrl(new URL(location, base).href);
   } catch (err) {
     throw new HandshakeError('WS_ERR_INVALID_REDIRECT', `Invalid redirect location: ${location}`, {
-      cause: err, status: cause.status, headers: Object.entries(cause.headers ?? {}),
+      cause: err,
+      status: cause.status,
+      headers: Object.entries(cause.headers ?? {}),
     });
   }
   const sameOrigin = to.host === base.host && !(base.protocol === 'wss:' && to.protocol === 'ws:');
   const credentialOptions = new Set([
-    'CURLOPT_USERNAME', 'CURLOPT_PASSWORD', 'CURLOPT_USERPWD', 'CURLOPT_XOAUTH2_BEARER', 'CURLOPT_COOKIE', 'CURLOPT_HTTPAUTH',
+    'CURLOPT_USERNAME',
+    'CURLOPT_PASSWORD',
+    'CURLOPT_USERPWD',
+    'CURLOPT_XOAUTH2_BEARER',
+    'CURLOPT_COOKIE',
+    'CURLOPT_HTTPAUTH',
   ]);
   const curlOptions = from.curlOptions
     .filter(([name]) => sameOrigin || !credentialOptions.has(name))

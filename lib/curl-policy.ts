@@ -59,8 +59,8 @@ const REFUSED: Readonly<Record<string, string>> = {
   CURLOPT_REDIR_PROTOCOLS: WS_ONLY,
   CURLOPT_REDIR_PROTOCOLS_STR: WS_ONLY,
   CURLOPT_DEFAULT_PROTOCOL: WS_ONLY,
-  CURLOPT_SHARE: 'share handles are not exposed (every Easy shares the environment\'s connection pool already)',
-  CURLOPT_STDERR: 'a C FILE*: use CURLOPT_DEBUGFUNCTION to receive libcurl\'s trace',
+  CURLOPT_SHARE: "share handles are not exposed (every Easy shares the environment's connection pool already)",
+  CURLOPT_STDERR: "a C FILE*: use CURLOPT_DEBUGFUNCTION to receive libcurl's trace",
   CURLOPT_CURLU: 'a C CURLU*: pass the URL as CURLOPT_URL',
   CURLOPT_READFUNCTION: BODY,
   CURLOPT_READDATA: BODY,
@@ -99,7 +99,10 @@ const REFUSED: Readonly<Record<string, string>> = {
 
 /** Options of other protocols, by name pattern. */
 const OTHER_PROTOCOLS: readonly [RegExp, string][] = [
-  [/^CURLOPT_(FTP|FTPPORT$|FTPSSLAUTH$|QUOTE$|POSTQUOTE$|PREQUOTE$|DIRLISTONLY$|APPEND$|TRANSFERTEXT$|PROXY_TRANSFER_MODE$|WILDCARDMATCH$|ACCEPTTIMEOUT_MS$|KRBLEVEL$)/, 'an FTP option'],
+  [
+    /^CURLOPT_(FTP|FTPPORT$|FTPSSLAUTH$|QUOTE$|POSTQUOTE$|PREQUOTE$|DIRLISTONLY$|APPEND$|TRANSFERTEXT$|PROXY_TRANSFER_MODE$|WILDCARDMATCH$|ACCEPTTIMEOUT_MS$|KRBLEVEL$)/,
+    'an FTP option',
+  ],
   [/^CURLOPT_(SSH_|NEW_FILE_PERMS$|NEW_DIRECTORY_PERMS$)/, 'an SSH/SFTP/SCP option'],
   [/^CURLOPT_(MAIL_|LOGIN_OPTIONS$|SASL_|USE_SSL$|SERVER_RESPONSE_TIMEOUT)/, 'an option of FTP and the mail protocols (SMTP, IMAP, POP3)'],
   [/^CURLOPT_TFTP_/, 'a TFTP option'],
@@ -142,11 +145,7 @@ export function optionRule(name: unknown): OptionRule {
   const entry = (CURLOPTS as Record<string, { id: number; type: CurlOptType }>)[canonical];
   if (!entry) {
     const hint = suggest(name, Object.keys(CURLOPTS));
-    throw codedError(
-      TypeError,
-      'ERR_INVALID_ARG_VALUE',
-      `Unknown libcurl option "${name}"` + (hint ? `; did you mean "${hint}"?` : ''),
-    );
+    throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `Unknown libcurl option "${name}"` + (hint ? `; did you mean "${hint}"?` : ''));
   }
   const rule = (kind: OptionKind): OptionRule => ({ name: canonical as CurlOptionName, id: entry.id, kind });
   if (canonical === 'CURLOPT_PRIVATE') return rule('private');

@@ -119,12 +119,7 @@ export class WebSocketProtocolError extends CurlWsError {
    * @param message - human-readable description
    * @param closeCode - the close status sent to the peer
    */
-  constructor(
-    code: WebSocketProtocolErrorCode,
-    message: string,
-    closeCode: number,
-    options?: CurlWsErrorOptions,
-  ) {
+  constructor(code: WebSocketProtocolErrorCode, message: string, closeCode: number, options?: CurlWsErrorOptions) {
     super(message, code, options);
     this.closeCode = closeCode;
   }
@@ -157,10 +152,7 @@ export class InvalidStateError extends CurlWsError {
    */
   static notOpen(readyState: number): InvalidStateError {
     const label = READY_STATE_NAMES[readyState] ?? 'UNKNOWN';
-    return new InvalidStateError(
-      'ERR_WS_NOT_OPEN',
-      `WebSocket is not open: readyState ${readyState} (${label})`,
-    );
+    return new InvalidStateError('ERR_WS_NOT_OPEN', `WebSocket is not open: readyState ${readyState} (${label})`);
   }
 }
 setName(InvalidStateError, 'InvalidStateError');
@@ -238,11 +230,7 @@ export function errorFromNative(info: NativeErrorInfo): CurlWsError {
     });
   }
   if (code.startsWith('WS_ERR_')) {
-    return new WebSocketProtocolError(
-      code as WebSocketProtocolErrorCode,
-      message,
-      info.closeCode ?? 1006,
-    );
+    return new WebSocketProtocolError(code as WebSocketProtocolErrorCode, message, info.closeCode ?? 1006);
   }
   return new CurlWsError(message, code || 'ERR_CURLWS_INTERNAL');
 }
@@ -281,11 +269,7 @@ export type ArgumentError<E extends Error = TypeError> = E & { readonly code: st
  * @param code - e.g. `'ERR_INVALID_ARG_VALUE'`
  * @param message - the full message
  */
-export function codedError<E extends Error>(
-  Ctor: new (message: string) => E,
-  code: string,
-  message: string,
-): ArgumentError<E> {
+export function codedError<E extends Error>(Ctor: new (message: string) => E, code: string, message: string): ArgumentError<E> {
   const err = new Ctor(message);
   // Node puts the code in the stack's first line too ("TypeError [ERR_X]: ..."); so do we.
   Object.defineProperty(err, 'code', {
@@ -311,13 +295,8 @@ export function describeValue(value: unknown): string {
   } else if (typeof value === 'function') {
     shown = value.name ? `function ${value.name}` : 'function';
   } else if (typeof value === 'object' && value !== null) {
-    const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)
-      ?.constructor?.name;
-    shown = Array.isArray(value)
-      ? `Array(${value.length})`
-      : typeof ctor === 'string' && ctor !== ''
-        ? ctor
-        : '[Object: null prototype]';
+    const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    shown = Array.isArray(value) ? `Array(${value.length})` : typeof ctor === 'string' && ctor !== '' ? ctor : '[Object: null prototype]';
   } else if (typeof value === 'bigint') {
     shown = `${value}n`;
   } else {
@@ -365,10 +344,7 @@ export function outOfRange(name: string, range: string, value: unknown): Argumen
  * @param input - the URL as given
  * @param reason - the message, e.g. `'The URL contains a fragment identifier'`
  */
-export function invalidUrl(
-  input: unknown,
-  reason: string,
-): ArgumentError & { readonly input: string } {
+export function invalidUrl(input: unknown, reason: string): ArgumentError & { readonly input: string } {
   const err = codedError(TypeError, 'ERR_INVALID_URL', reason);
   return Object.assign(err, { input: String(input) });
 }

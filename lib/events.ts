@@ -100,8 +100,8 @@ export class ErrorEvent extends Event {
     this.#init = {
       message: init.message === undefined ? '' : String(init.message),
       filename: init.filename === undefined ? '' : String(init.filename),
-      lineno: (Number(init.lineno ?? 0) >>> 0),
-      colno: (Number(init.colno ?? 0) >>> 0),
+      lineno: Number(init.lineno ?? 0) >>> 0,
+      colno: Number(init.colno ?? 0) >>> 0,
       error: init.error,
     };
   }

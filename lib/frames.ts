@@ -41,12 +41,7 @@ export const MAX_CLOSE_REASON = MAX_CONTROL_PAYLOAD - 2;
  * @param code - the status to check
  */
 export function isSendableCloseCode(code: number): boolean {
-  return (
-    Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1003) ||
-      (code >= 1007 && code <= 1014) ||
-      (code >= 3000 && code <= 4999))
-  );
+  return Number.isInteger(code) && ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
 }
 
 /**
@@ -59,10 +54,7 @@ export function isSendableCloseCode(code: number): boolean {
  * @throws TypeError `ERR_INVALID_ARG_VALUE` for a reason without a code or a non-UTF-8 reason
  * @throws RangeError `ERR_OUT_OF_RANGE` for an unsendable code or a reason over 123 bytes
  */
-export function validateCloseArgs(
-  code?: unknown,
-  reason?: unknown,
-): { code: number; reason: Buffer } {
+export function validateCloseArgs(code?: unknown, reason?: unknown): { code: number; reason: Buffer } {
   let bytes: Buffer;
   if (reason === undefined) {
     bytes = Buffer.alloc(0);
@@ -89,11 +81,7 @@ export function validateCloseArgs(
   }
   if (bytes.length > MAX_CLOSE_REASON) {
     // Name the byte count: a 60-character string of emoji is already over the limit.
-    throw outOfRange(
-      'reason',
-      `at most ${MAX_CLOSE_REASON} bytes of UTF-8 (got ${bytes.length} bytes)`,
-      reason,
-    );
+    throw outOfRange('reason', `at most ${MAX_CLOSE_REASON} bytes of UTF-8 (got ${bytes.length} bytes)`, reason);
   }
   return { code, reason: bytes };
 }
@@ -109,11 +97,7 @@ export function toSendable(data: unknown): { payload: Buffer | string; binary: b
   if (typeof data === 'string') return { payload: data, binary: false };
   const bytes = bytesOf(data);
   if (bytes === undefined) {
-    throw invalidArgType(
-      'data',
-      'a string, Buffer, ArrayBuffer, SharedArrayBuffer, TypedArray or DataView',
-      data,
-    );
+    throw invalidArgType('data', 'a string, Buffer, ArrayBuffer, SharedArrayBuffer, TypedArray or DataView', data);
   }
   return { payload: bytes, binary: true };
 }
@@ -135,11 +119,7 @@ export function toControlPayload(name: string, data: unknown): Buffer {
     throw invalidArgType(name, 'a string, number, Buffer, ArrayBuffer or ArrayBufferView', data);
   }
   if (bytes.length > MAX_CONTROL_PAYLOAD) {
-    throw outOfRange(
-      name,
-      `at most ${MAX_CONTROL_PAYLOAD} bytes (got ${bytes.length} bytes)`,
-      data,
-    );
+    throw outOfRange(name, `at most ${MAX_CONTROL_PAYLOAD} bytes (got ${bytes.length} bytes)`, data);
   }
   return bytes;
 }

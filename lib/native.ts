@@ -241,10 +241,9 @@ function loadBinding(): NativeBinding {
     return require('node-gyp-build')(root) as NativeBinding;
   } catch (err) {
     const libc = process.report?.getReport
-      ? ((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header
-          ?.glibcVersionRuntime
-          ? 'glibc'
-          : 'musl')
+      ? (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime
+        ? 'glibc'
+        : 'musl'
       : 'unknown';
     const message = [
       `curlws: could not load the native addon for ${process.platform}-${process.arch} (${libc}),`,

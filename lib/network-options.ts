@@ -131,14 +131,40 @@ export interface NetworkSettings {
 }
 
 export const NETWORK_KEYS = [
-  'tls', 'proxy', 'proxyAuth', 'proxyHeaders', 'noProxy', 'unixSocket', 'resolve', 'connectTo',
-  'family', 'localAddress', 'interface', 'connectTimeout', 'origin', 'auth', 'cookies',
-  'userAgent', 'followRedirects', 'maxRedirects', 'verbose', 'curl',
+  'tls',
+  'proxy',
+  'proxyAuth',
+  'proxyHeaders',
+  'noProxy',
+  'unixSocket',
+  'resolve',
+  'connectTo',
+  'family',
+  'localAddress',
+  'interface',
+  'connectTimeout',
+  'origin',
+  'auth',
+  'cookies',
+  'userAgent',
+  'followRedirects',
+  'maxRedirects',
+  'verbose',
+  'curl',
 ] as const satisfies readonly (keyof NetworkOptions)[];
 
 const TLS_KEYS = [
-  'ca', 'cert', 'key', 'passphrase', 'pfx', 'rejectUnauthorized', 'servername', 'minVersion',
-  'maxVersion', 'ciphers', 'pinnedPublicKey',
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'pfx',
+  'rejectUnauthorized',
+  'servername',
+  'minVersion',
+  'maxVersion',
+  'ciphers',
+  'pinnedPublicKey',
 ] as const satisfies readonly (keyof TlsOptions)[];
 
 /** CURL_SSLVERSION_* values; the max form is the same shifted left by 16. */
@@ -260,7 +286,11 @@ function validateTls(value: unknown, curl: [string, CurlOptionValue][]): { caBun
     const pins = Array.isArray(t.pinnedPublicKey) ? t.pinnedPublicKey : [t.pinnedPublicKey];
     pins.forEach((p: unknown, i) => {
       if (typeof p !== 'string' || !/^sha256\/\/[A-Za-z0-9+/=]+$/.test(p)) {
-        throw invalidArgValue(`options.tls.pinnedPublicKey${Array.isArray(t.pinnedPublicKey) ? `[${i}]` : ''}`, p, 'a "sha256//<base64>" pin');
+        throw invalidArgValue(
+          `options.tls.pinnedPublicKey${Array.isArray(t.pinnedPublicKey) ? `[${i}]` : ''}`,
+          p,
+          'a "sha256//<base64>" pin',
+        );
       }
     });
     curl.push(['CURLOPT_PINNEDPUBLICKEY', pins.join(';')]);
@@ -330,7 +360,8 @@ function whereOptions(o: NetworkOptions, curl: [string, CurlOptionValue][], serv
   const local = o.localAddress === undefined ? undefined : str('options.localAddress', o.localAddress);
   const iface = o.interface === undefined ? undefined : str('options.interface', o.interface);
   if (local !== undefined || iface !== undefined) {
-    const spec = local !== undefined && iface !== undefined ? `ifhost!${iface}!${local}` : local !== undefined ? `host!${local}` : `if!${iface}`;
+    const spec =
+      local !== undefined && iface !== undefined ? `ifhost!${iface}!${local}` : local !== undefined ? `host!${local}` : `if!${iface}`;
     curl.push(['CURLOPT_INTERFACE', spec]);
   }
   if (o.connectTimeout !== undefined) {
@@ -343,7 +374,11 @@ function authOptions(auth: unknown, curl: [string, CurlOptionValue][]): void {
   if (typeof auth === 'string') {
     const colon = auth.indexOf(':');
     if (colon < 0) throw invalidArgValue('options.auth', auth, 'a "user:password" string');
-    curl.push(['CURLOPT_USERNAME', auth.slice(0, colon)], ['CURLOPT_PASSWORD', auth.slice(colon + 1)], ['CURLOPT_HTTPAUTH', CURLAUTH_BASIC]);
+    curl.push(
+      ['CURLOPT_USERNAME', auth.slice(0, colon)],
+      ['CURLOPT_PASSWORD', auth.slice(colon + 1)],
+      ['CURLOPT_HTTPAUTH', CURLAUTH_BASIC],
+    );
     return;
   }
   if (!isObject(auth)) throw invalidArgType('options.auth', 'a "user:password" string or an object', auth);
@@ -403,16 +438,20 @@ function passthrough(value: unknown, lookup: CurlOptionLookup | undefined): [str
         : info.type === 'off_t'
           ? typeof v === 'number'
           : info.type === 'string'
-          ? typeof v === 'string' || v === null
-          : info.type === 'slist'
-            ? Array.isArray(v) && v.every((s) => typeof s === 'string')
-            : info.type === 'blob'
-              ? Buffer.isBuffer(v)
-              : false;
+            ? typeof v === 'string' || v === null
+            : info.type === 'slist'
+              ? Array.isArray(v) && v.every((s) => typeof s === 'string')
+              : info.type === 'blob'
+                ? Buffer.isBuffer(v)
+                : false;
     if (!ok) {
       const expected: Record<string, string> = {
-        long: 'a number or boolean', values: 'a number or boolean', off_t: 'a number',
-        string: 'a string or null', slist: 'an array of strings', blob: 'a Buffer',
+        long: 'a number or boolean',
+        values: 'a number or boolean',
+        off_t: 'a number',
+        string: 'a string or null',
+        slist: 'an array of strings',
+        blob: 'a Buffer',
       };
       if (!(info.type in expected)) {
         throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `${where} is a ${info.type} option, which cannot be set from JavaScript`);
@@ -446,7 +485,13 @@ function pem(name: string, value: unknown, what = 'PEM data ("-----BEGIN …")')
 function tlsVersion(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !(value in TLS_VERSIONS)) {
-    throw invalidArgValue(name, value, `one of ${Object.keys(TLS_VERSIONS).map((v) => `"${v}"`).join(', ')}`);
+    throw invalidArgValue(
+      name,
+      value,
+      `one of ${Object.keys(TLS_VERSIONS)
+        .map((v) => `"${v}"`)
+        .join(', ')}`,
+    );
   }
   return TLS_VERSIONS[value as TlsVersion];
 }

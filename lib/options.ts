@@ -181,11 +181,7 @@ export function normalizeUrl(input: unknown): URL {
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw invalidUrl(
-      input,
-      'The URL\'s protocol must be one of "ws:", "wss:", "http:", or "https:" ' +
-        `(received "${url.protocol}")`,
-    );
+    throw invalidUrl(input, 'The URL\'s protocol must be one of "ws:", "wss:", "http:", or "https:" ' + `(received "${url.protocol}")`);
   }
   // `hash` is '' for a bare trailing '#', so look at the serialisation: it has a '#' only there.
   if (url.href.includes('#')) throw invalidUrl(input, 'The URL contains a fragment identifier');
@@ -199,18 +195,13 @@ export function normalizeUrl(input: unknown): URL {
  * @throws TypeError `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` / `ERR_INVALID_URL`,
  *   RangeError `ERR_OUT_OF_RANGE`; messages name the option
  */
-export function validateConnectOptions(
-  url: unknown,
-  options: unknown,
-  lookup?: CurlOptionLookup,
-): NormalizedOptions {
+export function validateConnectOptions(url: unknown, options: unknown, lookup?: CurlOptionLookup): NormalizedOptions {
   const parsed = normalizeUrl(url);
   if (options === undefined) options = {};
   if (!isObject(options)) throw invalidArgType('options', 'an object', options);
   checkKeys('options', options, OPTION_KEYS);
   const o = options as ConnectOptions;
-  const num = (key: keyof typeof DEFAULTS, max: number): number =>
-    integer(`options.${key}`, o[key], DEFAULTS[key], max);
+  const num = (key: keyof typeof DEFAULTS, max: number): number => integer(`options.${key}`, o[key], DEFAULTS[key], max);
   const net = normalizeNetwork(o, parsed, lookup);
   return {
     url: net.url,
@@ -223,9 +214,18 @@ export function validateConnectOptions(
     signal: validateSignal(o.signal),
     autoPong: validateBoolean('options.autoPong', o.autoPong, true),
     pingInterval: integer('options.pingInterval', o.pingInterval, 0, MAX_TIMEOUT),
-    pongTimeout: integer('options.pongTimeout', o.pongTimeout, integer('options.pingInterval', o.pingInterval, 0, MAX_TIMEOUT), MAX_TIMEOUT),
+    pongTimeout: integer(
+      'options.pongTimeout',
+      o.pongTimeout,
+      integer('options.pingInterval', o.pingInterval, 0, MAX_TIMEOUT),
+      MAX_TIMEOUT,
+    ),
     highWaterMark: atLeastOne('highWaterMark', num('highWaterMark', Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER),
-    receiveHighWaterMark: atLeastOne('receiveHighWaterMark', integer('options.receiveHighWaterMark', o.receiveHighWaterMark, DEFAULTS.receiveHighWaterMark, 2 ** 30), 2 ** 30),
+    receiveHighWaterMark: atLeastOne(
+      'receiveHighWaterMark',
+      integer('options.receiveHighWaterMark', o.receiveHighWaterMark, DEFAULTS.receiveHighWaterMark, 2 ** 30),
+      2 ** 30,
+    ),
     caBundle: net.caBundle,
     curlOptions: net.curlOptions,
     verbose: net.verbose,

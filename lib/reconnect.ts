@@ -147,8 +147,17 @@ export interface ReconnectingEvents {
 }
 
 const RECONNECT_KEYS = [
-  'initialDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'resetAfter', 'maxQueuedMessages',
-  'shouldReconnect', 'beforeConnect', 'onOpen', 'random',
+  'initialDelay',
+  'maxDelay',
+  'factor',
+  'jitter',
+  'maxAttempts',
+  'resetAfter',
+  'maxQueuedMessages',
+  'shouldReconnect',
+  'beforeConnect',
+  'onOpen',
+  'random',
 ] as const satisfies readonly (keyof ReconnectOptions)[];
 
 const MAX_TIMEOUT = 2_147_483_647;
@@ -159,10 +168,19 @@ const RETRY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 const RETRY_CLOSE_CODES = new Set([1001, 1006, 1011, 1012, 1013, 1014]);
 /** libcurl failures a retry cannot fix: configuration, certificates, authentication. */
 const FATAL_CURL_CODES = new Set([
-  'CURLE_UNSUPPORTED_PROTOCOL', 'CURLE_URL_MALFORMAT', 'CURLE_NOT_BUILT_IN', 'CURLE_LOGIN_DENIED',
-  'CURLE_PEER_FAILED_VERIFICATION', 'CURLE_SSL_CERTPROBLEM', 'CURLE_SSL_CIPHER',
-  'CURLE_SSL_CACERT_BADFILE', 'CURLE_SSL_CRL_BADFILE', 'CURLE_SSL_PINNEDPUBKEYNOTMATCH',
-  'CURLE_SSL_ISSUER_ERROR', 'CURLE_BAD_FUNCTION_ARGUMENT', 'CURLE_UNKNOWN_OPTION',
+  'CURLE_UNSUPPORTED_PROTOCOL',
+  'CURLE_URL_MALFORMAT',
+  'CURLE_NOT_BUILT_IN',
+  'CURLE_LOGIN_DENIED',
+  'CURLE_PEER_FAILED_VERIFICATION',
+  'CURLE_SSL_CERTPROBLEM',
+  'CURLE_SSL_CIPHER',
+  'CURLE_SSL_CACERT_BADFILE',
+  'CURLE_SSL_CRL_BADFILE',
+  'CURLE_SSL_PINNEDPUBKEYNOTMATCH',
+  'CURLE_SSL_ISSUER_ERROR',
+  'CURLE_BAD_FUNCTION_ARGUMENT',
+  'CURLE_UNKNOWN_OPTION',
 ]);
 
 /**
@@ -333,7 +351,8 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     let binary = sendable.binary;
     if (options !== undefined) {
       if (!isObject(options)) throw invalidArgType('options', 'an object', options);
-      if ('fin' in options) throw invalidArgValue('options.fin', options.fin, 'no fin option (a fragmented message cannot span reconnections)');
+      if ('fin' in options)
+        throw invalidArgValue('options.fin', options.fin, 'no fin option (a fragmented message cannot span reconnections)');
       checkKeys('options', options, ['binary']);
       if (options.binary !== undefined) {
         if (typeof options.binary !== 'boolean') throw invalidArgType('options.binary', 'a boolean', options.binary);
@@ -520,7 +539,13 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
       }
     }
     if (announced) {
-      this.#emitSafely('close', { code: cause.code ?? 1006, reason: cause.reason, wasClean: cause.wasClean, error: cause.error, willReconnect: retry && !this.#stopping });
+      this.#emitSafely('close', {
+        code: cause.code ?? 1006,
+        reason: cause.reason,
+        wasClean: cause.wasClean,
+        error: cause.error,
+        willReconnect: retry && !this.#stopping,
+      });
     }
     if (this.#stopping) {
       this.#finish();
@@ -546,7 +571,9 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
   }
 
   #giveUp(cause: ReconnectCause): void {
-    const error = new ReconnectError('ERR_WS_RECONNECT_GAVE_UP', `Gave up reconnecting to ${this.#url} after ${this.#attempt} attempt(s)`, { cause: cause.error });
+    const error = new ReconnectError('ERR_WS_RECONNECT_GAVE_UP', `Gave up reconnecting to ${this.#url} after ${this.#attempt} attempt(s)`, {
+      cause: cause.error,
+    });
     this.#state = 'closed';
     this.#rejectQueue(() => error);
     if (this.#iterator) this.#iterator.error = error;
@@ -641,7 +668,8 @@ function validateSettings(o: ReconnectOptions): Settings {
     integer(`options.${key}`, o[key], fallback, MAX_TIMEOUT);
   const initialDelay = ms('initialDelay', 500);
   const maxDelay = ms('maxDelay', Math.max(30_000, initialDelay));
-  if (maxDelay < initialDelay) throw outOfRange('options.maxDelay', `an integer from options.initialDelay (${initialDelay}) to ${MAX_TIMEOUT}`, maxDelay);
+  if (maxDelay < initialDelay)
+    throw outOfRange('options.maxDelay', `an integer from options.initialDelay (${initialDelay}) to ${MAX_TIMEOUT}`, maxDelay);
   return {
     initialDelay,
     maxDelay,

@@ -270,7 +270,10 @@ export class WebSocketStream {
       },
       close: () => {
         this.close();
-        return this.#closed.then(() => {}, () => {});
+        return this.#closed.then(
+          () => {},
+          () => {},
+        );
       },
       abort: (reason: unknown) => {
         this.close(closeInfoOf(reason));

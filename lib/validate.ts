@@ -11,8 +11,7 @@ export function checkKeys(where: string, obj: object, known: readonly string[]):
     // Report paths without the "options." prefix: `Unknown option "tls.cA"; did you mean "tls.ca"?`
     const prefix = where === 'options' ? '' : `${where.slice('options.'.length)}.`;
     const hint = suggest(key, known);
-    const message =
-      `Unknown option "${prefix}${key}"` + (hint ? `; did you mean "${prefix}${hint}"?` : '');
+    const message = `Unknown option "${prefix}${key}"` + (hint ? `; did you mean "${prefix}${hint}"?` : '');
     throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', message);
   }
 }

@@ -97,8 +97,11 @@ export class WebSocket extends EventTarget {
       throw new TypeError(`Expected an object for options but received ${String(options)}`);
     }
     if (options && 'protocols' in options) {
-      throw invalidArgValue('options.protocols', (options as ConnectOptions).protocols,
-        'no protocols option (pass subprotocols as the second argument)');
+      throw invalidArgValue(
+        'options.protocols',
+        (options as ConnectOptions).protocols,
+        'no protocols option (pass subprotocols as the second argument)',
+      );
     }
     const userSignal = options?.signal;
     const signal = userSignal ? AbortSignal.any([userSignal, this.#controller.signal]) : this.#controller.signal;
@@ -393,7 +396,12 @@ export class WebSocket extends EventTarget {
   }
 }
 
-for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSING', CLOSING], ['CLOSED', CLOSED]] as const) {
+for (const [name, value] of [
+  ['CONNECTING', CONNECTING],
+  ['OPEN', OPEN],
+  ['CLOSING', CLOSING],
+  ['CLOSED', CLOSED],
+] as const) {
   // Constants live on the interface object and the prototype, enumerable and read-only (WebIDL).
   Object.defineProperty(WebSocket, name, { value, enumerable: true });
   Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
@@ -440,10 +448,7 @@ function toProtocolList(value: unknown): string[] {
   const seen = new Set<string>();
   for (const p of list) {
     if (!TOKEN.test(p) || seen.has(p)) {
-      throw new DOMException(
-        `Failed to construct 'WebSocket': The subprotocol '${p}' is invalid or duplicated.`,
-        'SyntaxError',
-      );
+      throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is invalid or duplicated.`, 'SyntaxError');
     }
     seen.add(p);
   }

@@ -66,10 +66,26 @@ export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRed
 }
 
 const SUPPORTED = new Set([
-  'protocols', 'headers', 'handshakeTimeout', 'maxPayload', 'followRedirects', 'maxRedirects',
-  'origin', 'protocolVersion', 'autoPong', 'skipUTF8Validation', 'closeTimeout',
-  'perMessageDeflate', 'allowSynchronousEvents', 'maxBufferedChunks', 'maxFragments',
-  'maxPendingAutoPongs', 'ca', 'tls', 'signal', ...NETWORK_KEYS,
+  'protocols',
+  'headers',
+  'handshakeTimeout',
+  'maxPayload',
+  'followRedirects',
+  'maxRedirects',
+  'origin',
+  'protocolVersion',
+  'autoPong',
+  'skipUTF8Validation',
+  'closeTimeout',
+  'perMessageDeflate',
+  'allowSynchronousEvents',
+  'maxBufferedChunks',
+  'maxFragments',
+  'maxPendingAutoPongs',
+  'ca',
+  'tls',
+  'signal',
+  ...NETWORK_KEYS,
 ]);
 
 const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
@@ -361,11 +377,13 @@ export class WsWebSocket extends EventEmitter {
         call(new MessageEvent('message', { data: isBinary ? data : String(data) }))) as WrappedListener;
     } else if (type === 'close') {
       wrapper = ((code: number, message: Buffer) =>
-        call(new CloseEvent('close', {
-          code,
-          reason: message.toString(),
-          wasClean: this.#closeFrameReceived && this.#closeFrameSent,
-        }))) as WrappedListener;
+        call(
+          new CloseEvent('close', {
+            code,
+            reason: message.toString(),
+            wasClean: this.#closeFrameReceived && this.#closeFrameSent,
+          }),
+        )) as WrappedListener;
     } else if (type === 'error') {
       wrapper = ((error: Error) => call(new ErrorEvent('error', { error, message: error.message }))) as WrappedListener;
     } else if (type === 'open') {
@@ -397,7 +415,11 @@ export class WsWebSocket extends EventEmitter {
       return;
     }
     const p = conn.send(payload, { binary, fin });
-    if (cb) p.then(() => cb(), (err: Error) => cb(err));
+    if (cb)
+      p.then(
+        () => cb(),
+        (err: Error) => cb(err),
+      );
     else p.catch(() => {});
   }
 
@@ -423,7 +445,11 @@ export class WsWebSocket extends EventEmitter {
         return;
       }
       const p = ping ? conn.ping(bytes) : conn.pong(bytes);
-      if (cb) p.then(() => cb(), (err: Error) => cb(err));
+      if (cb)
+        p.then(
+          () => cb(),
+          (err: Error) => cb(err),
+        );
       else p.catch(() => {});
     };
     if (isBlob(data)) {
@@ -586,7 +612,12 @@ type WrappedListener = ((...args: unknown[]) => void) & {
   [kListener]?: unknown;
 };
 
-for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSING', CLOSING], ['CLOSED', CLOSED]] as const) {
+for (const [name, value] of [
+  ['CONNECTING', CONNECTING],
+  ['OPEN', OPEN],
+  ['CLOSING', CLOSING],
+  ['CLOSED', CLOSED],
+] as const) {
   Object.defineProperty(WsWebSocket, name, { enumerable: true, value });
   Object.defineProperty(WsWebSocket.prototype, name, { enumerable: true, value });
 }

@@ -35,8 +35,7 @@ bool HasProtocol(const curl_version_info_data* info, const char* name) {
 }  // namespace
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
-  if (GlobalInit() != CURLE_OK)
-    throw Napi::Error::New(env, "curlws: curl_global_init failed");
+  if (GlobalInit() != CURLE_OK) throw Napi::Error::New(env, "curlws: curl_global_init failed");
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
   if (!HasProtocol(info, "ws") || !HasProtocol(info, "wss"))
     throw Napi::Error::New(env, std::string("curlws: the linked libcurl ") + info->version +

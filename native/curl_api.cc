@@ -72,8 +72,8 @@ Napi::Value VersionInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Strerror(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(),
-                           curl_easy_strerror(static_cast<CURLcode>(info[0].ToNumber().Int32Value())));
+  return Napi::String::New(
+      info.Env(), curl_easy_strerror(static_cast<CURLcode>(info[0].ToNumber().Int32Value())));
 }
 
 }  // namespace

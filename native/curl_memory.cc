@@ -51,7 +51,9 @@ void Uncapture(void* p) {
   }
 }
 
-bool InClass(size_t size) { return size >= kClassMin && size <= kBlockSize; }
+bool InClass(size_t size) {
+  return size >= kClassMin && size <= kBlockSize;
+}
 
 // False when the budget is spent: the caller returns nullptr.
 bool Spend() {
@@ -88,7 +90,9 @@ void Free(void* p) {
   std::free(p);
 }
 
-void* Realloc(void* p, size_t size) { return p ? std::realloc(p, size) : Malloc(size); }
+void* Realloc(void* p, size_t size) {
+  return p ? std::realloc(p, size) : Malloc(size);
+}
 
 void* Calloc(size_t count, size_t size) {
   if (size && count > static_cast<size_t>(-1) / size) return nullptr;
@@ -145,7 +149,9 @@ void RecvChunkBudget::ReleaseEmptyChunks() {
 
 #else
 
-CURLcode CurlGlobalInitWithCache(long flags) { return curl_global_init(flags); }
+CURLcode CurlGlobalInitWithCache(long flags) {
+  return curl_global_init(flags);
+}
 RecvChunkBudget::RecvChunkBudget(int) {}
 RecvChunkBudget::~RecvChunkBudget() {}
 void RecvChunkBudget::ReleaseEmptyChunks() {}

@@ -29,18 +29,24 @@ CURLcode SetOne(CURL* easy, const curl_easyoption* opt, const Napi::Value& v,
   switch (opt->type) {
     case CURLOT_LONG:
     case CURLOT_VALUES:
-      if (v.IsBoolean()) return curl_easy_setopt(easy, opt->id, v.As<Napi::Boolean>().Value() ? 1L : 0L);
-      if (v.IsNumber()) return curl_easy_setopt(easy, opt->id, static_cast<long>(v.As<Napi::Number>().Int64Value()));
+      if (v.IsBoolean())
+        return curl_easy_setopt(easy, opt->id, v.As<Napi::Boolean>().Value() ? 1L : 0L);
+      if (v.IsNumber())
+        return curl_easy_setopt(easy, opt->id,
+                                static_cast<long>(v.As<Napi::Number>().Int64Value()));
       *why = "expects a number";
       return CURLE_BAD_FUNCTION_ARGUMENT;
     case CURLOT_OFF_T:
       if (v.IsNumber())
-        return curl_easy_setopt(easy, opt->id, static_cast<curl_off_t>(v.As<Napi::Number>().Int64Value()));
+        return curl_easy_setopt(easy, opt->id,
+                                static_cast<curl_off_t>(v.As<Napi::Number>().Int64Value()));
       *why = "expects a number";
       return CURLE_BAD_FUNCTION_ARGUMENT;
     case CURLOT_STRING:
-      if (v.IsNull() || v.IsUndefined()) return curl_easy_setopt(easy, opt->id, static_cast<char*>(nullptr));
-      if (v.IsString()) return curl_easy_setopt(easy, opt->id, v.As<Napi::String>().Utf8Value().c_str());
+      if (v.IsNull() || v.IsUndefined())
+        return curl_easy_setopt(easy, opt->id, static_cast<char*>(nullptr));
+      if (v.IsString())
+        return curl_easy_setopt(easy, opt->id, v.As<Napi::String>().Utf8Value().c_str());
       *why = "expects a string";
       return CURLE_BAD_FUNCTION_ARGUMENT;
     case CURLOT_SLIST: {
@@ -51,7 +57,8 @@ CURLcode SetOne(CURL* easy, const curl_easyoption* opt, const Napi::Value& v,
       Napi::Array items = v.As<Napi::Array>();
       SlistPtr list;
       for (uint32_t i = 0; i < items.Length(); i++) {
-        if (!SlistAppend(list, items.Get(i).ToString().Utf8Value().c_str())) return CURLE_OUT_OF_MEMORY;
+        if (!SlistAppend(list, items.Get(i).ToString().Utf8Value().c_str()))
+          return CURLE_OUT_OF_MEMORY;
       }
       CURLcode rc = curl_easy_setopt(easy, opt->id, list.get());
       if (rc == CURLE_OK && list) lists->push_back(std::move(list));
@@ -74,7 +81,9 @@ CURLcode SetOne(CURL* easy, const curl_easyoption* opt, const Napi::Value& v,
 
 }  // namespace
 
-const curl_easyoption* LookupCurlOption(const std::string& name) { return Lookup(name); }
+const curl_easyoption* LookupCurlOption(const std::string& name) {
+  return Lookup(name);
+}
 
 CURLcode SetCurlOption(CURL* easy, const curl_easyoption* opt, const Napi::Value& value,
                        std::vector<SlistPtr>* lists, std::string* why) {

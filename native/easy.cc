@@ -21,15 +21,13 @@ Napi::Error CodedError(const Napi::Env& env, const char* code, const std::string
 // Options whose value the binding owns: changing them would break perform() or the engine.
 bool EngineOwned(CURLoption id) {
   switch (id) {
-    case CURLOPT_NOSIGNAL:        // Node owns the process's signals
-    case CURLOPT_PROTOCOLS_STR:   // ws and wss only
+    case CURLOPT_NOSIGNAL:              // Node owns the process's signals
+    case CURLOPT_PROTOCOLS_STR:         // ws and wss only
     case static_cast<CURLoption>(181):  // CURLOPT_PROTOCOLS (deprecated: named, it warns)
-    case CURLOPT_PRIVATE:         // the Transfer* the Multi finds us by
-    case CURLOPT_ERRORBUFFER:     // errbuf_, read as easy.errorBuffer
-    case CURLOPT_SHARE:
-      return true;
-    default:
-      return false;
+    case CURLOPT_PRIVATE:               // the Transfer* the Multi finds us by
+    case CURLOPT_ERRORBUFFER:           // errbuf_, read as easy.errorBuffer
+    case CURLOPT_SHARE: return true;
+    default: return false;
   }
 }
 
@@ -69,7 +67,9 @@ Easy::Easy(const Napi::CallbackInfo& info)
 
 // A GC finalizer: Node-API runs it from the event loop (queued by the GC, not inside it), so
 // never while libcurl is on the stack, and curl_multi_remove_handle is allowed here.
-Easy::~Easy() { Release(false); }
+Easy::~Easy() {
+  Release(false);
+}
 
 void Easy::ApplyDefaults() {
   CURL* e = easy_.get();
@@ -81,10 +81,12 @@ void Easy::ApplyDefaults() {
 
 void Easy::Check(const Napi::Env& env, const char* what, bool forbid_in_callback) {
   if (closed_ || !easy_)
-    throw CodedError(env, "ERR_CURL_EASY_CLOSED", std::string(what) + ": the Easy handle is closed");
+    throw CodedError(env, "ERR_CURL_EASY_CLOSED",
+                     std::string(what) + ": the Easy handle is closed");
   if (forbid_in_callback && callback_depth_ > 0)
-    throw CodedError(env, "ERR_CURL_IN_CALLBACK",
-                     std::string(what) + " cannot be called from inside this handle's own callback");
+    throw CodedError(
+        env, "ERR_CURL_IN_CALLBACK",
+        std::string(what) + " cannot be called from inside this handle's own callback");
 }
 
 void Easy::RethrowCallbackError(const Napi::Env& env) {
@@ -135,7 +137,8 @@ Napi::Value Easy::SetCallback(const Napi::CallbackInfo& info) {
       rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, set ? &EasyCallbacks::Write : nullptr);
       // Unset: libcurl's default fwrite() needs its default FILE* back (NULL would crash it).
       if (rc == CURLE_OK)
-        rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, set ? static_cast<void*>(this) : static_cast<void*>(stdout));
+        rc = curl_easy_setopt(e, CURLOPT_WRITEDATA,
+                              set ? static_cast<void*>(this) : static_cast<void*>(stdout));
       break;
     case Callback::kHeader:
       rc = curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, set ? &EasyCallbacks::Header : nullptr);
@@ -347,7 +350,8 @@ void Easy::Release(bool js) {
   }
   for (int kind = 0; kind < 3; kind++) {
     // close(): let the callbacks (and what they capture) go now, not with the wrapper
-    if (js && has_callback_[kind]) Value().Set(CallbackKey(static_cast<Callback>(kind)), Env().Undefined());
+    if (js && has_callback_[kind])
+      Value().Set(CallbackKey(static_cast<Callback>(kind)), Env().Undefined());
     has_callback_[kind] = false;
   }
 }
@@ -370,8 +374,10 @@ void Easy::UpdateKeepAlive() {
   bool want = performing_ || !readable_waiters_.empty() || !writable_waiters_.empty();
   if (want == referenced_) return;
   referenced_ = want;
-  if (want) Ref();
-  else Unref();
+  if (want)
+    Ref();
+  else
+    Unref();
 }
 
 }  // namespace curlws

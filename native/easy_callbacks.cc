@@ -6,7 +6,8 @@ namespace curlws {
 
 bool EasyCallbacks::Invoke(Easy* self, Easy::Callback which, size_t argc, const napi_value* argv,
                            napi_value* result) {
-  if (self->closed_ || !self->js_allowed_ || !self->has_callback_[static_cast<int>(which)]) return false;
+  if (self->closed_ || !self->js_allowed_ || !self->has_callback_[static_cast<int>(which)])
+    return false;
   napi_env env = self->Env();
   Napi::Value fn = self->Value().Get(Easy::CallbackKey(which));
   if (!fn.IsFunction()) return false;

@@ -60,15 +60,15 @@ Napi::Value GetInfoToJs(const Napi::Env& env, CURL* easy, CURLINFO info) {
     case CURLINFO_SOCKET: {
       curl_socket_t s = CURL_SOCKET_BAD;
       rc = curl_easy_getinfo(easy, info, &s);
-      return Pair(env, rc, Napi::Number::New(env, s == CURL_SOCKET_BAD ? -1 : static_cast<double>(s)));
+      return Pair(env, rc,
+                  Napi::Number::New(env, s == CURL_SOCKET_BAD ? -1 : static_cast<double>(s)));
     }
     case CURLINFO_OFF_T: {
       curl_off_t v = 0;
       rc = curl_easy_getinfo(easy, info, &v);
       return Pair(env, rc, Napi::Number::New(env, static_cast<double>(v)));
     }
-    default:
-      return Pair(env, CURLE_UNKNOWN_OPTION, env.Undefined());
+    default: return Pair(env, CURLE_UNKNOWN_OPTION, env.Undefined());
   }
 }
 

@@ -74,7 +74,8 @@ Napi::Value Easy::WsSend(const Napi::CallbackInfo& info) {
   size_t len = 0;
   BytesOf(info[0], &data, &len);
   unsigned int flags = info[1].ToNumber().Uint32Value();
-  curl_off_t fragsize = static_cast<curl_off_t>(info[2].IsNumber() ? info[2].ToNumber().Int64Value() : 0);
+  curl_off_t fragsize =
+      static_cast<curl_off_t>(info[2].IsNumber() ? info[2].ToNumber().Int64Value() : 0);
   size_t sent = 0;
   errbuf_[0] = '\0';
   CURLcode rc = curl_ws_send(easy_.get(), data, len, &sent, fragsize, flags);
@@ -104,7 +105,8 @@ Napi::Value Easy::WsStartFrame(const Napi::CallbackInfo& info) {
 #else
   throw CodedError(env, "ERR_CURL_NOT_AVAILABLE",
                    std::string("curl_ws_start_frame() needs libcurl 8.16.0 or newer; curlws was "
-                               "built against ") + LIBCURL_VERSION);
+                               "built against ") +
+                       LIBCURL_VERSION);
 #endif
 }
 
@@ -150,7 +152,8 @@ void Easy::OnPoll(uv_poll_t* poll, int status, int events) {
     Napi::CallbackScope callback_scope(env, self->async_context_);
     // An error or hang-up counts as ready: the next curl_ws_* call reports it with its CURLcode.
     bool failed = status < 0 || (events & UV_DISCONNECT);
-    self->SettleWaiters(failed || (events & UV_READABLE), failed || (events & UV_WRITABLE), nullptr);
+    self->SettleWaiters(failed || (events & UV_READABLE), failed || (events & UV_WRITABLE),
+                        nullptr);
   } catch (const std::exception&) {
   }
 }
@@ -178,11 +181,13 @@ void Easy::SettleWaiters(bool readable, bool writable, const char* error_code) {
 
 void Easy::UpdatePoll() {
   if (!poll_) return;
-  int events = (readable_waiters_.empty() ? 0 : UV_READABLE) |
-               (writable_waiters_.empty() ? 0 : UV_WRITABLE);
+  int events =
+      (readable_waiters_.empty() ? 0 : UV_READABLE) | (writable_waiters_.empty() ? 0 : UV_WRITABLE);
   if (events == poll_events_) return;
-  if (events == 0) uv_poll_stop(&poll_->uv);
-  else uv_poll_start(&poll_->uv, events, &Easy::OnPoll);
+  if (events == 0)
+    uv_poll_stop(&poll_->uv);
+  else
+    uv_poll_start(&poll_->uv, events, &Easy::OnPoll);
   poll_events_ = events;
 }
 

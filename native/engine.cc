@@ -77,12 +77,8 @@ void Engine::Close(uv_handle_t* handle) {
   if (!handle || uv_is_closing(handle)) return;
   handle->data = nullptr;  // no callback may reach the owner any more
   switch (handle->type) {
-    case UV_TIMER:
-      uv_close(handle, &Engine::OnClosed<uv_timer_t>);
-      break;
-    case UV_POLL:
-      uv_close(handle, &Engine::OnClosed<uv_poll_t>);
-      break;
+    case UV_TIMER: uv_close(handle, &Engine::OnClosed<uv_timer_t>); break;
+    case UV_POLL: uv_close(handle, &Engine::OnClosed<uv_poll_t>); break;
     default:
       uv_close(handle, nullptr);  // not allocated by us; never happens
       break;

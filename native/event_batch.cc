@@ -18,7 +18,8 @@ napi_value CopyToArrayBuffer(napi_env env, const void* data, size_t len) {
   napi_value buffer, arraybuffer;
   size_t offset = 0;
   Check(env, napi_create_buffer_copy(env, len, data, nullptr, &buffer));
-  Check(env, napi_get_typedarray_info(env, buffer, nullptr, nullptr, nullptr, &arraybuffer, &offset));
+  Check(env,
+        napi_get_typedarray_info(env, buffer, nullptr, nullptr, nullptr, &arraybuffer, &offset));
   if (offset != 0) {  // not seen: Node gives a C++-made Buffer a store of its own
     void* out = nullptr;
     Check(env, napi_create_arraybuffer(env, len, &out, &arraybuffer));

@@ -31,27 +31,27 @@ namespace curlws {
 
 // Layout of a, b, c per type: "v" = index into values (-1 = undefined), "n" = a number.
 enum class EventType : int32_t {
-  kOpen = 1,       // v: HandshakeInfo
-  kMessage = 2,    // a v: string | Buffer, b n: 1 if binary
-  kPing = 3,       // a n, b n: offset and length of the payload in the arena
-  kPong = 4,       // as kPing
-  kSent = 5,       // v: data count, control count
+  kOpen = 1,     // v: HandshakeInfo
+  kMessage = 2,  // a v: string | Buffer, b n: 1 if binary
+  kPing = 3,     // a n, b n: offset and length of the payload in the arena
+  kPong = 4,     // as kPing
+  kSent = 5,     // v: data count, control count
   kDrain = 6,
-  kError = 7,      // v: error object
-  kPeerClose = 8,  // v: code, reason
-  kClosed = 9,     // v: code, reason, wasClean
-  kTrace = 10,     // v: line
+  kError = 7,         // v: error object
+  kPeerClose = 8,     // v: code, reason
+  kClosed = 9,        // v: code, reason, wasClean
+  kTrace = 10,        // v: line
   kBinarySlice = 11,  // a n, b n: offset and length of a binary message in the arena
   kTextSlice = 12,    // a n, b n: start and end (UTF-16 units) of a text message in `text`
 };
 
 // What went wrong, as the TS layer turns it into an error class (lib/errors.ts).
 struct ErrorInfo {
-  std::string code;     // WS_ERR_*; empty when curl_code names the error
+  std::string code;  // WS_ERR_*; empty when curl_code names the error
   std::string message;
-  int curl_code = -1;   // CURLcode, -1 = none
-  long status = 0;      // HTTP status of a refused handshake
-  HeaderList headers;   // and its headers
+  int curl_code = -1;  // CURLcode, -1 = none
+  long status = 0;     // HTTP status of a refused handshake
+  HeaderList headers;  // and its headers
   uint16_t close_code = 0;
   long proxy_status = 0;  // HTTP status of a refused proxy CONNECT
 };
@@ -64,8 +64,7 @@ class EventBatch {
   EventBatch& operator=(const EventBatch&) = delete;
 
   // An event whose fields are JS values (see the "v" types above).
-  void Add(EventType type, napi_value a = nullptr, napi_value b = nullptr,
-           napi_value c = nullptr);
+  void Add(EventType type, napi_value a = nullptr, napi_value b = nullptr, napi_value c = nullptr);
   // A binary message or a PING/PONG payload, copied into the arena.
   void AddSlice(EventType type, const uint8_t* data, size_t len);
   // A text message (valid UTF-8), copied into the batch's text; `ascii` if all bytes < 0x80.
@@ -87,9 +86,9 @@ class EventBatch {
 
  private:
   struct Value {
-    napi_value js = nullptr;  // a ready JS value, or:
-    napi_ref ref = nullptr;   // a Buffer to take out of its reference at Take(), or:
-    uint8_t* block = nullptr; // a message to turn into one at Take()
+    napi_value js = nullptr;   // a ready JS value, or:
+    napi_ref ref = nullptr;    // a Buffer to take out of its reference at Take(), or:
+    uint8_t* block = nullptr;  // a message to turn into one at Take()
     size_t size = 0;
     bool binary = false;
     bool ascii = false;
@@ -107,11 +106,11 @@ class EventBatch {
   std::vector<int32_t> meta_;
   std::vector<Value> values_;
   std::string arena_;
-  bool has_arena_ = false;   // an arena is sent even if all its slices are empty
+  bool has_arena_ = false;  // an arena is sent even if all its slices are empty
   std::string text_;
   bool has_text_ = false;
   bool text_ascii_ = true;
-  size_t text_units_ = 0;    // UTF-16 length of text_
+  size_t text_units_ = 0;  // UTF-16 length of text_
   size_t block_bytes_ = 0;
 };
 

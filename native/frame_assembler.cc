@@ -7,14 +7,16 @@
 namespace curlws {
 namespace {
 
-constexpr size_t kMinSpace = 16 * 1024;           // grows to the frame size once it is known
+constexpr size_t kMinSpace = 16 * 1024;            // grows to the frame size once it is known
 constexpr size_t kMaxGrowStep = 16 * 1024 * 1024;  // never trust a peer's length for more
 constexpr size_t kKeepCapacity = 1024 * 1024;      // shrink back after messages above this
 constexpr int kDataFlags = CURLWS_TEXT | CURLWS_BINARY;
 
 }  // namespace
 
-FrameAssembler::~FrameAssembler() { std::free(buf_); }
+FrameAssembler::~FrameAssembler() {
+  std::free(buf_);
+}
 
 bool FrameAssembler::Reserve(size_t free_bytes) {
   if (cap_ - len_ >= free_bytes) return true;
@@ -65,7 +67,8 @@ FrameAssembler::Event FrameAssembler::Consume(const curl_ws_frame& meta, size_t 
         binary_ = binary;
         utf8_.Reset();
       } else if (binary != binary_) {
-        return Fail(1002, "WS_ERR_PROTOCOL", "Data frame of another type inside a fragmented message");
+        return Fail(1002, "WS_ERR_PROTOCOL",
+                    "Data frame of another type inside a fragmented message");
       }
       // The whole frame's size is known now: check the limit before buffering any more.
       uint64_t frame_size = n + static_cast<uint64_t>(meta.bytesleft);

@@ -77,17 +77,17 @@ class FrameAssembler {
   uint8_t* base() const { return target_ ? target_ : buf_; }
 
   uint64_t max_payload_ = 0;  // 0 = no limit
-  uint8_t* buf_ = nullptr;  // malloc'd: the message being assembled, then free space
+  uint8_t* buf_ = nullptr;    // malloc'd: the message being assembled, then free space
   size_t cap_ = 0;
-  size_t len_ = 0;          // bytes of the current message
-  size_t frame_left_ = 0;   // bytes of the current data frame still to come
+  size_t len_ = 0;             // bytes of the current message
+  size_t frame_left_ = 0;      // bytes of the current data frame still to come
   uint8_t* target_ = nullptr;  // RedirectTo(): where the message is (len_ bytes so far)
   size_t target_size_ = 0;
   bool in_message_ = false;
   bool binary_ = false;
   bool final_frame_ = false;  // the current data frame ends its message
   Utf8Validator utf8_;
-  std::string control_;     // the control frame being assembled
+  std::string control_;  // the control frame being assembled
   Failure failure_;
 };
 

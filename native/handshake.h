@@ -28,7 +28,7 @@ std::string ExpectedAccept(const std::string& key);
 HeaderList CollectHeaders(CURL* easy, unsigned int origin);
 
 struct HandshakeFailure {
-  std::string code;     // WS_ERR_* (empty = the response is acceptable)
+  std::string code;  // WS_ERR_* (empty = the response is acceptable)
   std::string message;
 };
 

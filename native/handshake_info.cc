@@ -35,10 +35,11 @@ Napi::Object HandshakeInfoToJs(Napi::Env env, CURL* e, long status, const Header
   open.Set("address", addr);
 
   Napi::Object timings = Napi::Object::New(env);
-  const std::pair<const char*, CURLINFO> kTimings[] = {
-      {"dns", CURLINFO_NAMELOOKUP_TIME_T},   {"connect", CURLINFO_CONNECT_TIME_T},
-      {"tls", CURLINFO_APPCONNECT_TIME_T},   {"firstByte", CURLINFO_STARTTRANSFER_TIME_T},
-      {"total", CURLINFO_TOTAL_TIME_T}};
+  const std::pair<const char*, CURLINFO> kTimings[] = {{"dns", CURLINFO_NAMELOOKUP_TIME_T},
+                                                       {"connect", CURLINFO_CONNECT_TIME_T},
+                                                       {"tls", CURLINFO_APPCONNECT_TIME_T},
+                                                       {"firstByte", CURLINFO_STARTTRANSFER_TIME_T},
+                                                       {"total", CURLINFO_TOTAL_TIME_T}};
   for (const auto& t : kTimings) {
     curl_off_t us = 0;
     curl_easy_getinfo(e, t.second, &us);

@@ -22,12 +22,15 @@ Multi::~Multi() {
   if (timer_) engine_->Close(timer_);
 }
 
-CURLMcode Multi::Add(CURL* easy) { return curl_multi_add_handle(multi_, easy); }
+CURLMcode Multi::Add(CURL* easy) {
+  return curl_multi_add_handle(multi_, easy);
+}
 
-CURLMcode Multi::Remove(CURL* easy) { return curl_multi_remove_handle(multi_, easy); }
+CURLMcode Multi::Remove(CURL* easy) {
+  return curl_multi_remove_handle(multi_, easy);
+}
 
-int Multi::OnSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
-                    void* socketp) {
+int Multi::OnSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
   auto* self = static_cast<Multi*>(userp);
   auto* poll = static_cast<UvHandle<uv_poll_t>*>(socketp);
   if (what == CURL_POLL_REMOVE) {

@@ -114,7 +114,8 @@ SendQueue::Block* SendQueue::BlockFor(size_t frame_size) {
   }
   Block b;
   if (frame_size <= kPackMax) {
-    b.data.reset(Allocate(std::max(blocks_.empty() ? kFirstBlockSize : kBlockSize, frame_size), &b.cap));
+    b.data.reset(
+        Allocate(std::max(blocks_.empty() ? kFirstBlockSize : kBlockSize, frame_size), &b.cap));
   } else {
     b.data.reset(Allocate(frame_size, &b.cap));
     b.single = true;
@@ -234,14 +235,17 @@ size_t SendQueue::ReplaceWithCloseReply(const std::string& payload, bool* ok) {
   return dropped;
 }
 
-void SendQueue::Recycle(Block&& b) { Release(b.data.release(), b.cap); }
+void SendQueue::Recycle(Block&& b) {
+  Release(b.data.release(), b.cap);
+}
 
 size_t SendQueue::buffered_amount() const {
   uint64_t n = buffered_;
   // The payload part of a frame being written counts down as it goes.
   if (!records_.empty() && records_.front().kind == Kind::kData) {
     const Record& r = records_.front();
-    if (written_ > r.start + r.header) n -= std::min<uint64_t>(r.payload, written_ - r.start - r.header);
+    if (written_ > r.start + r.header)
+      n -= std::min<uint64_t>(r.payload, written_ - r.start - r.header);
   }
   return static_cast<size_t>(n);
 }
@@ -323,18 +327,22 @@ SendQueue::Status SendQueue::Pump(CURL* easy, Completions* done, CURLcode* error
   for (;;) {
     // A frame partly written (or pinned by CURLE_AGAIN) comes first; then control frames at a
     // frame boundary; then data.
-    bool data_mid_frame =
-        pinned_ != 0 || (!records_.empty() && records_.front().start < written_);
+    bool data_mid_frame = pinned_ != 0 || (!records_.empty() && records_.front().start < written_);
     bool use_control;
-    if (control_started_) use_control = true;
-    else if (data_mid_frame) use_control = false;
-    else if (!control_.empty()) use_control = true;
-    else if (!blocks_.empty()) use_control = false;
-    else return Status::kIdle;
+    if (control_started_)
+      use_control = true;
+    else if (data_mid_frame)
+      use_control = false;
+    else if (!control_.empty())
+      use_control = true;
+    else if (!blocks_.empty())
+      use_control = false;
+    else
+      return Status::kIdle;
 
     size_t wrote = 0, offered = 0;
-    CURLcode rc = use_control ? WriteControl(easy, &wrote, &offered)
-                              : WriteData(easy, &wrote, &offered);
+    CURLcode rc =
+        use_control ? WriteControl(easy, &wrote, &offered) : WriteData(easy, &wrote, &offered);
     if (rc == CURLE_AGAIN) return Status::kBlocked;
     if (rc != CURLE_OK) {
       *error = rc;

@@ -89,7 +89,7 @@ class SendQueue {
     size_t cap = 0;
     size_t len = 0;
     size_t sent = 0;
-    uint64_t base = 0;   // stream position of data[0]
+    uint64_t base = 0;    // stream position of data[0]
     bool single = false;  // one large frame: nothing is appended after it
     // [0, ready) is masked. A frame too large to mask at queue time is masked from `ready` on
     // in slices just before they are written.
@@ -124,15 +124,15 @@ class SendQueue {
   CURLcode WriteControl(CURL* easy, size_t* wrote, size_t* offered);
   void Complete(Completions* done, unsigned int flags, uint64_t payload, Kind kind, Origin origin);
 
-  LazyDeque<Block> blocks_;    // data stream: user messages and our CLOSE, in order
-  LazyDeque<Record> records_;  // the frames in blocks_ not yet fully written
-  LazyDeque<Control> control_;  // PING/PONG and a CLOSE reply, ahead of queued data
-  uint64_t queued_ = 0;         // stream position after the last queued byte
-  uint64_t written_ = 0;        // stream position of the next byte to write
-  uint64_t pinned_ = 0;         // end of a data write that got CURLE_AGAIN (0: none)
+  LazyDeque<Block> blocks_;       // data stream: user messages and our CLOSE, in order
+  LazyDeque<Record> records_;     // the frames in blocks_ not yet fully written
+  LazyDeque<Control> control_;    // PING/PONG and a CLOSE reply, ahead of queued data
+  uint64_t queued_ = 0;           // stream position after the last queued byte
+  uint64_t written_ = 0;          // stream position of the next byte to write
+  uint64_t pinned_ = 0;           // end of a data write that got CURLE_AGAIN (0: none)
   bool control_started_ = false;  // the front control frame is partly written or pinned
-  bool fragmenting_ = false;    // a data message was started with CURLWS_CONT
-  uint64_t buffered_ = 0;       // payload bytes of user messages not yet fully written
+  bool fragmenting_ = false;      // a data message was started with CURLWS_CONT
+  uint64_t buffered_ = 0;         // payload bytes of user messages not yet fully written
   const char* failure_ = "";
 };
 

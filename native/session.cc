@@ -119,19 +119,19 @@ void Session::Configure(const Napi::Object& init) {
         fail("out of memory");
   }
 
-  bool ok = curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss") == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 2L) == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_WS_OPTIONS, static_cast<long>(CURLWS_NOAUTOPONG)) ==
-                CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
-            curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this)) == CURLE_OK &&
-            // ws:// through an HTTP proxy must tunnel (CONNECT); before 8.21 libcurl would
-            // forward-proxy a GET ws://… that most proxies refuse.
-            curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
+  bool ok =
+      curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss") == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 2L) == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_WS_OPTIONS, static_cast<long>(CURLWS_NOAUTOPONG)) == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
+      curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this)) == CURLE_OK &&
+      // ws:// through an HTTP proxy must tunnel (CONNECT); before 8.21 libcurl would
+      // forward-proxy a GET ws://… that most proxies refuse.
+      curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
   if (!ok) fail("libcurl refused a basic option");
   if (tracer_.level() > 0) tracer_.Attach(e);
 
@@ -194,8 +194,8 @@ void Session::HandshakeDone(CURLcode result) {
     if (result == CURLE_OK || result == CURLE_HTTP_RETURNED_ERROR) {
       error_.status = status;
       error_.headers = CollectHeaders(e, CURLH_HEADER);
-      Fail("WS_ERR_UNEXPECTED_RESPONSE",
-           "Unexpected server response: " + std::to_string(status), 0, CURLE_OK);
+      Fail("WS_ERR_UNEXPECTED_RESPONSE", "Unexpected server response: " + std::to_string(status), 0,
+           CURLE_OK);
     } else {
       long proxy_status = 0;
       curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &proxy_status);
@@ -228,8 +228,9 @@ void Session::HandshakeDone(CURLcode result) {
   if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(static_cast<int>(fd), this, &err);
   if (poll_ && !keep_alive_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_->uv));
   if (!poll_) {
-    Fail("", std::string("Cannot watch the connection's socket: ") +
-                 (err ? uv_strerror(err) : "no socket"),
+    Fail("",
+         std::string("Cannot watch the connection's socket: ") +
+             (err ? uv_strerror(err) : "no socket"),
          0, CURLE_RECV_ERROR);
     return;
   }
@@ -272,12 +273,15 @@ void Session::OnPoll(uv_poll_t* poll, int status, int events) {
 
 void Session::UpdatePoll() {
   if (!poll_) return;
-  bool reading = !paused_ && !held_ && (state_ == State::kOpen ||
-                              (state_ == State::kClosing && (!peer_closed_ || failing_)));
+  bool reading =
+      !paused_ && !held_ &&
+      (state_ == State::kOpen || (state_ == State::kClosing && (!peer_closed_ || failing_)));
   int events = (reading ? UV_READABLE : 0) | (blocked_ ? UV_WRITABLE : 0);
   if (events == poll_events_) return;
-  if (events == 0) uv_poll_stop(&poll_->uv);
-  else uv_poll_start(&poll_->uv, events, &Session::OnPoll);
+  if (events == 0)
+    uv_poll_stop(&poll_->uv);
+  else
+    uv_poll_start(&poll_->uv, events, &Session::OnPoll);
   poll_events_ = events;
 }
 
@@ -327,8 +331,10 @@ Napi::Value Session::Terminate(const Napi::CallbackInfo& info) {
 Napi::Value Session::KeepAlive(const Napi::CallbackInfo& info) {
   keep_alive_ = info.Length() < 1 || info[0].ToBoolean();
   auto apply = [this](uv_handle_t* h) {
-    if (keep_alive_) uv_ref(h);
-    else uv_unref(h);
+    if (keep_alive_)
+      uv_ref(h);
+    else
+      uv_unref(h);
   };
   if (poll_) apply(reinterpret_cast<uv_handle_t*>(&poll_->uv));
   if (timer_ && state_ != State::kConnecting) apply(reinterpret_cast<uv_handle_t*>(&timer_->uv));
@@ -344,7 +350,8 @@ Napi::Value Session::Hold(const Napi::CallbackInfo& info) {
   UpdatePoll();
   if (!held_) {
     SendFailClose();
-    if (state_ == State::kOpen || state_ == State::kClosing) engine_->Soon(this);  // buffered frames
+    if (state_ == State::kOpen || state_ == State::kClosing)
+      engine_->Soon(this);  // buffered frames
   }
   return info.Env().Undefined();
 }
@@ -412,20 +419,21 @@ void Session::RunSoon() {
     DispatchScope scope(this);
     if (add_deferred_) {
       add_deferred_ = false;
-      CURLMcode mc = state_ == State::kConnecting && easy_ ? engine_->multi().Add(easy_.get()) : CURLM_OK;
+      CURLMcode mc =
+          state_ == State::kConnecting && easy_ ? engine_->multi().Add(easy_.get()) : CURLM_OK;
       if (mc != CURLM_OK) Fail("", curl_multi_strerror(mc), 0, CURLE_FAILED_INIT);
     }
     if (send_deferred_) {
       send_deferred_ = false;
       if (!blocked_) PumpSend();
     }
-    if (!paused_ && !held_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing)) Drain();
+    if (!paused_ && !held_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing))
+      Drain();
   } catch (const std::exception&) {
   }
 }
 
-void Session::Fail(const char* code, std::string message, uint16_t close_code,
-                   CURLcode curl_code) {
+void Session::Fail(const char* code, std::string message, uint16_t close_code, CURLcode curl_code) {
   if (state_ == State::kClosed) return;
   if (!pending_error_ && error_.code.empty() && error_.curl_code < 0 && !failing_) {
     pending_error_ = true;
@@ -517,7 +525,8 @@ void Session::ReleaseNative() {
 void Session::EmitPending() {
   if (!batch_) return;
   Napi::Env env = Env();
-  for (const std::string& line : tracer_.lines()) batch_->Add(EventType::kTrace, Napi::String::New(env, line));
+  for (const std::string& line : tracer_.lines())
+    batch_->Add(EventType::kTrace, Napi::String::New(env, line));
   tracer_.clear();
   if (pending_sent_data_ || pending_sent_control_) {
     batch_->Add(EventType::kSent, Napi::Number::New(env, static_cast<double>(pending_sent_data_)),

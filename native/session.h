@@ -113,16 +113,16 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
 
   State state_ = State::kConnecting;
   bool paused_ = false;
-  bool auto_pong_ = true;       // answer PINGs (the `autoPong` option)
-  bool held_ = false;           // JS holds events back (see Hold)
-  bool keep_alive_ = true;      // uv handles ref'd (see KeepAlive)
-  bool blocked_ = false;        // waiting for the socket to turn writable
+  bool auto_pong_ = true;   // answer PINGs (the `autoPong` option)
+  bool held_ = false;       // JS holds events back (see Hold)
+  bool keep_alive_ = true;  // uv handles ref'd (see KeepAlive)
+  bool blocked_ = false;    // waiting for the socket to turn writable
   bool had_backpressure_ = false;
-  bool failing_ = false;        // we failed the connection and only wait for the peer's close
+  bool failing_ = false;          // we failed the connection and only wait for the peer's close
   uint16_t fail_close_code_ = 0;  // our failure CLOSE, held until the current dispatch is done
   Napi::Object* open_info_ = nullptr;  // the 'open' event object while its first read runs
   std::vector<std::pair<unsigned int, size_t>> sent_frames_;  // for the data-mode trace
-  bool close_queued_ = false;   // our CLOSE (or close reply) is queued or sent
+  bool close_queued_ = false;  // our CLOSE (or close reply) is queued or sent
   bool close_sent_ = false;
   bool peer_closed_ = false;
   uint16_t peer_code_ = 1005;

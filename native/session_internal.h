@@ -90,7 +90,9 @@ inline Napi::Error QueueError(Napi::Env env, const char* why) {
   return err;
 }
 
-inline const uint8_t* BytePtr(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+inline const uint8_t* BytePtr(const std::string& s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
 
 inline std::string BytesOf(const Napi::Value& v) {
   if (v.IsString()) return v.As<Napi::String>().Utf8Value();

@@ -82,8 +82,10 @@ void Session::Drain() {
         } else if (size >= kOwnBlockMin) {
           batch_->AddBlock(assembler_.DetachMessage(), size, binary, ascii);
         } else {
-          if (binary) batch_->AddSlice(EventType::kBinarySlice, assembler_.message(), size);
-          else batch_->AddText(assembler_.message(), size, ascii);
+          if (binary)
+            batch_->AddSlice(EventType::kBinarySlice, assembler_.message(), size);
+          else
+            batch_->AddText(assembler_.message(), size, ascii);
           assembler_.ReleaseMessage();
         }
         break;
@@ -108,16 +110,15 @@ void Session::Drain() {
                          payload.size());
         break;
       }
-      case FrameAssembler::Event::kClose:
-        HandlePeerClose();
-        break;
+      case FrameAssembler::Event::kClose: HandlePeerClose(); break;
       case FrameAssembler::Event::kError: {
         const FrameAssembler::Failure& f = assembler_.failure();
         Fail(f.code, f.message, f.close_code, CURLE_OK);
         break;
       }
     }
-    const bool message = event == FrameAssembler::Event::kText || event == FrameAssembler::Event::kBinary;
+    const bool message =
+        event == FrameAssembler::Event::kText || event == FrameAssembler::Event::kBinary;
     if ((message && !first_delivered) || batch_->events() >= kEventsPerDispatch ||
         batch_->bytes() >= kBatchBytesMax) {
       first_delivered = first_delivered || message;

@@ -12,7 +12,8 @@ using namespace session_detail;  // NOLINT: this file's own internals
 SendQueue::Status Session::WriteQueued(SendQueue::Completions* done, CURLcode* err) {
   if (tracer_.frames()) done->sent_frames = &sent_frames_;
   SendQueue::Status status = sendq_.Pump(easy_.get(), done, err);
-  for (const auto& f : sent_frames_) tracer_.Frame("=> Send", static_cast<int>(f.first), f.second, 0);
+  for (const auto& f : sent_frames_)
+    tracer_.Frame("=> Send", static_cast<int>(f.first), f.second, 0);
   sent_frames_.clear();
   pending_sent_data_ += done->user_data;
   pending_sent_control_ += done->user_control;

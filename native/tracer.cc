@@ -44,8 +44,7 @@ int Tracer::OnDebug(CURL* /*easy*/, curl_infotype type, char* data, size_t size,
                 std::to_string(size) + " bytes");
       return 0;
     }
-    default:
-      return 0;
+    default: return 0;
   }
   // One call may carry several lines (a request's headers): one trace line each.
   size_t start = 0;

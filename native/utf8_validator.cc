@@ -26,14 +26,18 @@ bool Utf8Validator::Feed(const uint8_t* p, size_t len) {
         need_ = 1;
       } else if (b >= 0xE0 && b <= 0xEF) {
         need_ = 2;
-        if (b == 0xE0) lo_ = 0xA0;        // overlong 3-byte forms
-        else if (b == 0xED) hi_ = 0x9F;   // UTF-16 surrogates
+        if (b == 0xE0)
+          lo_ = 0xA0;  // overlong 3-byte forms
+        else if (b == 0xED)
+          hi_ = 0x9F;  // UTF-16 surrogates
       } else if (b >= 0xF0 && b <= 0xF4) {
         need_ = 3;
-        if (b == 0xF0) lo_ = 0x90;        // overlong 4-byte forms
-        else if (b == 0xF4) hi_ = 0x8F;   // beyond U+10FFFF
+        if (b == 0xF0)
+          lo_ = 0x90;  // overlong 4-byte forms
+        else if (b == 0xF4)
+          hi_ = 0x8F;  // beyond U+10FFFF
       } else {
-        failed_ = true;                   // 80..C1 lead bytes, F5..FF
+        failed_ = true;  // 80..C1 lead bytes, F5..FF
         return false;
       }
     } else {

@@ -35,9 +35,9 @@ class Utf8Validator {
   static size_t Utf16Length(const uint8_t* data, size_t len);
 
  private:
-  uint8_t need_ = 0;    // continuation bytes still expected for the current code point
-  uint8_t lo_ = 0x80;   // allowed range of the next continuation byte (narrowed after
-  uint8_t hi_ = 0xBF;   // E0/ED/F0/F4 to reject overlongs, surrogates and > U+10FFFF)
+  uint8_t need_ = 0;   // continuation bytes still expected for the current code point
+  uint8_t lo_ = 0x80;  // allowed range of the next continuation byte (narrowed after
+  uint8_t hi_ = 0xBF;  // E0/ED/F0/F4 to reject overlongs, surrogates and > U+10FFFF)
   bool failed_ = false;
   bool ascii_ = true;
 };

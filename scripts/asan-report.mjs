@@ -9,7 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const [dir, label = 'asan'] = process.argv.slice(2);
-const files = readdirSync(dir).filter((f) => f.startsWith('asan')).map((f) => path.join(dir, f));
+const files = readdirSync(dir)
+  .filter((f) => f.startsWith('asan'))
+  .map((f) => path.join(dir, f));
 // "<unknown module>": a library unloaded before the report, which is the addon once the last
 // environment that loaded it is gone (a process where only workers load curlws).
 const ours = (frames) => frames.some((l) => /curlws\.node|\/native\/[a-z_]+\.(cc|h)|curlws::|<unknown module>/.test(l));
@@ -17,10 +19,13 @@ const ours = (frames) => frames.some((l) => /curlws\.node|\/native\/[a-z_]+\.(cc
 const findings = { asanErrors: [], ubsanErrors: [], ourLeaks: [], otherLeaks: 0, otherLeakBytes: 0, ourLeakBytes: 0 };
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
-  for (const m of text.matchAll(/^(==\d+==ERROR: AddressSanitizer: .*|AddressSanitizer: failed .*)$/gm)) findings.asanErrors.push(`${path.basename(file)}: ${m[0]}\n${text.slice(m.index, m.index + 3000)}`);
+  for (const m of text.matchAll(/^(==\d+==ERROR: AddressSanitizer: .*|AddressSanitizer: failed .*)$/gm))
+    findings.asanErrors.push(`${path.basename(file)}: ${m[0]}\n${text.slice(m.index, m.index + 3000)}`);
   for (const m of text.matchAll(/^.*runtime error: .*$/gm)) findings.ubsanErrors.push(`${path.basename(file)}: ${m[0]}`);
   // Leak blocks: a header line, then frames up to a blank line.
-  for (const m of text.matchAll(/^(Direct|Indirect) leak of (\d+) byte\(s\) in (\d+) object\(s\) allocated from:\n((?:\s+#\d+ .*\n?)+)/gm)) {
+  for (const m of text.matchAll(
+    /^(Direct|Indirect) leak of (\d+) byte\(s\) in (\d+) object\(s\) allocated from:\n((?:\s+#\d+ .*\n?)+)/gm,
+  )) {
     const frames = m[4].split('\n').filter(Boolean);
     const bytes = Number(m[2]);
     if (ours(frames)) {

@@ -24,13 +24,14 @@ function pkgConfig(...args) {
     }).trim();
   } catch (err) {
     if (err.code === 'ENOENT') {
-      fail('CURLWS_LIBCURL=system needs pkg-config, which is not installed '
-        + '(unset CURLWS_LIBCURL to use the bundled libcurl)');
+      fail('CURLWS_LIBCURL=system needs pkg-config, which is not installed ' + '(unset CURLWS_LIBCURL to use the bundled libcurl)');
     }
     const detail = String(err.stderr || '').trim();
-    fail('pkg-config found no libcurl (install the libcurl development package, e.g. '
-      + 'libcurl4-openssl-dev, or set PKG_CONFIG_PATH; unset CURLWS_LIBCURL to use the bundled one)'
-      + (detail ? `\n${detail}` : ''));
+    fail(
+      'pkg-config found no libcurl (install the libcurl development package, e.g. ' +
+        'libcurl4-openssl-dev, or set PKG_CONFIG_PATH; unset CURLWS_LIBCURL to use the bundled one)' +
+        (detail ? `\n${detail}` : ''),
+    );
   }
 }
 
@@ -47,12 +48,10 @@ function versionLess(a, b) {
 
 const version = pkgConfig('--modversion');
 if (versionLess(version, MIN_VERSION)) {
-  fail(`the system libcurl is ${version}; ${MIN_VERSION} or newer is required `
-    + '(unset CURLWS_LIBCURL to use the bundled one)');
+  fail(`the system libcurl is ${version}; ${MIN_VERSION} or newer is required ` + '(unset CURLWS_LIBCURL to use the bundled one)');
 }
 const protocols = ` ${pkgConfig('--variable=supported_protocols').toLowerCase()} `;
 if (!/ ws /.test(protocols.replace(/"/g, ' ').replace(/\s+/g, ' '))) {
-  fail(`the system libcurl ${version} has no WebSocket support (protocols:${protocols}); `
-    + 'unset CURLWS_LIBCURL to use the bundled one');
+  fail(`the system libcurl ${version} has no WebSocket support (protocols:${protocols}); ` + 'unset CURLWS_LIBCURL to use the bundled one');
 }
 if (!quiet) process.stderr.write(`curlws: system libcurl ${version}\n`);

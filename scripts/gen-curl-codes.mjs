@@ -111,17 +111,10 @@ function toTable(entries, typeName) {
 
 function renderArray(constName, doc, dense) {
   const lines = dense.map((n, i) => `  '${n}', // ${i}`);
-  return [
-    `/** ${doc} */`,
-    `export const ${constName}: readonly string[] = Object.freeze([`,
-    ...lines,
-    ']);',
-    '',
-  ].join('\n');
+  return [`/** ${doc} */`, `export const ${constName}: readonly string[] = Object.freeze([`, ...lines, ']);', ''].join('\n');
 }
 
-const CURLE_DOC =
-  "`CURLcode` names indexed by value: `CURLE_NAMES[7] === 'CURLE_COULDNT_CONNECT'`.";
+const CURLE_DOC = "`CURLcode` names indexed by value: `CURLE_NAMES[7] === 'CURLE_COULDNT_CONNECT'`.";
 const CURLM_DOC = '`CURLMcode` names for the values 0 and up, indexed by value.';
 
 export function render(version, curlcode, curlmcode) {
@@ -183,9 +176,7 @@ function main() {
   }
   // The version named in the banner is the headers' own, so --header cannot mislabel the output.
   const verH = path.join(dir, 'curlver.h');
-  const ver = existsSync(verH)
-    ? /#define LIBCURL_VERSION "([^"]+)"/.exec(readFileSync(verH, 'utf8'))?.[1]
-    : undefined;
+  const ver = existsSync(verH) ? /#define LIBCURL_VERSION "([^"]+)"/.exec(readFileSync(verH, 'utf8'))?.[1] : undefined;
   const text = render(
     ver ?? pin.CURL_VERSION,
     parseEnum(readFileSync(curlH, 'utf8'), 'CURLcode'),

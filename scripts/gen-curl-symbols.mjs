@@ -88,7 +88,8 @@ export function parseOptions(source) {
 export function parseInfos(source) {
   const bases = defines(source, 'CURLINFO_');
   const infos = [];
-  const re = /^\s*(CURLINFO_\w+)\s*(?:CURL_DEPRECATED\([^)]*\))?\s*=\s*(CURLINFO_(STRING|LONG|DOUBLE|SLIST|PTR|SOCKET|OFF_T))\s*\+\s*(\d+)\s*,/gm;
+  const re =
+    /^\s*(CURLINFO_\w+)\s*(?:CURL_DEPRECATED\([^)]*\))?\s*=\s*(CURLINFO_(STRING|LONG|DOUBLE|SLIST|PTR|SOCKET|OFF_T))\s*\+\s*(\d+)\s*,/gm;
   for (const m of source.matchAll(re)) {
     const [whole, name, baseName, type, num] = m;
     const base = bases.get(baseName);
@@ -159,7 +160,9 @@ ${consts(dense(infotypes))}
 
 /** \`CURLHcode\` names indexed by value (\`curl_easy_header\` results). */
 export const CURLHE_NAMES: readonly string[] = Object.freeze([
-${dense(hcodes).map((e) => `  ${q(e.name)}, // ${e.value}`).join('\n')}
+${dense(hcodes)
+  .map((e) => `  ${q(e.name)}, // ${e.value}`)
+  .join('\n')}
 ]);
 
 /** \`CURLcode\` values by name, as in C (\`CURLE_AGAIN === 81\`). */

@@ -46,8 +46,10 @@ function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts, env: { ...process.env, ...opts.env } });
   if (r.error) fail(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0 && !opts.allowFail) {
-    fail(`\`${cmd} ${args.join(' ')}\` exited with ${r.status ?? r.signal}${opts.cwd ? ` (in ${opts.cwd})` : ''}\n` +
-      `${(r.stdout || '').trim()}\n${(r.stderr || '').trim()}`.trimEnd());
+    fail(
+      `\`${cmd} ${args.join(' ')}\` exited with ${r.status ?? r.signal}${opts.cwd ? ` (in ${opts.cwd})` : ''}\n` +
+        `${(r.stdout || '').trim()}\n${(r.stderr || '').trim()}`.trimEnd(),
+    );
   }
   return r;
 }
@@ -74,16 +76,35 @@ try {
   const files = packed.files.map((f) => f.path);
   const has = (p) => files.includes(p);
   const prebuilds = files.filter((f) => f.startsWith(`prebuilds/${tuple}/`) && f.endsWith('.node'));
-  if (!prebuilds.length) fail(`the tarball has no prebuilds/${tuple}/*.node: run \`npm run prebuild\` (package.json "files" must list "prebuilds")`);
+  if (!prebuilds.length)
+    fail(`the tarball has no prebuilds/${tuple}/*.node: run \`npm run prebuild\` (package.json "files" must list "prebuilds")`);
   const forbidden = files.filter((f) => /^(build|\.cache|node_modules|test|lib|\.ci)\//.test(f) || f.endsWith('.tgz'));
-  if (forbidden.length) fail(`the tarball ships files it must not: ${forbidden.slice(0, 10).join(', ')}${forbidden.length > 10 ? ', …' : ''}`);
-  const required = ['package.json', 'README.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/ws.js', 'dist/ws.d.ts', 'dist/curl.js', 'dist/curl.d.ts'];
+  if (forbidden.length)
+    fail(`the tarball ships files it must not: ${forbidden.slice(0, 10).join(', ')}${forbidden.length > 10 ? ', …' : ''}`);
+  const required = [
+    'package.json',
+    'README.md',
+    'dist/index.js',
+    'dist/index.mjs',
+    'dist/index.d.ts',
+    'dist/index.d.mts',
+    'dist/ws.js',
+    'dist/ws.d.ts',
+    'dist/curl.js',
+    'dist/curl.d.ts',
+  ];
   const missing = required.filter((f) => !has(f));
   if (missing.length) fail(`the tarball lacks ${missing.join(', ')} (did \`npm run build\` run?)`);
-  const biggest = [...packed.files].sort((a, b) => b.size - a.size).slice(0, 3).map((f) => `${f.path} ${kib(f.size)}`);
-  ok(`${packed.filename}: ${kib(packed.size)} packed, ${kib(packed.unpackedSize)} unpacked, ${packed.entryCount} files; ` +
-    `prebuilds: ${prebuilds.join(', ')}; no build/; largest: ${biggest.join(', ')}`);
-  if (!files.some((f) => /^licen[cs]e/i.test(f))) console.log('install-test: note: no LICENSE file in the tarball (package.json says "license": "MIT")');
+  const biggest = [...packed.files]
+    .sort((a, b) => b.size - a.size)
+    .slice(0, 3)
+    .map((f) => `${f.path} ${kib(f.size)}`);
+  ok(
+    `${packed.filename}: ${kib(packed.size)} packed, ${kib(packed.unpackedSize)} unpacked, ${packed.entryCount} files; ` +
+      `prebuilds: ${prebuilds.join(', ')}; no build/; largest: ${biggest.join(', ')}`,
+  );
+  if (!files.some((f) => /^licen[cs]e/i.test(f)))
+    console.log('install-test: note: no LICENSE file in the tarball (package.json says "license": "MIT")');
 
   // ---- package.json entry points (publint's core checks, without publint) ----------------------
   step('package.json entry points resolve to shipped files');
@@ -104,31 +125,54 @@ try {
     if (!v || typeof v !== 'object') return;
     const keys = Object.keys(v);
     if (keys.includes('types') && keys.indexOf('types') !== 0) problems.push(`${where}: "types" must be the first condition`);
-    if (keys.includes('default') && keys.indexOf('default') !== keys.length - 1) problems.push(`${where}: "default" must be the last condition`);
+    if (keys.includes('default') && keys.indexOf('default') !== keys.length - 1)
+      problems.push(`${where}: "default" must be the last condition`);
     for (const [k, x] of Object.entries(v)) walkConditions(x, `${where}.${k}`);
   };
   walkConditions(pkg.exports, 'exports');
   if (pkg.scripts?.install || pkg.scripts?.preinstall || pkg.scripts?.postinstall) {
-    console.log(`install-test: note: install scripts: ${['preinstall', 'install', 'postinstall'].filter((s) => pkg.scripts[s]).map((s) => `${s}=${pkg.scripts[s]}`).join(', ')}`);
+    console.log(
+      `install-test: note: install scripts: ${['preinstall', 'install', 'postinstall']
+        .filter((s) => pkg.scripts[s])
+        .map((s) => `${s}=${pkg.scripts[s]}`)
+        .join(', ')}`,
+    );
   } else if (has('binding.gyp') && pkg.gypfile !== false) {
-    problems.push('binding.gyp is shipped without an install script and without "gypfile": false: npm would run `node-gyp rebuild` on every install');
+    problems.push(
+      'binding.gyp is shipped without an install script and without "gypfile": false: npm would run `node-gyp rebuild` on every install',
+    );
   }
   if (problems.length) fail(problems.join('\n'));
-  ok(`${targets.length} entry points (${targets.map(([, t]) => t).filter((t, i, a) => a.indexOf(t) === i).join(', ')}) all shipped; condition order fine`);
+  ok(
+    `${targets.length} entry points (${targets
+      .map(([, t]) => t)
+      .filter((t, i, a) => a.indexOf(t) === i)
+      .join(', ')}) all shipped; condition order fine`,
+  );
 
   // ---- install into a fresh project -----------------------------------------------------------
   step('npm install <tarball> --ignore-scripts in a fresh project');
   mkdirSync(proj);
-  writeFileSync(path.join(proj, 'package.json'), JSON.stringify({
-    name: 'curlws-install-test', version: '0.0.0', private: true,
-    dependencies: { curlws: `file:${tarball}` },
-    devDependencies: { typescript: '~5.9.0', '@types/node': '^20.0.0' },
-  }, null, 2));
+  writeFileSync(
+    path.join(proj, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'curlws-install-test',
+        version: '0.0.0',
+        private: true,
+        dependencies: { curlws: `file:${tarball}` },
+        devDependencies: { typescript: '~5.9.0', '@types/node': '^20.0.0' },
+      },
+      null,
+      2,
+    ),
+  );
   for (const f of readdirSync(fixtures)) copyFileSync(path.join(fixtures, f), path.join(proj, f));
   npm(['install', '--ignore-scripts'], { cwd: proj });
   const installed = path.join(proj, 'node_modules', 'curlws');
   if (!existsSync(path.join(installed, 'package.json'))) fail('node_modules/curlws is missing after npm install');
-  if (existsSync(path.join(installed, 'build'))) fail('the installed package has a build/ directory: node-gyp-build would load it instead of the prebuild');
+  if (existsSync(path.join(installed, 'build')))
+    fail('the installed package has a build/ directory: node-gyp-build would load it instead of the prebuild');
   const shipped = readdirSync(path.join(installed, 'prebuilds', tuple)).filter((f) => f.endsWith('.node'));
   if (!shipped.length) fail(`the installed package has no prebuilds/${tuple}/*.node`);
   for (const dep of Object.keys(pkg.dependencies || {})) {
@@ -139,14 +183,35 @@ try {
   // ---- load -----------------------------------------------------------------------------------
   step("require('curlws'), require('curlws/ws') and require('curlws/curl') (CommonJS)");
   const cjs = JSON.parse(run(process.execPath, ['smoke.cjs'], { cwd: proj }).stdout.trim().split('\n').pop());
-  ok(`loaded ${cjs.addon}: curlws ${cjs.curlws}, libcurl ${cjs.libcurl}, ${cjs.ssl}, zlib ${cjs.libz}, protocols ${cjs.protocols.join(' ')}`);
+  ok(
+    `loaded ${cjs.addon}: curlws ${cjs.curlws}, libcurl ${cjs.libcurl}, ${cjs.ssl}, zlib ${cjs.libz}, protocols ${cjs.protocols.join(' ')}`,
+  );
 
   step("import('curlws') (ESM) and a conversation with a local echo server");
   const env = {};
   const certs = path.join(proj, 'certs');
   mkdirSync(certs);
-  const openssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem',
-    '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { cwd: certs, stdio: 'ignore' });
+  const openssl = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { cwd: certs, stdio: 'ignore' },
+  );
   if (openssl.status === 0) env.CURLWS_INSTALL_TEST_CERTS = certs;
   const esm = JSON.parse(run(process.execPath, ['smoke.mjs'], { cwd: proj, env }).stdout.trim().split('\n').pop());
   ok(`ESM: ${esm.exports} named exports, same instance as require(); ws: ${esm.ws}; wss: ${esm.wss}`);
@@ -155,18 +220,37 @@ try {
   for (const mode of ['node16', 'nodenext']) {
     step(`tsc --noEmit, module/moduleResolution ${mode}`);
     const cfg = `tsconfig.${mode}.json`;
-    writeFileSync(path.join(proj, cfg), JSON.stringify({
-      compilerOptions: {
-        module: mode, moduleResolution: mode, target: 'es2022', lib: ['es2022'], types: ['node'],
-        strict: true, noEmit: true, skipLibCheck: false, noUnusedLocals: true,
-        // ts-expect-error lines in the fixtures prove the types are real, not `any`
-      },
-      files: ['types.mts', 'types.cts'],
-    }, null, 2));
-    const tsc = run(process.execPath, [path.join(proj, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', cfg], { cwd: proj, allowFail: true });
+    writeFileSync(
+      path.join(proj, cfg),
+      JSON.stringify(
+        {
+          compilerOptions: {
+            module: mode,
+            moduleResolution: mode,
+            target: 'es2022',
+            lib: ['es2022'],
+            types: ['node'],
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            noUnusedLocals: true,
+            // ts-expect-error lines in the fixtures prove the types are real, not `any`
+          },
+          files: ['types.mts', 'types.cts'],
+        },
+        null,
+        2,
+      ),
+    );
+    const tsc = run(process.execPath, [path.join(proj, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', cfg], {
+      cwd: proj,
+      allowFail: true,
+    });
     if (tsc.status !== 0) {
       // keep going: the later steps still tell something; the run fails at the end
-      soft(`tsc (${mode}, lib es2022 without DOM, skipLibCheck off) found errors in the shipped types:\n${tsc.stdout}${tsc.stderr}`.trimEnd());
+      soft(
+        `tsc (${mode}, lib es2022 without DOM, skipLibCheck off) found errors in the shipped types:\n${tsc.stdout}${tsc.stderr}`.trimEnd(),
+      );
       continue;
     }
     const tsv = JSON.parse(readFileSync(path.join(proj, 'node_modules', 'typescript', 'package.json'), 'utf8')).version;
@@ -180,31 +264,40 @@ try {
   writeFileSync(path.join(proj2, 'package.json'), JSON.stringify({ name: 'curlws-install-test-scripts', version: '0.0.0', private: true }));
   const withScripts = npm(['install', tarball, '--foreground-scripts'], { cwd: proj2 });
   const installed2 = path.join(proj2, 'node_modules', 'curlws');
-  if (existsSync(path.join(installed2, 'build'))) fail(`npm install (scripts on) compiled the addon:\n${withScripts.stdout}${withScripts.stderr}`);
+  if (existsSync(path.join(installed2, 'build')))
+    fail(`npm install (scripts on) compiled the addon:\n${withScripts.stdout}${withScripts.stderr}`);
   run(process.execPath, ['-e', "if (!require('curlws').versions.protocols.includes('wss')) process.exit(1)"], { cwd: proj2 });
   // what `"install": "node-gyp-build"` would run: it must find the prebuild and do nothing
   const ngbBin = path.join(proj, 'node_modules', 'node-gyp-build', 'bin.js');
   const pathEnv = `${path.join(proj, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}`;
   run(process.execPath, [ngbBin], { cwd: installed, env: { PATH: pathEnv, npm_config_build_from_source: '' } });
   if (existsSync(path.join(installed, 'build'))) fail('node-gyp-build (as an install script) tried to compile: the prebuild did not load');
-  ok(`${pkg.scripts?.install ? `install script "${pkg.scripts.install}"` : 'no install script ("gypfile": false)'}: nothing compiled, loads; node-gyp-build as an install script: prebuild loads, no compile`);
+  ok(
+    `${pkg.scripts?.install ? `install script "${pkg.scripts.install}"` : 'no install script ("gypfile": false)'}: nothing compiled, loads; node-gyp-build as an install script: prebuild loads, no compile`,
+  );
 
   // ---- publint --------------------------------------------------------------------------------
   step('publint');
   const pl = npm(['install', '--no-save', '--ignore-scripts', 'publint@^0.3'], { cwd: proj, allowFail: true });
   const plBin = path.join(proj, 'node_modules', 'publint', 'src', 'cli.js');
   if (pl.status !== 0 || !existsSync(plBin)) {
-    console.log(`install-test: publint could not be installed (${(pl.stderr || '').trim().split('\n').pop()}); the entry-point check above stands in for it`);
+    console.log(
+      `install-test: publint could not be installed (${(pl.stderr || '').trim().split('\n').pop()}); the entry-point check above stands in for it`,
+    );
     results.push([current, 'unavailable (entry-point check above instead)']);
   } else {
     const plv = JSON.parse(readFileSync(path.join(proj, 'node_modules', 'publint', 'package.json'), 'utf8')).version;
     // the installed package is exactly the tarball's contents: lint it as is (no re-pack)
     const r = run(process.execPath, [plBin, 'run', installed, '--pack', 'false', '--strict'], { cwd: proj, allowFail: true });
     const out = `${r.stdout}${r.stderr}`.trim();
-    console.log(out.split('\n').map((l) => `  publint: ${l}`).join('\n'));
+    console.log(
+      out
+        .split('\n')
+        .map((l) => `  publint: ${l}`)
+        .join('\n'),
+    );
     if (r.status !== 0) soft(`publint ${plv} --strict reports problems (listed above)`);
-    else
-    ok(`publint ${plv} --strict: ${out.split('\n').pop()}`);
+    else ok(`publint ${plv} --strict: ${out.split('\n').pop()}`);
   }
 } catch (err) {
   exitCode = 1;

@@ -25,7 +25,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const opt = (name) => process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const opt = (name) =>
+  process.argv
+    .slice(2)
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3);
 // cross builds: the target arch, the file cmake-js made, the binutils prefix, the target's Node
 const arch = opt('arch') || process.arch;
 const cross = arch !== process.arch;
@@ -73,7 +77,10 @@ function newestSource() {
 if (!checkOnly) {
   const stale = !existsSync(built) || statSync(built).mtimeMs < newestSource();
   if (stale) {
-    if (noBuild) fail(`${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`${cross ? `npm run prebuild:${arch}` : 'npm run build'}\``);
+    if (noBuild)
+      fail(
+        `${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`${cross ? `npm run prebuild:${arch}` : 'npm run build'}\``,
+      );
     log(existsSync(built) ? 'build/Release/curlws.node is stale: rebuilding' : 'no build/Release/curlws.node: building');
     // build:curl is a no-op when the pinned libcurl is already in .cache/
     for (const script of ['build:curl', 'build:native']) {
@@ -109,17 +116,28 @@ if (!checkOnly) {
 if (!existsSync(dest)) fail(`prebuilds/${tuple}/${fileName} does not exist`);
 
 const ALLOWED_NEEDED = [
-  /^libc\.so\.6$/, /^libm\.so\.6$/, /^libpthread\.so\.0$/, /^libdl\.so\.2$/, /^librt\.so\.1$/,
-  /^ld-linux[-\w.]*\.so\.\d$/, /^libstdc\+\+\.so\.6$/, /^libgcc_s\.so\.1$/,
-  /^libc\.musl-[\w]+\.so\.1$/, /^ld-musl-[\w]+\.so\.1$/,
+  /^libc\.so\.6$/,
+  /^libm\.so\.6$/,
+  /^libpthread\.so\.0$/,
+  /^libdl\.so\.2$/,
+  /^librt\.so\.1$/,
+  /^ld-linux[-\w.]*\.so\.\d$/,
+  /^libstdc\+\+\.so\.6$/,
+  /^libgcc_s\.so\.1$/,
+  /^libc\.musl-[\w]+\.so\.1$/,
+  /^ld-musl-[\w]+\.so\.1$/,
 ];
 // anything that would mean libcurl, OpenSSL or zlib got linked in or leaked out
-const FORBIDDEN_DEFINED = /^(curl_|Curl_|SSL_|TLS_|EVP_|OPENSSL_|CRYPTO_|X509_|BIO_|ERR_|inflate|deflate|zlibVersion|nghttp|ares_|psl_|idn2_)/;
+const FORBIDDEN_DEFINED =
+  /^(curl_|Curl_|SSL_|TLS_|EVP_|OPENSSL_|CRYPTO_|X509_|BIO_|ERR_|inflate|deflate|zlibVersion|nghttp|ares_|psl_|idn2_)/;
 
 function checkElf(file) {
   const rel = path.relative(root, file);
-  if (!have('readelf') || !have(tool('nm')) || !have(tool('objdump'))) fail(`readelf/${tool('nm')}/${tool('objdump')} (binutils) not found`);
-  const machine = run('readelf', ['-h', file]).match(/Machine:\s+(.*)/)?.[1].trim();
+  if (!have('readelf') || !have(tool('nm')) || !have(tool('objdump')))
+    fail(`readelf/${tool('nm')}/${tool('objdump')} (binutils) not found`);
+  const machine = run('readelf', ['-h', file])
+    .match(/Machine:\s+(.*)/)?.[1]
+    .trim();
   const wantMachine = { x64: 'Advanced Micro Devices X86-64', arm64: 'AArch64', arm: 'ARM', ia32: 'Intel 80386' }[arch];
   if (wantMachine && machine !== wantMachine) fail(`${rel} is built for ${machine}, not ${arch} (${wantMachine})`);
   log(`${rel}: ELF machine ${machine}`);
@@ -127,28 +145,51 @@ function checkElf(file) {
   const needed = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
   log(`${rel}: NEEDED ${needed.join(', ')}`);
   const bad = needed.filter((n) => !ALLOWED_NEEDED.some((re) => re.test(n)));
-  if (bad.length) fail(`${rel} needs ${bad.join(', ')}: only the C/C++ runtime is allowed (libcurl is static, OpenSSL/zlib bind to Node's)`);
-  if (/\((RPATH|RUNPATH)\)/.test(dyn)) fail(`${rel} has an RPATH/RUNPATH:\n${dyn.split('\n').filter((l) => /PATH/.test(l)).join('\n')}`);
+  if (bad.length)
+    fail(`${rel} needs ${bad.join(', ')}: only the C/C++ runtime is allowed (libcurl is static, OpenSSL/zlib bind to Node's)`);
+  if (/\((RPATH|RUNPATH)\)/.test(dyn))
+    fail(
+      `${rel} has an RPATH/RUNPATH:\n${dyn
+        .split('\n')
+        .filter((l) => /PATH/.test(l))
+        .join('\n')}`,
+    );
 
-  const defined = run(tool('nm'), ['-D', '--defined-only', file]).split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/));
+  const defined = run(tool('nm'), ['-D', '--defined-only', file])
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.trim().split(/\s+/));
   const leaked = defined.filter(([, , name]) => name && FORBIDDEN_DEFINED.test(name));
-  if (leaked.length) fail(`${rel} exports ${leaked.slice(0, 10).map((s) => s[2]).join(', ')}${leaked.length > 10 ? ', …' : ''}`);
+  if (leaked.length)
+    fail(
+      `${rel} exports ${leaked
+        .slice(0, 10)
+        .map((s) => s[2])
+        .join(', ')}${leaked.length > 10 ? ', …' : ''}`,
+    );
   const text = defined.filter(([, type]) => type === 'T').map((s) => s[2]);
   const nonNapi = text.filter((n) => !/^(napi_|node_api_)/.test(n) && !/^_ZN?St|^_ZNKSt|^_ZNSt/.test(n));
   if (nonNapi.length) fail(`${rel} exports unexpected functions: ${nonNapi.join(', ')}`);
-  log(`${rel}: exports ${text.join(', ')} (+${defined.length - text.length} weak/unique C++ template symbols); no curl_*/OpenSSL/zlib definitions`);
+  log(
+    `${rel}: exports ${text.join(', ')} (+${defined.length - text.length} weak/unique C++ template symbols); no curl_*/OpenSSL/zlib definitions`,
+  );
 
   const undef = run(tool('nm'), ['-D', '--undefined-only', file]);
-  const fromNode = ['SSL_', 'EVP_', 'X509_', 'inflate', 'napi_'].map((p) => `${p}* ${(undef.match(new RegExp(`\\s${p}\\w*`, 'g')) || []).length}`);
+  const fromNode = ['SSL_', 'EVP_', 'X509_', 'inflate', 'napi_'].map(
+    (p) => `${p}* ${(undef.match(new RegExp(`\\s${p}\\w*`, 'g')) || []).length}`,
+  );
   log(`${rel}: unresolved, bound to the Node process at load: ${fromNode.join(', ')}`);
 
   const vers = run(tool('objdump'), ['-T', file]).match(/GLIBC_\d+(\.\d+)*/g);
   if (vers) {
-    const max = [...new Set(vers)].map((v) => v.slice(6)).sort((a, b) => {
-      const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
-      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-      return 0;
-    }).pop();
+    const max = [...new Set(vers)]
+      .map((v) => v.slice(6))
+      .sort((a, b) => {
+        const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+        for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+        return 0;
+      })
+      .pop();
     log(`${rel}: needs glibc >= ${max} (build on the oldest glibc you support)`);
   }
 }
@@ -159,22 +200,28 @@ function checkLoad(file) {
   // a fresh process: the addon must resolve its OpenSSL/zlib symbols against this Node alone
   // (for a cross build: the target's Node, under the emulator)
   const nodeCmd = emulator ? [emulator, targetNode] : [targetNode];
-  const code = `const m={exports:{}};process.dlopen(m,${JSON.stringify(file)});` +
+  const code =
+    `const m={exports:{}};process.dlopen(m,${JSON.stringify(file)});` +
     'const v=m.exports.versions;process.stdout.write(JSON.stringify({...v,features:undefined,' +
     'node:process.version,nodeArch:process.arch,nodeOpenssl:process.versions.openssl}))';
   const r = spawnSync(nodeCmd[0], [...nodeCmd.slice(1), '-e', code], { encoding: 'utf8', env: { ...process.env, LD_BIND_NOW: '1' } });
   if (r.status !== 0) fail(`${rel} does not load in ${nodeCmd.join(' ')} (LD_BIND_NOW=1):\n${r.stderr}${r.error ?? ''}`);
   const v = JSON.parse(r.stdout);
   if (v.nodeArch !== arch) fail(`${nodeCmd.join(' ')} is Node for ${v.nodeArch}, not ${arch}`);
-  log(`${rel}: loads in Node ${v.node} ${v.nodeArch}${emulator ? ` (under ${emulator})` : ''}, all symbols bound eagerly: libcurl ${v.libcurl}, ${v.ssl}, zlib ${v.libz}, protocols ${v.protocols.join(' ')}, Node-API ${v.napi}`);
+  log(
+    `${rel}: loads in Node ${v.node} ${v.nodeArch}${emulator ? ` (under ${emulator})` : ''}, all symbols bound eagerly: libcurl ${v.libcurl}, ${v.ssl}, zlib ${v.libz}, protocols ${v.protocols.join(' ')}, Node-API ${v.napi}`,
+  );
   for (const p of ['ws', 'wss']) if (!v.protocols.includes(p)) fail(`${rel}: libcurl ${v.libcurl} has no ${p} support`);
   if (pin && v.libcurl !== pin) fail(`${rel}: libcurl ${v.libcurl}, but scripts/libcurl.pin says ${pin}`);
   const nodeSsl = `OpenSSL/${v.nodeOpenssl}`;
   if (!v.ssl.startsWith(nodeSsl.replace(/\+.*$/, ''))) log(`warning: ${rel} reports ${v.ssl}, Node has ${nodeSsl}`);
 
   // what an installed package does: node-gyp-build from the package root, build/ ignored
-  const ngb = spawnSync(nodeCmd[0], [...nodeCmd.slice(1), '-p', `require(${JSON.stringify(require.resolve('node-gyp-build'))}).path(${JSON.stringify(root)})`],
-    { encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } });
+  const ngb = spawnSync(
+    nodeCmd[0],
+    [...nodeCmd.slice(1), '-p', `require(${JSON.stringify(require.resolve('node-gyp-build'))}).path(${JSON.stringify(root)})`],
+    { encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } },
+  );
   if (ngb.status !== 0) fail(`node-gyp-build finds no prebuild in ${root}:\n${ngb.stderr}`);
   if (path.resolve(ngb.stdout.trim()) !== path.resolve(file)) fail(`node-gyp-build picks ${ngb.stdout.trim()}, not ${rel}`);
   log(`node-gyp-build (PREBUILDS_ONLY=1) resolves to prebuilds/${tuple}/${fileName}`);

@@ -60,8 +60,10 @@ function ensureFdLimit(needed) {
   const enough = (v) => v === 'unlimited' || Number(v) >= needed;
   if (enough(soft)) return;
   if (!enough(hard)) {
-    console.error(`soak: needs ${needed} file descriptors per process; the hard limit is ${hard}. Raise it ` +
-      `(as root: ulimit -Hn ${needed}; or /etc/security/limits.conf) or use fewer --connections.`);
+    console.error(
+      `soak: needs ${needed} file descriptors per process; the hard limit is ${hard}. Raise it ` +
+        `(as root: ulimit -Hn ${needed}; or /etc/security/limits.conf) or use fewer --connections.`,
+    );
     process.exit(1);
   }
 }
@@ -78,7 +80,15 @@ function startServer() {
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening (\d+)/.exec(out);
-      if (m) resolve({ url: `ws://127.0.0.1:${m[1]}/`, stop: () => new Promise((r) => { child.once('exit', r); child.stdin.end(); }) });
+      if (m)
+        resolve({
+          url: `ws://127.0.0.1:${m[1]}/`,
+          stop: () =>
+            new Promise((r) => {
+              child.once('exit', r);
+              child.stdin.end();
+            }),
+        });
     });
     child.once('exit', (code) => reject(new Error(`soak server exited (${code})`)));
   });
@@ -103,7 +113,8 @@ async function main() {
     const names = process.getActiveResourcesInfo();
     return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, native: binding.diagnostics(), resources: names.length, names };
   };
-  const fmt = (s) => `rss ${mb(s.rss)} MB, heap ${mb(s.heapUsed)} MB, external ${mb(s.external)} MB, addon uv handles ${s.native.uvHandles}, sessions ${s.native.sessions}, node resources ${s.resources}`;
+  const fmt = (s) =>
+    `rss ${mb(s.rss)} MB, heap ${mb(s.heapUsed)} MB, external ${mb(s.external)} MB, addon uv handles ${s.native.uvHandles}, sessions ${s.native.sessions}, node resources ${s.resources}`;
 
   // process.stdout/stderr make their pipe handles on first use: make them now, not inside a
   // measurement.
@@ -131,32 +142,36 @@ async function main() {
     const t0 = Date.now();
     // Open with bounded parallelism (a SYN flood would only measure the accept backlog).
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(200, o.connections) }, async () => {
-      while (next < o.connections) {
-        next++;
-        try {
-          const c = await lib.connect(server.url, { handshakeTimeout: 60_000 });
-          c.on('message', () => received++);
-          c.on('error', (e) => {
+    await Promise.all(
+      Array.from({ length: Math.min(200, o.connections) }, async () => {
+        while (next < o.connections) {
+          next++;
+          try {
+            const c = await lib.connect(server.url, { handshakeTimeout: 60_000 });
+            c.on('message', () => received++);
+            c.on('error', (e) => {
+              errors++;
+              errorCodes[e.code] = (errorCodes[e.code] ?? 0) + 1;
+            });
+            c.on('close', () => {
+              if (!closing) unexpectedCloses++;
+            });
+            conns.push(c);
+          } catch (e) {
             errors++;
             errorCodes[e.code] = (errorCodes[e.code] ?? 0) + 1;
-          });
-          c.on('close', () => {
-            if (!closing) unexpectedCloses++;
-          });
-          conns.push(c);
-        } catch (e) {
-          errors++;
-          errorCodes[e.code] = (errorCodes[e.code] ?? 0) + 1;
+          }
         }
-      }
-    }));
+      }),
+    );
     const openMs = Date.now() - t0;
     await settle();
     const opened = snapshot();
     const n = conns.length;
     console.log(`steady: ${n}/${o.connections} open in ${openMs} ms: ${fmt(opened)}`);
-    console.log(`steady: per connection: rss ${kb((opened.rss - base.rss) / n)} KB, heap ${kb((opened.heapUsed - base.heapUsed) / n)} KB, external ${kb((opened.external - base.external) / n)} KB`);
+    console.log(
+      `steady: per connection: rss ${kb((opened.rss - base.rss) / n)} KB, heap ${kb((opened.heapUsed - base.heapUsed) / n)} KB, external ${kb((opened.external - base.external) / n)} KB`,
+    );
 
     // Traffic: a ticker every 10 ms sends to the next slice of connections, so every
     // connection sends once per --interval, spread evenly.
@@ -184,7 +199,13 @@ async function main() {
       const rate = Math.round(((received - lastReceived) * 1000) / (now - lastAt));
       lastReceived = received;
       lastAt = now;
-      samples.push({ t: Math.round((now - startSteady) / 1000), echoesPerSec: rate, rssMB: mb(s.rss), heapMB: mb(s.heapUsed), externalMB: mb(s.external) });
+      samples.push({
+        t: Math.round((now - startSteady) / 1000),
+        echoesPerSec: rate,
+        rssMB: mb(s.rss),
+        heapMB: mb(s.heapUsed),
+        externalMB: mb(s.external),
+      });
       console.log(`steady: t=${samples.at(-1).t}s ${rate} echoes/s, ${fmt(s)}, errors ${errors}, unexpected closes ${unexpectedCloses}`);
     }
     clearInterval(ticker);
@@ -198,9 +219,20 @@ async function main() {
     const leaked = after.native.uvHandles !== base.native.uvHandles || after.native.sessions !== 0;
     if (errors || unexpectedCloses || leaked || n !== o.connections) failed = true;
     report.steady = {
-      connections: n, openMs, sent, received, lost: sent - received,
-      echoesPerSec: Math.round((received * 1000) / steadyMs), errors, errorCodes, unexpectedCloses,
-      perConnectionKB: { rss: kb((opened.rss - base.rss) / n), heap: kb((opened.heapUsed - base.heapUsed) / n), external: kb((opened.external - base.external) / n) },
+      connections: n,
+      openMs,
+      sent,
+      received,
+      lost: sent - received,
+      echoesPerSec: Math.round((received * 1000) / steadyMs),
+      errors,
+      errorCodes,
+      unexpectedCloses,
+      perConnectionKB: {
+        rss: kb((opened.rss - base.rss) / n),
+        heap: kb((opened.heapUsed - base.heapUsed) / n),
+        external: kb((opened.external - base.external) / n),
+      },
       rssMB: { base: mb(base.rss), open: mb(opened.rss), peak: mb(peakRss), afterClose: mb(after.rss) },
       heapMB: { base: mb(base.heapUsed), open: mb(opened.heapUsed), afterClose: mb(after.heapUsed) },
       native: { before: base.native, open: opened.native, after: after.native },
@@ -218,28 +250,37 @@ async function main() {
     let errors = 0;
     let next = 0;
     const t0 = Date.now();
-    await Promise.all(Array.from({ length: o.parallel }, async () => {
-      while (next < o.count) {
-        next++;
-        try {
-          const c = await lib.connect(server.url);
-          const echoed = new Promise((r) => c.once('message', r));
-          await c.send('ping');
-          await echoed;
-          const r = await c.close(1000);
-          if (!r.wasClean) errors++;
-        } catch {
-          errors++;
+    await Promise.all(
+      Array.from({ length: o.parallel }, async () => {
+        while (next < o.count) {
+          next++;
+          try {
+            const c = await lib.connect(server.url);
+            const echoed = new Promise((r) => c.once('message', r));
+            await c.send('ping');
+            await echoed;
+            const r = await c.close(1000);
+            if (!r.wasClean) errors++;
+          } catch {
+            errors++;
+          }
+          done++;
+          if (done % 1000 === 0) {
+            gc();
+            const s = snapshot();
+            checkpoints.push({
+              connections: done,
+              rssMB: mb(s.rss),
+              heapMB: mb(s.heapUsed),
+              externalMB: mb(s.external),
+              uvHandles: s.native.uvHandles,
+              sessions: s.native.sessions,
+            });
+            console.log(`churn: ${done} connections: ${fmt(s)}, errors ${errors}`);
+          }
         }
-        done++;
-        if (done % 1000 === 0) {
-          gc();
-          const s = snapshot();
-          checkpoints.push({ connections: done, rssMB: mb(s.rss), heapMB: mb(s.heapUsed), externalMB: mb(s.external), uvHandles: s.native.uvHandles, sessions: s.native.sessions });
-          console.log(`churn: ${done} connections: ${fmt(s)}, errors ${errors}`);
-        }
-      }
-    }));
+      }),
+    );
     const ms = Date.now() - t0;
     await settle();
     const after = snapshot();
@@ -247,9 +288,15 @@ async function main() {
     console.log(`churn: node resources before [${base.names.join(', ')}], after [${after.names.join(', ')}]`);
     if (errors || after.native.uvHandles !== base.native.uvHandles || after.native.sessions !== 0) failed = true;
     report.churn = {
-      count: o.count, parallel: o.parallel, ms, perSec: Math.round((o.count * 1000) / ms), errors,
-      rssMB: { base: mb(base.rss), after: mb(after.rss) }, heapMB: { base: mb(base.heapUsed), after: mb(after.heapUsed) },
-      native: { before: base.native, after: after.native }, resources: { before: base.resources, after: after.resources },
+      count: o.count,
+      parallel: o.parallel,
+      ms,
+      perSec: Math.round((o.count * 1000) / ms),
+      errors,
+      rssMB: { base: mb(base.rss), after: mb(after.rss) },
+      heapMB: { base: mb(base.heapUsed), after: mb(after.heapUsed) },
+      native: { before: base.native, after: after.native },
+      resources: { before: base.resources, after: after.resources },
       checkpoints,
     };
   }

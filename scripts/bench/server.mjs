@@ -70,7 +70,7 @@ async function flood(sock, n, size) {
     if (p) await p;
   }
   if (left > 0 && !sock.destroyed) {
-    const p = write(left === 1 ? one ?? chunk : chunk.subarray(0, left * one.length));
+    const p = write(left === 1 ? (one ?? chunk) : chunk.subarray(0, left * one.length));
     if (p) await p;
   }
 }
@@ -185,10 +185,12 @@ function onConnection(sock) {
       sock.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const accept = crypto.createHash('sha1').update(key + GUID).digest('base64');
+    const accept = crypto
+      .createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
     sock.write(
-      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' + `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
     const url = new URL(target, 'http://x');
     const n = Number(url.searchParams.get('n') ?? 0);
@@ -233,9 +235,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const certFile = arg('cert');
   const keyFile = arg('key');
-  const s = await startServer(
-    certFile && keyFile ? { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) } : {},
-  );
+  const s = await startServer(certFile && keyFile ? { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) } : {});
   process.stdout.write(JSON.stringify({ port: s.port, tlsPort: s.tlsPort }) + '\n');
   if (process.argv.includes('--exit-on-stdin-end')) {
     // The harness holds our stdin: when it dies, so do we.

@@ -255,7 +255,7 @@ describe('curlws command: where and how to connect', () => {
 });
 
 describe('curlws command: exit codes', () => {
-  it('a refused port exits 7 with curl\'s message format', async () => {
+  it("a refused port exits 7 with curl's message format", async () => {
     const r = await curlws([`ws://127.0.0.1:${await closedPort()}/`]);
     expect(r.code).toBe(7);
     expect(r.err).toMatch(/^curlws: \(7\) /);
@@ -295,11 +295,19 @@ describe('curlws command: exit codes', () => {
   it('an unknown option exits 2 with a did-you-mean', async () => {
     const r = await curlws(['--insecur', wsEcho]);
     expect(r.code).toBe(2);
-    expect(r.err).toBe("curlws: option --insecur: is unknown\ncurlws: did you mean --insecure?\ncurlws: try 'curlws --help' for more information\n");
+    expect(r.err).toBe(
+      "curlws: option --insecur: is unknown\ncurlws: did you mean --insecure?\ncurlws: try 'curlws --help' for more information\n",
+    );
   });
 
   it('usage errors exit 2: missing URL, missing parameter, bad number, bad close code, bad option value', async () => {
-    for (const args of [[], ['-H'], ['--connect-timeout', 'soon', wsEcho], ['--close-code', '1005', wsEcho], ['--resolve', 'nonsense', wsEcho]]) {
+    for (const args of [
+      [],
+      ['-H'],
+      ['--connect-timeout', 'soon', wsEcho],
+      ['--close-code', '1005', wsEcho],
+      ['--resolve', 'nonsense', wsEcho],
+    ]) {
       const r = await curlws(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err, args.join(' ')).toMatch(/^curlws: .+\ncurlws: try 'curlws --help'/);

@@ -148,9 +148,16 @@ for (const [name, Ctor, reason] of legs) {
       expect(describeThrow(() => r.ws.send('x'))).toMatchObject({ threw: true, ctor: 'DOMException', name: 'InvalidStateError' });
       await r.opened;
       for (const code of [999, 1001, 1005, 2999, 5000, 'reason only']) {
-        expect(describeThrow(() => r.ws.close(code)), String(code)).toMatchObject({ threw: true, ctor: 'DOMException', name: 'InvalidAccessError' });
+        expect(
+          describeThrow(() => r.ws.close(code)),
+          String(code),
+        ).toMatchObject({ threw: true, ctor: 'DOMException', name: 'InvalidAccessError' });
       }
-      expect(describeThrow(() => r.ws.close(1000, 'é'.repeat(62)))).toMatchObject({ threw: true, ctor: 'DOMException', name: 'SyntaxError' });
+      expect(describeThrow(() => r.ws.close(1000, 'é'.repeat(62)))).toMatchObject({
+        threw: true,
+        ctor: 'DOMException',
+        name: 'SyntaxError',
+      });
       expect(describeThrow(() => r.ws.send())).toMatchObject({ threw: true, ctor: 'TypeError' });
       expect(r.ws.readyState).toBe(1);
       r.ws.close(3000.4, 'é'.repeat(61)); // [Clamp] rounds; 122 bytes is fine
@@ -172,8 +179,10 @@ for (const [name, Ctor, reason] of legs) {
         [wsEcho, ['ok', 'bad,comma']],
       ];
       for (const [url, protocols] of bad) {
-        expect(describeThrow(() => new C(url as string, protocols as string)), `${String(url)} ${JSON.stringify(protocols)}`)
-          .toMatchObject({ threw: true, ctor: 'DOMException', name: 'SyntaxError' });
+        expect(
+          describeThrow(() => new C(url as string, protocols as string)),
+          `${String(url)} ${JSON.stringify(protocols)}`,
+        ).toMatchObject({ threw: true, ctor: 'DOMException', name: 'SyntaxError' });
       }
       expect(describeThrow(() => new (C as any)())).toMatchObject({ threw: true, ctor: 'TypeError' });
     });

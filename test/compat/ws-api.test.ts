@@ -195,7 +195,10 @@ describe('ws API: events and data (ws vs curlws/ws)', () => {
       return out;
     });
     expect(curl).toEqual(ref);
-    expect(ref.log).toEqual([['upgrade', 101], ['open', 1]]);
+    expect(ref.log).toEqual([
+      ['upgrade', 101],
+      ['open', 1],
+    ]);
     expect(ref.protocol).toBe('chat');
   });
 
@@ -351,7 +354,10 @@ describe('ws API: failures (ws vs curlws/ws)', () => {
       return r.log.map((e) => (e[0] === 'error' ? ['error', e[2]] : e));
     });
     expect(curl).toEqual(ref);
-    expect(ref).toEqual([['error', 2], ['close', 1006, 'Buffer:', 3]]);
+    expect(ref).toEqual([
+      ['error', 2],
+      ['close', 1006, 'Buffer:', 3],
+    ]);
   });
 
   it('a 403 → error then close 1006 without a listener; unexpected-response with status and headers with one', async () => {

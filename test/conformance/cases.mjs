@@ -154,8 +154,11 @@ for (const [group, opcode, fill, kind] of [
 ]) {
   const sizes = [0, 125, 126, 127, 128, 65535, 65536];
   sizes.forEach((n, i) => {
-    add(`${group}.${i + 1}`, `Send ${kind} message with payload of length ${n}.`,
-      `Receive echo'ed ${kind} message (with payload as sent). Clean close with normal code.`, {
+    add(
+      `${group}.${i + 1}`,
+      `Send ${kind} message with payload of length ${n}.`,
+      `Receive echo'ed ${kind} message (with payload as sent). Clean close with normal code.`,
+      {
         onOpen(p) {
           const payload = raw(fill.repeat(n));
           this.expected[OK] = [msg(payload, opcode === 2)];
@@ -163,10 +166,14 @@ for (const [group, opcode, fill, kind] of [
           p.sendFrame({ opcode, payload });
           p.killAfter(n > 128 ? 10 : 1);
         },
-      });
+      },
+    );
   });
-  add(`${group}.8`, `Send ${kind} message message with payload of length 65536. Sent out data in chops of 997 octets.`,
-    `Receive echo'ed ${kind} message (with payload as sent). Clean close with normal code.`, {
+  add(
+    `${group}.8`,
+    `Send ${kind} message message with payload of length 65536. Sent out data in chops of 997 octets.`,
+    `Receive echo'ed ${kind} message (with payload as sent). Clean close with normal code.`,
+    {
       onOpen(p) {
         const payload = raw(fill.repeat(65536));
         this.expected[OK] = [msg(payload, opcode === 2)];
@@ -174,7 +181,8 @@ for (const [group, opcode, fill, kind] of [
         p.sendFrame({ opcode, payload, chopsize: 997 });
         p.killAfter(10);
       },
-    });
+    },
+  );
 }
 
 // ---- 2.x Pings/Pongs --------------------------------------------------------------------------
@@ -191,15 +199,19 @@ pingCase('2.1', 'Send ping without payload.', '');
 pingCase('2.2', 'Send ping with small text payload.', 'Hello, world!');
 pingCase('2.3', 'Send ping with small binary (non UTF-8) payload.', hex('00fffefdfcfb00ff'));
 pingCase('2.4', 'Send ping with binary payload of 125 octets.', raw('\xfe'.repeat(125)));
-add('2.5', 'Send ping with binary payload of 126 octets.',
-  'Connection is failed immediately (1002/Protocol Error), since control frames are only allowed to have payload up to and including 125 octets..', {
+add(
+  '2.5',
+  'Send ping with binary payload of 126 octets.',
+  'Connection is failed immediately (1002/Protocol Error), since control frames are only allowed to have payload up to and including 125 octets..',
+  {
     onOpen(p) {
       this.expected[OK] = [];
       this.expectedClose = failClose();
       p.sendFrame({ opcode: 9, payload: raw('\xfe'.repeat(126)) });
       p.killAfter(1);
     },
-  });
+  },
+);
 pingCase('2.6', 'Send ping with binary payload of 125 octets, send in octet-wise chops.', raw('\xfe'.repeat(125)), { chopsize: 1 });
 add('2.7', 'Send unsolicited pong without payload. Verify nothing is received. Clean close with normal code.', 'Nothing.', {
   onOpen(p) {
@@ -219,8 +231,11 @@ add('2.8', 'Send unsolicited pong with payload. Verify nothing is received. Clea
     p.closeAfter(1);
   },
 });
-add('2.9', 'Send unsolicited pong with payload. Send ping with payload. Verify pong for ping is received.',
-  "Nothing in reply to own Pong, but Pong with payload echo'ed in reply to Ping. Clean close with normal code.", {
+add(
+  '2.9',
+  'Send unsolicited pong with payload. Send ping with payload. Verify pong for ping is received.',
+  "Nothing in reply to own Pong, but Pong with payload echo'ed in reply to Ping. Clean close with normal code.",
+  {
     onOpen(p) {
       this.expected[OK] = [pong('ping payload')];
       this.expectedClose = echoClose();
@@ -228,10 +243,17 @@ add('2.9', 'Send unsolicited pong with payload. Send ping with payload. Verify p
       p.sendFrame({ opcode: 9, payload: b('ping payload') });
       p.closeAfter(1);
     },
-  });
-for (const [id, chopsize, extra] of [['2.10', undefined, ''], ['2.11', 1, ' Send out octets in octet-wise chops.']]) {
-  add(id, `Send 10 Pings with payload.${extra}`,
-    'Pongs for our Pings with all the payloads. Note: This is not required by the Spec .. but we check for this behaviour anyway. Clean close with normal code.', {
+  },
+);
+for (const [id, chopsize, extra] of [
+  ['2.10', undefined, ''],
+  ['2.11', 1, ' Send out octets in octet-wise chops.'],
+]) {
+  add(
+    id,
+    `Send 10 Pings with payload.${extra}`,
+    'Pongs for our Pings with all the payloads. Note: This is not required by the Spec .. but we check for this behaviour anyway. Clean close with normal code.',
+    {
       onOpen(p) {
         this.expected[OK] = [];
         for (let i = 0; i < 10; i++) {
@@ -242,27 +264,35 @@ for (const [id, chopsize, extra] of [['2.10', undefined, ''], ['2.11', 1, ' Send
         this.expectedClose = echoClose();
         p.closeAfter(3);
       },
-    });
+    },
+  );
 }
 
 // ---- 3.x Reserved bits ------------------------------------------------------------------------
 const HELLO = b('Hello, world!');
-add('3.1', 'Send small text message with <b>RSV = 1</b>.',
-  'The connection is failed immediately (1002/protocol error), since RSV must be 0, when no extension defining RSV meaning has been negoiated.', {
+add(
+  '3.1',
+  'Send small text message with <b>RSV = 1</b>.',
+  'The connection is failed immediately (1002/protocol error), since RSV must be 0, when no extension defining RSV meaning has been negoiated.',
+  {
     onOpen(p) {
       this.expected[OK] = [];
       this.expectedClose = failClose();
       p.sendFrame({ opcode: 1, payload: HELLO, rsv: 1 });
       p.killAfter(1);
     },
-  });
+  },
+);
 for (const [id, rsv, mode, desc] of [
   ['3.2', 2, {}, ''],
   ['3.3', 3, { sync: true }, ' Octets are sent in frame-wise chops.'],
   ['3.4', 4, { chopsize: 1 }, ' Octets are sent in octet-wise chops.'],
 ]) {
-  add(id, `Send small text message, then send again with <b>RSV = ${rsv}</b>, then send Ping.${desc}`,
-    'Echo for first message is received, but then connection is failed immediately, since RSV must be 0, when no extension defining RSV meaning has been negotiated. The Pong is not received.', {
+  add(
+    id,
+    `Send small text message, then send again with <b>RSV = ${rsv}</b>, then send Ping.${desc}`,
+    'Echo for first message is received, but then connection is failed immediately, since RSV must be 0, when no extension defining RSV meaning has been negotiated. The Pong is not received.',
+    {
       onOpen(p) {
         this.expected[OK] = [msg(HELLO, false)];
         this.expected[NON_STRICT] = [];
@@ -272,7 +302,8 @@ for (const [id, rsv, mode, desc] of [
         p.sendFrame({ opcode: 9, ...mode });
         p.killAfter(1);
       },
-    });
+    },
+  );
 }
 add('3.5', 'Send small binary message with <b>RSV = 5</b>.', 'The connection is failed immediately, since RSV must be 0.', {
   onOpen(p) {
@@ -300,7 +331,10 @@ add('3.7', 'Send Close with <b>RSV = 7</b>.', 'The connection is failed immediat
 });
 
 // ---- 4.x Opcodes ------------------------------------------------------------------------------
-for (const [sub, kind, ops] of [['4.1', 'non-control', [3, 4, 5, 6, 7]], ['4.2', 'control', [11, 12, 13, 14, 15]]]) {
+for (const [sub, kind, ops] of [
+  ['4.1', 'non-control', [3, 4, 5, 6, 7]],
+  ['4.2', 'control', [11, 12, 13, 14, 15]],
+]) {
   const RESERVED_PAYLOAD = b('reserved opcode payload');
   add(`${sub}.1`, `Send frame with reserved ${kind} <b>Opcode = ${ops[0]}</b>.`, 'The connection is failed immediately.', {
     onOpen(p) {
@@ -310,22 +344,30 @@ for (const [sub, kind, ops] of [['4.1', 'non-control', [3, 4, 5, 6, 7]], ['4.2',
       p.killAfter(1);
     },
   });
-  add(`${sub}.2`, `Send frame with reserved ${kind} <b>Opcode = ${ops[1]}</b> and non-empty payload.`, 'The connection is failed immediately.', {
-    onOpen(p) {
-      this.expected[OK] = [];
-      this.expectedClose = failClose();
-      p.sendFrame({ opcode: ops[1], payload: RESERVED_PAYLOAD });
-      p.killAfter(1);
+  add(
+    `${sub}.2`,
+    `Send frame with reserved ${kind} <b>Opcode = ${ops[1]}</b> and non-empty payload.`,
+    'The connection is failed immediately.',
+    {
+      onOpen(p) {
+        this.expected[OK] = [];
+        this.expectedClose = failClose();
+        p.sendFrame({ opcode: ops[1], payload: RESERVED_PAYLOAD });
+        p.killAfter(1);
+      },
     },
-  });
+  );
   const after = [
     [`${sub}.3`, ops[2], false, {}],
     [`${sub}.4`, ops[3], true, {}],
     [`${sub}.5`, ops[4], true, { chopsize: 1 }],
   ];
   for (const [id, op, withPayload, mode] of after) {
-    add(id, `Send small text message, then send frame with reserved ${kind} <b>Opcode = ${op}</b>${withPayload ? ' and non-empty payload' : ''}, then send Ping.`,
-      'Echo for first message is received, but then connection is failed immediately, since reserved opcode frame is used. A Pong is not received.', {
+    add(
+      id,
+      `Send small text message, then send frame with reserved ${kind} <b>Opcode = ${op}</b>${withPayload ? ' and non-empty payload' : ''}, then send Ping.`,
+      'Echo for first message is received, but then connection is failed immediately, since reserved opcode frame is used. A Pong is not received.',
+      {
         onOpen(p) {
           this.expected[OK] = [msg(HELLO, false)];
           this.expected[NON_STRICT] = [];
@@ -335,12 +377,16 @@ for (const [sub, kind, ops] of [['4.1', 'non-control', [3, 4, 5, 6, 7]], ['4.2',
           p.sendFrame({ opcode: 9, ...mode });
           p.killAfter(1);
         },
-      });
+      },
+    );
   }
 }
 
 // ---- 5.x Fragmentation ------------------------------------------------------------------------
-for (const [id, opcode, name] of [['5.1', 9, 'Ping'], ['5.2', 10, 'Pong']]) {
+for (const [id, opcode, name] of [
+  ['5.1', 9, 'Ping'],
+  ['5.2', 10, 'Pong'],
+]) {
   add(id, `Send ${name} fragmented into 2 fragments.`, 'Connection is failed immediately, since control message MUST NOT be fragmented.', {
     onOpen(p) {
       this.expected[OK] = [];
@@ -368,8 +414,11 @@ CHOP_MODES.forEach(([mode, desc], i) => {
   });
 });
 CHOP_MODES.forEach(([mode, desc], i) => {
-  add(`5.${6 + i}`, `Send text Message fragmented into 2 fragments, one ping with payload in-between${desc}.`,
-    "A pong is received, then the message is echo'ed back to us.", {
+  add(
+    `5.${6 + i}`,
+    `Send text Message fragmented into 2 fragments, one ping with payload in-between${desc}.`,
+    "A pong is received, then the message is echo'ed back to us.",
+    {
       onOpen(p) {
         this.expected[OK] = [pong('ping payload'), msg('fragment1fragment2', false)];
         this.expectedClose = echoClose();
@@ -378,12 +427,19 @@ CHOP_MODES.forEach(([mode, desc], i) => {
         p.sendFrame({ opcode: 0, fin: true, payload: b('fragment2'), ...mode });
         p.closeAfter(1);
       },
-    });
+    },
+  );
 });
-for (const [base, fin] of [[9, true], [12, false]]) {
+for (const [base, fin] of [
+  [9, true],
+  [12, false],
+]) {
   CHOP_MODES.forEach(([mode, desc], i) => {
-    add(`5.${base + i}`, `Send unfragmented Text Message after Continuation Frame with FIN = ${fin}, where there is nothing to continue${desc || ', sent in one chop'}.`,
-      'The connection is failed immediately, since there is no message to continue.', {
+    add(
+      `5.${base + i}`,
+      `Send unfragmented Text Message after Continuation Frame with FIN = ${fin}, where there is nothing to continue${desc || ', sent in one chop'}.`,
+      'The connection is failed immediately, since there is no message to continue.',
+      {
         onOpen(p) {
           this.expected[OK] = [];
           this.expectedClose = failClose();
@@ -391,11 +447,15 @@ for (const [base, fin] of [[9, true], [12, false]]) {
           p.sendFrame({ opcode: 1, fin: true, payload: HELLO, ...mode });
           p.killAfter(1);
         },
-      });
+      },
+    );
   });
 }
-add('5.15', 'Send text Message fragmented into 2 fragments, then Continuation Frame with FIN = false where there is nothing to continue, then unfragmented Text Message, all sent in one chop.',
-  'The connection is failed immediately, since there is no message to continue.', {
+add(
+  '5.15',
+  'Send text Message fragmented into 2 fragments, then Continuation Frame with FIN = false where there is nothing to continue, then unfragmented Text Message, all sent in one chop.',
+  'The connection is failed immediately, since there is no message to continue.',
+  {
     onOpen(p) {
       this.expected[OK] = [msg('fragment1fragment2', false)];
       this.expected[NON_STRICT] = [];
@@ -406,10 +466,17 @@ add('5.15', 'Send text Message fragmented into 2 fragments, then Continuation Fr
       p.sendFrame({ opcode: 1, fin: true, payload: b('fragment4') });
       p.killAfter(1);
     },
-  });
-for (const [id, fin] of [['5.16', false], ['5.17', true]]) {
-  add(id, `Repeated 2x: Continuation Frame with FIN = ${fin} (where there is nothing to continue), then text Message fragmented into 2 fragments.`,
-    'The connection is failed immediately, since there is no message to continue.', {
+  },
+);
+for (const [id, fin] of [
+  ['5.16', false],
+  ['5.17', true],
+]) {
+  add(
+    id,
+    `Repeated 2x: Continuation Frame with FIN = ${fin} (where there is nothing to continue), then text Message fragmented into 2 fragments.`,
+    'The connection is failed immediately, since there is no message to continue.',
+    {
       onOpen(p) {
         this.expected[OK] = [];
         this.expectedClose = failClose();
@@ -420,10 +487,14 @@ for (const [id, fin] of [['5.16', false], ['5.17', true]]) {
         }
         p.killAfter(1);
       },
-    });
+    },
+  );
 }
-add('5.18', 'Send text Message fragmented into 2 fragments, with both frame opcodes set to text, sent in one chop.',
-  'The connection is failed immediately, since all data frames after the initial data frame must have opcode 0.', {
+add(
+  '5.18',
+  'Send text Message fragmented into 2 fragments, with both frame opcodes set to text, sent in one chop.',
+  'The connection is failed immediately, since all data frames after the initial data frame must have opcode 0.',
+  {
     onOpen(p) {
       this.expected[OK] = [];
       this.expectedClose = failClose();
@@ -431,10 +502,17 @@ add('5.18', 'Send text Message fragmented into 2 fragments, with both frame opco
       p.sendFrame({ opcode: 1, fin: true, payload: b('fragment2') });
       p.killAfter(1);
     },
-  });
-for (const [id, sync] of [['5.19', false], ['5.20', true]]) {
-  add(id, `A fragmented text message is sent in multiple frames. After sending the first 2 frames of the text message, a Ping is sent. Then we wait 1s, then we send 2 more text fragments, another Ping and then the final text fragment. Everything is legal.${sync ? ' (frame-wise chops)' : ''}`,
-    "The peer immediately answers the first Ping before it has received the last text message fragment. The peer pong's back the Ping's payload exactly, and echo's the payload of the fragmented message back to us.", {
+  },
+);
+for (const [id, sync] of [
+  ['5.19', false],
+  ['5.20', true],
+]) {
+  add(
+    id,
+    `A fragmented text message is sent in multiple frames. After sending the first 2 frames of the text message, a Ping is sent. Then we wait 1s, then we send 2 more text fragments, another Ping and then the final text fragment. Everything is legal.${sync ? ' (frame-wise chops)' : ''}`,
+    "The peer immediately answers the first Ping before it has received the last text message fragment. The peer pong's back the Ping's payload exactly, and echo's the payload of the fragmented message back to us.",
+    {
       onOpen(p) {
         const f = ['fragment1', 'fragment2', 'fragment3', 'fragment4', 'fragment5'].map(b);
         const pings = ['pongme 1!', 'pongme 2!'].map(b);
@@ -451,11 +529,12 @@ for (const [id, sync] of [['5.19', false], ['5.20', true]]) {
           p.closeAfter(1);
         });
       },
-    });
+    },
+  );
 }
 
 // ---- 6.x UTF-8 handling -----------------------------------------------------------------------
-add('6.1.1', 'Send text message of length 0.', 'A message is echo\'ed back to us (with empty payload).', {
+add('6.1.1', 'Send text message of length 0.', "A message is echo'ed back to us (with empty payload).", {
   onOpen(p) {
     this.expected[OK] = [msg('', false)];
     this.expectedClose = echoClose();
@@ -473,8 +552,11 @@ add('6.1.2', 'Send fragmented text message, 3 fragments each of length 0.', "A m
     p.closeAfter(1);
   },
 });
-add('6.1.3', 'Send fragmented text message, 3 fragments, first and last of length 0, middle non-empty.',
-  "A message is echo'ed back to us (with payload = payload of middle fragment).", {
+add(
+  '6.1.3',
+  'Send fragmented text message, 3 fragments, first and last of length 0, middle non-empty.',
+  "A message is echo'ed back to us (with payload = payload of middle fragment).",
+  {
     onOpen(p) {
       this.expected[OK] = [msg('middle frame payload', false)];
       this.expectedClose = echoClose();
@@ -483,7 +565,8 @@ add('6.1.3', 'Send fragmented text message, 3 fragments, first and last of lengt
       p.sendFrame({ opcode: 0, fin: true, payload: b('') });
       p.closeAfter(1);
     },
-  });
+  },
+);
 const HELLO_UTF8 = b('Hello-µ@ßöäüàá-UTF-8!!');
 const KOSME = hex('cebae1bdb9cf83cebcceb5');
 add('6.2.1', 'Send a valid UTF-8 text message in one fragment.', "The message is echo'ed back to us.", {
@@ -494,59 +577,94 @@ add('6.2.1', 'Send a valid UTF-8 text message in one fragment.', "The message is
     p.closeAfter(1);
   },
 });
-add('6.2.2', 'Send a valid UTF-8 text message in two fragments, fragmented on UTF-8 code point boundary.', "The message is echo'ed back to us.", {
-  onOpen(p) {
-    const p1 = b('Hello-µ@ßöä');
-    const p2 = b('üàá-UTF-8!!');
-    this.expected[OK] = [msg(Buffer.concat([p1, p2]), false)];
-    this.expectedClose = echoClose();
-    p.sendFrame({ opcode: 1, fin: false, payload: p1 });
-    p.sendFrame({ opcode: 0, fin: true, payload: p2 });
-    p.closeAfter(1);
+add(
+  '6.2.2',
+  'Send a valid UTF-8 text message in two fragments, fragmented on UTF-8 code point boundary.',
+  "The message is echo'ed back to us.",
+  {
+    onOpen(p) {
+      const p1 = b('Hello-µ@ßöä');
+      const p2 = b('üàá-UTF-8!!');
+      this.expected[OK] = [msg(Buffer.concat([p1, p2]), false)];
+      this.expectedClose = echoClose();
+      p.sendFrame({ opcode: 1, fin: false, payload: p1 });
+      p.sendFrame({ opcode: 0, fin: true, payload: p2 });
+      p.closeAfter(1);
+    },
   },
-});
-for (const [id, payload] of [['6.2.3', HELLO_UTF8], ['6.2.4', KOSME]]) {
-  add(id, 'Send a valid UTF-8 text message in fragments of 1 octet, resulting in frames ending on positions which are not code point ends.',
-    "The message is echo'ed back to us.", {
+);
+for (const [id, payload] of [
+  ['6.2.3', HELLO_UTF8],
+  ['6.2.4', KOSME],
+]) {
+  add(
+    id,
+    'Send a valid UTF-8 text message in fragments of 1 octet, resulting in frames ending on positions which are not code point ends.',
+    "The message is echo'ed back to us.",
+    {
       onOpen(p) {
         this.expected[OK] = [msg(payload, false)];
         this.expectedClose = echoClose();
         p.sendMessage(payload, { binary: false, fragmentSize: 1 });
         p.closeAfter(1);
       },
-    });
+    },
+  );
 }
 const INVALID_631 = Buffer.concat([KOSME, hex('eda080'), b('edited')]);
-add('6.3.1', 'Send invalid UTF-8 text message unfragmented.', 'The connection is failed immediately, since the payload is not valid UTF-8.', {
-  onOpen(p) {
-    this.expected[OK] = [];
-    this.expectedClose = failClose(CLOSE_INVALID_PAYLOAD, true);
-    p.sendMessage(INVALID_631, { binary: false });
-    p.killAfter(1);
+add(
+  '6.3.1',
+  'Send invalid UTF-8 text message unfragmented.',
+  'The connection is failed immediately, since the payload is not valid UTF-8.',
+  {
+    onOpen(p) {
+      this.expected[OK] = [];
+      this.expectedClose = failClose(CLOSE_INVALID_PAYLOAD, true);
+      p.sendMessage(INVALID_631, { binary: false });
+      p.killAfter(1);
+    },
   },
-});
-add('6.3.2', 'Send invalid UTF-8 text message in fragments of 1 octet, resulting in frames ending on positions which are not code point ends.',
-  'The connection is failed immediately, since the payload is not valid UTF-8.', {
+);
+add(
+  '6.3.2',
+  'Send invalid UTF-8 text message in fragments of 1 octet, resulting in frames ending on positions which are not code point ends.',
+  'The connection is failed immediately, since the payload is not valid UTF-8.',
+  {
     onOpen(p) {
       this.expected[OK] = [];
       this.expectedClose = failClose(CLOSE_INVALID_PAYLOAD, true);
       p.sendMessage(INVALID_631, { binary: false, fragmentSize: 1 });
       p.killAfter(1);
     },
-  });
+  },
+);
 // 6.4.x: fail-fast. PAYLOAD = κόσμε | F4 90 80 80 (U+110000, invalid exactly at octet 12) | "edited"
 const P641 = [KOSME, hex('f4908080'), b('edited')];
 const P641_ALL = Buffer.concat(P641);
 const P642 = [P641_ALL.subarray(0, 12), P641_ALL.subarray(12, 13), P641_ALL.subarray(13)];
-const FAIL_FAST_EXPECTATION = 'The first frame is accepted, we expect to timeout on the first wait. The 2nd frame should be rejected immediately (fail fast on UTF-8). If we timeout, we expect the connection is failed at least then, since the complete message payload is not valid UTF-8.';
+const FAIL_FAST_EXPECTATION =
+  'The first frame is accepted, we expect to timeout on the first wait. The 2nd frame should be rejected immediately (fail fast on UTF-8). If we timeout, we expect the connection is failed at least then, since the complete message payload is not valid UTF-8.';
 for (const [id, parts, chops, desc] of [
-  ['6.4.1', P641, false, 'Send invalid UTF-8 text message in 3 fragments (frames). First frame payload is valid, then wait, then 2nd frame which contains the payload making the sequence invalid, then wait, then 3rd frame with rest. Note that PART1 and PART3 are valid UTF-8 in themselves, PART2 is a 0x110000 encoded as in the UTF-8 integer encoding scheme, but the codepoint is invalid (out of range).'],
-  ['6.4.2', P642, false, 'Same as Case 6.4.1, but in 2nd frame, we send only up to and including the octet making the complete payload invalid.'],
+  [
+    '6.4.1',
+    P641,
+    false,
+    'Send invalid UTF-8 text message in 3 fragments (frames). First frame payload is valid, then wait, then 2nd frame which contains the payload making the sequence invalid, then wait, then 3rd frame with rest. Note that PART1 and PART3 are valid UTF-8 in themselves, PART2 is a 0x110000 encoded as in the UTF-8 integer encoding scheme, but the codepoint is invalid (out of range).',
+  ],
+  [
+    '6.4.2',
+    P642,
+    false,
+    'Same as Case 6.4.1, but in 2nd frame, we send only up to and including the octet making the complete payload invalid.',
+  ],
   ['6.4.3', P641, true, 'Same as Case 6.4.1, but we send message not in 3 frames, but in 3 chops of the same message frame.'],
   ['6.4.4', P642, true, 'Same as Case 6.4.2, but we send message not in 3 frames, but in 3 chops of the same message frame.'],
 ]) {
-  add(id, `${desc}<br><br>MESSAGE PARTS:<br>PART1 = ${parts[0].toString('hex')}<br>PART2 = ${parts[1].toString('hex')}<br>PART3 = ${parts[2].toString('hex')}`,
-    FAIL_FAST_EXPECTATION, {
+  add(
+    id,
+    `${desc}<br><br>MESSAGE PARTS:<br>PART1 = ${parts[0].toString('hex')}<br>PART2 = ${parts[1].toString('hex')}<br>PART3 = ${parts[2].toString('hex')}`,
+    FAIL_FAST_EXPECTATION,
+    {
       onOpen(p) {
         this.expected[OK] = [timeout('A')];
         this.expected[NON_STRICT] = [timeout('A'), timeout('B')];
@@ -557,19 +675,28 @@ for (const [id, parts, chops, desc] of [
           else p.sendRaw(parts[i]);
         };
         send(0);
-        p.continueLater(1, () => {
-          if (p.state !== 'OPEN') return;
-          this.received.push(timeout('A'));
-          send(1);
-          p.continueLater(1, () => {
+        p.continueLater(
+          1,
+          () => {
             if (p.state !== 'OPEN') return;
-            this.received.push(timeout('B'));
-            send(2);
-            p.killAfter(1);
-          }, 'B');
-        }, 'A');
+            this.received.push(timeout('A'));
+            send(1);
+            p.continueLater(
+              1,
+              () => {
+                if (p.state !== 'OPEN') return;
+                this.received.push(timeout('B'));
+                send(2);
+                p.killAfter(1);
+              },
+              'B',
+            );
+          },
+          'A',
+        );
       },
-    });
+    },
+  );
 }
 
 /** Markus Kuhn's UTF-8 decoder stress test, as case6_x_x.py `createUtf8TestSequences()`. */
@@ -577,9 +704,10 @@ export function createUtf8TestSequences() {
   const seqs = [];
   const valid = (x) => [true, typeof x === 'string' ? hex(x) : x];
   const invalid = (x) => [false, typeof x === 'string' ? hex(x) : x];
-  seqs.push(['Some valid UTF-8 sequences', [
-    valid(b('hello$world')), valid(b('hello\u00a2world')), valid(b('hello\u20acworld')), valid(b('hello\u{24b62}world')), valid(KOSME),
-  ]]);
+  seqs.push([
+    'Some valid UTF-8 sequences',
+    [valid(b('hello$world')), valid(b('hello\u00a2world')), valid(b('hello\u20acworld')), valid(b('hello\u{24b62}world')), valid(KOSME)],
+  ]);
   // All prefixes of κόσμε: valid iff the prefix ends on a code point boundary.
   const boundaries = new Set([2, 5, 7, 9, 11]);
   const prefixes = [];
@@ -588,16 +716,34 @@ export function createUtf8TestSequences() {
   seqs.push(['First possible sequence of a certain length', [valid('00'), valid('c280'), valid('e0a080'), valid('f0908080')]]);
   seqs.push(['First possible sequence length 5/6 (invalid codepoints)', [invalid('f888808080'), invalid('fc8480808080')]]);
   seqs.push(['Last possible sequence of a certain length', [valid('7f'), valid('dfbf'), valid('efbfbf'), valid('f48fbfbf')]]);
-  seqs.push(['Last possible sequence length 4/5/6 (invalid codepoints)', [invalid('f7bfbfbf'), invalid('fbbfbfbfbf'), invalid('fdbfbfbfbfbf')]]);
+  seqs.push([
+    'Last possible sequence length 4/5/6 (invalid codepoints)',
+    [invalid('f7bfbfbf'), invalid('fbbfbfbfbf'), invalid('fdbfbfbfbfbf')],
+  ]);
   seqs.push(['Other boundary conditions', [valid('ed9fbf'), valid('ee8080'), valid('efbfbd'), valid('f48fbfbf'), invalid('f4908080')]]);
   const cont = [];
   for (let i = 128; i < 191; i++) cont.push(i);
-  seqs.push(['Unexpected continuation bytes', [
-    invalid('80'), invalid('bf'), invalid('80bf'), invalid('80bf80'), invalid('80bf80bf'), invalid('80bf80bf80'), invalid('80bf80bf80bf'),
-    invalid(Buffer.from(cont)),
-  ]]);
+  seqs.push([
+    'Unexpected continuation bytes',
+    [
+      invalid('80'),
+      invalid('bf'),
+      invalid('80bf'),
+      invalid('80bf80'),
+      invalid('80bf80bf'),
+      invalid('80bf80bf80'),
+      invalid('80bf80bf80bf'),
+      invalid(Buffer.from(cont)),
+    ],
+  ]);
   const lonely = [];
-  for (const [lo, hi] of [[192, 223], [224, 239], [240, 247], [248, 251], [252, 253]]) {
+  for (const [lo, hi] of [
+    [192, 223],
+    [224, 239],
+    [240, 247],
+    [248, 251],
+    [252, 253],
+  ]) {
     const s = [];
     for (let i = lo; i < hi; i++) s.push(i, 32);
     lonely.push(invalid(Buffer.from(s)));
@@ -607,13 +753,25 @@ export function createUtf8TestSequences() {
   seqs.push(['Sequences with last continuation byte missing', k.map(invalid)]);
   seqs.push(['Concatenation of incomplete sequences', [invalid(k.join(''))]]);
   seqs.push(['Impossible bytes', [invalid('fe'), invalid('ff'), invalid('fefeffff')]]);
-  seqs.push(['Examples of an overlong ASCII character', [invalid('c0af'), invalid('e080af'), invalid('f08080af'), invalid('f8808080af'), invalid('fc80808080af')]]);
-  seqs.push(['Maximum overlong sequences', [invalid('c1bf'), invalid('e09fbf'), invalid('f08fbfbf'), invalid('f887bfbfbf'), invalid('fc83bfbfbfbf')]]);
-  seqs.push(['Overlong representation of the NUL character', [invalid('c080'), invalid('e08080'), invalid('f0808080'), invalid('f880808080'), invalid('fc8080808080')]]);
+  seqs.push([
+    'Examples of an overlong ASCII character',
+    [invalid('c0af'), invalid('e080af'), invalid('f08080af'), invalid('f8808080af'), invalid('fc80808080af')],
+  ]);
+  seqs.push([
+    'Maximum overlong sequences',
+    [invalid('c1bf'), invalid('e09fbf'), invalid('f08fbfbf'), invalid('f887bfbfbf'), invalid('fc83bfbfbfbf')],
+  ]);
+  seqs.push([
+    'Overlong representation of the NUL character',
+    [invalid('c080'), invalid('e08080'), invalid('f0808080'), invalid('f880808080'), invalid('fc8080808080')],
+  ]);
   seqs.push(['Single UTF-16 surrogates', ['eda080', 'edadbf', 'edae80', 'edafbf', 'edb080', 'edbe80', 'edbfbf'].map(invalid)]);
-  seqs.push(['Paired UTF-16 surrogates', [
-    'eda080edb080', 'eda080edbfbf', 'edadbfedb080', 'edadbfedbfbf', 'edae80edb080', 'edae80edbfbf', 'edafbfedb080', 'edafbfedbfbf',
-  ].map(invalid)]);
+  seqs.push([
+    'Paired UTF-16 surrogates',
+    ['eda080edb080', 'eda080edbfbf', 'edadbfedb080', 'edadbfedbfbf', 'edae80edb080', 'edae80edbfbf', 'edafbfedb080', 'edafbfedbfbf'].map(
+      invalid,
+    ),
+  ]);
   const nonchars = [valid('efbfbe'), valid('efbfbf')];
   for (const z1 of ['f0', 'f1', 'f2', 'f3', 'f4']) {
     for (const z2 of ['8f', '9f', 'af', 'bf']) {
@@ -625,7 +783,10 @@ export function createUtf8TestSequences() {
     }
   }
   seqs.push(['Non-character code points (valid UTF-8)', nonchars]);
-  seqs.push(['Unicode specials (i.e. replacement char)', ['efbfb9', 'efbfba', 'efbfbb', 'efbfbc', 'efbfbd', 'efbfbe', 'efbfbf'].map(valid)]);
+  seqs.push([
+    'Unicode specials (i.e. replacement char)',
+    ['efbfb9', 'efbfba', 'efbfbb', 'efbfbc', 'efbfbd', 'efbfbe', 'efbfbf'].map(valid),
+  ]);
   return seqs;
 }
 
@@ -634,9 +795,11 @@ createUtf8TestSequences().forEach(([title, list], gi) => {
   const group = 5 + gi;
   UTF8_SUBCATEGORIES[`6.${group}`] = title;
   list.forEach(([isValid, payload], j) => {
-    add(`6.${group}.${j + 1}`,
+    add(
+      `6.${group}.${j + 1}`,
       `Send a text message with payload which is ${isValid ? '' : 'not '}valid UTF-8 in one fragment.<br><br>Payload: 0x${payload.toString('hex')}`,
-      isValid ? "The message is echo'ed back to us." : 'The connection is failed immediately, since the payload is not valid UTF-8.', {
+      isValid ? "The message is echo'ed back to us." : 'The connection is failed immediately, since the payload is not valid UTF-8.',
+      {
         onOpen(p) {
           if (isValid) {
             this.expected[OK] = [msg(payload, false)];
@@ -648,7 +811,8 @@ createUtf8TestSequences().forEach(([title, list], gi) => {
           p.sendMessage(payload, { binary: false });
           p.killAfter(0.5);
         },
-      });
+      },
+    );
   });
 });
 
@@ -692,8 +856,11 @@ afterClose('7.1.5', 'Send message fragment1 followed by close then fragment', 'C
   p.sendClose(CLOSE_NORMAL);
   p.sendFrame({ opcode: 0, fin: true, payload: b('fragment2') });
 });
-add('7.1.6', 'Send 256K message followed by close then a ping',
-  'Case outcome depends on implementation defined close behavior. Message and close frame are sent back to back. If the close frame is processed before the text message write is complete (as can happen in asynchronous processing models) the close frame is processed first and the text message may not be received or may only be partially received.', {
+add(
+  '7.1.6',
+  'Send 256K message followed by close then a ping',
+  'Case outcome depends on implementation defined close behavior. Message and close frame are sent back to back. If the close frame is processed before the text message write is complete (as can happen in asynchronous processing models) the close frame is processed first and the text message may not be received or may only be partially received.',
+  {
     init() {
       this.suppressClose = true;
     },
@@ -713,7 +880,8 @@ add('7.1.6', 'Send 256K message followed by close then a ping',
       this.behavior = INFORMATIONAL;
       this.behaviorClose = INFORMATIONAL;
     },
-  });
+  },
+);
 const closeFrameCase = (id, description, expectation, closeCode, requireClean, send) =>
   add(id, description, expectation, {
     init() {
@@ -727,21 +895,57 @@ const closeFrameCase = (id, description, expectation, closeCode, requireClean, s
     },
     onConnectionLost: wrongCodeFails,
   });
-closeFrameCase('7.3.1', 'Send a close frame with payload length 0 (no close code, no close reason)', 'Clean close with normal code.',
-  [CLOSE_NORMAL], true, (p) => p.sendCloseFrame());
-closeFrameCase('7.3.2', 'Send a close frame with payload length 1', 'Clean close with protocol error or drop TCP.',
-  [CLOSE_PROTOCOL_ERROR], false, (p) => p.sendCloseFrame(undefined, b('a')));
-closeFrameCase('7.3.3', 'Send a close frame with payload length 2 (regular close with a code)', 'Clean close with normal code.',
-  [CLOSE_NORMAL], true, (p) => p.sendCloseFrame(CLOSE_NORMAL));
-closeFrameCase('7.3.4', 'Send a close frame with close code and close reason', 'Clean close with normal code.',
-  [CLOSE_NORMAL], true, (p) => p.sendClose(CLOSE_NORMAL, b('Hello World!')));
-closeFrameCase('7.3.5', 'Send a close frame with close code and close reason of maximum length (123)', 'Clean close with normal code.',
-  [CLOSE_NORMAL], true, (p) => p.sendCloseFrame(CLOSE_NORMAL, b('*'.repeat(123))));
-closeFrameCase('7.3.6', 'Send a close frame with close code and close reason which is too long (124) - total frame payload 126 octets',
+closeFrameCase(
+  '7.3.1',
+  'Send a close frame with payload length 0 (no close code, no close reason)',
+  'Clean close with normal code.',
+  [CLOSE_NORMAL],
+  true,
+  (p) => p.sendCloseFrame(),
+);
+closeFrameCase(
+  '7.3.2',
+  'Send a close frame with payload length 1',
+  'Clean close with protocol error or drop TCP.',
+  [CLOSE_PROTOCOL_ERROR],
+  false,
+  (p) => p.sendCloseFrame(undefined, b('a')),
+);
+closeFrameCase(
+  '7.3.3',
+  'Send a close frame with payload length 2 (regular close with a code)',
+  'Clean close with normal code.',
+  [CLOSE_NORMAL],
+  true,
+  (p) => p.sendCloseFrame(CLOSE_NORMAL),
+);
+closeFrameCase('7.3.4', 'Send a close frame with close code and close reason', 'Clean close with normal code.', [CLOSE_NORMAL], true, (p) =>
+  p.sendClose(CLOSE_NORMAL, b('Hello World!')),
+);
+closeFrameCase(
+  '7.3.5',
+  'Send a close frame with close code and close reason of maximum length (123)',
+  'Clean close with normal code.',
+  [CLOSE_NORMAL],
+  true,
+  (p) => p.sendCloseFrame(CLOSE_NORMAL, b('*'.repeat(123))),
+);
+closeFrameCase(
+  '7.3.6',
+  'Send a close frame with close code and close reason which is too long (124) - total frame payload 126 octets',
   'Clean close with protocol error code or dropped TCP connection.',
-  [CLOSE_PROTOCOL_ERROR], false, (p) => p.sendCloseFrame(CLOSE_NORMAL, b('*'.repeat(124))));
-closeFrameCase('7.5.1', 'Send a close frame with invalid UTF8 payload', 'Clean close with protocol error or invalid utf8 code or dropped TCP.',
-  [CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_PAYLOAD], false, (p) => p.sendCloseFrame(CLOSE_NORMAL, INVALID_631));
+  [CLOSE_PROTOCOL_ERROR],
+  false,
+  (p) => p.sendCloseFrame(CLOSE_NORMAL, b('*'.repeat(124))),
+);
+closeFrameCase(
+  '7.5.1',
+  'Send a close frame with invalid UTF8 payload',
+  'Clean close with protocol error or invalid utf8 code or dropped TCP.',
+  [CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_PAYLOAD],
+  false,
+  (p) => p.sendCloseFrame(CLOSE_NORMAL, INVALID_631),
+);
 [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999].forEach((code, i) => {
   add(`7.7.${i + 1}`, `Send close with valid close code ${code}`, 'Clean close with normal or echoed code', {
     onOpen(p) {
@@ -826,39 +1030,85 @@ const memo = (f) => {
   let v;
   return () => (v ??= f());
 };
-for (const [sub, binary] of [['9.1', false], ['9.2', true]]) {
-  [[64 * KiB, 10], [256 * KiB, 10], [1 * MiB, 20], [4 * MiB, 60], [8 * MiB, 80], [16 * MiB, 100]].forEach(([n, wait], i) => {
+for (const [sub, binary] of [
+  ['9.1', false],
+  ['9.2', true],
+]) {
+  [
+    [64 * KiB, 10],
+    [256 * KiB, 10],
+    [1 * MiB, 20],
+    [4 * MiB, 60],
+    [8 * MiB, 80],
+    [16 * MiB, 100],
+  ].forEach(([n, wait], i) => {
     const payload = memo(() => repeatTo(binary ? BIN_PATTERN : TEXT_PATTERN, n));
     bigMessageCase(`${sub}.${i + 1}`, `Send ${binary ? 'binary' : 'text'} message message with payload of length ${fmtSize(n)}.`, {
-      binary, dataLen: n, waitSecs: wait, expectedPayload: payload,
+      binary,
+      dataLen: n,
+      waitSecs: wait,
+      expectedPayload: payload,
       send: (p) => p.sendFrame({ opcode: binary ? 2 : 1, payload: binary ? BIN_PATTERN : TEXT_PATTERN, payloadLen: n }),
     });
   });
 }
-for (const [sub, binary] of [['9.3', false], ['9.4', true]]) {
+for (const [sub, binary] of [
+  ['9.3', false],
+  ['9.4', true],
+]) {
   [64, 256, 1 * KiB, 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, 1 * MiB, 4 * MiB].forEach((frag, i) => {
     const payload = memo(() => Buffer.alloc(4 * MiB, binary ? 0xfe : 0x2a));
-    bigMessageCase(`${sub}.${i + 1}`, `Send fragmented ${binary ? 'binary' : 'text'} message message with message payload of length 4 * 2**20 (4M). Sent out in fragments of ${fmtSize(frag)}.`, {
-      binary, dataLen: 4 * MiB, waitSecs: 100, expectedPayload: payload,
-      send: (p) => p.sendMessage(payload(), { binary, fragmentSize: frag }),
-    });
+    bigMessageCase(
+      `${sub}.${i + 1}`,
+      `Send fragmented ${binary ? 'binary' : 'text'} message message with message payload of length 4 * 2**20 (4M). Sent out in fragments of ${fmtSize(frag)}.`,
+      {
+        binary,
+        dataLen: 4 * MiB,
+        waitSecs: 100,
+        expectedPayload: payload,
+        send: (p) => p.sendMessage(payload(), { binary, fragmentSize: frag }),
+      },
+    );
   });
 }
-for (const [sub, binary] of [['9.5', false], ['9.6', true]]) {
+for (const [sub, binary] of [
+  ['9.5', false],
+  ['9.6', true],
+]) {
   [64, 128, 256, 512, 1024, 2048].forEach((chop, i) => {
     const pattern = binary ? BIN_PATTERN : TEXT_PATTERN;
     const payload = memo(() => repeatTo(pattern, MiB));
-    bigMessageCase(`${sub}.${i + 1}`, `Send ${binary ? 'binary' : 'text'} message message with payload of length 1 * 2**20 (1M). Sent out data in chops of ${chop} octets.`, {
-      binary, dataLen: MiB, waitSecs: 1000, expectedPayload: payload,
-      send: (p) => p.sendFrame({ opcode: binary ? 2 : 1, payload: pattern, payloadLen: MiB, chopsize: chop }),
-    });
+    bigMessageCase(
+      `${sub}.${i + 1}`,
+      `Send ${binary ? 'binary' : 'text'} message message with payload of length 1 * 2**20 (1M). Sent out data in chops of ${chop} octets.`,
+      {
+        binary,
+        dataLen: MiB,
+        waitSecs: 1000,
+        expectedPayload: payload,
+        send: (p) => p.sendFrame({ opcode: binary ? 2 : 1, payload: pattern, payloadLen: MiB, chopsize: chop }),
+      },
+    );
   });
 }
-for (const [sub, binary] of [['9.7', false], ['9.8', true]]) {
-  [[0, 1000, 60], [16, 1000, 60], [64, 1000, 60], [256, 1000, 120], [1024, 1000, 240], [4096, 1000, 480]].forEach(([len, count, wait], i) => {
+for (const [sub, binary] of [
+  ['9.7', false],
+  ['9.8', true],
+]) {
+  [
+    [0, 1000, 60],
+    [16, 1000, 60],
+    [64, 1000, 60],
+    [256, 1000, 120],
+    [1024, 1000, 240],
+    [4096, 1000, 480],
+  ].forEach(([len, count, wait], i) => {
     const mt = binary ? 'binary' : 'text';
-    add(`${sub}.${i + 1}`, `Send ${count} ${mt} messages of payload size ${len} to measure implementation/network RTT (round trip time) / latency.`,
-      `Receive echo'ed ${mt} messages (with payload as sent). Timeout case after ${wait} secs.`, {
+    add(
+      `${sub}.${i + 1}`,
+      `Send ${count} ${mt} messages of payload size ${len} to measure implementation/network RTT (round trip time) / latency.`,
+      `Receive echo'ed ${mt} messages (with payload as sent). Timeout case after ${wait} secs.`,
+      {
         init() {
           this.reportTime = true;
           this.payload = Buffer.alloc(len, binary ? 0xfe : 0x2a);
@@ -891,13 +1141,17 @@ for (const [sub, binary] of [['9.7', false], ['9.8', true]]) {
             this.p.sendClose(CLOSE_NORMAL);
           }
         },
-      });
+      },
+    );
   });
 }
 
 // ---- 10.x Misc --------------------------------------------------------------------------------
-add('10.1.1', 'Send text message with payload of length 65536 auto-fragmented with <b>autoFragmentSize = 1300</b>.',
-  "Receive echo'ed text message (with payload as sent and transmitted frame counts as expected). Clean close with normal code.", {
+add(
+  '10.1.1',
+  'Send text message with payload of length 65536 auto-fragmented with <b>autoFragmentSize = 1300</b>.',
+  "Receive echo'ed text message (with payload as sent and transmitted frame counts as expected). Clean close with normal code.",
+  {
     onOpen(p) {
       this.payload = Buffer.alloc(65536, 0x2a);
       this.expected[OK] = [msg(this.payload, false)];
@@ -919,7 +1173,8 @@ add('10.1.1', 'Send text message with payload of length 65536 auto-fragmented wi
         this.result = `Frames transmitted ${JSON.stringify(got)} does not match what we expected ${JSON.stringify(expected)}.`;
       }
     },
-  });
+  },
+);
 
 /** Parse "1.2.3" into [1,2,3] for sorting and pattern matching. */
 export const caseTuple = (id) => id.split('.').map(Number);

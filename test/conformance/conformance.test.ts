@@ -20,6 +20,12 @@ describe('Autobahn fuzzingserver conformance (groups 1-7, 9, 10)', () => {
     const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
     console.log(output);
     expect(r.error).toBeUndefined();
-    expect(r.status, output.split('\n').filter((l) => /passed|FAIL|^---/.test(l)).join('\n')).toBe(0);
+    expect(
+      r.status,
+      output
+        .split('\n')
+        .filter((l) => /passed|FAIL|^---/.test(l))
+        .join('\n'),
+    ).toBe(0);
   });
 });

@@ -259,9 +259,23 @@ class FuzzConn {
   /** autobahn sendFrame: raw frame with any opcode/RSV/FIN; `payloadLen` repeats `payload`. */
   sendFrame({ opcode, payload = Buffer.alloc(0), fin = true, rsv = 0, payloadLen, chopsize, sync = false }) {
     if (this.state === 'CLOSED') return;
-    const body = payloadLen !== undefined ? (payloadLen === 0 ? Buffer.alloc(0) : Buffer.alloc(payloadLen, payload.length ? payload : Buffer.from([0]))) : payload;
+    const body =
+      payloadLen !== undefined
+        ? payloadLen === 0
+          ? Buffer.alloc(0)
+          : Buffer.alloc(payloadLen, payload.length ? payload : Buffer.from([0]))
+        : payload;
     this.txFrameStats[opcode] = (this.txFrameStats[opcode] ?? 0) + 1;
-    this.log({ dir: 'tx', opcode: opName(opcode), fin, rsv, len: body.length, payload: preview(body, opcode), ...(chopsize ? { chopsize } : {}), ...(sync ? { sync } : {}) });
+    this.log({
+      dir: 'tx',
+      opcode: opName(opcode),
+      fin,
+      rsv,
+      len: body.length,
+      payload: preview(body, opcode),
+      ...(chopsize ? { chopsize } : {}),
+      ...(sync ? { sync } : {}),
+    });
     this.sendData(Buffer.concat([frameHeader({ opcode, fin, rsv, length: body.length }), body]), sync, chopsize);
   }
 
@@ -281,7 +295,8 @@ class FuzzConn {
       parts.push(frameHeader({ opcode: op, fin, length: chunk.length }), chunk);
       this.txFrameStats[op] = (this.txFrameStats[op] ?? 0) + 1;
       if (frames < 8 || fin) this.log({ dir: 'tx', opcode: opName(op), fin, rsv: 0, len: chunk.length, payload: preview(chunk, op) });
-      else if (frames === 8) this.log({ dir: 'tx', note: `… ${Math.ceil(payload.length / fragmentSize) - 9} more fragments of ${fragmentSize} octets …` });
+      else if (frames === 8)
+        this.log({ dir: 'tx', note: `… ${Math.ceil(payload.length / fragmentSize) - 9} more fragments of ${fragmentSize} octets …` });
       frames++;
     }
     this.sendData(Buffer.concat(parts));
@@ -516,7 +531,8 @@ class FuzzConn {
     if (this.state !== 'CLOSED') {
       this.state = 'CLOSED';
       this.log({ event: 'TCP dropped by peer' });
-      if (!this.wasClean && !this.wasNotCleanReason) this.wasNotCleanReason = 'peer dropped the TCP connection without previous WebSocket closing handshake';
+      if (!this.wasClean && !this.wasNotCleanReason)
+        this.wasNotCleanReason = 'peer dropped the TCP connection without previous WebSocket closing handshake';
     }
     if (!this.runCase) return;
     const c = this.runCase;
@@ -600,7 +616,9 @@ export class FuzzingServer {
 
   onUpgrade(req, socket, head) {
     const reject = (status, text) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
     };
     const key = req.headers['sec-websocket-key'];
     if (!key || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || req.headers['sec-websocket-version'] !== '13') {
@@ -616,7 +634,8 @@ export class FuzzingServer {
       if (caseIndex === 0) return reject(404, `case ${params.get('casetuple')} not found`);
     } else if (params.has('case')) {
       caseIndex = Number(params.get('case'));
-      if (!Number.isInteger(caseIndex) || caseIndex < 1 || caseIndex > this.specCases.length) return reject(404, `case ${params.get('case')} not found`);
+      if (!Number.isInteger(caseIndex) || caseIndex < 1 || caseIndex > this.specCases.length)
+        return reject(404, `case ${params.get('case')} not found`);
     }
     if (caseIndex) caseDef = this.specCases[caseIndex - 1];
     const agent = params.get('agent');
@@ -631,7 +650,9 @@ export class FuzzingServer {
     conn.caseIndex = caseIndex;
     conn.agent = agent;
     if (path === '/runCase') conn.runCase = instantiate(caseDef);
-    const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
+    const accept = createHash('sha1')
+      .update(key + WS_GUID)
+      .digest('base64');
     socket.write(
       'HTTP/1.1 101 Switching Protocols\r\n' +
         'Server: curlws-fuzzingserver (Autobahn|Testsuite compatible)\r\n' +
@@ -671,7 +692,10 @@ export class FuzzingServer {
   }
 
   caseFileName(agent, id) {
-    const a = agent.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+    const a = agent
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '');
     return `${a}_case_${id.replace(/\./g, '_')}.json`;
   }
 
@@ -697,7 +721,8 @@ export class FuzzingServer {
     }
     writeFileSync(join(this.outdir, 'index.json'), JSON.stringify(index, null, 2));
     const esc = (s) => String(s).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
-    let html = '<!doctype html><meta charset="utf-8"><title>curlws fuzzing server report</title><style>body{font:13px sans-serif}td{padding:2px 8px}.OK{background:#cfc}.FAILED,.UNCLEAN,.WRONG{background:#fcc}.NON-STRICT{background:#ffc}.INFORMATIONAL{background:#cef}</style>';
+    let html =
+      '<!doctype html><meta charset="utf-8"><title>curlws fuzzing server report</title><style>body{font:13px sans-serif}td{padding:2px 8px}.OK{background:#cfc}.FAILED,.UNCLEAN,.WRONG{background:#fcc}.NON-STRICT{background:#ffc}.INFORMATIONAL{background:#cef}</style>';
     for (const [agent, cases] of Object.entries(index)) {
       html += `<h2>${esc(agent)}</h2><table><tr><th>case</th><th>behavior</th><th>close</th><th>ms</th><th>remote code</th></tr>`;
       for (const [id, r] of Object.entries(cases)) {

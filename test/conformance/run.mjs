@@ -50,7 +50,9 @@ function startServer(opts) {
   const execPath = process.env.CURLWS_TEST_SERVER_NODE || process.execPath;
   const child = fork(join(here, 'fuzzingserver.mjs'), args, { execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((res, rej) => {
-    child.once('message', (m) => (m?.type === 'listening' ? res({ child, port: m.port }) : rej(new Error(`unexpected ${JSON.stringify(m)}`))));
+    child.once('message', (m) =>
+      m?.type === 'listening' ? res({ child, port: m.port }) : rej(new Error(`unexpected ${JSON.stringify(m)}`)),
+    );
     child.once('exit', (code) => rej(new Error(`fuzzing server exited (${code})`)));
   });
 }
@@ -137,17 +139,34 @@ function report(agentName, index, outdir, runInfo, opts) {
     for (const r of rows) {
       if (opts.failuresOnly && r.behavior === 'OK' && r.behaviorClose === 'OK') continue;
       const c = r.c;
-      const seen = c.code !== undefined ? `close ${c.code ?? '-'}${c.wasClean ? ' clean' : ''}${c.error ? `; ${c.error}` : ''}${c.sendThrew ? `; ${c.sendThrew}` : ''}` : '';
-      out.push(`${pad(r.id, 9)} ${pad(r.behavior, 14)} ${pad(r.behaviorClose, 14)} ${lpad(r.remoteCloseCode ?? '-', 5)} ${lpad(r.duration, 6)}  ${r.ok ? '' : 'FAIL  '}${seen}`);
+      const seen =
+        c.code !== undefined
+          ? `close ${c.code ?? '-'}${c.wasClean ? ' clean' : ''}${c.error ? `; ${c.error}` : ''}${c.sendThrew ? `; ${c.sendThrew}` : ''}`
+          : '';
+      out.push(
+        `${pad(r.id, 9)} ${pad(r.behavior, 14)} ${pad(r.behaviorClose, 14)} ${lpad(r.remoteCloseCode ?? '-', 5)} ${lpad(r.duration, 6)}  ${r.ok ? '' : 'FAIL  '}${seen}`,
+      );
     }
     if (opts.failuresOnly) out.push('(cases graded OK/OK are not listed)');
   }
   out.push('');
-  out.push('by group: ' + Object.entries(byGroup).map(([g, v]) => `${g}: ${v.pass}/${v.total}`).join('  '));
-  out.push('grades:   ' + Object.entries(tally).map(([k, v]) => `${k}: ${v}`).join(', '));
+  out.push(
+    'by group: ' +
+      Object.entries(byGroup)
+        .map(([g, v]) => `${g}: ${v.pass}/${v.total}`)
+        .join('  '),
+  );
+  out.push(
+    'grades:   ' +
+      Object.entries(tally)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+  );
   const slow = rows.filter((r) => isSlow(r.id));
   if (slow.length) out.push(`group 9 total duration: ${(slow.reduce((s, r) => s + r.duration, 0) / 1000).toFixed(1)} s`);
-  out.push(`${agentName}: ${rows.length - failures.length}/${rows.length} passed${failures.length ? `, FAILED: ${failures.join(' ')}` : ''}`);
+  out.push(
+    `${agentName}: ${rows.length - failures.length}/${rows.length} passed${failures.length ? `, FAILED: ${failures.join(' ')}` : ''}`,
+  );
 
   for (const id of failures) {
     const r = results[id];
@@ -166,7 +185,9 @@ function report(agentName, index, outdir, runInfo, opts) {
     out.push(`  expected:    ${JSON.stringify(detail.expected)}`);
     out.push(`  received:    ${JSON.stringify(detail.received)}`);
     out.push(`  expectedClose: ${JSON.stringify(detail.expectedClose)}`);
-    out.push(`  closedByMe=${detail.closedByMe} failedByMe=${detail.failedByMe} droppedByMe=${detail.droppedByMe} wasClean=${detail.wasClean} killTimerFired=${detail.killTimerFired} remoteCloseCode=${detail.remoteCloseCode} remoteCloseReason=${JSON.stringify(detail.remoteCloseReason)}`);
+    out.push(
+      `  closedByMe=${detail.closedByMe} failedByMe=${detail.failedByMe} droppedByMe=${detail.droppedByMe} wasClean=${detail.wasClean} killTimerFired=${detail.killTimerFired} remoteCloseCode=${detail.remoteCloseCode} remoteCloseReason=${JSON.stringify(detail.remoteCloseReason)}`,
+    );
     if (detail.wasNotCleanReason) out.push(`  wasNotCleanReason: ${detail.wasNotCleanReason}`);
     out.push('  wire log:');
     for (const l of wireLogLines(detail)) out.push('    ' + l);
@@ -177,7 +198,10 @@ function report(agentName, index, outdir, runInfo, opts) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const agentNames = opts.agent.split(',').map((s) => s.trim()).filter(Boolean);
+  const agentNames = opts.agent
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of agentNames) {
     if (!AGENTS[n]) {
       console.error(`unknown agent ${n} (known: ${Object.keys(AGENTS).join(', ')})`);

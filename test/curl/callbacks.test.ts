@@ -43,7 +43,7 @@ function recorder(url: string, then?: (easy: Easy, seen: Seen[]) => number | voi
 }
 
 describe('examples/websocket-cb.ts (websocket-cb.c)', () => {
-  it('prints each frame\'s type and bytes until the server goes away', async () => {
+  it("prints each frame's type and bytes until the server goes away", async () => {
     const err = textSink();
     const code = await websocketCbExample(rawTarget('/frames-then-eof').url, { stderr: err.stream });
     // the C example's output, byte for byte (its "Bytes: %u" has no newline); a peer closing
@@ -133,7 +133,10 @@ describe('WRITEFUNCTION', () => {
     });
     await expect(a.easy.perform()).rejects.toMatchObject({ code: 'CURLE_WRITE_ERROR', cause: 'plain string' });
     const b = recorder(rawTarget('/greet-echo').url, () => 'yes' as unknown as number);
-    await expect(b.easy.perform()).rejects.toMatchObject({ code: 'CURLE_WRITE_ERROR', cause: expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }) });
+    await expect(b.easy.perform()).rejects.toMatchObject({
+      code: 'CURLE_WRITE_ERROR',
+      cause: expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    });
     const c = recorder(rawTarget('/greet-echo').url, () => 1);
     const err = await c.easy.perform().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CURLE_WRITE_ERROR' });
@@ -146,7 +149,7 @@ describe('WRITEFUNCTION', () => {
     for (const x of [a, b, c, d, e]) x.easy.close();
   });
 
-  it('perform(), reset() and setopt() inside the handle\'s own callback throw ERR_CURL_IN_CALLBACK', async () => {
+  it("perform(), reset() and setopt() inside the handle's own callback throw ERR_CURL_IN_CALLBACK", async () => {
     const errors: unknown[] = [];
     const { easy } = recorder(rawTarget('/greet-echo').url, (self) => {
       for (const f of [() => self.reset(), () => self.setopt('CURLOPT_VERBOSE', 0), () => self.perform()]) {
@@ -160,10 +163,14 @@ describe('WRITEFUNCTION', () => {
       self.close();
     });
     await expect(easy.perform()).rejects.toMatchObject({ code: 'ERR_CURL_EASY_CLOSED' });
-    expect(errors.map((e) => (e as { code: string }).code)).toEqual(['ERR_CURL_IN_CALLBACK', 'ERR_CURL_IN_CALLBACK', 'ERR_CURL_IN_CALLBACK']);
+    expect(errors.map((e) => (e as { code: string }).code)).toEqual([
+      'ERR_CURL_IN_CALLBACK',
+      'ERR_CURL_IN_CALLBACK',
+      'ERR_CURL_IN_CALLBACK',
+    ]);
   });
 
-  it('another handle\'s perform(), connect() and a high-level connection\'s close from inside a callback work', async () => {
+  it("another handle's perform(), connect() and a high-level connection's close from inside a callback work", async () => {
     const other = new Easy();
     other.setopt('CURLOPT_URL', rawTarget('/greet-echo').url);
     other.setopt('CURLOPT_CONNECT_ONLY', 2);
@@ -285,7 +292,9 @@ describe('CURLWS_RAW_MODE', () => {
       return size * nmemb;
     });
     await expect(easy.perform()).rejects.toMatchObject({ code: 'ERR_CURL_EASY_CLOSED' });
-    expect(Buffer.concat(raw)).toEqual(Buffer.concat([encodeFrame({ opcode: 0x1, payload: 'hello' }), encodeFrame({ opcode: 0x1, payload: 'raw!' })]));
+    expect(Buffer.concat(raw)).toEqual(
+      Buffer.concat([encodeFrame({ opcode: 0x1, payload: 'hello' }), encodeFrame({ opcode: 0x1, payload: 'raw!' })]),
+    );
     const log = await waitForRawLog(id, (l) => l.received.length >= 1, 'our raw frame');
     expect(log.received[0]).toMatchObject({ opcode: 1, masked: true, text: 'raw!' });
   });

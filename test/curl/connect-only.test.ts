@@ -26,7 +26,10 @@ describe('examples/websocket.ts (websocket.c)', () => {
     const err = textSink();
     const code = await websocketExample(['websocket', url], { pauseMs: 0, stderr: err.stream });
     expect(code).toBe(CURLE_OK);
-    const lines = err.text().split('\n').filter((l) => !l.includes('waiting for the socket'));
+    const lines = err
+      .text()
+      .split('\n')
+      .filter((l) => !l.includes('waiting for the socket'));
     expect(lines.filter((l) => l === 'ws: sent PING with payload')).toHaveLength(11);
     expect(lines.filter((l) => l === 'ws: received PONG with same payload back')).toHaveLength(11);
     const { frame, log } = await waitForClientClose(id);
@@ -108,7 +111,10 @@ describe('CONNECT_ONLY=2: receiving', () => {
     // any curl_ws_send flushes the queued PONG first
     await sendAll(easy, Buffer.from('x'), CURLWS_TEXT);
     const log = await waitForRawLog(id, (l) => l.received.length >= 2, 'PONG and x');
-    expect(log.received.map((f) => [f.opcode, f.text])).toEqual([[0xa, 'p1'], [0x1, 'x']]);
+    expect(log.received.map((f) => [f.opcode, f.text])).toEqual([
+      [0xa, 'p1'],
+      [0x1, 'x'],
+    ]);
     const got = await chunks(easy, 2);
     expect(got.map((c) => [c.data.toString(), c.meta.flags])).toEqual([
       ['lo', CURLWS_TEXT],
@@ -135,7 +141,7 @@ describe('CONNECT_ONLY=2: receiving', () => {
     noPong.close();
   });
 
-  it('the server\'s CLOSE comes with its raw payload; libcurl does not answer it; then CURLE_GOT_NOTHING', async () => {
+  it("the server's CLOSE comes with its raw payload; libcurl does not answer it; then CURLE_GOT_NOTHING", async () => {
     const { url, id } = rawTarget('/server-close', { code: 4001, reason: 'bye now' });
     const easy = await connectOnly(url);
     const close = await nextChunk(easy);
@@ -149,7 +155,7 @@ describe('CONNECT_ONLY=2: receiving', () => {
     easy.close();
   });
 
-  it('a protocol violation is a CurlError CURLE_RECV_ERROR with libcurl\'s error text', async () => {
+  it("a protocol violation is a CurlError CURLE_RECV_ERROR with libcurl's error text", async () => {
     const easy = await connectOnly(rawTarget('/masked').url);
     const err = await nextChunk(easy).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'CurlError', code: 'CURLE_RECV_ERROR', curlCode: 56 });
@@ -173,7 +179,11 @@ describe('CONNECT_ONLY=2: sending', () => {
       [CURLWS_PONG, Buffer.from('p').toString('hex')],
     ]);
     const log = await waitForRawLog(id, (l) => l.received.length >= 3, 'three frames');
-    expect(log.received.map((f) => [f.opcode, f.masked, f.fin])).toEqual([[1, true, true], [2, true, true], [9, true, true]]);
+    expect(log.received.map((f) => [f.opcode, f.masked, f.fin])).toEqual([
+      [1, true, true],
+      [2, true, true],
+      [9, true, true],
+    ]);
     easy.close();
   });
 

@@ -19,8 +19,15 @@ describe('generated tables', () => {
 
   it('every CURLOPT_* has the id and type the linked libcurl reports (curl_easy_option_by_name)', () => {
     const linkedType: Record<string, string> = {
-      LONG: 'long', VALUES: 'values', OFF_T: 'off_t', STRINGPOINT: 'string', SLISTPOINT: 'slist',
-      BLOB: 'blob', CBPOINT: 'cbptr', FUNCTIONPOINT: 'function', OBJECTPOINT: 'object',
+      LONG: 'long',
+      VALUES: 'values',
+      OFF_T: 'off_t',
+      STRINGPOINT: 'string',
+      SLISTPOINT: 'slist',
+      BLOB: 'blob',
+      CBPOINT: 'cbptr',
+      FUNCTIONPOINT: 'function',
+      OBJECTPOINT: 'object',
     };
     let checked = 0;
     for (const [name, { id, type }] of Object.entries(curl.CURLOPTS)) {
@@ -34,11 +41,21 @@ describe('generated tables', () => {
     expect(checked).toBeGreaterThan(250);
   });
 
-  it('constants have libcurl\'s values', () => {
-    expect([curl.CURLWS_TEXT, curl.CURLWS_BINARY, curl.CURLWS_CONT, curl.CURLWS_CLOSE, curl.CURLWS_PING, curl.CURLWS_OFFSET, curl.CURLWS_PONG]).toEqual([1, 2, 4, 8, 16, 32, 64]);
+  it("constants have libcurl's values", () => {
+    expect([
+      curl.CURLWS_TEXT,
+      curl.CURLWS_BINARY,
+      curl.CURLWS_CONT,
+      curl.CURLWS_CLOSE,
+      curl.CURLWS_PING,
+      curl.CURLWS_OFFSET,
+      curl.CURLWS_PONG,
+    ]).toEqual([1, 2, 4, 8, 16, 32, 64]);
     expect([curl.CURLWS_RAW_MODE, curl.CURLWS_NOAUTOPONG]).toEqual([1, 2]);
     expect([curl.CURLH_HEADER, curl.CURLH_TRAILER, curl.CURLH_CONNECT, curl.CURLH_1XX, curl.CURLH_PSEUDO]).toEqual([1, 2, 4, 8, 16]);
-    expect([curl.CURLE_OK, curl.CURLE_HTTP_RETURNED_ERROR, curl.CURLE_WRITE_ERROR, curl.CURLE_GOT_NOTHING, curl.CURLE_AGAIN]).toEqual([0, 22, 23, 52, 81]);
+    expect([curl.CURLE_OK, curl.CURLE_HTTP_RETURNED_ERROR, curl.CURLE_WRITE_ERROR, curl.CURLE_GOT_NOTHING, curl.CURLE_AGAIN]).toEqual([
+      0, 22, 23, 52, 81,
+    ]);
     expect([curl.CURLINFO_TEXT, curl.CURLINFO_HEADER_IN, curl.CURLINFO_HEADER_OUT, curl.CURLINFO_DATA_OUT]).toEqual([0, 1, 2, 4]);
     expect(curl.CURLINFOS.CURLINFO_RESPONSE_CODE).toEqual({ id: 0x200002, type: 'LONG' });
     expect(curl.CURLINFOS.CURLINFO_ACTIVESOCKET).toEqual({ id: 0x500000 + 44, type: 'SOCKET' });
@@ -47,13 +64,17 @@ describe('generated tables', () => {
 
 describe('the generator (scripts/gen-curl-symbols.mjs)', () => {
   interface Generator {
-    parseOptions(source: string): { options: { name: string; type: string; id: number; deprecated: boolean }[]; aliases: { name: string; target: string }[] };
+    parseOptions(source: string): {
+      options: { name: string; type: string; id: number; deprecated: boolean }[];
+      aliases: { name: string; target: string }[];
+    };
     parseInfos(source: string): { name: string; type: string; id: number; deprecated: boolean }[];
     parseBits(source: string, prefix: string): { name: string; value: number }[];
   }
   const load = async (): Promise<Generator> =>
     (await import(pathToFileURL(path.join(root, 'scripts/gen-curl-symbols.mjs')).href)) as Generator;
-  const defines = '#define CURLOPTTYPE_LONG 0\n#define CURLOPTTYPE_OBJECTPOINT 10000\n#define CURLOPTTYPE_FUNCTIONPOINT 20000\n#define CURLOPTTYPE_OFF_T 30000\n#define CURLOPTTYPE_BLOB 40000\n';
+  const defines =
+    '#define CURLOPTTYPE_LONG 0\n#define CURLOPTTYPE_OBJECTPOINT 10000\n#define CURLOPTTYPE_FUNCTIONPOINT 20000\n#define CURLOPTTYPE_OFF_T 30000\n#define CURLOPTTYPE_BLOB 40000\n';
 
   it('reads CURLOPT and CURLOPTDEPRECATED lines and #define aliases of known options only', async () => {
     const { parseOptions } = await load();
@@ -95,7 +116,9 @@ ${pad}
       { name: 'CURLINFO_LASTSOCKET', type: 'LONG', id: 0x200000 + 29, deprecated: true },
       { name: 'CURLINFO_ACTIVESOCKET', type: 'SOCKET', id: 0x500000 + 44, deprecated: false },
     ]);
-    expect(parseBits('#define CURLWS_TEXT       (1 << 0)\n#define CURLWS_RAW_MODE   (1L << 0)\n#define CURLWS_PONG (1 << 6)', 'CURLWS_')).toEqual([
+    expect(
+      parseBits('#define CURLWS_TEXT       (1 << 0)\n#define CURLWS_RAW_MODE   (1L << 0)\n#define CURLWS_PONG (1 << 6)', 'CURLWS_'),
+    ).toEqual([
       { name: 'CURLWS_TEXT', value: 1 },
       { name: 'CURLWS_RAW_MODE', value: 1 },
       { name: 'CURLWS_PONG', value: 64 },
@@ -108,14 +131,21 @@ describe('setopt errors', () => {
 
   it('an unknown name is a TypeError with a did-you-mean', () => {
     expect(() => easy.setopt('CURLOPT_CONECTTIMEOUT' as 'CURLOPT_URL', 1 as never)).toThrow(
-      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: 'Unknown libcurl option "CURLOPT_CONECTTIMEOUT"; did you mean "CURLOPT_CONNECTTIMEOUT"?' }),
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: 'Unknown libcurl option "CURLOPT_CONECTTIMEOUT"; did you mean "CURLOPT_CONNECTTIMEOUT"?',
+      }),
     );
     expect(() => easy.setopt(42 as never, 1 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
 
   it('a value of the wrong type is ERR_INVALID_ARG_TYPE naming the option', () => {
     expect(() => easy.setopt('CURLOPT_URL', 5 as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: 'Expected a string or null for CURLOPT_URL but received 5 of type number' }),
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARG_TYPE',
+        message: 'Expected a string or null for CURLOPT_URL but received 5 of type number',
+      }),
     );
     expect(() => easy.setopt('CURLOPT_VERBOSE', '1' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => easy.setopt('CURLOPT_TIMEOUT_MS', 1.5)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
@@ -127,7 +157,9 @@ describe('setopt errors', () => {
 
   it('options for other protocols, bodies and C pointers are refused with the reason', () => {
     const refused = (name: string, reason: RegExp): void => {
-      expect(() => easy.setopt(name as 'CURLOPT_URL', 'x')).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_CURL_OPTION_UNSUPPORTED', message: expect.stringMatching(reason) }));
+      expect(() => easy.setopt(name as 'CURLOPT_URL', 'x')).toThrow(
+        expect.objectContaining({ name: 'TypeError', code: 'ERR_CURL_OPTION_UNSUPPORTED', message: expect.stringMatching(reason) }),
+      );
     };
     refused('CURLOPT_FTPPORT', /CURLOPT_FTPPORT is not supported by curlws\/curl: an FTP option/);
     refused('CURLOPT_MAIL_FROM', /mail protocols/);
@@ -141,7 +173,9 @@ describe('setopt errors', () => {
     refused('CURLOPT_XFERINFOFUNCTION', /C callback .*bridged: CURLOPT_WRITEFUNCTION/);
     refused('CURLOPT_SSL_CTX_DATA', /data pointer/);
     refused('CURLOPT_FTPAPPEND', /CURLOPT_FTPAPPEND is an old name of CURLOPT_APPEND/);
-    expect(() => easy.setopt('CURLOPT_CONNECT_ONLY', 1)).toThrow(expect.objectContaining({ code: 'ERR_CURL_OPTION_UNSUPPORTED', message: expect.stringMatching(/must be 0 or 2/) }));
+    expect(() => easy.setopt('CURLOPT_CONNECT_ONLY', 1)).toThrow(
+      expect.objectContaining({ code: 'ERR_CURL_OPTION_UNSUPPORTED', message: expect.stringMatching(/must be 0 or 2/) }),
+    );
   });
 
   it('accepts every plain type, null to reset, and aliases', () => {
@@ -159,7 +193,9 @@ describe('setopt errors', () => {
   });
 
   it('a value libcurl itself refuses is a CurlError with its CURLcode', () => {
-    expect(() => easy.setopt('CURLOPT_SSLVERSION', 999)).toThrow(expect.objectContaining({ name: 'CurlError', code: 'CURLE_BAD_FUNCTION_ARGUMENT', curlCode: 43 }));
+    expect(() => easy.setopt('CURLOPT_SSLVERSION', 999)).toThrow(
+      expect.objectContaining({ name: 'CurlError', code: 'CURLE_BAD_FUNCTION_ARGUMENT', curlCode: 43 }),
+    );
   });
 
   it('getinfo: unknown names and native pointers are TypeErrors; values are typed', () => {
@@ -180,7 +216,9 @@ describe('setopt errors', () => {
     const e = new Easy();
     e.close();
     e.close();
-    expect(() => e.setopt('CURLOPT_URL', 'ws://x/')).toThrow(expect.objectContaining({ name: 'CurlWsError', code: 'ERR_CURL_EASY_CLOSED' }));
+    expect(() => e.setopt('CURLOPT_URL', 'ws://x/')).toThrow(
+      expect.objectContaining({ name: 'CurlWsError', code: 'ERR_CURL_EASY_CLOSED' }),
+    );
     expect(() => e.wsRecv(Buffer.alloc(1))).toThrow(expect.objectContaining({ code: 'ERR_CURL_EASY_CLOSED' }));
     await expect(e.perform()).rejects.toMatchObject({ code: 'ERR_CURL_EASY_CLOSED' });
     expect(e.errorBuffer).toBe('');

@@ -21,15 +21,20 @@ function run(seed: number): Promise<{ code: number | null; signal: string | null
 }
 
 describe('re-entrancy stress', () => {
-  it.each([12345, 31337])('seed %i: 300 handles, random calls from inside callbacks, no crash, exits on its own', async (seed) => {
-    const r = await run(seed);
-    expect(r.signal, r.out).toBeNull();
-    expect(r.code, r.out).toBe(0);
-    const lines = r.out.trim().split('\n');
-    expect(lines.pop()).toBe('stress done 300');
-    // the callbacks really ran, and did each kind of thing
-    const counts = JSON.parse(lines.pop()!) as Record<string, number>;
-    expect(counts.writes).toBeGreaterThan(200);
-    for (const op of ['close', 'send', 'performOther', 'closeOther', 'connect', 'throw', 'recv']) expect(counts[op], op).toBeGreaterThan(5);
-  }, 60_000);
+  it.each([12345, 31337])(
+    'seed %i: 300 handles, random calls from inside callbacks, no crash, exits on its own',
+    async (seed) => {
+      const r = await run(seed);
+      expect(r.signal, r.out).toBeNull();
+      expect(r.code, r.out).toBe(0);
+      const lines = r.out.trim().split('\n');
+      expect(lines.pop()).toBe('stress done 300');
+      // the callbacks really ran, and did each kind of thing
+      const counts = JSON.parse(lines.pop()!) as Record<string, number>;
+      expect(counts.writes).toBeGreaterThan(200);
+      for (const op of ['close', 'send', 'performOther', 'closeOther', 'connect', 'throw', 'recv'])
+        expect(counts[op], op).toBeGreaterThan(5);
+    },
+    60_000,
+  );
 });

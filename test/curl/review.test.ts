@@ -6,7 +6,10 @@ import { rawTarget } from '../helpers/raw';
 
 const root = path.resolve(__dirname, '../..');
 
-function child(fixture: string, env: Record<string, string>): Promise<{ code: number | null; signal: string | null; out: Buffer; err: string }> {
+function child(
+  fixture: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; signal: string | null; out: Buffer; err: string }> {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [path.join(__dirname, 'fixtures', fixture)], {
       cwd: root,
@@ -22,7 +25,7 @@ function child(fixture: string, env: Record<string, string>): Promise<{ code: nu
 }
 
 describe('CURLOPT_WRITEFUNCTION set to null', () => {
-  it('restores libcurl\'s default (the frames go to stdout) instead of crashing', async () => {
+  it("restores libcurl's default (the frames go to stdout) instead of crashing", async () => {
     const r = await child('unset-writefunction.mjs', { URL: rawTarget('/frames-then-eof').url });
     expect(r.signal, r.err).toBeNull();
     expect(r.code, r.err).toBe(0);
@@ -65,7 +68,7 @@ describe('a DEBUGFUNCTION that throws in the last step of a transfer', () => {
 });
 
 describe('a high-level send() from a curlws/curl callback that libcurl runs outside socket_action', () => {
-  it('is queued, not written with libcurl\'s blocking in-callback send', async () => {
+  it("is queued, not written with libcurl's blocking in-callback send", async () => {
     const { Easy } = await import('../../lib/curl');
     const { connect } = await import('../../lib/index');
     const conn = await connect(inject('wsEchoUrl'));

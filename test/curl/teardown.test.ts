@@ -10,7 +10,11 @@ import { rawTarget, waitForSocketClosed } from '../helpers/raw';
 
 const dist = path.resolve(__dirname, '../../dist/curl.js');
 
-function runChild(script: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; signal: string | null; out: string }> {
+function runChild(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; signal: string | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...args, '-e', script], {
       env: { ...process.env, CURL_DIST: dist, ...env },

@@ -49,7 +49,20 @@ export function runClient(lib, target, seed, index) {
   const r = p.rng;
   const secure = p.secure && !!target.wss;
   const url = (secure ? target.wss : target.ws) + index;
-  const rec = { index, api: p.api, secure, opened: false, rejected: false, closes: 0, errors: 0, messages: 0, code: null, forced: false, hung: false, problems: [] };
+  const rec = {
+    index,
+    api: p.api,
+    secure,
+    opened: false,
+    rejected: false,
+    closes: 0,
+    errors: 0,
+    messages: 0,
+    code: null,
+    forced: false,
+    hung: false,
+    problems: [],
+  };
   const timers = new Set();
   // A method of the API that throws where it should not is a finding, not a crash of the run.
   const guarded = (fn) => () => {
@@ -60,10 +73,13 @@ export function runClient(lib, target, seed, index) {
     }
   };
   const later = (ms, fn) => {
-    const t = setTimeout(guarded(() => {
-      timers.delete(t);
-      fn();
-    }), ms);
+    const t = setTimeout(
+      guarded(() => {
+        timers.delete(t);
+        fn();
+      }),
+      ms,
+    );
     timers.add(t);
   };
   const intervals = new Set();
@@ -110,10 +126,11 @@ export function runClient(lib, target, seed, index) {
     const startBehaviour = () => {
       if (p.sendEvery) every(p.sendEvery, () => handle?.send(payload()));
       if (p.pingEvery) every(p.pingEvery, () => handle?.ping(r.bytes(r.int(0, 125))));
-      if (p.pauseAt >= 0) later(p.pauseAt, () => {
-        handle?.pause();
-        later(p.pauseFor, () => handle?.resume());
-      });
+      if (p.pauseAt >= 0)
+        later(p.pauseAt, () => {
+          handle?.pause();
+          later(p.pauseFor, () => handle?.resume());
+        });
     };
     // The ending, and the hang guards.
     later(p.lifetime, () => {
@@ -175,21 +192,22 @@ export function runClient(lib, target, seed, index) {
               close: () => duplex.end(),
               terminate: () => duplex.destroy(),
             };
-          } else handle = {
-            send: (d) => {
-              if (conn.readyState !== 1) return;
-              if (!p.fragmentSends || d.length < 4) return conn.send(d).catch(swallow);
-              const parts = r.int(2, 4);
-              const step = Math.ceil(d.length / parts);
-              for (let at = 0; at < d.length; at += step)
-                conn.send(d.slice(at, at + step), { fin: at + step >= d.length, binary: typeof d !== 'string' }).catch(swallow);
-            },
-            ping: (d) => conn.readyState === 1 && conn.ping(d).catch(swallow),
-            pause: () => conn.pause(),
-            resume: () => conn.resume(),
-            close: (c) => conn.close(c).catch((e) => rec.problems.push(`close() rejected: ${e.code}`)),
-            terminate: () => conn.terminate(),
-          };
+          } else
+            handle = {
+              send: (d) => {
+                if (conn.readyState !== 1) return;
+                if (!p.fragmentSends || d.length < 4) return conn.send(d).catch(swallow);
+                const parts = r.int(2, 4);
+                const step = Math.ceil(d.length / parts);
+                for (let at = 0; at < d.length; at += step)
+                  conn.send(d.slice(at, at + step), { fin: at + step >= d.length, binary: typeof d !== 'string' }).catch(swallow);
+              },
+              ping: (d) => conn.readyState === 1 && conn.ping(d).catch(swallow),
+              pause: () => conn.pause(),
+              resume: () => conn.resume(),
+              close: (c) => conn.close(c).catch((e) => rec.problems.push(`close() rejected: ${e.code}`)),
+              terminate: () => conn.terminate(),
+            };
           conn.on('message', () => {
             afterClose('message');
             rec.messages++;

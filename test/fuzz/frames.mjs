@@ -6,7 +6,9 @@ export const Op = { CONT: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PO
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 export function acceptKey(key) {
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 /**

@@ -47,7 +47,16 @@ const gc = vm.runInNewContext('gc');
 const RSS_GROWTH_LIMIT_MB = Number(process.env.CURLWS_FUZZ_RSS_LIMIT_MB ?? 256);
 
 function parseArgs(argv) {
-  const out = { seed: undefined, duration: 30, connections: 50, only: undefined, max: Infinity, verbose: false, rssLimit: RSS_GROWTH_LIMIT_MB, workers: 1 };
+  const out = {
+    seed: undefined,
+    duration: 30,
+    connections: 50,
+    only: undefined,
+    max: Infinity,
+    verbose: false,
+    rssLimit: RSS_GROWTH_LIMIT_MB,
+    workers: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     let [k, v] = argv[i].split('=', 2);
     if (k === '--verbose') {
@@ -121,8 +130,11 @@ async function main() {
   const seed = args.seed ?? randomSeed();
   const failures = [];
   const fail = (msg) => failures.push(msg);
-  console.log(`fuzz: seed=${seed} duration=${args.duration}s connections=${args.connections}` +
-    (args.only ? ` only=${args.only.join(',')}` : '') + ` (replay: npm run test:fuzz -- --seed=${seed})`);
+  console.log(
+    `fuzz: seed=${seed} duration=${args.duration}s connections=${args.connections}` +
+      (args.only ? ` only=${args.only.join(',')}` : '') +
+      ` (replay: npm run test:fuzz -- --seed=${seed})`,
+  );
 
   process.on('uncaughtException', (err) => fail(`uncaught exception: ${err?.stack ?? err}`));
   process.on('unhandledRejection', (err) => fail(`unhandled rejection: ${err?.stack ?? err}`));
@@ -144,7 +156,18 @@ async function main() {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
   const records = [];
-  const totals = { started: 0, opened: 0, rejected: 0, forced: 0, messages: 0, errors: 0, byApi: {}, codes: {}, rejectCodes: {}, secure: 0 };
+  const totals = {
+    started: 0,
+    opened: 0,
+    rejected: 0,
+    forced: 0,
+    messages: 0,
+    errors: 0,
+    byApi: {},
+    codes: {},
+    rejectCodes: {},
+    secure: 0,
+  };
   const deadline = Date.now() + args.duration * 1000;
   const queue = args.only ? [...args.only] : null;
   let next = 0;
@@ -204,7 +227,9 @@ async function main() {
   const gcTicker = setInterval(() => gc(), 300);
   const progress = setInterval(() => {
     const d = binding.diagnostics();
-    console.log(`fuzz: ${totals.started} started, ${records.length} ended, live sessions ${d.sessions}, uv handles ${d.uvHandles}, rss ${mb(process.memoryUsage().rss)} MB`);
+    console.log(
+      `fuzz: ${totals.started} started, ${records.length} ended, live sessions ${d.sessions}, uv handles ${d.uvHandles}, rss ${mb(process.memoryUsage().rss)} MB`,
+    );
   }, 5000);
   await Promise.all([
     ...Array.from({ length: queue ? 1 : args.connections }, worker),
@@ -229,7 +254,9 @@ async function main() {
     if (rec.rejected && rec.closes !== 0) problems.push('close event after a rejected connect()');
     if (!rec.rejected && rec.closes !== 1 && !rec.hung) problems.push(`${rec.closes} close events`);
     if (problems.length) {
-      fail(`connection #${rec.index} (${rec.api}): ${problems.join('; ')}\n  server: ${describePlan(planConnection(seed, rec.index))}\n  client: ${describeClient(seed, rec.index)}`);
+      fail(
+        `connection #${rec.index} (${rec.api}): ${problems.join('; ')}\n  server: ${describePlan(planConnection(seed, rec.index))}\n  client: ${describeClient(seed, rec.index)}`,
+      );
     }
   }
 

@@ -67,7 +67,10 @@ const STEPS = {
 
 /** Steps of a well-behaved peer: a third of the connections use only these (long valid runs). */
 const VALID_STEPS = Object.fromEntries(
-  ['text', 'binary', 'empty', 'fragmented', 'many-small', 'big', 'ping', 'pong', 'close', 'stall', 'stop-reading', 'end'].map((k) => [k, STEPS[k]]),
+  ['text', 'binary', 'empty', 'fragmented', 'many-small', 'big', 'ping', 'pong', 'close', 'stall', 'stop-reading', 'end'].map((k) => [
+    k,
+    STEPS[k],
+  ]),
 );
 
 const BAD_UTF8 = [
@@ -181,15 +184,27 @@ function stepBytes(r, what) {
         encodeFrame({ opcode: r.pick([Op.TEXT, Op.BINARY]), payload: r.bytes(r.int(0, 50)) }),
       ]);
     case 'non-minimal-length':
-      return encodeFrame({ opcode: r.pick([Op.TEXT, Op.BINARY, Op.PING]), payload: Buffer.from(r.text(r.int(0, 100))), form: r.pick(['16', '64']) });
+      return encodeFrame({
+        opcode: r.pick([Op.TEXT, Op.BINARY, Op.PING]),
+        payload: Buffer.from(r.text(r.int(0, 100))),
+        form: r.pick(['16', '64']),
+      });
     case 'close':
-      return encodeFrame({ opcode: Op.CLOSE, payload: r.chance(0.2) ? Buffer.alloc(0) : closePayload(r.pick([1000, 1001, 1003, 1011, 3000, 4999]), Buffer.from(r.text(r.int(0, 60)))) });
+      return encodeFrame({
+        opcode: Op.CLOSE,
+        payload: r.chance(0.2)
+          ? Buffer.alloc(0)
+          : closePayload(r.pick([1000, 1001, 1003, 1011, 3000, 4999]), Buffer.from(r.text(r.int(0, 60)))),
+      });
     case 'close-bad': {
       const kind = r.int(0, 3);
       const payload =
-        kind === 0 ? Buffer.from([r.int(0, 255)])
-          : kind === 1 ? closePayload(r.pick([0, 999, 1004, 1005, 1006, 1015, 2999, 5000, 65535]), Buffer.alloc(0))
-            : kind === 2 ? closePayload(1000, Buffer.from(r.pick(BAD_UTF8)))
+        kind === 0
+          ? Buffer.from([r.int(0, 255)])
+          : kind === 1
+            ? closePayload(r.pick([0, 999, 1004, 1005, 1006, 1015, 2999, 5000, 65535]), Buffer.alloc(0))
+            : kind === 2
+              ? closePayload(1000, Buffer.from(r.pick(BAD_UTF8)))
               : closePayload(1000, Buffer.alloc(r.int(124, 200), 0x61));
       return encodeFrame({ opcode: Op.CLOSE, payload });
     }
@@ -239,6 +254,8 @@ export function planConnection(seed, index) {
 /** One line per plan for failure reports: handshake and the steps' names. */
 export function describePlan(plan) {
   const steps = plan.steps.map((s) => (s.kind === 'write' ? s.what : s.ms !== undefined ? `${s.kind}(${s.ms})` : s.kind));
-  return `#${plan.index} handshake=${plan.handshake}${plan.handshake === 'status' ? `(${plan.status})` : ''} wellBehaved=${plan.wellBehaved} echo=${plan.echo} ` +
-    `replyClose=${plan.replyClose} steps=[${steps.join(' ')}]`;
+  return (
+    `#${plan.index} handshake=${plan.handshake}${plan.handshake === 'status' ? `(${plan.status})` : ''} wellBehaved=${plan.wellBehaved} echo=${plan.echo} ` +
+    `replyClose=${plan.replyClose} steps=[${steps.join(' ')}]`
+  );
 }

@@ -60,8 +60,7 @@ export function track(conn: Emitterish): Tracker {
     push({ type: 'close', code, reason, wasClean });
     resolveClosed({ code, reason, wasClean });
   });
-  const messages = () =>
-    events.flatMap((e) => (e.type === 'message' ? [{ data: e.data, isBinary: e.isBinary }] : []));
+  const messages = () => events.flatMap((e) => (e.type === 'message' ? [{ data: e.data, isBinary: e.isBinary }] : []));
   const until = (pred: (ev: ConnEvent[]) => boolean, what = 'condition'): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const check = (): void => {

@@ -14,9 +14,19 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 function frame(opcode, payload) {
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x80 | opcode, len])
-    : len < 65536 ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 255])
-      : Buffer.concat([Buffer.from([0x80 | opcode, 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(len)); return b; })()]);
+  const head =
+    len < 126
+      ? Buffer.from([0x80 | opcode, len])
+      : len < 65536
+        ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 255])
+        : Buffer.concat([
+            Buffer.from([0x80 | opcode, 127]),
+            (() => {
+              const b = Buffer.alloc(8);
+              b.writeBigUInt64BE(BigInt(len));
+              return b;
+            })(),
+          ]);
   return Buffer.concat([head, payload]);
 }
 
@@ -33,19 +43,25 @@ function onSocket(sock) {
       if (end < 0) return;
       const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
       buf = buf.subarray(end + 4);
-      const headers = Object.fromEntries(lines.slice(1).map((l) => {
-        const i = l.indexOf(':');
-        return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()];
-      }));
+      const headers = Object.fromEntries(
+        lines.slice(1).map((l) => {
+          const i = l.indexOf(':');
+          return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()];
+        }),
+      );
       const key = headers['sec-websocket-key'];
       if (!/^GET /.test(lines[0]) || !key || headers.upgrade?.toLowerCase() !== 'websocket') {
         sock.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
         return;
       }
-      const accept = createHash('sha1').update(key + GUID).digest('base64');
+      const accept = createHash('sha1')
+        .update(key + GUID)
+        .digest('base64');
       const proto = headers['sec-websocket-protocol']?.split(',')[0].trim();
-      sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${accept}\r\n${proto ? `Sec-WebSocket-Protocol: ${proto}\r\n` : ''}\r\n`);
+      sock.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${accept}\r\n${proto ? `Sec-WebSocket-Protocol: ${proto}\r\n` : ''}\r\n`,
+      );
       upgraded = true;
     }
     for (;;) {
@@ -57,10 +73,12 @@ function onSocket(sock) {
       let off = 2;
       if (len === 126) {
         if (buf.length < 4) return;
-        len = buf.readUInt16BE(2); off = 4;
+        len = buf.readUInt16BE(2);
+        off = 4;
       } else if (len === 127) {
         if (buf.length < 10) return;
-        len = Number(buf.readBigUInt64BE(2)); off = 10;
+        len = Number(buf.readBigUInt64BE(2));
+        off = 10;
       }
       const maskOff = off;
       if (masked) off += 4;
@@ -68,11 +86,15 @@ function onSocket(sock) {
       const payload = Buffer.from(buf.subarray(off, off + len));
       if (masked) for (let i = 0; i < len; i++) payload[i] ^= buf[maskOff + (i & 3)];
       buf = buf.subarray(off + len);
-      if (opcode === 0x8) { // CLOSE: answer with the same status, then close the TCP connection
+      if (opcode === 0x8) {
+        // CLOSE: answer with the same status, then close the TCP connection
         sock.end(frame(0x8, payload));
         return;
       }
-      if (opcode === 0x9) { sock.write(frame(0xa, payload)); continue; }
+      if (opcode === 0x9) {
+        sock.write(frame(0xa, payload));
+        continue;
+      }
       if (opcode === 0xa) continue;
       if (opcode !== 0) msgOpcode = opcode;
       parts.push(payload);
@@ -98,10 +120,11 @@ export function startEchoServer(tlsOptions) {
       resolve({
         port,
         url: tlsOptions ? `wss://localhost:${port}` : `ws://127.0.0.1:${port}`,
-        close: () => new Promise((r) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => r());
-        }),
+        close: () =>
+          new Promise((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
       });
     });
   });

@@ -16,9 +16,18 @@ for (const p of ['ws', 'wss']) assert.ok(v.protocols.includes(p), `libcurl ${v.l
 // the addon that was loaded must be the shipped prebuild (there is no build/ in the package)
 const ngb = require(require.resolve('node-gyp-build', { paths: [pkgDir] }));
 const addon = path.relative(pkgDir, ngb.path(pkgDir));
-assert.match(addon, new RegExp(`^prebuilds[\\\\/]${process.platform}-${process.arch}[\\\\/]curlws\\.[\\w.]*node$`), `node-gyp-build picked ${addon}`);
-const loaded = Object.keys(require.cache).concat(process.report.getReport().sharedObjects || []).filter((f) => f.endsWith('.node'));
-assert.ok(loaded.some((f) => f === path.join(pkgDir, addon)), `${addon} is not among the loaded shared objects: ${loaded.join(', ')}`);
+assert.match(
+  addon,
+  new RegExp(`^prebuilds[\\\\/]${process.platform}-${process.arch}[\\\\/]curlws\\.[\\w.]*node$`),
+  `node-gyp-build picked ${addon}`,
+);
+const loaded = Object.keys(require.cache)
+  .concat(process.report.getReport().sharedObjects || [])
+  .filter((f) => f.endsWith('.node'));
+assert.ok(
+  loaded.some((f) => f === path.join(pkgDir, addon)),
+  `${addon} is not among the loaded shared objects: ${loaded.join(', ')}`,
+);
 
 const WS = require('curlws/ws');
 assert.equal(typeof WS, 'function', "require('curlws/ws') is not a class");

@@ -19,7 +19,8 @@ assert.equal((await import('curlws')).connect, connect);
 assert.equal(Easy, require('curlws/curl').Easy, "import 'curlws/curl' is not require('curlws/curl')");
 assert.ok(Object.keys(curlws).length > 10, 'few named exports');
 
-const within = (ms, what, p) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms).unref())]);
+const within = (ms, what, p) =>
+  Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms} ms`)), ms).unref())]);
 const report = { esm: 'ok', exports: Object.keys(curlws).length, node: `${process.version} ${process.arch}` };
 
 async function conversation(url, opts) {
@@ -81,7 +82,10 @@ async function lowLevel(url, ca) {
     const buf = Buffer.alloc(256);
     for (;;) {
       const r = curl.wsRecv(buf);
-      if (r.result === CURLE_AGAIN) { await within(5000, 'curlws/curl readable', curl.wsReadable()); continue; }
+      if (r.result === CURLE_AGAIN) {
+        await within(5000, 'curlws/curl readable', curl.wsReadable());
+        continue;
+      }
       return { data: buf.toString('utf8', 0, r.nread), flags: r.meta.flags };
     }
   };
@@ -109,7 +113,8 @@ try {
 const certDir = process.env.CURLWS_INSTALL_TEST_CERTS;
 if (certDir && existsSync(`${certDir}/cert.pem`)) {
   const cert = readFileSync(`${certDir}/cert.pem`, 'utf8');
-  const secure = process.env.CURLWS_INSTALL_TEST_ECHO_URLS ? running(process.env.CURLWS_INSTALL_TEST_ECHO_URLS)
+  const secure = process.env.CURLWS_INSTALL_TEST_ECHO_URLS
+    ? running(process.env.CURLWS_INSTALL_TEST_ECHO_URLS)
     : await startEchoServer({ cert, key: readFileSync(`${certDir}/key.pem`, 'utf8') });
   try {
     const { tls } = await conversation(secure.url, { tls: { ca: cert } });

@@ -20,10 +20,14 @@ export async function talk(): Promise<curlws.CloseResult> {
 }
 
 const w = new WsWebSocket('ws://127.0.0.1:1/', ['echo']);
-w.on('close', (code: number, reason: Buffer) => { void code; void reason; });
+w.on('close', (code: number, reason: Buffer) => {
+  void code;
+  void reason;
+});
 const viaProp: typeof WsWebSocket = WsWebSocket.WebSocket;
 const viaIndex: typeof curlws.WsWebSocket = WsWebSocket;
-void viaProp; void viaIndex;
+void viaProp;
+void viaIndex;
 
 // @ts-expect-error connect needs a URL
 void curlws.connect();

@@ -1,8 +1,18 @@
 // Type-checked (never run) by scripts/install-test.mjs against the installed package's .d.ts,
 // as an ES module under module/moduleResolution node16 and nodenext.
 import {
-  connect, WebSocket, WsWebSocket, versions, CLOSE_CODES, CurlError,
-  type CloseResult, type Connection, type ConnectOptions, type Handshake, type Versions, type WsClientOptions,
+  connect,
+  WebSocket,
+  WsWebSocket,
+  versions,
+  CLOSE_CODES,
+  CurlError,
+  type CloseResult,
+  type Connection,
+  type ConnectOptions,
+  type Handshake,
+  type Versions,
+  type WsClientOptions,
 } from 'curlws';
 import curlws from 'curlws';
 import WsDefault from 'curlws/ws';
@@ -15,7 +25,8 @@ export async function talk(url: string | URL): Promise<CloseResult> {
   conn.on('message', (data, isBinary) => {
     const d: string | Buffer = data;
     const b: boolean = isBinary;
-    void d; void b;
+    void d;
+    void b;
   });
   await conn.send('hello');
   await conn.ping();
@@ -32,21 +43,32 @@ export async function talk(url: string | URL): Promise<CloseResult> {
 
 const ws = new WebSocket('wss://example.com', ['v1'], { tls: { ca: 'pem' } });
 ws.binaryType = 'arraybuffer';
-ws.onmessage = (ev) => { void ev.data; };
-ws.onclose = (ev) => { const c: number = ev.code; void c; };
+ws.onmessage = (ev) => {
+  void ev.data;
+};
+ws.onclose = (ev) => {
+  const c: number = ev.code;
+  void c;
+};
 ws.addEventListener('open', () => ws.send(new Uint8Array(1)));
 
 const wsOpts: WsClientOptions = { headers: { authorization: 'x' }, handshakeTimeout: 1000 };
 const legacy = new WsDefault('ws://example.com', wsOpts);
 const same: typeof WsWebSocket = WsDefault;
-legacy.on('message', (data, isBinary) => { void data; void isBinary; });
-legacy.send('x', (err?: Error) => { void err; });
+legacy.on('message', (data, isBinary) => {
+  void data;
+  void isBinary;
+});
+legacy.send('x', (err?: Error) => {
+  void err;
+});
 void same;
 
 const v: Versions = versions;
 const libcurl: string = v.libcurl;
 const alsoConnect: typeof connect = curlws.connect;
-void libcurl; void alsoConnect;
+void libcurl;
+void alsoConnect;
 export const isCurlError = (e: unknown): e is CurlError => e instanceof CurlError;
 
 export async function lowLevel(url: string): Promise<CurlWsFrame | null> {
@@ -54,12 +76,17 @@ export async function lowLevel(url: string): Promise<CurlWsFrame | null> {
   curl.setopt('CURLOPT_URL', url);
   curl.setopt('CURLOPT_CONNECT_ONLY', 2);
   curl.setopt('CURLOPT_HTTPHEADER', ['Sec-WebSocket-Protocol: chat']);
-  curl.setopt('CURLOPT_WRITEFUNCTION', (data: Buffer, size: number, nmemb: number) => { void data; return size * nmemb; });
+  curl.setopt('CURLOPT_WRITEFUNCTION', (data: Buffer, size: number, nmemb: number) => {
+    void data;
+    return size * nmemb;
+  });
   await curl.perform();
   const status: number = curl.getinfo('CURLINFO_RESPONSE_CODE');
   const ip: string | null = curl.getinfo('CURLINFO_PRIMARY_IP');
   const proto: string | undefined = curl.header('Sec-WebSocket-Protocol', { origin: CURLH_1XX })?.value;
-  void status; void ip; void proto;
+  void status;
+  void ip;
+  void proto;
   curl.wsSend(Buffer.from('x'), CURLWS_TEXT);
   const r: WsRecvResult = curl.wsRecv(Buffer.alloc(16));
   if (r.result === CURLE_AGAIN) await curl.wsReadable();

@@ -26,7 +26,7 @@ describe('fragmented sending', () => {
     await conn.close(1000);
   });
 
-  it('later fragments keep the first one\'s type, and a fragment over 64 KiB goes out intact', async () => {
+  it("later fragments keep the first one's type, and a fragment over 64 KiB goes out intact", async () => {
     const conn = await connect(inject('wsEchoUrl'));
     const echoed = new Promise<string | Buffer>((resolve) => conn.once('message', resolve));
     const big = Buffer.alloc(200_000, 7);

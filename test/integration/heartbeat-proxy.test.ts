@@ -60,7 +60,9 @@ describe.skipIf(skip !== '')('heartbeat through a proxy that stops forwarding', 
     await new Promise<void>((r) => conn.once('pong', () => r()));
     p.freeze();
     const error = new Promise<Error & { code?: string }>((r) => conn.once('error', (e) => (events.push('error'), r(e))));
-    const closed = new Promise<[number, boolean]>((r) => conn.once('close', (code, _reason, clean) => (events.push('close'), r([code, clean]))));
+    const closed = new Promise<[number, boolean]>((r) =>
+      conn.once('close', (code, _reason, clean) => (events.push('close'), r([code, clean]))),
+    );
     expect(await error).toMatchObject({ code: 'WS_ERR_PONG_TIMEOUT', closeCode: 1006 });
     expect(await closed).toEqual([1006, false]);
     expect(events.slice(-2)).toEqual(['error', 'close']);
@@ -84,10 +86,11 @@ describe.skipIf(skip !== '')('heartbeat through a proxy that stops forwarding', 
     let onChange = (): void => {};
     rws.on('open', (_c, { attempt }) => (opens.push(attempt), onChange()));
     rws.on('reconnecting', ({ cause }) => (causes.push(cause), onChange()));
-    const until = (pred: () => boolean) => new Promise<void>((r) => {
-      onChange = () => pred() && r();
-      onChange();
-    });
+    const until = (pred: () => boolean) =>
+      new Promise<void>((r) => {
+        onChange = () => pred() && r();
+        onChange();
+      });
     await until(() => opens.length === 1);
     p.freeze();
     // The dead connection, then at least one attempt that cannot get through the frozen proxy.

@@ -29,7 +29,9 @@ async function startStallingPeer() {
       if (!head.includes('\r\n\r\n')) return;
       socket.off('data', onHead);
       const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? '';
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
+      );
       socket.pause(); // stop reading: the client's sends back up
       socket.on('data', (chunk: Buffer) => {
         for (const f of parser.push(chunk)) received += f.payload.length;
@@ -92,7 +94,9 @@ describe('send-side highWaterMark', () => {
   });
 
   it('rejects a highWaterMark of 0 or a negative one (RangeError ERR_OUT_OF_RANGE)', () => {
-    expect(() => connect('ws://127.0.0.1:1/', { highWaterMark: 0 })).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => connect('ws://127.0.0.1:1/', { highWaterMark: 0 })).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }),
+    );
     expect(() => connect('ws://127.0.0.1:1/', { receiveHighWaterMark: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => connect('ws://127.0.0.1:1/', { receiveHighWaterMark: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   });

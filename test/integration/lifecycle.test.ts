@@ -78,4 +78,3 @@ describe.skipIf(!hasDist)('process exits on its own (built package in dist/)', (
     expect(parsed(r)).toEqual({ error: 'CURLE_COULDNT_CONNECT' });
   });
 });
-

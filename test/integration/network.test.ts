@@ -138,7 +138,11 @@ describe.skipIf(!proxies)(`proxies ${proxiesSkipReason}`, () => {
     const viaUrl = await connect(wsEcho, { proxy: inUrl.href });
     expect(await roundTrip(viaUrl)).toBe('ping through');
     await viaUrl.close(1000);
-    const viaOption = await connect(wssEcho, { proxy: p.httpAuthProxyUrl, proxyAuth: { username: 'alice', password: 's3cret' }, tls: { ca } });
+    const viaOption = await connect(wssEcho, {
+      proxy: p.httpAuthProxyUrl,
+      proxyAuth: { username: 'alice', password: 's3cret' },
+      tls: { ca },
+    });
     expect(await roundTrip(viaOption)).toBe('ping through');
     await viaOption.close(1000);
   });
@@ -227,7 +231,9 @@ describe('where to connect', () => {
     const v4 = await connect(`ws://localhost:${echoPort}/`, { family: 4 });
     expect(v4.handshake.address.remoteAddress).toBe('127.0.0.1');
     await v4.close(1000);
-    expect((await rejectionOf(connect(`ws://localhost:${echoPort}/`, { family: 6 }))).code).toMatch(/^CURLE_(COULDNT_CONNECT|COULDNT_RESOLVE_HOST)$/);
+    expect((await rejectionOf(connect(`ws://localhost:${echoPort}/`, { family: 6 }))).code).toMatch(
+      /^CURLE_(COULDNT_CONNECT|COULDNT_RESOLVE_HOST)$/,
+    );
   });
 });
 
@@ -324,7 +330,7 @@ describe('introspection', () => {
     expect(conn.stats()).toMatchObject({ messagesSent: 3, bytesSent: 106, messagesReceived: 3, bytesReceived: 106 });
   });
 
-  it('verbose: a function receives libcurl\'s trace: connection text, request and response headers', async () => {
+  it("verbose: a function receives libcurl's trace: connection text, request and response headers", async () => {
     const lines: string[] = [];
     const conn = await connect(wsEcho, { verbose: (line) => lines.push(line) });
     await conn.close(1000);
@@ -346,7 +352,7 @@ describe('introspection', () => {
 });
 
 describe('the curl escape hatch', () => {
-  it('passes any CURLOPT_* through, typed by libcurl\'s option table', async () => {
+  it("passes any CURLOPT_* through, typed by libcurl's option table", async () => {
     const conn = await connect(`${wsEcho}headers`, { curl: { CURLOPT_USERAGENT: 'via-escape-hatch', CURLOPT_TCP_NODELAY: true } });
     expect((await firstJson<Record<string, string>>(conn))['user-agent']).toBe('via-escape-hatch');
     await conn.close(1000);
@@ -357,8 +363,6 @@ describe('the curl escape hatch', () => {
     expect(() => connect(wsEcho, { curl: { CURLOPT_CONNECT_ONLY: 1 } })).toThrow(/does not set itself/);
     expect(() => connect(wsEcho, { curl: { CURLOPT_HTTPPROXYTUNNEL: 0 } })).toThrow(/must tunnel/);
     expect(() => connect(wsEcho, { curl: { CURLOPT_WRITEFUNCTION: null } })).toThrow(/cannot be set from JavaScript/);
-    expect(() => connect(wsEcho, { curl: { CURLOPT_USERAGENT: 5 } })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
-    );
+    expect(() => connect(wsEcho, { curl: { CURLOPT_USERAGENT: 5 } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
 });

@@ -52,7 +52,10 @@ describe('peer protocol violations fail the connection', () => {
 
     // one error, then close; nothing after close; no message delivered
     const types = t.types();
-    expect(types.filter((x) => x === 'error'), describeEvents(t.events)).toHaveLength(1);
+    expect(
+      types.filter((x) => x === 'error'),
+      describeEvents(t.events),
+    ).toHaveLength(1);
     expect(types.indexOf('error')).toBeLessThan(types.indexOf('close'));
     expect(types.at(-1)).toBe('close');
     expect(types).not.toContain('message');

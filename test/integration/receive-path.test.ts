@@ -31,7 +31,10 @@ describe('receive path', () => {
     const t = track(conn);
     const messages = want.filter((w) => w.kind === 'text' || w.kind === 'binary').length;
     await t.messagesAfter(messages);
-    await t.until((ev) => ev.filter((e) => e.type === 'ping' || e.type === 'pong').length === want.length - messages, 'all PINGs and PONGs');
+    await t.until(
+      (ev) => ev.filter((e) => e.type === 'ping' || e.type === 'pong').length === want.length - messages,
+      'all PINGs and PONGs',
+    );
     const seen: Seen[] = t.events.flatMap((e): Seen[] => {
       if (e.type === 'message') return [{ kind: e.isBinary ? 'binary' : 'text', data: e.data }];
       if (e.type === 'ping' || e.type === 'pong') return [{ kind: e.type, data: e.payload }];

@@ -100,7 +100,11 @@ describe('ReconnectingWebSocket: what is retried', () => {
     await rec.until((ev) => ev.some((e) => e.type === 'open'), 'open');
     await Promise.all(sent);
     const reconnecting = rec.events.filter((e) => e.type === 'reconnecting');
-    expect(reconnecting.map((e) => [e.attempt, e.delay])).toEqual([[1, 20], [2, 60], [3, 180]]);
+    expect(reconnecting.map((e) => [e.attempt, e.delay])).toEqual([
+      [1, 20],
+      [2, 60],
+      [3, 180],
+    ]);
     expect(reconnecting.map((e) => (e.cause.error as { status?: number }).status)).toEqual([503, 503, 503]);
     expect(reconnecting.every((e) => e.cause.phase === 'handshake')).toBe(true);
     expect(rec.events.find((e) => e.type === 'open')).toEqual({ type: 'open', attempt: 3 });
@@ -129,7 +133,12 @@ describe('ReconnectingWebSocket: what is retried', () => {
   it('a server restart (1012) reconnects; the iterator continues across connections; onOpen runs each time', async () => {
     const srv = await server([{ close: 1012, after: 2, reason: 'restart' }]);
     const subscribed: number[] = [];
-    const rws = client(srv.url, { onOpen: (conn, { attempt }) => { subscribed.push(attempt); return conn.send('sub'); } });
+    const rws = client(srv.url, {
+      onOpen: (conn, { attempt }) => {
+        subscribed.push(attempt);
+        return conn.send('sub');
+      },
+    });
     const rec = record(rws);
     const got: string[] = [];
     const reader = (async () => {
@@ -150,8 +159,11 @@ describe('ReconnectingWebSocket: what is retried', () => {
     expect(rec.types().slice(0, 4)).toEqual(['open', 'close', 'reconnecting', 'open']);
   });
 
-  it('a slow iterator pauses reading (receiveHighWaterMark): every message before a restart arrives, then the next connection\'s', async () => {
-    const srv = await server([{ close: 1012, after: 0, push: 5000 }, { close: 1000, after: 0, push: 3 }]);
+  it("a slow iterator pauses reading (receiveHighWaterMark): every message before a restart arrives, then the next connection's", async () => {
+    const srv = await server([
+      { close: 1012, after: 0, push: 5000 },
+      { close: 1000, after: 0, push: 3 },
+    ]);
     const rws = client(srv.url, { receiveHighWaterMark: 4 });
     const rec = record(rws);
     const got: string[] = [];
@@ -202,7 +214,10 @@ describe('ReconnectingWebSocket: what is not retried', () => {
       const rws = client(srv.url, { maxQueuedMessages: 5 });
       const rec = record(rws);
       const queued = rws.send('never');
-      const err = await queued.then(() => null, (e: Error & { code?: string; cause?: { status?: number } }) => e);
+      const err = await queued.then(
+        () => null,
+        (e: Error & { code?: string; cause?: { status?: number } }) => e,
+      );
       expect(err).toMatchObject({ name: 'ReconnectError', code: 'ERR_WS_RECONNECT_GAVE_UP' });
       expect(err?.cause?.status).toBe(status);
       await rec.ended;
@@ -232,7 +247,10 @@ describe('ReconnectingWebSocket: what is not retried', () => {
   }
 
   it('shouldReconnect overrides the default, and sees attempt, phase and code', async () => {
-    const srv = await server([{ close: 4001, after: 0 }, { close: 4001, after: 0 }]);
+    const srv = await server([
+      { close: 4001, after: 0 },
+      { close: 4001, after: 0 },
+    ]);
     const asked: unknown[] = [];
     const rws = client(srv.url, {
       shouldReconnect: (info) => {
@@ -312,8 +330,16 @@ describe('ReconnectingWebSocket: backoff', () => {
     const threeRetries = (ev: Recorded[]) => ev.filter((e) => e.type === 'reconnecting').length === 3;
     await Promise.all([g.until(threeRetries, '3 retries'), r.until(threeRetries, '3 retries')]);
     const delays = (rec: typeof g) => rec.events.flatMap((e) => (e.type === 'reconnecting' ? [[e.attempt, e.delay]] : []));
-    expect(delays(g)).toEqual([[1, 10], [2, 20], [3, 40]]);
-    expect(delays(r)).toEqual([[1, 10], [1, 10], [1, 10]]);
+    expect(delays(g)).toEqual([
+      [1, 10],
+      [2, 20],
+      [3, 40],
+    ]);
+    expect(delays(r)).toEqual([
+      [1, 10],
+      [1, 10],
+      [1, 10],
+    ]);
   });
 
   it('jitter takes the given fraction off with an injected random; maxDelay caps the base', async () => {
@@ -402,7 +428,9 @@ describe('ReconnectingWebSocket: stopping, queue', () => {
 describe('ReconnectingWebSocket: options', () => {
   const url = 'ws://127.0.0.1:1/';
   it('rejects unknown keys with a suggestion, also for connect() options', () => {
-    expect(() => new ReconnectingWebSocket(url, { maxAttempt: 3 } as never)).toThrow('Unknown option "maxAttempt"; did you mean "maxAttempts"?');
+    expect(() => new ReconnectingWebSocket(url, { maxAttempt: 3 } as never)).toThrow(
+      'Unknown option "maxAttempt"; did you mean "maxAttempts"?',
+    );
     expect(() => new ReconnectingWebSocket(url, { pingIntervall: 3 } as never)).toThrow('did you mean "pingInterval"?');
   });
 

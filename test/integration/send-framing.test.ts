@@ -133,7 +133,9 @@ class Recorder {
         const end = head.indexOf('\r\n\r\n');
         if (end < 0) return;
         const key = /sec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? '';
-        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
+        );
         upgraded = true;
         data = head.subarray(end + 4);
         if (hold) {
@@ -171,9 +173,29 @@ class Recorder {
 function selfSigned(): { cert: string; key: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'curlws-sendframing-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     return { cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'), key: readFileSync(path.join(dir, 'key.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -210,7 +232,11 @@ function framingSuite(name: string, setup: () => { rec: Recorder; open(): Promis
         LENGTHS.map((n) => [OP.BINARY, true, 0, true, lengthCodeOf(n), n]),
       );
       expect(frames.map((f) => sha256(f.payload))).toEqual(sent.map((b) => sha256(b)));
-      expect(conn.stats()).toMatchObject({ messagesSent: LENGTHS.length, bytesSent: LENGTHS.reduce((a, b) => a + b, 0), bufferedAmount: 0 });
+      expect(conn.stats()).toMatchObject({
+        messagesSent: LENGTHS.length,
+        bytesSent: LENGTHS.reduce((a, b) => a + b, 0),
+        bufferedAmount: 0,
+      });
     });
 
     it('packs thousands of small messages into few writes: all arrive, in order, each with its own key', async () => {
@@ -323,7 +349,9 @@ describe('the binding frames and masks what it sends', () => {
     expect(fulfilled).toBeGreaterThan(0);
     expect(fulfilled).toBeLessThan(payloads.length);
     // Every send after the first rejected one was rejected too, with ERR_WS_CLOSED.
-    expect(settled.slice(fulfilled).every((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'ERR_WS_CLOSED')).toBe(true);
+    expect(settled.slice(fulfilled).every((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'ERR_WS_CLOSED')).toBe(
+      true,
+    );
     const r = await recording;
     expect(r.problem).toBeUndefined();
     const data = r.frames.slice(0, -1);
@@ -396,7 +424,10 @@ describe('the binding frames and masks what it sends', () => {
     await Promise.all([...sends, closed]);
     const r = await recording;
     expect(r.frames.map((f) => [f.opcode, f.opcode === OP.CLOSE ? f.payload.readUInt16BE(0) : f.payload.toString()])).toEqual([
-      [OP.TEXT, 'm1'], [OP.TEXT, 'm2'], [OP.TEXT, 'm3'], [OP.CLOSE, 4000],
+      [OP.TEXT, 'm1'],
+      [OP.TEXT, 'm2'],
+      [OP.TEXT, 'm3'],
+      [OP.CLOSE, 4000],
     ]);
     expect(order).toEqual(['sent 1', 'sent 2', 'sent 3', 'closed']);
   });

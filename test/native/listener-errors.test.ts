@@ -91,12 +91,18 @@ describe('listeners that throw', () => {
       ws: { got: ['p', 'q'], code: 1000 },
       reconnecting: { echoed: 'still works', closed: { code: 1000, reason: '', wasClean: true } },
     });
-    expect(result.uncaught).toEqual(
-      ['Connection close', 'Connection message', 'ReconnectingWebSocket open', 'WebSocket message', 'WebSocket open', 'ws message', 'ws open'],
-    );
+    expect(result.uncaught).toEqual([
+      'Connection close',
+      'Connection message',
+      'ReconnectingWebSocket open',
+      'WebSocket message',
+      'WebSocket open',
+      'ws message',
+      'ws open',
+    ]);
   });
 
-  it('without an uncaughtException handler the process dies with the listener\'s error (as Node does), not a native crash', async () => {
+  it("without an uncaughtException handler the process dies with the listener's error (as Node does), not a native crash", async () => {
     const r = await runChild(`
       const { connect } = require(process.env.CURLWS_DIST);
       (async () => {

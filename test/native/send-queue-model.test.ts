@@ -39,7 +39,10 @@ function build(cxx: string): string | undefined {
     '-o',
     binary,
   ];
-  const sanitized = spawnSync(cxx, ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', ...base], { encoding: 'utf8', env: toolEnv });
+  const sanitized = spawnSync(cxx, ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', ...base], {
+    encoding: 'utf8',
+    env: toolEnv,
+  });
   if (sanitized.status === 0) return undefined;
   const plain = spawnSync(cxx, base, { encoding: 'utf8', env: toolEnv });
   return plain.status === 0 ? undefined : plain.stderr;

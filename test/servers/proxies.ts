@@ -24,9 +24,7 @@ export const PROXY_PASSWORD = 's3cret';
 
 /** Why the proxies cannot run here ('' when they can). */
 export function proxiesUnavailableReason(): string {
-  const missing = ['tinyproxy', 'microsocks'].filter(
-    (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0,
-  );
+  const missing = ['tinyproxy', 'microsocks'].filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
   return missing.length ? `not installed: ${missing.join(', ')} (npm run setup installs them)` : '';
 }
 

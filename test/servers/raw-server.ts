@@ -15,7 +15,9 @@ import { manyPayload, mixedSequence, patternBuffer, patternText } from '../helpe
 export const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 }
 
 export const Op = { CONT: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa } as const;
@@ -191,8 +193,16 @@ function parseRequest(head: string): RawConnLog['request'] {
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  101: 'Switching Protocols', 200: 'OK', 301: 'Moved Permanently', 302: 'Found', 400: 'Bad Request',
-  401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  101: 'Switching Protocols',
+  200: 'OK',
+  301: 'Moved Permanently',
+  302: 'Found',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 type Mode = 'echo' | 'passive' | 'no-close-reply' | 'ping-between-fragments';
@@ -216,8 +226,14 @@ class RawConnection {
     private readonly register: (log: RawConnLog) => void,
   ) {
     this.log = {
-      id: '', path: '', query: {}, request: { method: '', target: '', headers: {} },
-      timeline: [], received: [], clientEnded: false, socketClosed: false,
+      id: '',
+      path: '',
+      query: {},
+      request: { method: '', target: '', headers: {} },
+      timeline: [],
+      received: [],
+      clientEnded: false,
+      socketClosed: false,
     };
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('end', () => {
@@ -413,15 +429,21 @@ class RawConnection {
         this.frame({ opcode: Op.CONT, payload: 'x' }, 'orphan-cont');
         return;
       case '/truncated': // ?have=bytes of payload sent&declared=frame length (default 10 of 100)
-        this.frame({ opcode: Op.BINARY, payload: Buffer.alloc(this.q('have', 10), 0x41), declaredLength: this.q('declared', 100) }, 'truncated');
+        this.frame(
+          { opcode: Op.BINARY, payload: Buffer.alloc(this.q('have', 10), 0x41), declaredLength: this.q('declared', 100) },
+          'truncated',
+        );
         this.socket.end();
         return;
       case '/rst': // ?have=&declared= as for /truncated (default 5 of 100)
-        this.write(encodeFrame({ opcode: Op.BINARY, payload: Buffer.alloc(this.q('have', 5), 0x41), declaredLength: this.q('declared', 100) }), 'half-frame', () =>
-          setImmediate(() => {
-            this.note('out', 'rst');
-            this.socket.resetAndDestroy();
-          }),
+        this.write(
+          encodeFrame({ opcode: Op.BINARY, payload: Buffer.alloc(this.q('have', 5), 0x41), declaredLength: this.q('declared', 100) }),
+          'half-frame',
+          () =>
+            setImmediate(() => {
+              this.note('out', 'rst');
+              this.socket.resetAndDestroy();
+            }),
         );
         return;
       // ---- delivery ----
@@ -501,10 +523,7 @@ class RawConnection {
         // (one TCP segment on loopback), so a client reads them together
         this.mode = 'ping-between-fragments';
         this.write(
-          Buffer.concat([
-            encodeFrame({ opcode: Op.TEXT, fin: false, payload: 'Hel' }),
-            encodeFrame({ opcode: Op.PING, payload: 'p1' }),
-          ]),
+          Buffer.concat([encodeFrame({ opcode: Op.TEXT, fin: false, payload: 'Hel' }), encodeFrame({ opcode: Op.PING, payload: 'p1' })]),
           'frag1-and-ping',
         );
         this.later(this.q('fallback', 3000), () => this.finishPingBetween(null));
@@ -590,9 +609,16 @@ class RawConnection {
   private onFrames(frames: ParsedFrame[]): void {
     for (const f of frames) {
       const e: RawFrameEntry = {
-        seq: this.seq++, t: this.now(), dir: 'in', fin: f.fin,
-        rsv1: (f.rsv & 4) !== 0, rsv2: (f.rsv & 2) !== 0, rsv3: (f.rsv & 1) !== 0,
-        opcode: f.opcode, masked: f.masked, length: f.payload.length,
+        seq: this.seq++,
+        t: this.now(),
+        dir: 'in',
+        fin: f.fin,
+        rsv1: (f.rsv & 4) !== 0,
+        rsv2: (f.rsv & 2) !== 0,
+        rsv3: (f.rsv & 1) !== 0,
+        opcode: f.opcode,
+        masked: f.masked,
+        length: f.payload.length,
         payload: f.payload.subarray(0, 4096).toString('base64'),
       };
       if (f.opcode === Op.CLOSE) {
@@ -698,10 +724,7 @@ export async function startRawServer(): Promise<RawServer> {
     async close() {
       for (const s of sockets) s.destroy();
       control.closeAllConnections();
-      await Promise.all([
-        new Promise<void>((r) => server.close(() => r())),
-        new Promise<void>((r) => control.close(() => r())),
-      ]);
+      await Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => control.close(() => r()))]);
     },
   };
 }

@@ -26,9 +26,25 @@ function openssl(args: string[], cwd: string): void {
 export function generatePki(dir: string): TestPki {
   const san = 'subjectAltName=DNS:localhost,IP:127.0.0.1';
   openssl(
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '7',
-      '-subj', '/CN=curlws test CA', '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '7',
+      '-subj',
+      '/CN=curlws test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
     dir,
   );
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
@@ -37,26 +53,75 @@ export function generatePki(dir: string): TestPki {
     `${san}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
   );
   openssl(
-    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
-      '-days', '7', '-sha256', '-extfile', 'server.ext'],
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '7',
+      '-sha256',
+      '-extfile',
+      'server.ext',
+    ],
     dir,
   );
   openssl(
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '7',
-      '-subj', '/CN=localhost', '-addext', san],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'self.key',
+      '-out',
+      'self.pem',
+      '-days',
+      '7',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      san,
+    ],
     dir,
   );
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=curlws client'], dir);
   writeFileSync(path.join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
   openssl(
-    ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem',
-      '-days', '7', '-sha256', '-extfile', 'client.ext'],
+    [
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'client.pem',
+      '-days',
+      '7',
+      '-sha256',
+      '-extfile',
+      'client.ext',
+    ],
     dir,
   );
   openssl(['pkcs12', '-export', '-in', 'client.pem', '-inkey', 'client.key', '-out', 'client.p12', '-passout', 'pass:s3cret'], dir);
   openssl(['x509', '-in', 'server.pem', '-pubkey', '-noout', '-out', 'server.pub'], dir);
   openssl(['pkey', '-pubin', '-in', 'server.pub', '-outform', 'DER', '-out', 'server.pub.der'], dir);
-  const serverPin = `sha256//${createHash('sha256').update(readFileSync(path.join(dir, 'server.pub.der'))).digest('base64')}`;
+  const serverPin = `sha256//${createHash('sha256')
+    .update(readFileSync(path.join(dir, 'server.pub.der')))
+    .digest('base64')}`;
   const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
   return {
     caPem: read('ca.pem'),

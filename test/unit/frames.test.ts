@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CLOSE_CODES,
-  MAX_CLOSE_REASON,
-  isSendableCloseCode,
-  toControlPayload,
-  toSendable,
-  validateCloseArgs,
-} from '../../lib/frames';
+import { CLOSE_CODES, MAX_CLOSE_REASON, isSendableCloseCode, toControlPayload, toSendable, validateCloseArgs } from '../../lib/frames';
 
 describe('CLOSE_CODES', () => {
   it('matches RFC 6455 §7.4.1', () => {
@@ -66,13 +59,9 @@ describe('validateCloseArgs', () => {
 
   it('rejects a non-integer code as a type error', () => {
     for (const code of ['1000', 1000.5, null]) {
-      expect(() => validateCloseArgs(code)).toThrowError(
-        expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }),
-      );
+      expect(() => validateCloseArgs(code)).toThrowError(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
     }
-    expect(() => validateCloseArgs('1000')).toThrow(
-      'Expected an integer for code but received "1000" of type string',
-    );
+    expect(() => validateCloseArgs('1000')).toThrow('Expected an integer for code but received "1000" of type string');
   });
 
   it.each([1005, 1006, 1015, 999, 5000])('rejects the unsendable code %i as out of range', (code) => {
@@ -92,9 +81,7 @@ describe('validateCloseArgs', () => {
   it('rejects a reason over 123 bytes, counting UTF-8 bytes rather than characters', () => {
     expect(validateCloseArgs(1000, 'a'.repeat(MAX_CLOSE_REASON)).reason.length).toBe(123);
     const emoji = '😀'.repeat(31); // 31 characters, 124 bytes
-    expect(() => validateCloseArgs(1000, emoji)).toThrowError(
-      expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }),
-    );
+    expect(() => validateCloseArgs(1000, emoji)).toThrowError(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     expect(() => validateCloseArgs(1000, emoji)).toThrow('at most 123 bytes of UTF-8 (got 124 bytes) for reason');
   });
 

@@ -57,7 +57,12 @@ describe('normalizeUrl', () => {
 
   it('rejects unparsable input and non-string types', () => {
     expectError(() => normalizeUrl('not a url'), TypeError, 'ERR_INVALID_URL', 'Invalid URL: not a url');
-    expectError(() => normalizeUrl(42), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a string or URL for url but received 42 of type number');
+    expectError(
+      () => normalizeUrl(42),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'Expected a string or URL for url but received 42 of type number',
+    );
   });
 });
 
@@ -91,18 +96,48 @@ describe('validateConnectOptions', () => {
   });
 
   it('rejects options that are not an object', () => {
-    expectError(() => validateConnectOptions(URL_, 'x'), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an object for options but received "x" of type string');
-    expectError(() => validateConnectOptions(URL_, null), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an object for options but received null of type object');
+    expectError(
+      () => validateConnectOptions(URL_, 'x'),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'Expected an object for options but received "x" of type string',
+    );
+    expectError(
+      () => validateConnectOptions(URL_, null),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'Expected an object for options but received null of type object',
+    );
   });
 
   it('rejects an unknown option with a did-you-mean for a near miss', () => {
-    expectError(() => validateConnectOptions(URL_, { maxPayLoad: 1 }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "maxPayLoad"; did you mean "maxPayload"?');
-    expectError(() => validateConnectOptions(URL_, { protocol: 'a' }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "protocol"; did you mean "protocols"?');
-    expectError(() => validateConnectOptions(URL_, { HEADERS: {} }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "HEADERS"; did you mean "headers"?');
+    expectError(
+      () => validateConnectOptions(URL_, { maxPayLoad: 1 }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "maxPayLoad"; did you mean "maxPayload"?',
+    );
+    expectError(
+      () => validateConnectOptions(URL_, { protocol: 'a' }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "protocol"; did you mean "protocols"?',
+    );
+    expectError(
+      () => validateConnectOptions(URL_, { HEADERS: {} }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "HEADERS"; did you mean "headers"?',
+    );
   });
 
   it('rejects an unknown option without a suggestion when nothing is close', () => {
-    expectError(() => validateConnectOptions(URL_, { perMessageDeflate: true }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "perMessageDeflate"');
+    expectError(
+      () => validateConnectOptions(URL_, { perMessageDeflate: true }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "perMessageDeflate"',
+    );
   });
 
   describe('protocols', () => {
@@ -112,14 +147,39 @@ describe('validateConnectOptions', () => {
     });
 
     it('rejects empty strings, separators and non-strings', () => {
-      expectError(() => validateConnectOptions(URL_, { protocols: [''] }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a non-empty RFC 7230 token for options.protocols[0] but received "" of type string');
-      expectError(() => validateConnectOptions(URL_, { protocols: ['a', 'b c'] }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a non-empty RFC 7230 token for options.protocols[1] but received "b c" of type string');
-      expectError(() => validateConnectOptions(URL_, { protocols: [1] }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a string for options.protocols[0] but received 1 of type number');
-      expectError(() => validateConnectOptions(URL_, { protocols: 5 }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a string or an array of strings for options.protocols but received 5 of type number');
+      expectError(
+        () => validateConnectOptions(URL_, { protocols: [''] }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a non-empty RFC 7230 token for options.protocols[0] but received "" of type string',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { protocols: ['a', 'b c'] }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a non-empty RFC 7230 token for options.protocols[1] but received "b c" of type string',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { protocols: [1] }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected a string for options.protocols[0] but received 1 of type number',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { protocols: 5 }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected a string or an array of strings for options.protocols but received 5 of type number',
+      );
     });
 
     it('rejects duplicates (exact match only)', () => {
-      expectError(() => validateConnectOptions(URL_, { protocols: ['a', 'a'] }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a subprotocol not already listed for options.protocols[1] but received "a" of type string');
+      expectError(
+        () => validateConnectOptions(URL_, { protocols: ['a', 'a'] }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a subprotocol not already listed for options.protocols[1] but received "a" of type string',
+      );
       expect(validateConnectOptions(URL_, { protocols: ['a', 'A'] }).protocols).toEqual(['a', 'A']);
     });
   });
@@ -141,25 +201,65 @@ describe('validateConnectOptions', () => {
     });
 
     it('rejects values containing CR, LF or NUL', () => {
-      expectError(() => validateConnectOptions(URL_, { headers: { 'X-A': 'a\r\nInjected: 1' } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a header value without CR, LF or NUL for options.headers["X-A"] but received "a\\r\\nInjected: 1" of type string');
+      expectError(
+        () => validateConnectOptions(URL_, { headers: { 'X-A': 'a\r\nInjected: 1' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a header value without CR, LF or NUL for options.headers["X-A"] but received "a\\r\\nInjected: 1" of type string',
+      );
     });
 
     it('rejects names that are not tokens and values that are not strings', () => {
-      expectError(() => validateConnectOptions(URL_, { headers: { 'Bad Name': 'x' } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a header name that is an RFC 7230 token for options.headers["Bad Name"] but received "Bad Name" of type string');
-      expectError(() => validateConnectOptions(URL_, { headers: { 'X-A': 1 } }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a string or an array of strings for options.headers["X-A"] but received 1 of type number');
-      expectError(() => validateConnectOptions(URL_, { headers: [['X-A']] }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a [name, value] pair for options.headers[0] but received Array(1) of type object');
-      expectError(() => validateConnectOptions(URL_, { headers: 'X-A: 1' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an object or an iterable of [name, value] pairs for options.headers but received "X-A: 1" of type string');
+      expectError(
+        () => validateConnectOptions(URL_, { headers: { 'Bad Name': 'x' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a header name that is an RFC 7230 token for options.headers["Bad Name"] but received "Bad Name" of type string',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { headers: { 'X-A': 1 } }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected a string or an array of strings for options.headers["X-A"] but received 1 of type number',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { headers: [['X-A']] }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected a [name, value] pair for options.headers[0] but received Array(1) of type object',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { headers: 'X-A: 1' }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected an object or an iterable of [name, value] pairs for options.headers but received "X-A: 1" of type string',
+      );
     });
 
-    it.each(['Sec-WebSocket-Key', 'sec-websocket-version', 'Sec-WebSocket-Extensions', 'Sec-WebSocket-Accept', 'Upgrade', 'CONNECTION', 'host'])(
-      'rejects %s because curlws sets it',
-      (name) => {
-        expectError(() => validateConnectOptions(URL_, { headers: { [name]: 'x' } }), TypeError, 'ERR_INVALID_ARG_VALUE', `Expected a header other than "${name}" (curlws sets it) for options.headers[${JSON.stringify(name)}] but received "${name}" of type string`);
-      },
-    );
+    it.each([
+      'Sec-WebSocket-Key',
+      'sec-websocket-version',
+      'Sec-WebSocket-Extensions',
+      'Sec-WebSocket-Accept',
+      'Upgrade',
+      'CONNECTION',
+      'host',
+    ])('rejects %s because curlws sets it', (name) => {
+      expectError(
+        () => validateConnectOptions(URL_, { headers: { [name]: 'x' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        `Expected a header other than "${name}" (curlws sets it) for options.headers[${JSON.stringify(name)}] but received "${name}" of type string`,
+      );
+    });
 
     it('rejects Sec-WebSocket-Protocol, pointing to the protocols option', () => {
-      expectError(() => validateConnectOptions(URL_, { headers: [['sec-websocket-protocol', 'a']] }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected no Sec-WebSocket-Protocol header (use the protocols option) for options.headers[0] but received "sec-websocket-protocol" of type string');
+      expectError(
+        () => validateConnectOptions(URL_, { headers: [['sec-websocket-protocol', 'a']] }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected no Sec-WebSocket-Protocol header (use the protocols option) for options.headers[0] but received "sec-websocket-protocol" of type string',
+      );
     });
   });
 
@@ -170,22 +270,57 @@ describe('validateConnectOptions', () => {
     });
 
     it('rejects non-numbers as a type error', () => {
-      expectError(() => validateConnectOptions(URL_, { maxPayload: '1' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an integer for options.maxPayload but received "1" of type string');
-      expectError(() => validateConnectOptions(URL_, { closeTimeout: NaN }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an integer for options.closeTimeout but received NaN of type number');
+      expectError(
+        () => validateConnectOptions(URL_, { maxPayload: '1' }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected an integer for options.maxPayload but received "1" of type string',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { closeTimeout: NaN }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected an integer for options.closeTimeout but received NaN of type number',
+      );
     });
 
     it('rejects fractions, negatives and values past the range', () => {
-      expectError(() => validateConnectOptions(URL_, { handshakeTimeout: 2_147_483_648 }), RangeError, 'ERR_OUT_OF_RANGE', 'Expected an integer from 0 to 2147483647 for options.handshakeTimeout but received 2147483648 of type number');
-      expectError(() => validateConnectOptions(URL_, { closeTimeout: -1 }), RangeError, 'ERR_OUT_OF_RANGE', 'Expected an integer from 0 to 2147483647 for options.closeTimeout but received -1 of type number');
-      expectError(() => validateConnectOptions(URL_, { maxPayload: 1.5 }), RangeError, 'ERR_OUT_OF_RANGE', 'Expected an integer from 0 to 9007199254740991 for options.maxPayload but received 1.5 of type number');
-      expectError(() => validateConnectOptions(URL_, { maxPayload: Infinity }), RangeError, 'ERR_OUT_OF_RANGE', 'Expected an integer from 0 to 9007199254740991 for options.maxPayload but received Infinity of type number');
+      expectError(
+        () => validateConnectOptions(URL_, { handshakeTimeout: 2_147_483_648 }),
+        RangeError,
+        'ERR_OUT_OF_RANGE',
+        'Expected an integer from 0 to 2147483647 for options.handshakeTimeout but received 2147483648 of type number',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { closeTimeout: -1 }),
+        RangeError,
+        'ERR_OUT_OF_RANGE',
+        'Expected an integer from 0 to 2147483647 for options.closeTimeout but received -1 of type number',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { maxPayload: 1.5 }),
+        RangeError,
+        'ERR_OUT_OF_RANGE',
+        'Expected an integer from 0 to 9007199254740991 for options.maxPayload but received 1.5 of type number',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { maxPayload: Infinity }),
+        RangeError,
+        'ERR_OUT_OF_RANGE',
+        'Expected an integer from 0 to 9007199254740991 for options.maxPayload but received Infinity of type number',
+      );
     });
   });
 
   it('passes an AbortSignal through and rejects anything else', () => {
     const signal = new AbortController().signal;
     expect(validateConnectOptions(URL_, { signal }).signal).toBe(signal);
-    expectError(() => validateConnectOptions(URL_, { signal: {} }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an AbortSignal for options.signal but received Object of type object');
+    expectError(
+      () => validateConnectOptions(URL_, { signal: {} }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'Expected an AbortSignal for options.signal but received Object of type object',
+    );
   });
 
   describe('tls', () => {
@@ -200,14 +335,39 @@ describe('validateConnectOptions', () => {
     });
 
     it('rejects unknown tls keys with a did-you-mean', () => {
-      expectError(() => validateConnectOptions(URL_, { tls: { cA: PEM } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Unknown option "tls.cA"; did you mean "tls.ca"?');
-      expectError(() => validateConnectOptions(URL_, { tls: 'x' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected an object for options.tls but received "x" of type string');
+      expectError(
+        () => validateConnectOptions(URL_, { tls: { cA: PEM } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Unknown option "tls.cA"; did you mean "tls.ca"?',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { tls: 'x' }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected an object for options.tls but received "x" of type string',
+      );
     });
 
     it('rejects a CA that is not PEM, of the wrong type, or an empty list', () => {
-      expectError(() => validateConnectOptions(URL_, { tls: { ca: Buffer.from([0x30, 0x82]) } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected a PEM certificate ("-----BEGIN CERTIFICATE-----") for options.tls.ca but received Buffer of type object');
-      expectError(() => validateConnectOptions(URL_, { tls: { ca: [PEM, 3] } }), TypeError, 'ERR_INVALID_ARG_TYPE', 'Expected a PEM string or Buffer for options.tls.ca[1] but received 3 of type number');
-      expectError(() => validateConnectOptions(URL_, { tls: { ca: [] } }), TypeError, 'ERR_INVALID_ARG_VALUE', 'Expected at least one PEM certificate for options.tls.ca but received Array(0) of type object');
+      expectError(
+        () => validateConnectOptions(URL_, { tls: { ca: Buffer.from([0x30, 0x82]) } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a PEM certificate ("-----BEGIN CERTIFICATE-----") for options.tls.ca but received Buffer of type object',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { tls: { ca: [PEM, 3] } }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        'Expected a PEM string or Buffer for options.tls.ca[1] but received 3 of type number',
+      );
+      expectError(
+        () => validateConnectOptions(URL_, { tls: { ca: [] } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected at least one PEM certificate for options.tls.ca but received Array(0) of type object',
+      );
     });
   });
 });

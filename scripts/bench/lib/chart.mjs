@@ -37,18 +37,26 @@ export function renderChart(doc) {
   const hi = Math.log10(32);
   const x = (v) => left + ((Math.log10(Math.min(Math.max(v, 1 / 32), 32)) - lo) / (hi - lo)) * plotW;
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica,Arial,sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica,Arial,sans-serif" font-size="11">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="${left}" y="16" font-size="13" font-weight="bold">Relative to ws (= 1×), log scale — right is better</text>`);
-  out.push(`<text x="${left}" y="30" fill="#555">${esc(`${doc.meta.date.slice(0, 10)}${doc.meta.quick ? ' (quick)' : ''}, median of ${doc.meta.rounds}, node ${doc.meta.node}, ${doc.meta.cpus} CPUs; latency and RSS inverted`)}</text>`);
+  out.push(
+    `<text x="${left}" y="30" fill="#555">${esc(`${doc.meta.date.slice(0, 10)}${doc.meta.quick ? ' (quick)' : ''}, median of ${doc.meta.rounds}, node ${doc.meta.node}, ${doc.meta.cpus} CPUs; latency and RSS inverted`)}</text>`,
+  );
   let lx = left;
   for (const c of shown) {
-    out.push(`<rect x="${lx}" y="38" width="10" height="10" fill="${COLORS[c] ?? '#000'}"/><text x="${lx + 14}" y="47">${esc(doc.clients[c])}</text>`);
+    out.push(
+      `<rect x="${lx}" y="38" width="10" height="10" fill="${COLORS[c] ?? '#000'}"/><text x="${lx + 14}" y="47">${esc(doc.clients[c])}</text>`,
+    );
     lx += 30 + doc.clients[c].length * 6;
   }
   for (const t of [1 / 32, 1 / 8, 1 / 2, 1, 2, 8, 32]) {
     const tx = x(t);
-    out.push(`<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${H - 30}" stroke="${t === 1 ? '#2b8a3e' : '#e9ecef'}" stroke-width="${t === 1 ? 1.5 : 1}"/>`);
+    out.push(
+      `<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${H - 30}" stroke="${t === 1 ? '#2b8a3e' : '#e9ecef'}" stroke-width="${t === 1 ? 1.5 : 1}"/>`,
+    );
     out.push(`<text x="${tx}" y="${H - 16}" text-anchor="middle" fill="#555">${t < 1 ? `1/${1 / t}` : t}×</text>`);
   }
   rows.forEach((r, i) => {
@@ -62,8 +70,12 @@ export function renderChart(doc) {
       if (!b || b.v === undefined) continue;
       const x1 = x(1);
       const x2 = x(b.v);
-      out.push(`<rect x="${Math.min(x1, x2)}" y="${y}" width="${Math.max(1, Math.abs(x2 - x1))}" height="${barH - 1}" fill="${COLORS[c] ?? '#000'}"><title>${esc(`${doc.clients[c]}: ${b.v.toFixed(2)}× ws`)}</title></rect>`);
-      out.push(`<text x="${x2 + (b.v >= 1 ? 3 : -3)}" y="${y + barH - 2}" font-size="8" text-anchor="${b.v >= 1 ? 'start' : 'end'}" fill="#333">${b.v.toFixed(2)}</text>`);
+      out.push(
+        `<rect x="${Math.min(x1, x2)}" y="${y}" width="${Math.max(1, Math.abs(x2 - x1))}" height="${barH - 1}" fill="${COLORS[c] ?? '#000'}"><title>${esc(`${doc.clients[c]}: ${b.v.toFixed(2)}× ws`)}</title></rect>`,
+      );
+      out.push(
+        `<text x="${x2 + (b.v >= 1 ? 3 : -3)}" y="${y + barH - 2}" font-size="8" text-anchor="${b.v >= 1 ? 'start' : 'end'}" fill="#333">${b.v.toFixed(2)}</text>`,
+      );
     }
   });
   out.push('</svg>');

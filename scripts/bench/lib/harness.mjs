@@ -104,10 +104,11 @@ function ensureCClient() {
   const fresh = fs.existsSync(C_BIN) && fs.statSync(C_BIN).mtimeMs > fs.statSync(src).mtimeMs;
   if (!fresh) {
     fs.mkdirSync(BUILD, { recursive: true });
-    execFileSync('gcc', [
-      '-O2', '-Wall', '-o', C_BIN, src, `-I${CURL_DIR}/include`, `${CURL_DIR}/lib/libcurl.a`,
-      '-lssl', '-lcrypto', '-lz', '-lpthread',
-    ], { stdio: 'inherit' });
+    execFileSync(
+      'gcc',
+      ['-O2', '-Wall', '-o', C_BIN, src, `-I${CURL_DIR}/include`, `${CURL_DIR}/lib/libcurl.a`, '-lssl', '-lcrypto', '-lz', '-lpthread'],
+      { stdio: 'inherit' },
+    );
   }
   return true;
 }
@@ -132,17 +133,38 @@ function buildInfo() {
 function makeCert(dir) {
   const key = path.join(dir, 'key.pem');
   const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return { key, cert };
 }
 
 function startServer(cert) {
-  const child = spawn(process.execPath, [path.join(BENCH, 'server.mjs'), `--cert=${cert.cert}`, `--key=${cert.key}`, '--exit-on-stdin-end'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(BENCH, 'server.mjs'), `--cert=${cert.cert}`, `--key=${cert.key}`, '--exit-on-stdin-end'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -167,7 +189,11 @@ function runClient(client, w, count, server, certFile, opts) {
     const spec = { client, kind: w.kind, url: base, n: count, size: w.size, ...(w.tls ? { caFile: certFile } : {}) };
     const flags = ['--expose-gc'];
     if (opts.profile && client.startsWith('curlws')) {
-      flags.push('--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`, `--cpu-prof-name=${w.id}-${client}-${Date.now()}.cpuprofile`);
+      flags.push(
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`,
+        `--cpu-prof-name=${w.id}-${client}-${Date.now()}.cpuprofile`,
+      );
     }
     cmd = process.execPath;
     args = [...flags, path.join(BENCH, 'client.mjs'), JSON.stringify(spec)];
@@ -260,7 +286,13 @@ function report(results, clients) {
       const s = res.clients[c];
       if (!s) continue;
       if (!s.ok) {
-        rows.push([CLIENT_LABEL[c], s.skipped ? 'not implemented (slot)' : `FAILED: ${String(s.error).split('\n')[0].slice(0, 60)}`, '', '', ...extra.map(() => '')]);
+        rows.push([
+          CLIENT_LABEL[c],
+          s.skipped ? 'not implemented (slot)' : `FAILED: ${String(s.error).split('\n')[0].slice(0, 60)}`,
+          '',
+          '',
+          ...extra.map(() => ''),
+        ]);
         continue;
       }
       const v = s.median[primary];
@@ -292,10 +324,20 @@ function report(results, clients) {
       const lower = LOWER_IS_BETTER.has(m);
       const met = lower ? r <= bound : r >= bound;
       const ofC = cc?.ok ? advantage(m, cw.median[m], cc.median[m]) : undefined;
-      trows.push([w.id, `${m} ${lower ? '≤' : '≥'} ${bound}× ${other}`, fmt(cw.median[m]), fmt(o.median[m]), fmt(r, 'ratio'), met ? 'yes' : 'NO', ofC === undefined ? '—' : `${(ofC * 100).toFixed(0)}%`]);
+      trows.push([
+        w.id,
+        `${m} ${lower ? '≤' : '≥'} ${bound}× ${other}`,
+        fmt(cw.median[m]),
+        fmt(o.median[m]),
+        fmt(r, 'ratio'),
+        met ? 'yes' : 'NO',
+        ofC === undefined ? '—' : `${(ofC * 100).toFixed(0)}%`,
+      ]);
     }
   }
-  lines.push(`\n## Targets for curlws (medians; "of C ceiling" = curlws as a fraction of the C loop, >100% = faster than C)\n${table(trows)}`);
+  lines.push(
+    `\n## Targets for curlws (medians; "of C ceiling" = curlws as a fraction of the C loop, >100% = faster than C)\n${table(trows)}`,
+  );
   return lines.join('\n');
 }
 
@@ -338,7 +380,9 @@ export async function main(argv, defaults = {}) {
     peer: 'scripts/bench/server.mjs (raw net/tls sockets, pre-encoded frames), separate process',
   };
   log(`curlws bench: ${workloads.length} workloads × ${opts.rounds} round(s) × [${clients.join(', ')}]${opts.quick ? ' (quick)' : ''}`);
-  log(`ws ${deps.ws} (bufferutil ${deps.bufferutilLoads ? deps.bufferutil : 'NOT loaded'}), undici ${deps.undici}, node ${process.version}`);
+  log(
+    `ws ${deps.ws} (bufferutil ${deps.bufferutilLoads ? deps.bufferutil : 'NOT loaded'}), undici ${deps.undici}, node ${process.version}`,
+  );
 
   // A client whose first run says "not implemented" (the WHATWG slot) is not run again.
   const skipped = new Set();
@@ -363,7 +407,9 @@ export async function main(argv, defaults = {}) {
           if (res.ok) res.derived = derive(w.kind, res);
           runs[c].push(res);
           const p = METRICS[w.kind].primary;
-          log(`  ${w.id} r${r + 1} ${c.padEnd(9)} ${res.ok ? `${fmt(res.derived[p])} ${METRICS[w.kind].unit}` : res.skipped ? 'skipped' : `FAILED ${String(res.error).split('\n')[0].slice(0, 120)}`}  (${(res.wallMs / 1000).toFixed(1)}s)`);
+          log(
+            `  ${w.id} r${r + 1} ${c.padEnd(9)} ${res.ok ? `${fmt(res.derived[p])} ${METRICS[w.kind].unit}` : res.skipped ? 'skipped' : `FAILED ${String(res.error).split('\n')[0].slice(0, 120)}`}  (${(res.wallMs / 1000).toFixed(1)}s)`,
+          );
         }
       }
       results.push({
@@ -385,7 +431,9 @@ export async function main(argv, defaults = {}) {
   meta.seconds = Math.round((Date.now() - t0) / 1000);
   const text = report(results, clients);
   console.log(`# curlws benchmark — ${meta.date}${opts.quick ? ' (quick)' : ''}, ${opts.rounds} round(s), ${meta.seconds}s`);
-  console.log(`node ${meta.node}, ${meta.cpus} CPUs, loadavg ${meta.loadavg.map((x) => x.toFixed(1)).join(' ')}; ws ${deps.ws}${deps.bufferutilLoads ? ' + bufferutil ' + deps.bufferutil : ''}, undici ${deps.undici}`);
+  console.log(
+    `node ${meta.node}, ${meta.cpus} CPUs, loadavg ${meta.loadavg.map((x) => x.toFixed(1)).join(' ')}; ws ${deps.ws}${deps.bufferutilLoads ? ' + bufferutil ' + deps.bufferutil : ''}, undici ${deps.undici}`,
+  );
   console.log(text);
   if (opts.write) {
     fs.mkdirSync(RESULTS, { recursive: true });
@@ -394,10 +442,15 @@ export async function main(argv, defaults = {}) {
     const file = path.join(RESULTS, `${tag}.json`);
     fs.writeFileSync(file, JSON.stringify(doc, null, 1));
     fs.writeFileSync(path.join(RESULTS, `latest${opts.quick ? '-quick' : ''}.json`), JSON.stringify(doc, null, 1));
-    fs.writeFileSync(path.join(RESULTS, `report${opts.quick ? '-quick' : ''}.md`), `# curlws benchmark — ${meta.date}\n\n\`\`\`\n${text}\n\`\`\`\n`);
+    fs.writeFileSync(
+      path.join(RESULTS, `report${opts.quick ? '-quick' : ''}.md`),
+      `# curlws benchmark — ${meta.date}\n\n\`\`\`\n${text}\n\`\`\`\n`,
+    );
     const svg = renderChart(doc);
     fs.writeFileSync(path.join(RESULTS, `chart${opts.quick ? '-quick' : ''}.svg`), svg);
-    log(`\nwrote ${path.relative(REPO, file)}, latest${opts.quick ? '-quick' : ''}.json, report${opts.quick ? '-quick' : ''}.md, chart${opts.quick ? '-quick' : ''}.svg in ${path.relative(REPO, RESULTS)}/`);
+    log(
+      `\nwrote ${path.relative(REPO, file)}, latest${opts.quick ? '-quick' : ''}.json, report${opts.quick ? '-quick' : ''}.md, chart${opts.quick ? '-quick' : ''}.svg in ${path.relative(REPO, RESULTS)}/`,
+    );
   }
   return results;
 }
