@@ -20,6 +20,8 @@ import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from 
 import { normalizeUrl, validateConnectOptions } from './options';
 import type { CurlOptionValue } from './network-options';
 import type { ConnectOptions, NormalizedOptions } from './options';
+import { messageIterator } from './message-iterator';
+import type { IteratorState } from './message-iterator';
 
 /** `readyState` values, as in the WHATWG `WebSocket`. */
 export const CONNECTING = 0;
@@ -409,38 +411,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#iterator) throw new InvalidStateError('ERR_WS_ITERATOR_ACTIVE', 'Connection already has an active iterator');
     const state: IteratorState = { queue: [], waiter: undefined, done: this.#readyState === CLOSED, error: undefined };
     this.#iterator = state;
-    const finish = (): void => {
-      if (this.#iterator === state) this.#iterator = undefined;
-      state.done = true;
-      if (!this.#paused) this.#native?.resume();
-    };
-    const iterator: AsyncIterableIterator<Message> = {
-      next: () => {
-        const m = state.queue.shift();
-        if (m) {
-          if (state.queue.length === Math.floor(this.#receiveHighWater / 2) && !this.#paused) this.#native?.resume();
-          return Promise.resolve({ value: m, done: false });
-        }
-        if (state.error) {
-          const e = state.error;
-          state.error = undefined;
-          finish();
-          return Promise.reject(e);
-        }
-        if (state.done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => {
-          state.waiter = { resolve, reject };
-        });
+    return messageIterator(state, {
+      taken: (remaining) => {
+        if (remaining === Math.floor(this.#receiveHighWater / 2) && !this.#paused) this.#native?.resume();
       },
-      return: () => {
-        finish();
-        return Promise.resolve({ value: undefined, done: true });
+      finished: () => {
+        if (this.#iterator === state) this.#iterator = undefined;
+        if (!this.#paused) this.#native?.resume();
       },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    });
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -706,13 +685,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     this.emit('close', code, reason, wasClean);
   }
-}
-
-interface IteratorState {
-  queue: Message[];
-  waiter: { resolve(r: IteratorResult<Message>): void; reject(e: Error): void } | undefined;
-  done: boolean;
-  error: Error | undefined;
 }
 
 /** A listener threw: report it like any uncaught exception, keep the engine consistent. */

@@ -29,6 +29,8 @@ import { toSendable, validateCloseArgs } from './frames';
 import { binding } from './native';
 import { OPTION_KEYS, validateConnectOptions } from './options';
 import type { ConnectOptions } from './options';
+import { messageIterator } from './message-iterator';
+import type { IteratorState } from './message-iterator';
 import { checkKeys, integer, isObject } from './validate';
 
 /** Why a connection attempt failed or an open connection ended: what the policy decides on. */
@@ -218,13 +220,6 @@ interface Queued {
   binary: boolean;
   resolve(): void;
   reject(error: Error): void;
-}
-
-interface IteratorState {
-  queue: Message[];
-  waiter: { resolve(r: IteratorResult<Message>): void; reject(e: Error): void } | undefined;
-  done: boolean;
-  error: Error | undefined;
 }
 
 interface Settings {
@@ -417,38 +412,15 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     if (this.#iterator) throw new InvalidStateError('ERR_WS_ITERATOR_ACTIVE', 'ReconnectingWebSocket already has an active iterator');
     const state: IteratorState = { queue: [], waiter: undefined, done: this.#state === 'closed', error: undefined };
     this.#iterator = state;
-    const finish = (): void => {
-      if (this.#iterator === state) this.#iterator = undefined;
-      state.done = true;
-      this.#resumeReading();
-    };
-    const iterator: AsyncIterableIterator<Message> = {
-      next: () => {
-        const m = state.queue.shift();
-        if (m) {
-          if (state.queue.length <= Math.floor(this.#receiveHighWater / 2)) this.#resumeReading();
-          return Promise.resolve({ value: m, done: false });
-        }
-        if (state.error) {
-          const e = state.error;
-          state.error = undefined;
-          finish();
-          return Promise.reject(e);
-        }
-        if (state.done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => {
-          state.waiter = { resolve, reject };
-        });
+    return messageIterator(state, {
+      taken: (remaining) => {
+        if (remaining <= Math.floor(this.#receiveHighWater / 2)) this.#resumeReading();
       },
-      return: () => {
-        finish();
-        return Promise.resolve({ value: undefined, done: true });
+      finished: () => {
+        if (this.#iterator === state) this.#iterator = undefined;
+        this.#resumeReading();
       },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    });
   }
 
   // ---- internals ---------------------------------------------------------------------------

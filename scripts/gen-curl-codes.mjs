@@ -15,7 +15,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'lib', 'curl-codes.ts');
 
 /** Parse the shell-style KEY=VALUE pin file (comments and quotes allowed). */
-function readPin() {
+export function readPin() {
   const text = readFileSync(path.join(ROOT, 'scripts', 'libcurl.pin'), 'utf8');
   const pin = {};
   for (const line of text.split('\n')) {
@@ -26,7 +26,7 @@ function readPin() {
   return pin;
 }
 
-function parseArgs(argv) {
+export function parseArgs(argv) {
   const args = { check: false, header: undefined };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--check') args.check = true;

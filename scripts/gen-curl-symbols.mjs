@@ -14,29 +14,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseEnum } from './gen-curl-codes.mjs';
+import { parseArgs, parseEnum, readPin } from './gen-curl-codes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'lib', 'curl-symbols.ts');
-
-function readPin() {
-  const text = readFileSync(path.join(ROOT, 'scripts', 'libcurl.pin'), 'utf8');
-  const m = /^\s*CURL_VERSION=(["']?)(.*?)\1\s*(?:#.*)?$/m.exec(text);
-  if (!m) throw new Error('scripts/libcurl.pin has no CURL_VERSION');
-  return m[2];
-}
-
-function parseArgs(argv) {
-  const args = { check: false, header: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--check') args.check = true;
-    else if (argv[i] === '--header') args.header = argv[++i];
-    else if (argv[i].startsWith('--header=')) args.header = argv[i].slice('--header='.length);
-    else throw new Error(`unknown argument ${argv[i]} (see the usage comment in this script)`);
-  }
-  if (args.header === '') throw new Error('--header needs a directory');
-  return args;
-}
 
 /** `#define NAME value` numbers from a header (only plain integers). */
 function defines(source, prefix) {
@@ -178,7 +159,7 @@ ${consts(hBits)}
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
-  const pinned = readPin();
+  const pinned = readPin().CURL_VERSION;
   const dir = args.header
     ? path.resolve(args.header)
     : path.join(process.env.CURLWS_CACHE_DIR || path.join(ROOT, '.cache', 'libcurl'), pinned, 'include', 'curl');
