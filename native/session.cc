@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -189,6 +190,14 @@ void Session::HandshakeDone(CURLcode result) {
   CURL* e = easy_.get();
   long status = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  if (result == CURLE_OK && status == 0) {
+    // The peer closed before any HTTP status line (a server that hangs up, a TLS port spoken to
+    // over ws://). libcurl's "Empty reply from server" check (Curl_http_done) is skipped for
+    // CONNECT_ONLY transfers, so it reports success with no status: this is what curl itself
+    // says for the same exchange (CURLE_GOT_NOTHING, 52), a network failure, not a refusal.
+    result = CURLE_GOT_NOTHING;
+    snprintf(errbuf_, sizeof errbuf_, "%s", "Empty reply from server");
+  }
 
   if (result != CURLE_OK || status != 101) {
     if (result == CURLE_OK || result == CURLE_HTTP_RETURNED_ERROR) {

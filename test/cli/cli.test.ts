@@ -267,6 +267,15 @@ describe('curlws command: exit codes', () => {
     expect(r.err).toBe('');
   });
 
+  it.each([
+    ['a server that hangs up without an answer', () => rawTarget('/hangup').url],
+    ['a TLS port spoken to over ws://', () => inject('wssEchoIpUrl').replace('wss:', 'ws:')],
+  ])('%s exits 52 (Empty reply from server), as curl does', async (_name, url) => {
+    const r = await curlws([url()]);
+    expect(r.code).toBe(52);
+    expect(r.err).toBe('curlws: (52) Empty reply from server\n');
+  });
+
   it('a 403 answer to the handshake exits 22', async () => {
     const r = await curlws([rawTarget('/status', { code: 403 }).url]);
     expect(r.code).toBe(22);
