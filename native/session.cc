@@ -406,7 +406,13 @@ Napi::Value Session::BufferedAmount(const Napi::CallbackInfo& info) {
 // ---- timers, deferred work, ending -----------------------------------------------------------
 
 void Session::StartTimer(uint64_t ms) {
-  if (timer_) uv_timer_start(&timer_->uv, &Session::OnTimeout, ms, 0);
+  if (!timer_) return;
+  // A uv timer counts from the loop's cached clock, taken when the loop last woke up: after
+  // synchronous work in the same tick it would fire that much early. The timeouts are promised
+  // from the call that armed them (connect(), close()), so refresh the clock first, as Node's
+  // own setTimeout does.
+  uv_update_time(timer_->uv.loop);
+  uv_timer_start(&timer_->uv, &Session::OnTimeout, ms, 0);
 }
 
 void Session::OnTimeout(uv_timer_t* timer) {
