@@ -28,6 +28,7 @@
       'target_name': 'curlws',
       'sources': [
         'native/addon.cc',
+        'native/ca_file.cc',
         'native/curl_api.cc',
         'native/curl_memory.cc',
         'native/curl_options.cc',

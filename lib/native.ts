@@ -213,6 +213,8 @@ export type Dispatcher = (
 
 export interface NativeBinding {
   setDispatcher(fn: Dispatcher): void;
+  /** A sealed in-memory file (`/proc/self/fd/N`) holding `bundle`, or '' where there is none. */
+  caFile(bundle: Buffer): string;
   versions: NativeVersions;
   Session: new (init: SessionInit, target: object) => NativeSession;
   curlOption(name: string): CurlOptionInfo | null;
