@@ -49,6 +49,7 @@
         'native/session.cc',
         'native/session_receive.cc',
         'native/session_send.cc',
+        'native/tls_context.cc',
         'native/tracer.cc',
         'native/utf8_validator.cc',
       ],

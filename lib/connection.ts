@@ -226,6 +226,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         maxPayload: options.maxPayload,
         closeTimeout: options.closeTimeout,
         ...caSource(options),
+        keylog: options.keylog,
         curlOptions: options.curlOptions,
         verbose: options.verbose,
         privateDns: options.privateDns,

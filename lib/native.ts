@@ -90,6 +90,8 @@ export type SessionInit = Pick<
   caFile?: string;
   /** else a PEM bundle for CURLOPT_CAINFO_BLOB and CURLOPT_PROXY_CAINFO_BLOB */
   caBundle?: Buffer;
+  /** tls.keylog: the file TLS secrets are appended to (none when undefined) */
+  keylog?: string | undefined;
 };
 
 export interface NativeSession {

@@ -38,6 +38,11 @@ export interface TlsOptions {
   ciphers?: string;
   /** Public key pin(s), `sha256//<base64>` (`CURLOPT_PINNEDPUBLICKEY`). */
   pinnedPublicKey?: string | string[];
+  /**
+   * File to append this connection's TLS secrets to (NSS key log format, for Wireshark), like
+   * Node's `--tls-keylog`. Off by default: libcurl's `SSLKEYLOGFILE` is never honoured.
+   */
+  keylog?: string;
 }
 
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -119,6 +124,8 @@ export interface NetworkSettings {
   /** The URL to give libcurl (differs from the user's only for `tls.servername`). */
   url: string;
   caBundle: Buffer;
+  /** tls.keylog: where to append TLS secrets (undefined: nowhere). */
+  keylog: string | undefined;
   curlOptions: [string, CurlOptionValue][];
   /** Extra request header lines (Origin, Host for servername). */
   headers: string[];
@@ -165,6 +172,7 @@ const TLS_KEYS = [
   'maxVersion',
   'ciphers',
   'pinnedPublicKey',
+  'keylog',
 ] as const satisfies readonly (keyof TlsOptions)[];
 
 /** CURL_SSLVERSION_* values; the max form is the same shifted left by 16. */
@@ -212,7 +220,7 @@ export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptio
   const headers: string[] = [];
   const target = new URL(url.href);
 
-  const { caBundle, servername } = validateTls(o.tls, curl);
+  const { caBundle, servername, keylog } = validateTls(o.tls, curl);
   let servernameRoute: string | undefined;
   if (servername !== undefined && servername !== target.hostname) {
     // libcurl takes SNI and the name to verify from the URL: connect to the real host under the
@@ -233,11 +241,14 @@ export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptio
   const maxRedirects = integer('options.maxRedirects', o.maxRedirects, 10, 1000);
   const { verbose, trace } = validateVerbose(o.verbose);
   curl.push(...passthrough(o.curl, lookup));
-  return { url: target.href, caBundle, curlOptions: curl, headers, verbose, trace, followRedirects, maxRedirects, servernameRoute };
+  return { url: target.href, caBundle, keylog, curlOptions: curl, headers, verbose, trace, followRedirects, maxRedirects, servernameRoute };
 }
 
-function validateTls(value: unknown, curl: [string, CurlOptionValue][]): { caBundle: Buffer; servername: string | undefined } {
-  if (value === undefined) return { caBundle: defaultCaBundle(), servername: undefined };
+function validateTls(
+  value: unknown,
+  curl: [string, CurlOptionValue][],
+): { caBundle: Buffer; servername: string | undefined; keylog: string | undefined } {
+  if (value === undefined) return { caBundle: defaultCaBundle(), servername: undefined, keylog: undefined };
   if (!isObject(value)) throw invalidArgType('options.tls', 'an object', value);
   checkKeys('options.tls', value, TLS_KEYS);
   const t = value as TlsOptions;
@@ -295,7 +306,9 @@ function validateTls(value: unknown, curl: [string, CurlOptionValue][]): { caBun
     });
     curl.push(['CURLOPT_PINNEDPUBLICKEY', pins.join(';')]);
   }
-  return { caBundle, servername };
+  const keylog = t.keylog === undefined ? undefined : str('options.tls.keylog', t.keylog);
+  if (keylog === '') throw invalidArgValue('options.tls.keylog', keylog, 'a file path');
+  return { caBundle, servername, keylog };
 }
 
 function proxyOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): void {

@@ -134,6 +134,24 @@ void Session::Configure(const Napi::Object& init) {
       // forward-proxy a GET ws://… that most proxies refuse.
       curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
   if (!ok) fail("libcurl refused a basic option");
+
+  // TLS secrets go to tls.keylog, or nowhere: never to libcurl's SSLKEYLOGFILE (tls_context.h).
+  Napi::Value keylog = init.Get("keylog");
+  if (keylog.IsString()) {
+    std::string path = keylog.As<Napi::String>().Utf8Value();
+    std::string why;
+    keylog_ = KeylogFile::Open(path, &why);
+    if (!keylog_) {
+      Napi::Error err = Napi::Error::New(
+          env, "Cannot open the TLS key log file (options.tls.keylog) \"" + path + "\": " + why);
+      err.Set("code", "ERR_CURLWS_KEYLOG");
+      throw err;
+    }
+  }
+  // A libcurl without OpenSSL has no TLS context hook: it can neither log on request nor be
+  // kept from logging, so a requested key log fails instead of silently writing nothing.
+  if (!InstallTlsContextHook(e, &keylog_) && keylog_)
+    fail("this libcurl's TLS backend cannot log TLS keys (it has no CURLOPT_SSL_CTX_FUNCTION)");
   if (tracer_.level() > 0) tracer_.Attach(e);
 
   // CURLOPT_RESOLVE entries land in the DNS cache, which the multi shares between all its
