@@ -19,8 +19,8 @@ CaFiles::~CaFiles() {
 std::string CaFiles::Create(const char* data, size_t length) {
 #if defined(__linux__) && defined(SYS_memfd_create) && defined(F_ADD_SEALS)
   // The raw system call: glibc's memfd_create() wrapper would tie the binary to glibc >= 2.27.
-  int fd = static_cast<int>(
-      syscall(SYS_memfd_create, "curlws-ca", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  int fd =
+      static_cast<int>(syscall(SYS_memfd_create, "curlws-ca", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (fd < 0) return std::string();
   size_t done = 0;
   while (done < length) {

@@ -16,8 +16,8 @@ namespace {
 using KeylogRef = std::shared_ptr<KeylogFile>;
 
 // OpenSSL frees what a context's ex_data slot holds when the context is freed.
-void FreeKeylogRef(void* /*parent*/, void* ptr, CRYPTO_EX_DATA* /*ad*/, int /*idx*/,
-                   long /*argl*/, void* /*argp*/) {  // NOLINT(runtime/int): OpenSSL's signature
+void FreeKeylogRef(void* /*parent*/, void* ptr, CRYPTO_EX_DATA* /*ad*/, int /*idx*/, long /*argl*/,
+                   void* /*argp*/) {  // NOLINT(runtime/int): OpenSSL's signature
   delete static_cast<KeylogRef*>(ptr);
 }
 
@@ -82,8 +82,7 @@ void KeylogFile::WriteLine(const char* line) {
   // One writev() per line: with O_APPEND, the lines of concurrent handshakes (and of other
   // processes logging to the same file) never interleave. A failed write is dropped, as Node
   // does; nothing here may throw (OpenSSL calls it).
-  iovec parts[2] = {{const_cast<char*>(line), std::strlen(line)},
-                    {const_cast<char*>("\n"), 1}};
+  iovec parts[2] = {{const_cast<char*>(line), std::strlen(line)}, {const_cast<char*>("\n"), 1}};
   ssize_t n;
   do {
     n = writev(fd_, parts, 2);

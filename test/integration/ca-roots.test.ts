@@ -8,8 +8,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { connect } from '../../lib/index.js';
 import { binding } from '../../lib/native.js';
 import { startNodeChild } from '../helpers/child.js';
+import { rawTarget } from '../helpers/raw.js';
 
 const wsEcho = inject('wsEchoUrl');
 const wssEcho = inject('wssEchoUrl');
@@ -111,5 +113,15 @@ describe('the in-memory CA file', () => {
 
   it('refuses anything but a Buffer', () => {
     expect(() => binding.caFile('pem' as never)).toThrow(TypeError);
+  });
+});
+
+describe('roots for every hop that may use TLS', () => {
+  it('a ws:// URL that redirects to wss:// verifies the wss hop against tls.ca', async () => {
+    const to = rawTarget('/redirect', { to: wssEcho, status: 302 });
+    const conn = await connect(to.url, { followRedirects: true, tls: { ca: inject('tlsCaPem') } });
+    expect(conn.url).toBe(wssEcho);
+    expect(conn.handshake.tls).toBeDefined();
+    await conn.close(1000);
   });
 });

@@ -49,7 +49,8 @@ async function echoOnce(keylog?: string, extra: { maxVersion?: 'TLSv1.2' } = {})
   await conn.close(1000);
 }
 
-const TLS13 = /^(CLIENT|SERVER)_(HANDSHAKE_TRAFFIC_SECRET|TRAFFIC_SECRET_0) [0-9a-f]{64} [0-9a-f]{64,}$|^EXPORTER_SECRET [0-9a-f]{64} [0-9a-f]{64,}$/;
+const TLS13 =
+  /^(CLIENT|SERVER)_(HANDSHAKE_TRAFFIC_SECRET|TRAFFIC_SECRET_0) [0-9a-f]{64} [0-9a-f]{64,}$|^EXPORTER_SECRET [0-9a-f]{64} [0-9a-f]{64,}$/;
 
 describe('SSLKEYLOGFILE is not honoured', () => {
   // Runs in a child: libcurl reads the variable once, when the addon initialises it.

@@ -43,9 +43,7 @@ describe('caBundleFile', () => {
 
   it('stops making files after 16 distinct bundles: a new tls.ca per connection cannot pile them up', () => {
     const f = fakeCreator();
-    const files = Array.from({ length: 40 }, (_, i) =>
-      caBundleFile(Buffer.from(`-----BEGIN CERTIFICATE-----\ndistinct ${i}\n`), f.create),
-    );
+    const files = Array.from({ length: 40 }, (_, i) => caBundleFile(Buffer.from(`-----BEGIN CERTIFICATE-----\ndistinct ${i}\n`), f.create));
     expect(f.made.length).toBeLessThanOrEqual(16);
     expect(files.at(-1)).toBeUndefined();
   });
