@@ -61,7 +61,9 @@ CURLcode OnSslContext(CURL* /*easy*/, void* ssl_ctx, void* userptr) noexcept {
 }  // namespace
 
 std::shared_ptr<KeylogFile> KeylogFile::Open(const std::string& path, std::string* error) {
-  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  // O_NONBLOCK: opening a FIFO nobody reads fails (ENXIO) instead of blocking the event loop,
+  // and a full pipe drops lines instead of stalling a handshake.
+  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
   if (fd < 0) {
     *error = std::strerror(errno);
     return nullptr;
@@ -80,8 +82,8 @@ KeylogFile::~KeylogFile() {
 
 void KeylogFile::WriteLine(const char* line) {
   // One writev() per line: with O_APPEND, the lines of concurrent handshakes (and of other
-  // processes logging to the same file) never interleave. A failed write is dropped, as Node
-  // does; nothing here may throw (OpenSSL calls it).
+  // processes logging to the same file) never interleave. A failed write (a full disk, a full
+  // pipe) is dropped, as Node does; nothing here may block or throw (OpenSSL calls it).
   iovec parts[2] = {{const_cast<char*>(line), std::strlen(line)}, {const_cast<char*>("\n"), 1}};
   ssize_t n;
   do {

@@ -4,6 +4,7 @@
  * (CLI: --tls-keylog) turns it on for one connection, and the lines it writes are the secrets of
  * that connection: the same lines the server logs for it (Node's 'keylog' event).
  */
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as https from 'node:https';
@@ -148,6 +149,43 @@ describe('tls.keylog', () => {
     expect(err.message).toContain('options.tls.keylog');
     expect(err.message).toContain('no-such-dir');
     expect(existsSync(bad)).toBe(false);
+  });
+
+  it('a FIFO nobody reads fails at once (ENXIO) instead of blocking the event loop', async () => {
+    const fifo = fresh('fifo');
+    execFileSync('mkfifo', [fifo]);
+    const err = await rejectionOf(connect(url, { tls: { ca: pki.caPem, keylog: fifo } }));
+    expect(err.code).toBe('ERR_CURLWS_KEYLOG');
+    expect(err.message).toMatch(/No such device or address/);
+  });
+
+  it('a file that cannot take the lines (/dev/full) loses them, the connection works', async () => {
+    await echoOnce('/dev/full');
+  });
+
+  it('connections dropped in the middle of their TLS handshakes leave only whole lines', async () => {
+    const file = fresh('dropped.keys');
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const ac = new AbortController();
+      const p = connect(url, { tls: { ca: pki.caPem, keylog: file }, signal: ac.signal }).then(
+        (c) => {
+          c.terminate(); // the handshake won the race
+          return 'open';
+        },
+        (e: { code?: string }) => e.code,
+      );
+      // abort at a different point of the handshake each time (event-loop turns, not a delay)
+      for (let turn = 0; turn < i; turn++) await new Promise<void>((r) => setImmediate(r));
+      ac.abort();
+      outcomes.push((await p) ?? '');
+    }
+    expect(outcomes[0]).toBe('ABORT_ERR');
+    for (const o of outcomes) expect(['ABORT_ERR', 'open']).toContain(o);
+    await echoOnce(file);
+    const got = lines(file);
+    expect(got.length).toBeGreaterThanOrEqual(5);
+    for (const line of got) expect(line).toMatch(TLS13);
   });
 
   it.each([
