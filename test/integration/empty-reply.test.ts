@@ -116,3 +116,26 @@ it('ReconnectingWebSocket opens once a server that hung up starts answering', as
     front.close();
   }
 });
+
+describe('how much of an answer counts', () => {
+  it('a truncated status line ("HTTP/1.") is still an empty reply, as curl says', async () => {
+    expectGotNothing(await rejectionOf(connect(rawTarget('/hangup', { send: 'HTTP/1.' }).url)));
+  });
+
+  it('a status line without headers is an answer: WS_ERR_UNEXPECTED_RESPONSE with that status', async () => {
+    const err = await rejectionOf(connect(rawTarget('/hangup', { send: 'HTTP/1.1 200 OK\r\n' }).url));
+    expect(err.code).toBe('WS_ERR_UNEXPECTED_RESPONSE');
+    expect(err.status).toBe(200);
+  });
+
+  it('a connection reset instead of an answer stays a receive error (56), not an empty reply', async () => {
+    const front = net.createServer((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      const err = await rejectionOf(connect(`ws://127.0.0.1:${(front.address() as net.AddressInfo).port}/`));
+      expect(err.code).toBe('CURLE_RECV_ERROR');
+    } finally {
+      front.close();
+    }
+  });
+});

@@ -343,8 +343,8 @@ class RawConnection {
       // ---- handshake failures ----
       case '/silence':
         return;
-      case '/hangup': // ends TCP after the request without any HTTP answer
-        this.socket.end();
+      case '/hangup': // ends TCP after the request without an HTTP answer (?send=: after these bytes)
+        this.socket.end(this.log.query.send ?? '');
         return;
       case '/status': {
         const code = this.q('code', 403);
