@@ -205,7 +205,7 @@ describe('validateConnectOptions', () => {
         () => validateConnectOptions(URL_, { headers: { 'X-A': 'a\r\nInjected: 1' } }),
         TypeError,
         'ERR_INVALID_ARG_VALUE',
-        'Expected a header value without CR, LF or NUL for options.headers["X-A"] but received "a\\r\\nInjected: 1" of type string',
+        'Expected a string without CR, LF or NUL for options.headers["X-A"] but received "a\\r\\nInjected: 1" of type string',
       );
     });
 
@@ -236,21 +236,47 @@ describe('validateConnectOptions', () => {
       );
     });
 
-    it.each([
-      'Sec-WebSocket-Key',
-      'sec-websocket-version',
-      'Sec-WebSocket-Extensions',
-      'Sec-WebSocket-Accept',
-      'Upgrade',
-      'CONNECTION',
-      'host',
-    ])('rejects %s because curlws sets it', (name) => {
+    it.each(['Sec-WebSocket-Key', 'sec-websocket-version', 'Sec-WebSocket-Extensions', 'Sec-WebSocket-Accept', 'Upgrade', 'CONNECTION'])(
+      'rejects %s because curlws sets it',
+      (name) => {
+        expectError(
+          () => validateConnectOptions(URL_, { headers: { [name]: 'x' } }),
+          TypeError,
+          'ERR_INVALID_ARG_VALUE',
+          `Expected a header other than "${name}" (curlws sets it) for options.headers[${JSON.stringify(name)}] but received "${name}" of type string`,
+        );
+      },
+    );
+
+    it('takes a Host header (it replaces the one libcurl derives from the URL), but only one', () => {
+      expect(validateConnectOptions(URL_, { headers: { host: 'example.test:8080' } }).headers).toEqual(['host: example.test:8080']);
       expectError(
-        () => validateConnectOptions(URL_, { headers: { [name]: 'x' } }),
+        () =>
+          validateConnectOptions(URL_, {
+            headers: [
+              ['Host', 'a.test'],
+              ['HOST', 'b.test'],
+            ],
+          }),
         TypeError,
         'ERR_INVALID_ARG_VALUE',
-        `Expected a header other than "${name}" (curlws sets it) for options.headers[${JSON.stringify(name)}] but received "${name}" of type string`,
+        'Expected a single Host header for options.headers[1] but received "b.test" of type string',
       );
+      expectError(
+        () => validateConnectOptions(URL_, { headers: { Host: 'a.test\r\nX-Injected: 1' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a string without CR, LF or NUL for options.headers["Host"] but received "a.test\\r\\nX-Injected: 1" of type string',
+      );
+    });
+
+    it("a caller's Host wins over the one tls.servername adds", () => {
+      const sni = validateConnectOptions('wss://127.0.0.1:8443/', { tls: { servername: 'api.test' } });
+      expect(sni.headers).toEqual(['Host: 127.0.0.1:8443']);
+      expect(sni.servernameHost).toBe('Host: 127.0.0.1:8443');
+      const both = validateConnectOptions('wss://127.0.0.1:8443/', { tls: { servername: 'api.test' }, headers: { Host: 'front.test' } });
+      expect(both.headers).toEqual(['Host: front.test']);
+      expect(both.servernameHost).toBeUndefined();
     });
 
     it('rejects Sec-WebSocket-Protocol, pointing to the protocols option', () => {
