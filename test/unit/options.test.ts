@@ -131,6 +131,27 @@ describe('validateConnectOptions', () => {
     );
   });
 
+  it('points a TLS or auth key given at the top level to where it belongs (as ws and tls.connect take them)', () => {
+    expectError(
+      () => validateConnectOptions(URL_, { rejectUnauthorized: false }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "rejectUnauthorized"; did you mean "tls.rejectUnauthorized"?',
+    );
+    expectError(
+      () => validateConnectOptions(URL_, { ca: PEM }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "ca"; did you mean "tls.ca"?',
+    );
+    expectError(
+      () => validateConnectOptions(URL_, { bearer: 't' }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "bearer"; did you mean "auth.bearer"?',
+    );
+  });
+
   it('rejects an unknown option without a suggestion when nothing is close', () => {
     expectError(
       () => validateConnectOptions(URL_, { perMessageDeflate: true }),
@@ -289,6 +310,43 @@ describe('validateConnectOptions', () => {
     });
   });
 
+  describe('cookies', () => {
+    it('joins the object form as "name=value; …"; the string form is the header value as given', () => {
+      const cookie = (o: unknown): unknown => validateConnectOptions(URL_, { cookies: o as Record<string, string> }).curlOptions;
+      expect(cookie({ a: '1', b: 'x=y', c: '"quoted"', d: '' })).toEqual([['CURLOPT_COOKIE', 'a=1; b=x=y; c="quoted"; d=']]);
+      expect(cookie('a=1; b=2')).toEqual([['CURLOPT_COOKIE', 'a=1; b=2']]);
+    });
+
+    it('refuses a cookie name that is not an RFC 6265 token: it could add a header or another cookie', () => {
+      for (const name of ['a\r\nX-Injected: 1\r\nb', 'a=1; admin', 'a b', 'a;b', '', 'ä']) {
+        const err = thrown(() => validateConnectOptions(URL_, { cookies: { [name]: 'v' } }));
+        expect(err).toBeInstanceOf(TypeError);
+        expect(err.code).toBe('ERR_INVALID_ARG_VALUE');
+        expect(err.message).toContain(
+          `a cookie name that is an RFC 6265 token (no "=", ";", space or control characters) for options.cookies[${JSON.stringify(name)}]`,
+        );
+      }
+    });
+
+    it('refuses a cookie value that is not cookie-octets (";" would add a cookie), saying how to encode', () => {
+      expectError(
+        () => validateConnectOptions(URL_, { cookies: { session: 'x; admin=true' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a cookie value of RFC 6265 cookie-octets (no ";", ",", space, quote, backslash or control characters; encode others, e.g. with encodeURIComponent) for options.cookies["session"] but received "x; admin=true" of type string',
+      );
+      for (const v of ['a b', 'a,b', 'a\\b', '"a', 'é', 'a\tb']) {
+        expect(thrown(() => validateConnectOptions(URL_, { cookies: { n: v } })).code).toBe('ERR_INVALID_ARG_VALUE');
+      }
+      expectError(
+        () => validateConnectOptions(URL_, { cookies: { n: 'a\r\nX-Injected: 1' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a string without CR, LF or NUL for options.cookies["n"] but received "a\\r\\nX-Injected: 1" of type string',
+      );
+    });
+  });
+
   describe('numbers', () => {
     it('accepts 0 and the maximum of each range', () => {
       const o = validateConnectOptions(URL_, { handshakeTimeout: 0, maxPayload: Number.MAX_SAFE_INTEGER, closeTimeout: 2_147_483_647 });
@@ -373,6 +431,22 @@ describe('validateConnectOptions', () => {
         'ERR_INVALID_ARG_TYPE',
         'Expected an object for options.tls but received "x" of type string',
       );
+    });
+
+    it('says to read the file when tls.ca, cert or key is given a file name', () => {
+      expectError(
+        () => validateConnectOptions(URL_, { tls: { ca: '/path/cert.pem' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a PEM certificate ("-----BEGIN CERTIFICATE-----"): the contents, not a file name (read it first: fs.readFileSync("/path/cert.pem")) for options.tls.ca but received "/path/cert.pem" of type string',
+      );
+      for (const key of ['cert', 'key'] as const) {
+        expect(thrown(() => validateConnectOptions(URL_, { tls: { [key]: './client.pem' } })).message).toContain(
+          `the contents, not a file name (read it first: fs.readFileSync("./client.pem")) for options.tls.${key}`,
+        );
+      }
+      // Not a path: no file hint.
+      expect(thrown(() => validateConnectOptions(URL_, { tls: { ca: 'MIIBxx' } })).message).not.toContain('readFileSync');
     });
 
     it('rejects a CA that is not PEM, of the wrong type, or an empty list', () => {
