@@ -27,7 +27,7 @@ export type WsBinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRedirects' | 'maxRedirects'> {
   /** Subprotocols, when the second constructor argument is omitted. */
   protocols?: string | string[];
-  /** Extra request headers (`Host`, `Upgrade`, `Connection`, `Sec-WebSocket-*` are rejected). */
+  /** Extra request headers (`Upgrade`, `Connection`, `Sec-WebSocket-*` are rejected; `Host` replaces the URL's). */
   headers?: Record<string, string | string[]>;
   /** Milliseconds for connect + TLS + upgrade. @defaultValue curlws's 30 000 (ws: none) */
   handshakeTimeout?: number;
