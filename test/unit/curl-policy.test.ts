@@ -4,17 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { CURL_OPTION_POLICY, curlOptionRule, curlOptionValue } from '../../lib/curl-policy';
 import type { CurlApi } from '../../lib/curl-policy';
 import { validateConnectOptions } from '../../lib/options';
+import { thrown } from '../helpers/thrown';
 
 const URL_ = 'ws://127.0.0.1:8080/';
-
-function thrown(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
-}
 
 /** connect()'s escape hatch, the whole way through option validation. */
 const viaConnect = (name: string, value: unknown = 1): unknown => validateConnectOptions(URL_, { curl: { [name]: value as number } });

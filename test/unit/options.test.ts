@@ -4,21 +4,12 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultCaBundle, normalizeUrl, validateConnectOptions } from '../../lib/options';
+import { thrown } from '../helpers/thrown';
 
 type OptionsModule = typeof import('../../lib/options');
 
 const URL_ = 'ws://127.0.0.1:8080/';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-
-/** Run `fn` and return what it threw, so class, code and message can be asserted together. */
-function thrown(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
-}
 
 function expectError(fn: () => unknown, Ctor: typeof TypeError | typeof RangeError, code: string, message: string): void {
   const err = thrown(fn);
