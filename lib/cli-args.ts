@@ -17,7 +17,8 @@ export class UsageError extends Error {
 
 type Kind = 'flag' | 'string' | 'list' | 'seconds' | 'int' | 'count';
 
-interface Spec {
+/** One flag of the command (the option-injection test iterates the table). */
+export interface Spec {
   long: string;
   short?: string;
   kind: Kind;
@@ -27,7 +28,7 @@ interface Spec {
   group: 'connection' | 'session' | 'tls' | 'proxy' | 'output' | 'info';
 }
 
-const SPECS: Spec[] = [
+export const SPECS: readonly Spec[] = [
   // ---- session: what goes over the WebSocket ----
   {
     long: 'once',

@@ -39,6 +39,7 @@ const FLAG_OF: Record<string, string> = {
   headers: '-H',
   protocols: '--protocol',
   auth: '-u',
+  'auth.bearer': '--oauth2-bearer',
   userAgent: '-A',
   cookies: '-b',
   resolve: '--resolve',

@@ -805,7 +805,9 @@ async function openFollowing(options: NormalizedOptions, stack: Error): Promise<
 
 /**
  * The options for the next handshake. Credentials and cookies only travel within the origin,
- * and never from wss: to ws: (as browsers and ws do). `tls.servername` applies to the first URL only.
+ * and never from wss: to ws: (as browsers and ws do); a caller's `Host` header only to the same
+ * host (as ws). Once dropped they stay dropped, even if a later hop comes back. `tls.servername`
+ * (its route and its Host line) applies to the first URL only.
  */
 function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeError): NormalizedOptions {
   const base = new URL(from.publicUrl);
@@ -819,7 +821,8 @@ function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeE
       headers: Object.entries(cause.headers ?? {}),
     });
   }
-  const sameOrigin = to.host === base.host && !(base.protocol === 'wss:' && to.protocol === 'ws:');
+  const sameHost = to.host === base.host;
+  const sameOrigin = sameHost && !(base.protocol === 'wss:' && to.protocol === 'ws:');
   const credentialOptions = new Set([
     'CURLOPT_USERNAME',
     'CURLOPT_PASSWORD',
@@ -837,9 +840,15 @@ function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeE
     ...from,
     url: to.href,
     publicUrl: to.href,
-    headers: from.headers.filter((line) => !/^host\s*:/i.test(line) && (sameOrigin || !/^(authorization|cookie)\s*[:;]/i.test(line))),
+    headers: from.headers.filter(
+      (line) =>
+        line !== from.servernameHost &&
+        (sameHost || !/^host\s*[:;]/i.test(line)) &&
+        (sameOrigin || !/^(authorization|cookie)\s*[:;]/i.test(line)),
+    ),
     curlOptions,
     servernameRoute: undefined,
+    servernameHost: undefined,
   };
 }
 

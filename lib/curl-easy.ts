@@ -7,7 +7,7 @@
 import { binding } from './native';
 import type { NativeEasy, NativePerformResult, NativeWsFrame } from './native';
 import { CurlError, CurlWsError, codedError, invalidArgType, invalidArgValue, outOfRange } from './errors';
-import { CALLBACKS, optionRule } from './curl-policy';
+import { CALLBACKS, curlOptionRule, curlOptionValue } from './curl-policy';
 import type { CallbackOptionName, CurlOptionAlias, CurlOptionName, OptionRule } from './curl-policy';
 import { CURLE_AGAIN, CURLH_HEADER, CURLHE_NAMES, CURLINFOS, CURLOPT_ALIASES, CURLOPTS } from './curl-symbols';
 
@@ -101,8 +101,6 @@ export interface WsSendResult {
   sent: number;
 }
 
-const MAX_LONG = Number.MAX_SAFE_INTEGER;
-
 /** A `CurlError` with libcurl's text and the error buffer's detail, as `curl` prints them. */
 function curlFailure(code: number, detail: string, cause?: { cause: unknown }): CurlError {
   const text = binding.curlStrerror(code);
@@ -168,7 +166,7 @@ export class Easy {
    */
   setopt<N extends CurlOptionName | CurlOptionAlias>(name: N, value: CurlOptionValue<N>): void {
     this.#check('setopt()', true);
-    const rule = optionRule(name);
+    const rule = curlOptionRule('easy', name);
     switch (rule.kind) {
       case 'private':
         this.#private = value;
@@ -186,51 +184,12 @@ export class Easy {
 
   #setPlain(rule: OptionRule, value: unknown): void {
     const { name } = rule;
-    let v: unknown = value;
-    switch (rule.kind) {
-      case 'long':
-        if (typeof value === 'boolean') v = value ? 1 : 0;
-        else v = int(name, value, -MAX_LONG, MAX_LONG);
-        if (name === 'CURLOPT_CONNECT_ONLY' && v !== 0 && v !== 2) {
-          throw codedError(
-            TypeError,
-            'ERR_CURL_OPTION_UNSUPPORTED',
-            `CURLOPT_CONNECT_ONLY must be 0 or 2 (WebSocket style) in curlws/curl; 1 connects without the upgrade and needs curl_easy_send/curl_easy_recv, which are not exposed`,
-          );
-        }
-        break;
-      case 'off_t':
-        if (typeof value === 'bigint') {
-          if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
-            throw outOfRange(name, 'a safe integer', value);
-          }
-          v = Number(value);
-        } else v = int(name, value, -MAX_LONG, MAX_LONG);
-        break;
-      case 'string':
-        if (value !== null && typeof value !== 'string') throw invalidArgType(name, 'a string or null', value);
-        if (typeof value === 'string') noNul(name, value);
-        break;
-      case 'slist':
-        if (value !== null) {
-          if (!Array.isArray(value) || !value.every((s) => typeof s === 'string')) {
-            throw invalidArgType(name, 'an array of strings or null', value);
-          }
-          for (const s of value as string[]) noNul(name, s);
-          v = [...(value as string[])];
-        }
-        break;
-      case 'blob':
-        if (value !== null) {
-          const b = bytes(name, value);
-          v = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-        }
-        break;
-    }
+    const v = curlOptionValue('easy', rule, value, name);
     const rc = this.#native.setopt(name, v);
-    if (rc !== 0) {
-      throw curlFailure(rc, rc === 48 ? `${name} is not an option of the linked libcurl ${binding.versions.libcurl}` : '');
-    }
+    if (rc === 48) throw curlFailure(rc, `${name} is not an option of the linked libcurl ${binding.versions.libcurl}`);
+    // Name the option and the value: "A libcurl function was given a bad argument" alone does
+    // not say which setopt() of many it was.
+    if (rc !== 0) throw curlFailure(rc, `libcurl refused ${name} = ${JSON.stringify(v)}`);
   }
 
   #setCallback(name: CallbackOptionName, fn: unknown): void {

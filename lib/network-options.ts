@@ -4,12 +4,14 @@
  * turned into `[CURLOPT name, value]` pairs that the engine applies by name (native
  * curl_options.cc). One mechanism for the modelled options and the escape hatch.
  */
-import { codedError, invalidArgType, invalidArgValue } from './errors';
+import { invalidArgType, invalidArgValue } from './errors';
 import { defaultCaBundle } from './ca-bundle';
+import { curlOptionRule, curlOptionValue } from './curl-policy';
+import type { CurlOptionLookup, CurlOptionValue } from './curl-policy';
+import { cookiePair, headerLine, wireString } from './request-values';
 import { checkKeys, integer, isObject } from './validate';
 
-/** A value for a libcurl option: numbers/booleans (long), strings, string lists, blobs. */
-export type CurlOptionValue = number | boolean | string | string[] | Buffer | null;
+export type { CurlOptionLookup, CurlOptionValue };
 
 /** TLS settings for `wss:` (and HTTPS proxies). Names follow Node's `tls.connect()`. */
 export interface TlsOptions {
@@ -108,16 +110,10 @@ export interface NetworkOptions {
   verbose?: VerboseOption;
   /**
    * Any other libcurl option by its `CURLOPT_*` name. Options the engine owns (URL,
-   * CONNECT_ONLY, HTTPHEADER, callbacks, …) are refused.
+   * CONNECT_ONLY, HTTPHEADER, callbacks, …) are refused with the reason (lib/curl-policy.ts).
    */
-  curl?: Record<string, CurlOptionValue>;
+  curl?: Record<string, CurlOptionValue | bigint | Uint8Array>;
 }
-
-/** Looks a CURLOPT_* name up in the linked libcurl (the native binding's `curlOption`). */
-export type CurlOptionLookup = (name: string) => {
-  name: string;
-  type: 'long' | 'values' | 'off_t' | 'string' | 'slist' | 'blob' | 'object' | 'cbptr' | 'function';
-} | null;
 
 /** What the network options turn into. */
 export interface NetworkSettings {
@@ -127,8 +123,10 @@ export interface NetworkSettings {
   /** tls.keylog: where to append TLS secrets (undefined: nowhere). */
   keylog: string | undefined;
   curlOptions: [string, CurlOptionValue][];
-  /** Extra request header lines (Origin, Host for servername). */
+  /** Extra request header lines (Origin). */
   headers: string[];
+  /** The `Host` line that goes with `tls.servername` (first URL only; a user's Host wins). */
+  servernameHost: string | undefined;
   verbose: 0 | 1 | 2;
   trace: ((line: string) => void) | undefined;
   followRedirects: boolean;
@@ -160,7 +158,7 @@ export const NETWORK_KEYS = [
   'curl',
 ] as const satisfies readonly (keyof NetworkOptions)[];
 
-const TLS_KEYS = [
+export const TLS_KEYS = [
   'ca',
   'cert',
   'key',
@@ -183,32 +181,13 @@ const CURLAUTH_BEARER = 1 << 6;
 const CURLHEADER_SEPARATE = 1;
 const MAX_TIMEOUT = 2_147_483_647;
 
-/**
- * Options the engine sets itself: changing them would break the WebSocket session or the
- * guarantees curlws gives (timeouts, headers, callbacks). The reason is part of the message.
- */
-const ENGINE_OWNED: Record<string, string> = {
-  CURLOPT_URL: 'pass the URL to connect()',
-  CURLOPT_CONNECT_ONLY: 'curlws drives the connection itself',
-  CURLOPT_WS_OPTIONS: 'curlws answers PINGs itself',
-  CURLOPT_HTTPHEADER: 'use the headers option',
-  CURLOPT_PRIVATE: 'curlws uses it',
-  CURLOPT_ERRORBUFFER: 'curlws uses it',
-  CURLOPT_NOSIGNAL: 'curlws sets it',
-  CURLOPT_PROTOCOLS_STR: 'only ws and wss are allowed',
-  CURLOPT_PROTOCOLS: 'only ws and wss are allowed',
-  CURLOPT_VERBOSE: 'use the verbose option',
-  CURLOPT_TIMEOUT: 'use handshakeTimeout (a total timeout would cut the open connection on some libcurl versions)',
-  CURLOPT_TIMEOUT_MS: 'use handshakeTimeout (a total timeout would cut the open connection on some libcurl versions)',
-  CURLOPT_FOLLOWLOCATION: 'libcurl never follows a WebSocket redirect; use followRedirects',
-  CURLOPT_UPLOAD: 'not a WebSocket handshake option',
-  CURLOPT_POST: 'not a WebSocket handshake option',
-  CURLOPT_NOBODY: 'not a WebSocket handshake option',
-  CURLOPT_CUSTOMREQUEST: 'the handshake must be a GET',
-  CURLOPT_HTTP_VERSION: 'WebSocket over libcurl is HTTP/1.1 only',
-  CURLOPT_SHARE: 'not supported',
-  CURLOPT_HTTPPROXYTUNNEL: 'ws:// through an HTTP proxy must tunnel with CONNECT',
-};
+/** The keys of the options that are objects, for checks and did-you-mean (`tls.ca`). */
+export const NESTED_KEYS = {
+  tls: TLS_KEYS,
+  proxyAuth: ['username', 'password'],
+  auth: ['username', 'password', 'bearer'],
+  verbose: ['output', 'data'],
+} as const;
 
 /**
  * Validate the network options and map them to libcurl options.
@@ -222,26 +201,39 @@ export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptio
 
   const { caBundle, servername, keylog } = validateTls(o.tls, curl);
   let servernameRoute: string | undefined;
+  let servernameHost: string | undefined;
   if (servername !== undefined && servername !== target.hostname) {
     // libcurl takes SNI and the name to verify from the URL: connect to the real host under the
     // server name, and keep the Host header the server expects.
     const port = target.port || (target.protocol === 'wss:' ? '443' : '80');
     servernameRoute = `${servername}:${port}:${target.hostname}:${port}`;
-    headers.push(`Host: ${target.host}`);
+    servernameHost = `Host: ${target.host}`;
     target.hostname = servername;
   }
 
   proxyOptions(o, curl);
   whereOptions(o, curl, servernameRoute);
-  if (o.origin !== undefined) headers.push(`Origin: ${headerValue('options.origin', o.origin)}`);
+  if (o.origin !== undefined) headers.push(`Origin: ${wireString('options.origin', o.origin)}`);
   authOptions(o.auth, curl);
   if (o.cookies !== undefined) curl.push(['CURLOPT_COOKIE', cookieHeader(o.cookies)]);
-  if (o.userAgent !== undefined) curl.push(['CURLOPT_USERAGENT', headerValue('options.userAgent', o.userAgent)]);
+  if (o.userAgent !== undefined) curl.push(['CURLOPT_USERAGENT', wireString('options.userAgent', o.userAgent)]);
   const followRedirects = bool('options.followRedirects', o.followRedirects, false);
   const maxRedirects = integer('options.maxRedirects', o.maxRedirects, 10, 1000);
   const { verbose, trace } = validateVerbose(o.verbose);
   curl.push(...passthrough(o.curl, lookup));
-  return { url: target.href, caBundle, keylog, curlOptions: curl, headers, verbose, trace, followRedirects, maxRedirects, servernameRoute };
+  return {
+    url: target.href,
+    caBundle,
+    keylog,
+    curlOptions: curl,
+    headers,
+    servernameHost,
+    verbose,
+    trace,
+    followRedirects,
+    maxRedirects,
+    servernameRoute,
+  };
 }
 
 function validateTls(
@@ -266,13 +258,13 @@ function validateTls(
     if (!Buffer.isBuffer(t.pfx)) throw invalidArgType('options.tls.pfx', 'a Buffer (PKCS#12)', t.pfx);
     curl.push(['CURLOPT_SSLCERT_BLOB', t.pfx], ['CURLOPT_SSLCERTTYPE', 'P12']);
   }
-  if (t.passphrase !== undefined) curl.push(['CURLOPT_KEYPASSWD', str('options.tls.passphrase', t.passphrase)]);
+  if (t.passphrase !== undefined) curl.push(['CURLOPT_KEYPASSWD', wireString('options.tls.passphrase', t.passphrase)]);
   if (!bool('options.tls.rejectUnauthorized', t.rejectUnauthorized, true)) {
     curl.push(['CURLOPT_SSL_VERIFYPEER', 0], ['CURLOPT_SSL_VERIFYHOST', 0]);
   }
   let servername: string | undefined;
   if (t.servername !== undefined) {
-    servername = str('options.tls.servername', t.servername);
+    servername = wireString('options.tls.servername', t.servername);
     if (!/^[A-Za-z0-9.-]+$/.test(servername)) {
       throw invalidArgValue('options.tls.servername', servername, 'a host name');
     }
@@ -287,7 +279,7 @@ function validateTls(
     curl.push(['CURLOPT_SSLVERSION', (min ?? 0) | ((max ?? 1) << 16)]);
   }
   if (t.ciphers !== undefined) {
-    const all = str('options.tls.ciphers', t.ciphers).split(':').filter(Boolean);
+    const all = wireString('options.tls.ciphers', t.ciphers).split(':').filter(Boolean);
     const tls13 = all.filter((c) => c.startsWith('TLS_'));
     const older = all.filter((c) => !c.startsWith('TLS_'));
     if (older.length) curl.push(['CURLOPT_SSL_CIPHER_LIST', older.join(':')]);
@@ -306,7 +298,8 @@ function validateTls(
     });
     curl.push(['CURLOPT_PINNEDPUBLICKEY', pins.join(';')]);
   }
-  const keylog = t.keylog === undefined ? undefined : str('options.tls.keylog', t.keylog);
+  // A file name, never sent; still held to the rule for every string: no CR, LF or NUL.
+  const keylog = t.keylog === undefined ? undefined : wireString('options.tls.keylog', t.keylog);
   if (keylog === '') throw invalidArgValue('options.tls.keylog', keylog, 'a file path');
   return { caBundle, servername, keylog };
 }
@@ -318,6 +311,8 @@ function proxyOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): voi
     if (typeof o.proxy !== 'string' && !(o.proxy instanceof URL)) {
       throw invalidArgType('options.proxy', 'a URL string, a URL or false', o.proxy);
     }
+    // Checked before parsing: the URL parser would silently drop CR and LF.
+    if (typeof o.proxy === 'string') wireString('options.proxy', o.proxy);
     let u: URL;
     try {
       u = new URL(String(o.proxy));
@@ -333,29 +328,24 @@ function proxyOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): voi
     if (!isObject(o.proxyAuth)) throw invalidArgType('options.proxyAuth', 'an object', o.proxyAuth);
     checkKeys('options.proxyAuth', o.proxyAuth, ['username', 'password']);
     curl.push(
-      ['CURLOPT_PROXYUSERNAME', str('options.proxyAuth.username', o.proxyAuth.username)],
-      ['CURLOPT_PROXYPASSWORD', str('options.proxyAuth.password', o.proxyAuth.password)],
+      ['CURLOPT_PROXYUSERNAME', wireString('options.proxyAuth.username', o.proxyAuth.username)],
+      ['CURLOPT_PROXYPASSWORD', wireString('options.proxyAuth.password', o.proxyAuth.password)],
     );
   }
   if (o.proxyHeaders !== undefined) {
     if (!isObject(o.proxyHeaders)) throw invalidArgType('options.proxyHeaders', 'an object', o.proxyHeaders);
-    const lines = Object.entries(o.proxyHeaders).map(([k, v]) => {
-      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(k)) {
-        throw invalidArgValue(`options.proxyHeaders[${JSON.stringify(k)}]`, k, 'a header name that is an RFC 7230 token');
-      }
-      return `${k}: ${headerValue(`options.proxyHeaders[${JSON.stringify(k)}]`, v)}`;
-    });
+    const lines = Object.entries(o.proxyHeaders).map(([k, v]) => headerLine(`options.proxyHeaders[${JSON.stringify(k)}]`, k, v));
     curl.push(['CURLOPT_PROXYHEADER', lines], ['CURLOPT_HEADEROPT', CURLHEADER_SEPARATE]);
   }
   if (o.noProxy !== undefined) {
     const list = Array.isArray(o.noProxy) ? o.noProxy : [o.noProxy];
-    for (const [i, h] of list.entries()) str(`options.noProxy[${i}]`, h as unknown);
+    for (const [i, h] of list.entries()) wireString(Array.isArray(o.noProxy) ? `options.noProxy[${i}]` : 'options.noProxy', h as unknown);
     curl.push(['CURLOPT_NOPROXY', list.join(',')]);
   }
 }
 
 function whereOptions(o: NetworkOptions, curl: [string, CurlOptionValue][], servernameRoute: string | undefined): void {
-  if (o.unixSocket !== undefined) curl.push(['CURLOPT_UNIX_SOCKET_PATH', str('options.unixSocket', o.unixSocket)]);
+  if (o.unixSocket !== undefined) curl.push(['CURLOPT_UNIX_SOCKET_PATH', wireString('options.unixSocket', o.unixSocket)]);
   if (o.resolve !== undefined) {
     curl.push(['CURLOPT_RESOLVE', entries('options.resolve', o.resolve, /^[-+]?[^:\s]+:\d+(:\S+)?$/, '"host:port:address[,address…]"')]);
   }
@@ -370,8 +360,8 @@ function whereOptions(o: NetworkOptions, curl: [string, CurlOptionValue][], serv
     if (o.family !== 4 && o.family !== 6) throw invalidArgValue('options.family', o.family, '4 or 6');
     curl.push(['CURLOPT_IPRESOLVE', o.family === 4 ? 1 : 2]);
   }
-  const local = o.localAddress === undefined ? undefined : str('options.localAddress', o.localAddress);
-  const iface = o.interface === undefined ? undefined : str('options.interface', o.interface);
+  const local = o.localAddress === undefined ? undefined : wireString('options.localAddress', o.localAddress);
+  const iface = o.interface === undefined ? undefined : wireString('options.interface', o.interface);
   if (local !== undefined || iface !== undefined) {
     const spec =
       local !== undefined && iface !== undefined ? `ifhost!${iface}!${local}` : local !== undefined ? `host!${local}` : `if!${iface}`;
@@ -385,7 +375,7 @@ function whereOptions(o: NetworkOptions, curl: [string, CurlOptionValue][], serv
 function authOptions(auth: unknown, curl: [string, CurlOptionValue][]): void {
   if (auth === undefined) return;
   if (typeof auth === 'string') {
-    const colon = auth.indexOf(':');
+    const colon = wireString('options.auth', auth).indexOf(':');
     if (colon < 0) throw invalidArgValue('options.auth', auth, 'a "user:password" string');
     curl.push(
       ['CURLOPT_USERNAME', auth.slice(0, colon)],
@@ -397,22 +387,23 @@ function authOptions(auth: unknown, curl: [string, CurlOptionValue][]): void {
   if (!isObject(auth)) throw invalidArgType('options.auth', 'a "user:password" string or an object', auth);
   if ('bearer' in auth) {
     checkKeys('options.auth', auth, ['bearer']);
-    curl.push(['CURLOPT_XOAUTH2_BEARER', headerValue('options.auth.bearer', auth.bearer)], ['CURLOPT_HTTPAUTH', CURLAUTH_BEARER]);
+    curl.push(['CURLOPT_XOAUTH2_BEARER', wireString('options.auth.bearer', auth.bearer)], ['CURLOPT_HTTPAUTH', CURLAUTH_BEARER]);
     return;
   }
   checkKeys('options.auth', auth, ['username', 'password']);
   curl.push(
-    ['CURLOPT_USERNAME', str('options.auth.username', auth.username)],
-    ['CURLOPT_PASSWORD', str('options.auth.password', auth.password)],
+    ['CURLOPT_USERNAME', wireString('options.auth.username', auth.username)],
+    ['CURLOPT_PASSWORD', wireString('options.auth.password', auth.password)],
     ['CURLOPT_HTTPAUTH', CURLAUTH_BASIC],
   );
 }
 
+/** The string form is the header value as given; the object form is built from checked pairs. */
 function cookieHeader(value: unknown): string {
-  if (typeof value === 'string') return headerValue('options.cookies', value);
+  if (typeof value === 'string') return wireString('options.cookies', value);
   if (!isObject(value)) throw invalidArgType('options.cookies', 'a string or an object', value);
   return Object.entries(value)
-    .map(([k, v]) => `${k}=${headerValue(`options.cookies[${JSON.stringify(k)}]`, v)}`)
+    .map(([k, v]) => cookiePair(`options.cookies[${JSON.stringify(k)}]`, k, v))
     .join('; ');
 }
 
@@ -433,45 +424,13 @@ function validateVerbose(value: unknown): { verbose: 0 | 1 | 2; trace: ((line: s
   return { verbose: data ? 2 : 1, trace: (output as ((line: string) => void) | undefined) ?? toStderr };
 }
 
+/** The escape hatch: one policy with curlws/curl's Easy.setopt (lib/curl-policy.ts). */
 function passthrough(value: unknown, lookup: CurlOptionLookup | undefined): [string, CurlOptionValue][] {
   if (value === undefined) return [];
   if (!isObject(value)) throw invalidArgType('options.curl', 'an object of CURLOPT_* names to values', value);
-  if (!lookup) throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', 'options.curl needs the native addon to check option names');
   return Object.entries(value).map(([name, v]): [string, CurlOptionValue] => {
-    const where = `options.curl.${name}`;
-    const info = lookup(name);
-    if (!info) throw invalidArgValue(where, name, 'a CURLOPT_* name known to the linked libcurl');
-    const canonical = info.name;
-    if (ENGINE_OWNED[canonical]) {
-      throw invalidArgValue(where, name, `an option curlws does not set itself (${ENGINE_OWNED[canonical]})`);
-    }
-    const ok =
-      info.type === 'long' || info.type === 'values'
-        ? typeof v === 'number' || typeof v === 'boolean'
-        : info.type === 'off_t'
-          ? typeof v === 'number'
-          : info.type === 'string'
-            ? typeof v === 'string' || v === null
-            : info.type === 'slist'
-              ? Array.isArray(v) && v.every((s) => typeof s === 'string')
-              : info.type === 'blob'
-                ? Buffer.isBuffer(v)
-                : false;
-    if (!ok) {
-      const expected: Record<string, string> = {
-        long: 'a number or boolean',
-        values: 'a number or boolean',
-        off_t: 'a number',
-        string: 'a string or null',
-        slist: 'an array of strings',
-        blob: 'a Buffer',
-      };
-      if (!(info.type in expected)) {
-        throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `${where} is a ${info.type} option, which cannot be set from JavaScript`);
-      }
-      throw invalidArgType(where, expected[info.type]!, v);
-    }
-    return [canonical, v as CurlOptionValue];
+    const rule = curlOptionRule('connect', name, lookup);
+    return [rule.name, curlOptionValue('connect', rule, v, `options.curl.${name}`)];
   });
 }
 
@@ -491,8 +450,19 @@ function pem(name: string, value: unknown, what = 'PEM data ("-----BEGIN …")')
   if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw invalidArgType(name, 'a PEM string or Buffer', value);
   const buf = typeof value === 'string' ? Buffer.from(value) : value;
   // libcurl's *_BLOB options take PEM here; DER would fail later with an unclear TLS error.
-  if (!buf.includes('-----BEGIN ')) throw invalidArgValue(name, value, what);
+  if (!buf.includes('-----BEGIN ')) {
+    // A file name is the usual mistake (curl's --cacert takes one): say what to pass instead.
+    const path = typeof value === 'string' && looksLikePath(value);
+    const hint = path ? `${what}: the contents, not a file name (read it first: fs.readFileSync(${JSON.stringify(value)}))` : what;
+    throw invalidArgValue(name, value, hint);
+  }
   return buf;
+}
+
+function looksLikePath(s: string): boolean {
+  return (
+    s.length < 4096 && !/[\r\n]/.test(s) && (/^(?:[/~]|\.{1,2}[/\\]|[A-Za-z]:[/\\])/.test(s) || /\.(?:pem|crt|cer|key|ca-bundle)$/i.test(s))
+  );
 }
 
 function tlsVersion(name: string, value: unknown): number | undefined {
@@ -512,22 +482,9 @@ function tlsVersion(name: string, value: unknown): number | undefined {
 function entries(name: string, value: unknown, shape: RegExp, what: string): string[] {
   if (!Array.isArray(value)) throw invalidArgType(name, 'an array of strings', value);
   return value.map((e: unknown, i) => {
-    if (typeof e !== 'string') throw invalidArgType(`${name}[${i}]`, 'a string', e);
-    if (!shape.test(e)) throw invalidArgValue(`${name}[${i}]`, e, what);
-    return e;
+    if (!shape.test(wireString(`${name}[${i}]`, e))) throw invalidArgValue(`${name}[${i}]`, e, what);
+    return e as string;
   });
-}
-
-function str(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw invalidArgType(name, 'a string', value);
-  if (value.includes('\0')) throw invalidArgValue(name, value, 'a string without NUL');
-  return value;
-}
-
-function headerValue(name: string, value: unknown): string {
-  const s = str(name, value);
-  if (/[\r\n]/.test(s)) throw invalidArgValue(name, s, 'a value without CR or LF');
-  return s;
 }
 
 function bool(name: string, value: unknown, fallback: boolean): boolean {

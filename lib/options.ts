@@ -4,8 +4,9 @@
  * and the engine only re-checks types cheaply.
  */
 import { invalidArgType, invalidArgValue, invalidUrl, outOfRange } from './errors';
-import { NETWORK_KEYS, normalizeNetwork } from './network-options';
+import { NESTED_KEYS, NETWORK_KEYS, normalizeNetwork } from './network-options';
 import type { CurlOptionLookup, CurlOptionValue, NetworkOptions } from './network-options';
+import { TOKEN, headerLine } from './request-values';
 import { checkKeys, integer, isObject } from './validate';
 
 export { defaultCaBundle } from './ca-bundle';
@@ -20,7 +21,8 @@ export interface ConnectOptions extends NetworkOptions {
   protocols?: string | string[];
   /**
    * Extra request headers. An array value sends the header once per element. The handshake
-   * headers curlws sets itself (`Host`, `Upgrade`, `Connection`, `Sec-WebSocket-*`) are rejected.
+   * headers curlws sets itself (`Upgrade`, `Connection`, `Sec-WebSocket-*`) are rejected. A
+   * `Host` header replaces the one from the URL (dropped on a redirect to another host).
    * @defaultValue `{}`
    */
   headers?: Record<string, string | string[]> | Iterable<[string, string]>;
@@ -109,6 +111,8 @@ export interface NormalizedOptions {
   keylog: string | undefined;
   /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
   publicUrl: string;
+  /** The `Host` line `tls.servername` added to `headers` (dropped on redirect). */
+  servernameHost: string | undefined;
   /** Every other libcurl option, by CURLOPT_* name, applied in order. */
   curlOptions: [string, CurlOptionValue][];
   /** 0 off, 1 text and headers, 2 also data sizes. */
@@ -149,9 +153,6 @@ export const OPTION_KEYS = [
 // libcurl's and setTimeout's timers are 32-bit signed milliseconds.
 const MAX_TIMEOUT = 2_147_483_647;
 
-/** RFC 7230 `token`: subprotocol and header names. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 /** Headers the handshake needs curlws (or libcurl) to control. */
 const RESERVED_HEADERS = new Set([
   'sec-websocket-key',
@@ -160,8 +161,15 @@ const RESERVED_HEADERS = new Set([
   'sec-websocket-accept',
   'upgrade',
   'connection',
-  'host',
 ]);
+
+/**
+ * Top-level keys that belong in a nested option, as Node's `tls.connect()` and ws take them
+ * (`rejectUnauthorized` → `tls.rejectUnauthorized`), for the did-you-mean of unknown keys.
+ */
+export const MOVED_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
+  (['tls', 'auth'] as const).flatMap((parent) => NESTED_KEYS[parent].map((k): [string, string] => [k, `${parent}.${k}`])),
+);
 
 /**
  * Parse and check a WebSocket URL.
@@ -201,15 +209,19 @@ export function validateConnectOptions(url: unknown, options: unknown, lookup?: 
   const parsed = normalizeUrl(url);
   if (options === undefined) options = {};
   if (!isObject(options)) throw invalidArgType('options', 'an object', options);
-  checkKeys('options', options, OPTION_KEYS);
+  checkKeys('options', options, OPTION_KEYS, MOVED_KEYS);
   const o = options as ConnectOptions;
   const num = (key: keyof typeof DEFAULTS, max: number): number => integer(`options.${key}`, o[key], DEFAULTS[key], max);
   const net = normalizeNetwork(o, parsed, lookup);
+  const headers = validateHeaders(o.headers);
+  // The caller's Host wins over the one tls.servername needs (two would make a bad request).
+  const servernameHost = headers.some((l) => /^host\s*[:;]/i.test(l)) ? undefined : net.servernameHost;
   return {
     url: net.url,
     publicUrl: parsed.href,
+    servernameHost,
     protocols: validateProtocols(o.protocols),
-    headers: [...validateHeaders(o.headers), ...net.headers],
+    headers: [...headers, ...net.headers, ...(servernameHost === undefined ? [] : [servernameHost])],
     handshakeTimeout: num('handshakeTimeout', MAX_TIMEOUT),
     maxPayload: num('maxPayload', Number.MAX_SAFE_INTEGER),
     closeTimeout: num('closeTimeout', MAX_TIMEOUT),
@@ -260,11 +272,9 @@ function validateProtocols(value: unknown): string[] {
 function validateHeaders(value: unknown): string[] {
   if (value === undefined) return [];
   const lines: string[] = [];
+  let hosts = 0;
   const add = (name: unknown, val: unknown, where: string): void => {
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
-      throw invalidArgValue(where, name, 'a header name that is an RFC 7230 token');
-    }
-    const lower = name.toLowerCase();
+    const lower = typeof name === 'string' ? name.toLowerCase() : '';
     if (lower === 'sec-websocket-protocol') {
       const what = 'no Sec-WebSocket-Protocol header (use the protocols option)';
       throw invalidArgValue(where, name, what);
@@ -273,14 +283,9 @@ function validateHeaders(value: unknown): string[] {
       throw invalidArgValue(where, name, `a header other than "${name}" (curlws sets it)`);
     }
     for (const v of Array.isArray(val) ? (val as unknown[]) : [val]) {
-      if (typeof v !== 'string') {
-        throw invalidArgType(where, 'a string or an array of strings', val);
-      }
-      // CR/LF would let a value inject headers; NUL truncates the line in libcurl's C strings.
-      if (/[\r\n\0]/.test(v)) {
-        throw invalidArgValue(where, v, 'a header value without CR, LF or NUL');
-      }
-      lines.push(v === '' ? `${name};` : `${name}: ${v}`);
+      lines.push(headerLine(where, name, v, 'a string or an array of strings'));
+      // Two Host headers make a request servers must refuse (RFC 9112 §3.2).
+      if (lower === 'host' && ++hosts > 1) throw invalidArgValue(where, v, 'a single Host header');
     }
   };
   // Iterables first: a Map or a WHATWG Headers is an object too, but its entries are not own keys.

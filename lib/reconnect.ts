@@ -27,7 +27,7 @@ import {
 } from './errors';
 import { toSendable, validateCloseArgs } from './frames';
 import { binding } from './native';
-import { OPTION_KEYS, validateConnectOptions } from './options';
+import { MOVED_KEYS, OPTION_KEYS, validateConnectOptions } from './options';
 import type { ConnectOptions } from './options';
 import { messageIterator } from './message-iterator';
 import type { IteratorState } from './message-iterator';
@@ -148,7 +148,7 @@ export interface ReconnectingEvents {
   end: [];
 }
 
-const RECONNECT_KEYS = [
+export const RECONNECT_KEYS = [
   'initialDelay',
   'maxDelay',
   'factor',
@@ -281,7 +281,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     super();
     if (options === undefined) options = {};
     if (!isObject(options)) throw invalidArgType('options', 'an object', options);
-    checkKeys('options', options, [...OPTION_KEYS, ...RECONNECT_KEYS]);
+    checkKeys('options', options, [...OPTION_KEYS, ...RECONNECT_KEYS], MOVED_KEYS);
     const connectOptions: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(options)) {
       if (!(RECONNECT_KEYS as readonly string[]).includes(key) && key !== 'signal') connectOptions[key] = value;

@@ -4,12 +4,20 @@
  */
 import { codedError, invalidArgType, outOfRange } from './errors';
 
-/** Reject unknown keys, suggesting the closest known one (typos are the usual cause). */
-export function checkKeys(where: string, obj: object, known: readonly string[]): void {
+/**
+ * Reject unknown keys, suggesting the closest known one (typos are the usual cause).
+ * @param moved - keys that exist one level down, by their full path (`rejectUnauthorized` →
+ *   `tls.rejectUnauthorized`): the hint for a key put at the wrong level (an exact match wins
+ *   over a typo of a known key)
+ */
+export function checkKeys(where: string, obj: object, known: readonly string[], moved: Readonly<Record<string, string>> = {}): void {
   for (const key of Object.keys(obj)) {
     if (known.includes(key)) continue;
     // Report paths without the "options." prefix: `Unknown option "tls.cA"; did you mean "tls.ca"?`
     const prefix = where === 'options' ? '' : `${where.slice('options.'.length)}.`;
+    if (Object.hasOwn(moved, key)) {
+      throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `Unknown option "${prefix}${key}"; did you mean "${prefix}${moved[key]}"?`);
+    }
     const hint = suggest(key, known);
     const message = `Unknown option "${prefix}${key}"` + (hint ? `; did you mean "${prefix}${hint}"?` : '');
     throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', message);

@@ -15,7 +15,9 @@ import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { isSendableCloseCode } from './frames';
 import { NETWORK_KEYS } from './network-options';
 import type { NetworkOptions } from './network-options';
+import { MOVED_KEYS } from './options';
 import type { ConnectOptions } from './options';
+import { wireString } from './request-values';
 
 /** `binaryType` values, as in `ws`. */
 export type WsBinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
@@ -25,7 +27,7 @@ export type WsBinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRedirects' | 'maxRedirects'> {
   /** Subprotocols, when the second constructor argument is omitted. */
   protocols?: string | string[];
-  /** Extra request headers (`Host`, `Upgrade`, `Connection`, `Sec-WebSocket-*` are rejected). */
+  /** Extra request headers (`Upgrade`, `Connection`, `Sec-WebSocket-*` are rejected; `Host` replaces the URL's). */
   headers?: Record<string, string | string[]>;
   /** Milliseconds for connect + TLS + upgrade. @defaultValue curlws's 30 000 (ws: none) */
   handshakeTimeout?: number;
@@ -65,7 +67,8 @@ export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRed
   signal?: AbortSignal;
 }
 
-const SUPPORTED = new Set([
+/** Every option key the constructor accepts (the option-injection test iterates it). */
+export const WS_OPTION_KEYS = [
   'protocols',
   'headers',
   'handshakeTimeout',
@@ -86,7 +89,8 @@ const SUPPORTED = new Set([
   'tls',
   'signal',
   ...NETWORK_KEYS,
-]);
+] as const;
+const SUPPORTED = new Set<string>(WS_OPTION_KEYS);
 
 const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 const BINARY_TYPES: readonly string[] = ['nodebuffer', 'arraybuffer', 'fragments', 'blob'];
@@ -105,8 +109,9 @@ export interface WsResponse extends Readable {
   rawHeaders: string[];
 }
 
-function unsupported(what: string): Error {
-  return Object.assign(new Error(`curlws/ws: ${what} is not supported`), { code: 'ERR_CURLWS_UNSUPPORTED' });
+function unsupported(what: string, instead?: string): Error {
+  const message = `curlws/ws: ${what} is not supported${instead ? `; use ${instead}` : ''}`;
+  return Object.assign(new Error(message), { code: 'ERR_CURLWS_UNSUPPORTED' });
 }
 
 /**
@@ -164,7 +169,8 @@ export class WsWebSocket extends EventEmitter {
     const opts: WsClientOptions = { ...options };
     for (const key of Object.keys(opts)) {
       if (!SUPPORTED.has(key) && (opts as Record<string, unknown>)[key] !== undefined) {
-        throw unsupported(`the option "${key}"`);
+        // ws passes TLS options (rejectUnauthorized, cert, …) to tls.connect; here they live in `tls`.
+        throw unsupported(`the option "${key}"`, Object.hasOwn(MOVED_KEYS, key) ? `"${MOVED_KEYS[key]}"` : undefined);
       }
     }
     if (opts.protocolVersion !== undefined && opts.protocolVersion !== 13) {
@@ -206,7 +212,8 @@ export class WsWebSocket extends EventEmitter {
       seen.add(p);
     }
     const headers: Record<string, string | string[]> = { ...opts.headers };
-    if (opts.origin && !Object.keys(headers).some((h) => h.toLowerCase() === 'origin')) headers.Origin = opts.origin;
+    const origin = opts.origin ? wireString('options.origin', opts.origin) : undefined;
+    if (origin && !Object.keys(headers).some((h) => h.toLowerCase() === 'origin')) headers.Origin = origin;
     let tls = opts.tls;
     if (opts.ca !== undefined) tls = { ...tls, ca: opts.ca };
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.#controller.signal]) : this.#controller.signal;

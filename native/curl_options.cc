@@ -24,8 +24,14 @@ const curl_easyoption* Lookup(const std::string& name) {
   return curl_easy_option_by_name(bare);
 }
 
+constexpr const char kUnsafe[] = "must not hold CR, LF or NUL";
+
 CURLcode SetOne(CURL* easy, const curl_easyoption* opt, const Napi::Value& v,
                 std::vector<SlistPtr>* lists, std::string* why) {
+  if ((v.IsNull() || v.IsUndefined()) && opt->type == CURLOT_SLIST)
+    return curl_easy_setopt(easy, opt->id, static_cast<curl_slist*>(nullptr));
+  if ((v.IsNull() || v.IsUndefined()) && opt->type == CURLOT_BLOB)
+    return curl_easy_setopt(easy, opt->id, static_cast<curl_blob*>(nullptr));
   switch (opt->type) {
     case CURLOT_LONG:
     case CURLOT_VALUES:
@@ -45,8 +51,14 @@ CURLcode SetOne(CURL* easy, const curl_easyoption* opt, const Napi::Value& v,
     case CURLOT_STRING:
       if (v.IsNull() || v.IsUndefined())
         return curl_easy_setopt(easy, opt->id, static_cast<char*>(nullptr));
-      if (v.IsString())
-        return curl_easy_setopt(easy, opt->id, v.As<Napi::String>().Utf8Value().c_str());
+      if (v.IsString()) {
+        std::string s = v.As<Napi::String>().Utf8Value();
+        if (!IsWireSafe(s)) {
+          *why = kUnsafe;
+          return CURLE_BAD_FUNCTION_ARGUMENT;
+        }
+        return curl_easy_setopt(easy, opt->id, s.c_str());
+      }
       *why = "expects a string";
       return CURLE_BAD_FUNCTION_ARGUMENT;
     case CURLOT_SLIST: {
@@ -57,8 +69,17 @@ CURLcode SetOne(CURL* easy, const curl_easyoption* opt, const Napi::Value& v,
       Napi::Array items = v.As<Napi::Array>();
       SlistPtr list;
       for (uint32_t i = 0; i < items.Length(); i++) {
-        if (!SlistAppend(list, items.Get(i).ToString().Utf8Value().c_str()))
-          return CURLE_OUT_OF_MEMORY;
+        Napi::Value item = items.Get(i);
+        if (!item.IsString()) {
+          *why = "expects an array of strings";
+          return CURLE_BAD_FUNCTION_ARGUMENT;
+        }
+        std::string line = item.As<Napi::String>().Utf8Value();
+        if (!IsWireSafe(line)) {
+          *why = kUnsafe;
+          return CURLE_BAD_FUNCTION_ARGUMENT;
+        }
+        if (!SlistAppend(list, line.c_str())) return CURLE_OUT_OF_MEMORY;
       }
       CURLcode rc = curl_easy_setopt(easy, opt->id, list.get());
       if (rc == CURLE_OK && list) lists->push_back(std::move(list));
@@ -80,6 +101,10 @@ CURLcode SetOne(CURL* easy, const curl_easyoption* opt, const Napi::Value& v,
 }
 
 }  // namespace
+
+bool IsWireSafe(const std::string& s) {
+  return s.find_first_of(std::string("\r\n\0", 3)) == std::string::npos;
+}
 
 const curl_easyoption* LookupCurlOption(const std::string& name) {
   return Lookup(name);

@@ -23,10 +23,16 @@ namespace curlws {
 Napi::Value CurlOptionInfo(const Napi::CallbackInfo& info);
 
 // Applies [[name, value], …] in order. On failure returns false with `error` naming the option.
-// Values: number/boolean for long/values/off_t, string for string (null clears it),
-// string[] for slist, Buffer for blob. Callback and object options are refused.
+// Values: number/boolean for long/values/off_t, string for string, string[] for slist, Buffer
+// for blob; null clears a string, slist or blob. Callback and object options are refused, and so
+// is a string holding CR, LF or NUL (IsWireSafe).
 bool ApplyCurlOptions(CURL* easy, const Napi::Array& options, std::vector<SlistPtr>* lists,
                       std::string* error);
+
+// False if `s` holds CR, LF or NUL. The TS layer refuses such strings with an error naming the
+// option (lib/request-values.ts); this is the last line of defence before a string reaches
+// libcurl, where CR/LF would start a new header and NUL would cut the C string short.
+bool IsWireSafe(const std::string& s);
 
 // The linked libcurl's entry for a CURLOPT_* name (with or without the prefix), or nullptr.
 const curl_easyoption* LookupCurlOption(const std::string& name);

@@ -110,15 +110,8 @@ Napi::Value Easy::SetOpt(const Napi::CallbackInfo& info) {
   if (EngineOwned(opt->id))
     throw CodedError(env, "ERR_CURL_OPTION_UNSUPPORTED", name + " is set by curlws itself");
   Napi::Value value = info[1];
-  CURLcode rc;
   std::string why;
-  if ((value.IsNull() || value.IsUndefined()) && opt->type == CURLOT_SLIST) {
-    rc = curl_easy_setopt(easy_.get(), opt->id, static_cast<curl_slist*>(nullptr));
-  } else if ((value.IsNull() || value.IsUndefined()) && opt->type == CURLOT_BLOB) {
-    rc = curl_easy_setopt(easy_.get(), opt->id, static_cast<curl_blob*>(nullptr));
-  } else {
-    rc = SetCurlOption(easy_.get(), opt, value, &lists_, &why);
-  }
+  CURLcode rc = SetCurlOption(easy_.get(), opt, value, &lists_, &why);
   if (!why.empty()) throw Napi::TypeError::New(env, name + " " + why);
   if (rc == CURLE_OK && opt->id == CURLOPT_CONNECT_ONLY)
     connect_only_ = value.IsBoolean() ? (value.ToBoolean() ? 1 : 0)

@@ -83,10 +83,19 @@ void Session::Configure(const Napi::Object& init) {
     err.Set("code", "ERR_CURLWS_INTERNAL");
     throw err;
   };
+  // Last line of defence for the request line and headers: lib/ has refused CR, LF and NUL with
+  // an error naming the option already, so this only fires if a path there was missed.
+  auto unsafe = [&](const std::string& what) {
+    Napi::TypeError err =
+        Napi::TypeError::New(env, "curlws: " + what + " must not hold CR, LF or NUL");
+    err.Set("code", "ERR_INVALID_ARG_VALUE");
+    throw err;
+  };
   easy_.reset(curl_easy_init());
   if (!easy_) fail("curl_easy_init failed");
   CURL* e = easy_.get();
   std::string url = StringOrEmpty(init, "url");
+  if (!IsWireSafe(url)) unsafe("the URL");
   handshake_timeout_ms_ = NumberOrZero(init, "handshakeTimeout");
   close_timeout_ms_ = NumberOrZero(init, "closeTimeout");
   assembler_.set_max_payload(NumberOrZero(init, "maxPayload"));
@@ -104,6 +113,7 @@ void Session::Configure(const Napi::Object& init) {
     std::string joined;
     for (uint32_t i = 0; i < list.Length(); i++) {
       std::string p = list.Get(i).ToString().Utf8Value();
+      if (!IsWireSafe(p)) unsafe("a subprotocol");
       if (!joined.empty()) joined += ", ";
       joined += p;
       protocols_.push_back(std::move(p));
@@ -115,9 +125,11 @@ void Session::Configure(const Napi::Object& init) {
   Napi::Value headers = init.Get("headers");
   if (headers.IsArray()) {
     Napi::Array list = headers.As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); i++)
-      if (!SlistAppend(request_headers_, list.Get(i).ToString().Utf8Value().c_str()))
-        fail("out of memory");
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      std::string line = list.Get(i).ToString().Utf8Value();
+      if (!IsWireSafe(line)) unsafe("a request header");
+      if (!SlistAppend(request_headers_, line.c_str())) fail("out of memory");
+    }
   }
 
   bool ok =
@@ -139,6 +151,7 @@ void Session::Configure(const Napi::Object& init) {
   Napi::Value keylog = init.Get("keylog");
   if (keylog.IsString()) {
     std::string path = keylog.As<Napi::String>().Utf8Value();
+    if (!IsWireSafe(path)) unsafe("the TLS key log file name");  // a NUL would cut the name short
     std::string why;
     keylog_ = KeylogFile::Open(path, &why);
     if (!keylog_) {

@@ -192,10 +192,29 @@ describe('setopt errors', () => {
     expect(easy.getinfo('CURLINFO_PRIVATE')).toEqual({ mine: true });
   });
 
-  it('a value libcurl itself refuses is a CurlError with its CURLcode', () => {
+  it('a value libcurl itself refuses is a CurlError with its CURLcode, naming the option and the value', () => {
     expect(() => easy.setopt('CURLOPT_SSLVERSION', 999)).toThrow(
-      expect.objectContaining({ name: 'CurlError', code: 'CURLE_BAD_FUNCTION_ARGUMENT', curlCode: 43 }),
+      expect.objectContaining({
+        name: 'CurlError',
+        code: 'CURLE_BAD_FUNCTION_ARGUMENT',
+        curlCode: 43,
+        message: 'A libcurl function was given a bad argument: libcurl refused CURLOPT_SSLVERSION = 999',
+      }),
     );
+  });
+
+  it('refuses CR, LF and NUL in strings and list entries with ERR_INVALID_ARG_VALUE naming the option', () => {
+    expect(() => easy.setopt('CURLOPT_USERAGENT', 'a\r\nX-Injected: 1')).toThrow(
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: 'Expected a string without CR, LF or NUL for CURLOPT_USERAGENT but received "a\\r\\nX-Injected: 1" of type string',
+      }),
+    );
+    expect(() => easy.setopt('CURLOPT_HTTPHEADER', ['X-A: 1', 'X-B: 2\nX-Injected: 1'])).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('for CURLOPT_HTTPHEADER[1]') }),
+    );
+    easy.setopt('CURLOPT_HTTPHEADER', null);
   });
 
   it('getinfo: unknown names and native pointers are TypeErrors; values are typed', () => {

@@ -359,8 +359,12 @@ describe('the curl escape hatch', () => {
   });
 
   it('rejects unknown names, engine-owned options and wrong value types before connecting', () => {
-    expect(() => connect(wsEcho, { curl: { CURLOPT_NOT_A_THING: 1 } })).toThrow(/CURLOPT_\* name known to the linked libcurl/);
-    expect(() => connect(wsEcho, { curl: { CURLOPT_CONNECT_ONLY: 1 } })).toThrow(/does not set itself/);
+    expect(() => connect(wsEcho, { curl: { CURLOPT_NOT_A_THING: 1 } })).toThrow(
+      /Unknown libcurl option "CURLOPT_NOT_A_THING" in options.curl/,
+    );
+    expect(() => connect(wsEcho, { curl: { CURLOPT_CONNECT_ONLY: 1 } })).toThrow(
+      'options.curl.CURLOPT_CONNECT_ONLY is refused by connect(): the engine drives the connection itself (CONNECT_ONLY = 2)',
+    );
     expect(() => connect(wsEcho, { curl: { CURLOPT_HTTPPROXYTUNNEL: 0 } })).toThrow(/must tunnel/);
     expect(() => connect(wsEcho, { curl: { CURLOPT_WRITEFUNCTION: null } })).toThrow(/cannot be set from JavaScript/);
     expect(() => connect(wsEcho, { curl: { CURLOPT_USERAGENT: 5 } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));

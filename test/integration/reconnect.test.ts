@@ -432,6 +432,9 @@ describe('ReconnectingWebSocket: options', () => {
       'Unknown option "maxAttempt"; did you mean "maxAttempts"?',
     );
     expect(() => new ReconnectingWebSocket(url, { pingIntervall: 3 } as never)).toThrow('did you mean "pingInterval"?');
+    expect(() => new ReconnectingWebSocket(url, { rejectUnauthorized: false } as never)).toThrow(
+      'Unknown option "rejectUnauthorized"; did you mean "tls.rejectUnauthorized"?',
+    );
   });
 
   it('RangeError ERR_OUT_OF_RANGE for bad numbers, TypeError for bad types', () => {

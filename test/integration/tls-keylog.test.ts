@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { connect, CurlWsError } from '../../lib/index.js';
+import { binding } from '../../lib/native.js';
 import { rejectionOf } from '../helpers/conn.js';
 import { startNodeChild } from '../helpers/child.js';
 import { generatePki, type TestPki } from '../servers/tls-certs.js';
@@ -192,7 +193,16 @@ describe('tls.keylog', () => {
     ['a number', 42, 'ERR_INVALID_ARG_TYPE'],
     ['an empty path', '', 'ERR_INVALID_ARG_VALUE'],
     ['a path with NUL', `${dir}/a\0b`, 'ERR_INVALID_ARG_VALUE'],
+    ['a path with LF', `${dir}/a\nb`, 'ERR_INVALID_ARG_VALUE'],
   ])('%s is refused before anything happens', (_name, keylog, code) => {
     expect(() => connect(url, { tls: { keylog: keylog as string } })).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('the engine itself refuses a NUL that would cut the file name short (a direct native call)', () => {
+    const cut = `${dir}/cut`;
+    expect(() => new binding.Session({ url, keylog: `${cut}\0.keys` } as never, {})).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
+    expect(existsSync(cut)).toBe(false);
   });
 });

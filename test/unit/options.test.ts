@@ -4,21 +4,12 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultCaBundle, normalizeUrl, validateConnectOptions } from '../../lib/options';
+import { thrown } from '../helpers/thrown';
 
 type OptionsModule = typeof import('../../lib/options');
 
 const URL_ = 'ws://127.0.0.1:8080/';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-
-/** Run `fn` and return what it threw, so class, code and message can be asserted together. */
-function thrown(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
-}
 
 function expectError(fn: () => unknown, Ctor: typeof TypeError | typeof RangeError, code: string, message: string): void {
   const err = thrown(fn);
@@ -131,6 +122,27 @@ describe('validateConnectOptions', () => {
     );
   });
 
+  it('points a TLS or auth key given at the top level to where it belongs (as ws and tls.connect take them)', () => {
+    expectError(
+      () => validateConnectOptions(URL_, { rejectUnauthorized: false }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "rejectUnauthorized"; did you mean "tls.rejectUnauthorized"?',
+    );
+    expectError(
+      () => validateConnectOptions(URL_, { ca: PEM }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "ca"; did you mean "tls.ca"?',
+    );
+    expectError(
+      () => validateConnectOptions(URL_, { bearer: 't' }),
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      'Unknown option "bearer"; did you mean "auth.bearer"?',
+    );
+  });
+
   it('rejects an unknown option without a suggestion when nothing is close', () => {
     expectError(
       () => validateConnectOptions(URL_, { perMessageDeflate: true }),
@@ -205,7 +217,7 @@ describe('validateConnectOptions', () => {
         () => validateConnectOptions(URL_, { headers: { 'X-A': 'a\r\nInjected: 1' } }),
         TypeError,
         'ERR_INVALID_ARG_VALUE',
-        'Expected a header value without CR, LF or NUL for options.headers["X-A"] but received "a\\r\\nInjected: 1" of type string',
+        'Expected a string without CR, LF or NUL for options.headers["X-A"] but received "a\\r\\nInjected: 1" of type string',
       );
     });
 
@@ -236,21 +248,47 @@ describe('validateConnectOptions', () => {
       );
     });
 
-    it.each([
-      'Sec-WebSocket-Key',
-      'sec-websocket-version',
-      'Sec-WebSocket-Extensions',
-      'Sec-WebSocket-Accept',
-      'Upgrade',
-      'CONNECTION',
-      'host',
-    ])('rejects %s because curlws sets it', (name) => {
+    it.each(['Sec-WebSocket-Key', 'sec-websocket-version', 'Sec-WebSocket-Extensions', 'Sec-WebSocket-Accept', 'Upgrade', 'CONNECTION'])(
+      'rejects %s because curlws sets it',
+      (name) => {
+        expectError(
+          () => validateConnectOptions(URL_, { headers: { [name]: 'x' } }),
+          TypeError,
+          'ERR_INVALID_ARG_VALUE',
+          `Expected a header other than "${name}" (curlws sets it) for options.headers[${JSON.stringify(name)}] but received "${name}" of type string`,
+        );
+      },
+    );
+
+    it('takes a Host header (it replaces the one libcurl derives from the URL), but only one', () => {
+      expect(validateConnectOptions(URL_, { headers: { host: 'example.test:8080' } }).headers).toEqual(['host: example.test:8080']);
       expectError(
-        () => validateConnectOptions(URL_, { headers: { [name]: 'x' } }),
+        () =>
+          validateConnectOptions(URL_, {
+            headers: [
+              ['Host', 'a.test'],
+              ['HOST', 'b.test'],
+            ],
+          }),
         TypeError,
         'ERR_INVALID_ARG_VALUE',
-        `Expected a header other than "${name}" (curlws sets it) for options.headers[${JSON.stringify(name)}] but received "${name}" of type string`,
+        'Expected a single Host header for options.headers[1] but received "b.test" of type string',
       );
+      expectError(
+        () => validateConnectOptions(URL_, { headers: { Host: 'a.test\r\nX-Injected: 1' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a string without CR, LF or NUL for options.headers["Host"] but received "a.test\\r\\nX-Injected: 1" of type string',
+      );
+    });
+
+    it("a caller's Host wins over the one tls.servername adds", () => {
+      const sni = validateConnectOptions('wss://127.0.0.1:8443/', { tls: { servername: 'api.test' } });
+      expect(sni.headers).toEqual(['Host: 127.0.0.1:8443']);
+      expect(sni.servernameHost).toBe('Host: 127.0.0.1:8443');
+      const both = validateConnectOptions('wss://127.0.0.1:8443/', { tls: { servername: 'api.test' }, headers: { Host: 'front.test' } });
+      expect(both.headers).toEqual(['Host: front.test']);
+      expect(both.servernameHost).toBeUndefined();
     });
 
     it('rejects Sec-WebSocket-Protocol, pointing to the protocols option', () => {
@@ -259,6 +297,43 @@ describe('validateConnectOptions', () => {
         TypeError,
         'ERR_INVALID_ARG_VALUE',
         'Expected no Sec-WebSocket-Protocol header (use the protocols option) for options.headers[0] but received "sec-websocket-protocol" of type string',
+      );
+    });
+  });
+
+  describe('cookies', () => {
+    it('joins the object form as "name=value; …"; the string form is the header value as given', () => {
+      const cookie = (o: unknown): unknown => validateConnectOptions(URL_, { cookies: o as Record<string, string> }).curlOptions;
+      expect(cookie({ a: '1', b: 'x=y', c: '"quoted"', d: '' })).toEqual([['CURLOPT_COOKIE', 'a=1; b=x=y; c="quoted"; d=']]);
+      expect(cookie('a=1; b=2')).toEqual([['CURLOPT_COOKIE', 'a=1; b=2']]);
+    });
+
+    it('refuses a cookie name that is not an RFC 6265 token: it could add a header or another cookie', () => {
+      for (const name of ['a\r\nX-Injected: 1\r\nb', 'a=1; admin', 'a b', 'a;b', '', 'ä']) {
+        const err = thrown(() => validateConnectOptions(URL_, { cookies: { [name]: 'v' } }));
+        expect(err).toBeInstanceOf(TypeError);
+        expect(err.code).toBe('ERR_INVALID_ARG_VALUE');
+        expect(err.message).toContain(
+          `a cookie name that is an RFC 6265 token (no "=", ";", space or control characters) for options.cookies[${JSON.stringify(name)}]`,
+        );
+      }
+    });
+
+    it('refuses a cookie value that is not cookie-octets (";" would add a cookie), saying how to encode', () => {
+      expectError(
+        () => validateConnectOptions(URL_, { cookies: { session: 'x; admin=true' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a cookie value of RFC 6265 cookie-octets (no ";", ",", space, quote, backslash or control characters; encode others, e.g. with encodeURIComponent) for options.cookies["session"] but received "x; admin=true" of type string',
+      );
+      for (const v of ['a b', 'a,b', 'a\\b', '"a', 'é', 'a\tb']) {
+        expect(thrown(() => validateConnectOptions(URL_, { cookies: { n: v } })).code).toBe('ERR_INVALID_ARG_VALUE');
+      }
+      expectError(
+        () => validateConnectOptions(URL_, { cookies: { n: 'a\r\nX-Injected: 1' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a string without CR, LF or NUL for options.cookies["n"] but received "a\\r\\nX-Injected: 1" of type string',
       );
     });
   });
@@ -347,6 +422,22 @@ describe('validateConnectOptions', () => {
         'ERR_INVALID_ARG_TYPE',
         'Expected an object for options.tls but received "x" of type string',
       );
+    });
+
+    it('says to read the file when tls.ca, cert or key is given a file name', () => {
+      expectError(
+        () => validateConnectOptions(URL_, { tls: { ca: '/path/cert.pem' } }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        'Expected a PEM certificate ("-----BEGIN CERTIFICATE-----"): the contents, not a file name (read it first: fs.readFileSync("/path/cert.pem")) for options.tls.ca but received "/path/cert.pem" of type string',
+      );
+      for (const key of ['cert', 'key'] as const) {
+        expect(thrown(() => validateConnectOptions(URL_, { tls: { [key]: './client.pem' } })).message).toContain(
+          `the contents, not a file name (read it first: fs.readFileSync("./client.pem")) for options.tls.${key}`,
+        );
+      }
+      // Not a path: no file hint.
+      expect(thrown(() => validateConnectOptions(URL_, { tls: { ca: 'MIIBxx' } })).message).not.toContain('readFileSync');
     });
 
     it('rejects a CA that is not PEM, of the wrong type, or an empty list', () => {

@@ -19,6 +19,23 @@ describe('WsWebSocket options', () => {
     expect(err?.message).toMatch(message);
   });
 
+  it("points ws's TLS options to curlws's tls option", () => {
+    for (const key of ['rejectUnauthorized', 'cert', 'key', 'servername']) {
+      expect(() => new WsWebSocket('ws://127.0.0.1:1/', { [key]: 'x' } as never)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_CURLWS_UNSUPPORTED',
+          message: `curlws/ws: the option "${key}" is not supported; use "tls.${key}"`,
+        }),
+      );
+    }
+  });
+
+  it('refuses an origin with CR, LF or NUL naming the origin option', () => {
+    expect(() => new WsWebSocket('ws://127.0.0.1:1/', { origin: 'https://a.test\r\nX-Injected: 1' })).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('for options.origin') }),
+    );
+  });
+
   it('only protocolVersion 13 is accepted (RangeError otherwise)', () => {
     expect(() => new WsWebSocket('ws://127.0.0.1:1/', { protocolVersion: 8 })).toThrow(RangeError);
   });
