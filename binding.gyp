@@ -28,6 +28,7 @@
       'target_name': 'curlws',
       'sources': [
         'native/addon.cc',
+        'native/ca_file.cc',
         'native/curl_api.cc',
         'native/curl_memory.cc',
         'native/curl_options.cc',
@@ -48,6 +49,7 @@
         'native/session.cc',
         'native/session_receive.cc',
         'native/session_send.cc',
+        'native/tls_context.cc',
         'native/tracer.cc',
         'native/utf8_validator.cc',
       ],

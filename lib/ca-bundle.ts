@@ -2,9 +2,7 @@
  * The CA roots curlws trusts by default, shared by `wss:` targets and HTTPS proxies.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 
 let cachedDefaultCa: Buffer | undefined;
@@ -32,37 +30,42 @@ export function defaultCaBundle(): Buffer {
   return cachedDefaultCa;
 }
 
-let privateDir: string | undefined;
 const bundleFiles = new WeakMap<Buffer, string | null>();
+const filesByContent = new Map<string, string>();
+// Distinct bundles get a file each for the life of the process; past this many (a caller making
+// a new tls.ca per connection) the rest go as blobs rather than pile up.
+const MAX_FILES = 16;
 
 /**
- * A file holding `bundle`, for `CURLOPT_CAINFO`. libcurl caches the parsed certificate store per
- * multi handle only for a CA *file* (never for `CURLOPT_CAINFO_BLOB`), so without a file every
- * connection would parse Node's ~140 roots again: ~1.7 MB of memory and a few ms per handshake.
- * The file lives in a private (0700) directory made once per process and removed at exit.
- * Returns undefined when no file can be written; the caller then passes the bundle as a blob.
+ * The name of an in-memory file holding `bundle`, for `CURLOPT_CAINFO`, made by `create` (the
+ * engine's `caFile`: a sealed Linux memfd, `/proc/self/fd/N`; '' where there is none). libcurl
+ * caches the parsed certificate store per multi handle only for a CA *file*, keyed by its name,
+ * never for `CURLOPT_CAINFO_BLOB`: without a file every connection would parse Node's ~140 roots
+ * again (measured: ~1.75 MB of memory and ~40 ms more per handshake). Nothing is written to
+ * disk, so nothing is left behind however the process ends. Equal contents share one file.
+ * Returns undefined when there is no file; the caller then passes the bundle as a blob.
  */
-export function caBundleFile(bundle: Buffer): string | undefined {
+export function caBundleFile(bundle: Buffer, create: (bundle: Buffer) => string): string | undefined {
   const known = bundleFiles.get(bundle);
   if (known !== undefined) return known ?? undefined;
-  let file: string | null = null;
-  try {
-    if (!privateDir) {
-      privateDir = mkdtempSync(path.join(os.tmpdir(), 'curlws-ca-'));
-      const dir = privateDir;
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    }
-    const name = `${createHash('sha256').update(bundle).digest('hex').slice(0, 32)}.pem`;
-    file = path.join(privateDir, name);
-    try {
-      // Never rewrite an existing file: a handshake may be reading it. Same name, same content.
-      writeFileSync(file, bundle, { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  } catch {
-    file = null;
+  const digest = createHash('sha256').update(bundle).digest('hex');
+  let file: string | null = filesByContent.get(digest) ?? null;
+  if (file === null && filesByContent.size < MAX_FILES) {
+    file = create(bundle) || null;
+    if (file !== null) filesByContent.set(digest, file);
   }
   bundleFiles.set(bundle, file);
   return file ?? undefined;
+}
+
+/**
+ * Whether libcurl may speak TLS on a connection, and so needs CA roots: a `wss:` URL, or an HTTPS
+ * proxy, given as an option or in the environment (libcurl reads `ws_proxy`, `http_proxy`,
+ * `all_proxy`, … itself). Errs on the side of yes.
+ */
+export function mayUseTls(url: string, curlOptions: readonly (readonly [string, unknown])[], env = process.env): boolean {
+  if (!url.startsWith('ws:')) return true;
+  const https = (v: unknown): boolean => typeof v === 'string' && /^\s*https:/i.test(v);
+  if (curlOptions.some(([name, value]) => (name === 'CURLOPT_PROXY' || name === 'CURLOPT_PRE_PROXY') && https(value))) return true;
+  return Object.entries(env).some(([name, value]) => /_proxy$/i.test(name) && https(value));
 }

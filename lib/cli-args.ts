@@ -119,6 +119,13 @@ export const SPECS: readonly Spec[] = [
   { long: 'tlsv1.2', kind: 'flag', group: 'tls', help: 'Use TLS 1.2 or later' },
   { long: 'tlsv1.3', kind: 'flag', group: 'tls', help: 'Use TLS 1.3' },
   { long: 'tls-max', kind: 'string', meta: 'VERSION', group: 'tls', help: 'Highest TLS version: 1.0, 1.1, 1.2 or 1.3' },
+  {
+    long: 'tls-keylog',
+    kind: 'string',
+    meta: 'FILE',
+    group: 'tls',
+    help: 'Append TLS secrets to FILE (for Wireshark; SSLKEYLOGFILE is ignored)',
+  },
   // ---- proxy ----
   {
     long: 'proxy',

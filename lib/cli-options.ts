@@ -64,6 +64,7 @@ const FLAG_OF: Record<string, string> = {
   'tls.pinnedPublicKey': '--pinnedpubkey',
   'tls.minVersion': '--tlsv1.x',
   'tls.maxVersion': '--tls-max',
+  'tls.keylog': '--tls-keylog',
 };
 
 function readFile(path: string, exitCode: number, what: string): Buffer {
@@ -190,6 +191,7 @@ export function connectOptions(a: CliArgs): ConnectOptions {
       throw new UsageError(`option --tls-max: expected 1.0, 1.1, 1.2 or 1.3 (got ${JSON.stringify(tlsMax)})`);
     tls.maxVersion = tlsMax === '1.0' ? 'TLSv1' : (`TLSv${tlsMax}` as 'TLSv1.2');
   }
+  if (str('tls-keylog') !== undefined) tls.keylog = str('tls-keylog');
   if (Object.keys(tls).length) o.tls = tls;
 
   const proxy = str('proxy');
@@ -250,6 +252,7 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   }
   if (code === 'WS_ERR_HANDSHAKE_TIMEOUT' || code === 'WS_ERR_PONG_TIMEOUT') return { code: EXIT.TIMEOUT, message: err.message };
   if (code === 'WS_ERR_TOO_MANY_REDIRECTS') return { code: EXIT.TOO_MANY_REDIRECTS, message: err.message };
+  if (code === 'ERR_CURLWS_KEYLOG') return { code: EXIT.WRITE_ERROR, message: err.message.replace('options.tls.keylog', '--tls-keylog') };
   if (err.name === 'HandshakeError') return { code: EXIT.HTTP_RETURNED_ERROR, message: err.message };
   if (code.startsWith('WS_ERR_')) return { code: EXIT.RECV_ERROR, message: err.message };
   return { code: 1, message: err.message || String(e) };

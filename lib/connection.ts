@@ -14,7 +14,7 @@ import {
   invalidArgType,
 } from './errors';
 import { toControlPayload, toSendable, validateCloseArgs } from './frames';
-import { caBundleFile } from './ca-bundle';
+import { caBundleFile, mayUseTls } from './ca-bundle';
 import { binding, NativeEvent } from './native';
 import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from './native';
 import { normalizeUrl, validateConnectOptions } from './options';
@@ -122,10 +122,14 @@ class PendingSends {
 const RESOLVED: Promise<void> = Promise.resolve();
 const kCreate = Symbol('curlws.create');
 
-/** The CA roots as a file when possible (libcurl caches those per multi), else as a blob. */
-function caSource(bundle: Buffer): { caFile: string } | { caBundle: Buffer } {
-  const file = caBundleFile(bundle);
-  return file ? { caFile: file } : { caBundle: bundle };
+/**
+ * The CA roots, for connections that may use TLS: as an in-memory file when possible (libcurl
+ * caches those per multi), else as a blob. A plain ws:// connection gets none.
+ */
+function caSource(options: NormalizedOptions): { caFile: string } | { caBundle: Buffer } | undefined {
+  if (!mayUseTls(options.url, options.curlOptions)) return undefined;
+  const file = caBundleFile(options.caBundle, (bundle) => binding.caFile(bundle));
+  return file ? { caFile: file } : { caBundle: options.caBundle };
 }
 const kOnEvents = Symbol('curlws.onEvents');
 
@@ -221,7 +225,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         handshakeTimeout: options.handshakeTimeout,
         maxPayload: options.maxPayload,
         closeTimeout: options.closeTimeout,
-        ...caSource(options.caBundle),
+        ...caSource(options),
+        keylog: options.keylog,
         curlOptions: options.curlOptions,
         verbose: options.verbose,
         privateDns: options.privateDns,

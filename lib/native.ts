@@ -90,6 +90,8 @@ export type SessionInit = Pick<
   caFile?: string;
   /** else a PEM bundle for CURLOPT_CAINFO_BLOB and CURLOPT_PROXY_CAINFO_BLOB */
   caBundle?: Buffer;
+  /** tls.keylog: the file TLS secrets are appended to (none when undefined) */
+  keylog?: string | undefined;
 };
 
 export interface NativeSession {
@@ -213,6 +215,8 @@ export type Dispatcher = (
 
 export interface NativeBinding {
   setDispatcher(fn: Dispatcher): void;
+  /** A sealed in-memory file (`/proc/self/fd/N`) holding `bundle`, or '' where there is none. */
+  caFile(bundle: Buffer): string;
   versions: NativeVersions;
   Session: new (init: SessionInit, target: object) => NativeSession;
   curlOption(name: string): CurlOptionInfo | null;

@@ -40,6 +40,11 @@ export interface TlsOptions {
   ciphers?: string;
   /** Public key pin(s), `sha256//<base64>` (`CURLOPT_PINNEDPUBLICKEY`). */
   pinnedPublicKey?: string | string[];
+  /**
+   * File to append this connection's TLS secrets to (NSS key log format, for Wireshark), like
+   * Node's `--tls-keylog`. Off by default: libcurl's `SSLKEYLOGFILE` is never honoured.
+   */
+  keylog?: string;
 }
 
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -115,6 +120,8 @@ export interface NetworkSettings {
   /** The URL to give libcurl (differs from the user's only for `tls.servername`). */
   url: string;
   caBundle: Buffer;
+  /** tls.keylog: where to append TLS secrets (undefined: nowhere). */
+  keylog: string | undefined;
   curlOptions: [string, CurlOptionValue][];
   /** Extra request header lines (Origin). */
   headers: string[];
@@ -163,6 +170,7 @@ export const TLS_KEYS = [
   'maxVersion',
   'ciphers',
   'pinnedPublicKey',
+  'keylog',
 ] as const satisfies readonly (keyof TlsOptions)[];
 
 /** CURL_SSLVERSION_* values; the max form is the same shifted left by 16. */
@@ -191,7 +199,7 @@ export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptio
   const headers: string[] = [];
   const target = new URL(url.href);
 
-  const { caBundle, servername } = validateTls(o.tls, curl);
+  const { caBundle, servername, keylog } = validateTls(o.tls, curl);
   let servernameRoute: string | undefined;
   let servernameHost: string | undefined;
   if (servername !== undefined && servername !== target.hostname) {
@@ -216,6 +224,7 @@ export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptio
   return {
     url: target.href,
     caBundle,
+    keylog,
     curlOptions: curl,
     headers,
     servernameHost,
@@ -227,8 +236,11 @@ export function normalizeNetwork(o: NetworkOptions, url: URL, lookup?: CurlOptio
   };
 }
 
-function validateTls(value: unknown, curl: [string, CurlOptionValue][]): { caBundle: Buffer; servername: string | undefined } {
-  if (value === undefined) return { caBundle: defaultCaBundle(), servername: undefined };
+function validateTls(
+  value: unknown,
+  curl: [string, CurlOptionValue][],
+): { caBundle: Buffer; servername: string | undefined; keylog: string | undefined } {
+  if (value === undefined) return { caBundle: defaultCaBundle(), servername: undefined, keylog: undefined };
   if (!isObject(value)) throw invalidArgType('options.tls', 'an object', value);
   checkKeys('options.tls', value, TLS_KEYS);
   const t = value as TlsOptions;
@@ -286,7 +298,10 @@ function validateTls(value: unknown, curl: [string, CurlOptionValue][]): { caBun
     });
     curl.push(['CURLOPT_PINNEDPUBLICKEY', pins.join(';')]);
   }
-  return { caBundle, servername };
+  // A file name, never sent; still held to the rule for every string: no CR, LF or NUL.
+  const keylog = t.keylog === undefined ? undefined : wireString('options.tls.keylog', t.keylog);
+  if (keylog === '') throw invalidArgValue('options.tls.keylog', keylog, 'a file path');
+  return { caBundle, servername, keylog };
 }
 
 function proxyOptions(o: NetworkOptions, curl: [string, CurlOptionValue][]): void {

@@ -107,6 +107,8 @@ export interface NormalizedOptions {
   receiveHighWaterMark: number;
   /** The trusted CA roots in PEM (handed to libcurl as a cached file, else as a blob). */
   caBundle: Buffer;
+  /** tls.keylog: the file this connection's TLS secrets are appended to, if any. */
+  keylog: string | undefined;
   /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
   publicUrl: string;
   /** The `Host` line `tls.servername` added to `headers` (dropped on redirect). */
@@ -239,6 +241,7 @@ export function validateConnectOptions(url: unknown, options: unknown, lookup?: 
       2 ** 30,
     ),
     caBundle: net.caBundle,
+    keylog: net.keylog,
     curlOptions: net.curlOptions,
     verbose: net.verbose,
     trace: net.trace,

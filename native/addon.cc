@@ -55,7 +55,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
     throw Napi::Error::New(env, "curlws: could not set up the libcurl multi handle");
   }
 
-  DefineAddon(exports, {InstanceMethod("setDispatcher", &Addon::SetDispatcher)});
+  DefineAddon(exports, {InstanceMethod("setDispatcher", &Addon::SetDispatcher),
+                        InstanceMethod("caFile", &Addon::CaFile)});
   exports.Set("Session", Session::Define(env));
   exports.Set("curlOption", Napi::Function::New(env, CurlOptionInfo, "curlOption"));
   exports.Set("Easy", Easy::Define(env));  // curlws/curl
@@ -69,6 +70,14 @@ Napi::Value Addon::SetDispatcher(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(info.Env(), "setDispatcher(fn): fn must be a function");
   dispatcher_ = Napi::Persistent(info[0].As<Napi::Function>());
   return info.Env().Undefined();
+}
+
+// caFile(bundle: Buffer): the name of a new in-memory file holding the bundle, or '' (ca_file.h).
+Napi::Value Addon::CaFile(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsBuffer())
+    throw Napi::TypeError::New(info.Env(), "caFile(bundle): bundle must be a Buffer");
+  auto bundle = info[0].As<Napi::Buffer<char>>();
+  return Napi::String::New(info.Env(), ca_files_.Create(bundle.Data(), bundle.Length()));
 }
 
 Napi::Object Addon::Versions(Napi::Env env) {

@@ -6,6 +6,7 @@
 
 #include <napi.h>
 
+#include "ca_file.h"
 #include "engine.h"
 
 namespace curlws {
@@ -20,10 +21,12 @@ class Addon : public Napi::Addon<Addon> {
 
  private:
   Napi::Value SetDispatcher(const Napi::CallbackInfo& info);
+  Napi::Value CaFile(const Napi::CallbackInfo& info);
   static Napi::Object Versions(Napi::Env env);
 
   Engine* engine_ = nullptr;  // owned by itself: freed by its async cleanup hook
   Napi::FunctionReference dispatcher_;
+  CaFiles ca_files_;  // in-memory CA files of this environment (ca_file.h)
 };
 
 }  // namespace curlws

@@ -8,6 +8,7 @@
 #include "curl_options.h"
 #include "easy_callbacks.h"
 #include "easy_info.h"
+#include "tls_context.h"
 
 namespace curlws {
 namespace {
@@ -77,6 +78,8 @@ void Easy::ApplyDefaults() {
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss");
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_);
   curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this));
+  // No TLS key log, whatever SSLKEYLOGFILE says (tls_context.h).
+  InstallTlsContextHook(e, nullptr);
 }
 
 void Easy::Check(const Napi::Env& env, const char* what, bool forbid_in_callback) {

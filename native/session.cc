@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -145,6 +146,25 @@ void Session::Configure(const Napi::Object& init) {
       // forward-proxy a GET ws://… that most proxies refuse.
       curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
   if (!ok) fail("libcurl refused a basic option");
+
+  // TLS secrets go to tls.keylog, or nowhere: never to libcurl's SSLKEYLOGFILE (tls_context.h).
+  Napi::Value keylog = init.Get("keylog");
+  if (keylog.IsString()) {
+    std::string path = keylog.As<Napi::String>().Utf8Value();
+    if (!IsWireSafe(path)) unsafe("the TLS key log file name");  // a NUL would cut the name short
+    std::string why;
+    keylog_ = KeylogFile::Open(path, &why);
+    if (!keylog_) {
+      Napi::Error err = Napi::Error::New(
+          env, "Cannot open the TLS key log file (options.tls.keylog) \"" + path + "\": " + why);
+      err.Set("code", "ERR_CURLWS_KEYLOG");
+      throw err;
+    }
+  }
+  // A libcurl without OpenSSL has no TLS context hook: it can neither log on request nor be
+  // kept from logging, so a requested key log fails instead of silently writing nothing.
+  if (!InstallTlsContextHook(e, &keylog_) && keylog_)
+    fail("this libcurl's TLS backend cannot log TLS keys (it has no CURLOPT_SSL_CTX_FUNCTION)");
   if (tracer_.level() > 0) tracer_.Attach(e);
 
   // CURLOPT_RESOLVE entries land in the DNS cache, which the multi shares between all its
@@ -201,6 +221,14 @@ void Session::HandshakeDone(CURLcode result) {
   CURL* e = easy_.get();
   long status = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  if (result == CURLE_OK && status == 0) {
+    // The peer closed before any HTTP status line (a server that hangs up, a TLS port spoken to
+    // over ws://). libcurl's "Empty reply from server" check (Curl_http_done) is skipped for
+    // CONNECT_ONLY transfers, so it reports success with no status: this is what curl itself
+    // says for the same exchange (CURLE_GOT_NOTHING, 52), a network failure, not a refusal.
+    result = CURLE_GOT_NOTHING;
+    snprintf(errbuf_, sizeof errbuf_, "%s", "Empty reply from server");
+  }
 
   if (result != CURLE_OK || status != 101) {
     if (result == CURLE_OK || result == CURLE_HTTP_RETURNED_ERROR) {
@@ -409,7 +437,13 @@ Napi::Value Session::BufferedAmount(const Napi::CallbackInfo& info) {
 // ---- timers, deferred work, ending -----------------------------------------------------------
 
 void Session::StartTimer(uint64_t ms) {
-  if (timer_) uv_timer_start(&timer_->uv, &Session::OnTimeout, ms, 0);
+  if (!timer_) return;
+  // A uv timer counts from the loop's cached clock, taken when the loop last woke up: after
+  // synchronous work in the same tick it would fire that much early. The timeouts are promised
+  // from the call that armed them (connect(), close()), so refresh the clock first, as Node's
+  // own setTimeout does.
+  uv_update_time(timer_->uv.loop);
+  uv_timer_start(&timer_->uv, &Session::OnTimeout, ms, 0);
 }
 
 void Session::OnTimeout(uv_timer_t* timer) {

@@ -19,6 +19,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "handles.h"
 #include "handshake.h"
 #include "send_queue.h"
+#include "tls_context.h"
 #include "tracer.h"
 #include "transfer.h"
 
@@ -95,6 +97,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   EventBatch* batch_ = nullptr;  // the batch of the DispatchScope we are inside, if any
 
   SharePtr dns_share_;  // private DNS cache when the session has `resolve` entries
+  // tls.keylog (empty: no key log). Declared before easy_ so that it outlives the handle.
+  std::shared_ptr<KeylogFile> keylog_;
   EasyPtr easy_;
   SlistPtr request_headers_;
   std::vector<SlistPtr> option_lists_;  // slists handed to libcurl by curl options

@@ -4,7 +4,7 @@
  * `script`). Needs the TypeScript build in dist/ (`npm run build:ts`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -267,6 +267,15 @@ describe('curlws command: exit codes', () => {
     expect(r.err).toBe('');
   });
 
+  it.each([
+    ['a server that hangs up without an answer', () => rawTarget('/hangup').url],
+    ['a TLS port spoken to over ws://', () => inject('wssEchoIpUrl').replace('wss:', 'ws:')],
+  ])('%s exits 52 (Empty reply from server), as curl does', async (_name, url) => {
+    const r = await curlws([url()]);
+    expect(r.code).toBe(52);
+    expect(r.err).toBe('curlws: (52) Empty reply from server\n');
+  });
+
   it('a 403 answer to the handshake exits 22', async () => {
     const r = await curlws([rawTarget('/status', { code: 403 }).url]);
     expect(r.code).toBe(22);
@@ -277,6 +286,24 @@ describe('curlws command: exit codes', () => {
     const r = await curlws([rawTarget('/badutf8').url]);
     expect(r.code).toBe(56);
     expect(r.err).toMatch(/^curlws: \(56\) /m);
+  });
+
+  it('--tls-keylog FILE gets the TLS secrets; SSLKEYLOGFILE gets nothing (as the library)', async () => {
+    const ca = file('keylog-ca.pem', inject('tlsCaPem'));
+    const keys = path.join(tmp, 'cli.keys');
+    const envKeys = path.join(tmp, 'cli-env.keys');
+    const r = await curlws(['--cacert', ca, '--tls-keylog', keys, inject('wssEchoUrl')], 'x\n', { SSLKEYLOGFILE: envKeys });
+    expect(r.code).toBe(0);
+    const lines = readFileSync(keys, 'utf8').split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    for (const line of lines) expect(line).toMatch(/^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]+$/);
+    expect(existsSync(envKeys) ? readFileSync(envKeys, 'utf8') : '').toBe('');
+  });
+
+  it('--tls-keylog into a missing directory exits 23 and names the flag', async () => {
+    const r = await curlws(['--tls-keylog', path.join(tmp, 'nope', 'k.keys'), inject('wssEchoUrl')]);
+    expect(r.code).toBe(23);
+    expect(r.err).toMatch(/^curlws: \(23\) Cannot open the TLS key log file \(--tls-keylog\) .*nope.*No such file or directory\n$/);
   });
 
   it('--cacert with a missing file exits 77', async () => {

@@ -117,6 +117,8 @@ const NESTED_CASES: { [P in keyof typeof NESTED_KEYS]: Record<(typeof NESTED_KEY
       { names: 'options.tls.pinnedPublicKey', build: (p) => ({ tls: { pinnedPublicKey: `sha256//${p}` } }) },
       { names: 'options.tls.pinnedPublicKey[0]', build: (p) => ({ tls: { pinnedPublicKey: [p] } }) },
     ],
+    // a file name (opened, never sent), in the test's own directory
+    keylog: [{ names: 'options.tls.keylog', build: (p, c) => ({ tls: { keylog: path.join(path.dirname(c.pemFile), p) } }) }],
   },
   proxyAuth: {
     username: [{ names: 'options.proxyAuth.username', build: (p, c) => ({ proxy: c.proxy, proxyAuth: { username: p, password: 'pw' } }) }],
@@ -510,6 +512,7 @@ const CLI_CASES: Record<string, CliCase> = {
   pinnedpubkey: { argv: (p) => ['--pinnedpubkey', `sha256//${p}`] },
   ciphers: { argv: (p) => ['--ciphers', p] },
   'tls-max': { argv: (p) => ['--tls-max', p] },
+  'tls-keylog': { argv: (p) => ['--tls-keylog', `/nonexistent/${p}`] },
   proxy: { argv: (p, c) => ['-x', `${c.proxy}/${p}`] },
   'proxy-user': { argv: (p, c) => ['-x', c.proxy, '-U', `${p}:pw`] },
   'proxy-header': { argv: (p, c) => ['-x', c.proxy, '--proxy-header', `X-P: ${p}`] },

@@ -343,6 +343,9 @@ class RawConnection {
       // ---- handshake failures ----
       case '/silence':
         return;
+      case '/hangup': // ends TCP after the request without an HTTP answer (?send=: after these bytes)
+        this.socket.end(this.log.query.send ?? '');
+        return;
       case '/status': {
         const code = this.q('code', 403);
         this.respondStatus(code, ['X-Reason: nope'], 'nope: request refused\n');

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPin } from '../../gen-curl-codes.mjs';
 import { renderChart } from './chart.mjs';
 import { derive, LOWER_IS_BETTER, METRICS, SUITES, TARGETS, WORKLOADS } from './workloads.mjs';
 
@@ -20,7 +21,8 @@ const REPO = path.resolve(BENCH, '../..');
 const DEPS = path.join(BENCH, '.deps');
 const BUILD = path.join(BENCH, '.build');
 const RESULTS = path.join(BENCH, 'results');
-const CURL_DIR = path.join(REPO, '.cache/libcurl/8.21.0');
+const CURL_VERSION = readPin().CURL_VERSION; // scripts/libcurl.pin
+const CURL_DIR = path.join(REPO, '.cache/libcurl', CURL_VERSION);
 const C_BIN = path.join(BUILD, 'bench_client');
 
 /** Versions installed into the scratch node_modules (never into the repo's package.json). */
@@ -374,7 +376,7 @@ export async function main(argv, defaults = {}) {
     loadavg: os.loadavg(),
     deps,
     curlws: JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version,
-    libcurl: '8.21.0 (bundled static, .cache/libcurl)',
+    libcurl: `${CURL_VERSION} (bundled static, .cache/libcurl)`,
     // Other developers rebuild the addon on this machine: record which build was measured.
     build: buildInfo(),
     peer: 'scripts/bench/server.mjs (raw net/tls sockets, pre-encoded frames), separate process',
