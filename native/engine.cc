@@ -5,7 +5,7 @@
 namespace curlws {
 
 Engine::Engine(napi_env env, uv_loop_t* loop) : env_(env), loop_(loop) {
-  soon_timer_ = NewTimer(this);
+  soon_ = NewIdle(this);
   multi_ = std::make_unique<Multi>(this);
 }
 
@@ -17,24 +17,27 @@ bool Engine::InstallCleanupHook() {
 }
 
 void Engine::Soon(Transfer* s) {
-  if (shutting_down_ || !soon_timer_) return;
-  if (std::find(soon_.begin(), soon_.end(), s) != soon_.end()) return;
-  soon_.push_back(s);
-  if (soon_.size() == 1) uv_timer_start(&soon_timer_->uv, &Engine::OnSoonTimer, 0, 0);
+  if (shutting_down_ || !soon_) return;
+  if (std::find(soon_queue_.begin(), soon_queue_.end(), s) != soon_queue_.end()) return;
+  soon_queue_.push_back(s);
+  if (soon_queue_.size() == 1) uv_idle_start(&soon_->uv, &Engine::OnSoon);
 }
 
 void Engine::CancelSoon(Transfer* s) {
-  soon_.erase(std::remove(soon_.begin(), soon_.end(), s), soon_.end());
+  soon_queue_.erase(std::remove(soon_queue_.begin(), soon_queue_.end(), s), soon_queue_.end());
 }
 
-void Engine::OnSoonTimer(uv_timer_t* timer) {
-  auto* self = static_cast<Engine*>(timer->data);
+void Engine::OnSoon(uv_idle_t* idle) {
+  auto* self = static_cast<Engine*>(idle->data);
   if (!self) return;
   std::vector<Transfer*> batch;
-  batch.swap(self->soon_);
+  batch.swap(self->soon_queue_);
+  // An idle handle keeps the poll phase from blocking: active only while work waits.
+  uv_idle_stop(idle);
   for (Transfer* s : batch) {
     if (self->shutting_down_) break;
-    // A session handled earlier in this batch may have re-queued itself; that is fine.
+    // A transfer handled earlier in this batch may have re-queued itself (restarting the idle
+    // handle): it runs in the next iteration's idle phase.
     s->RunSoon();
   }
 }
@@ -43,6 +46,18 @@ UvHandle<uv_timer_t>* Engine::NewTimer(void* owner) {
   auto* h = new UvHandle<uv_timer_t>{};
   h->engine = this;
   if (uv_timer_init(loop_, &h->uv) != 0) {
+    delete h;
+    return nullptr;
+  }
+  h->uv.data = owner;
+  open_handles_++;
+  return h;
+}
+
+UvHandle<uv_idle_t>* Engine::NewIdle(void* owner) {
+  auto* h = new UvHandle<uv_idle_t>{};
+  h->engine = this;
+  if (uv_idle_init(loop_, &h->uv) != 0) {
     delete h;
     return nullptr;
   }
@@ -79,6 +94,7 @@ void Engine::Close(uv_handle_t* handle) {
   switch (handle->type) {
     case UV_TIMER: uv_close(handle, &Engine::OnClosed<uv_timer_t>); break;
     case UV_POLL: uv_close(handle, &Engine::OnClosed<uv_poll_t>); break;
+    case UV_IDLE: uv_close(handle, &Engine::OnClosed<uv_idle_t>); break;
     default:
       uv_close(handle, nullptr);  // not allocated by us; never happens
       break;
@@ -94,15 +110,15 @@ void Engine::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
 void Engine::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
-  soon_.clear();
+  soon_queue_.clear();
   // Detach() unregisters, so iterate over a copy.
   std::vector<Transfer*> live(transfers_.begin(), transfers_.end());
   for (Transfer* t : live) t->Detach();
   transfers_.clear();
   multi_.reset();
-  if (soon_timer_) {
-    Close(soon_timer_);
-    soon_timer_ = nullptr;
+  if (soon_) {
+    Close(soon_);
+    soon_ = nullptr;
   }
   MaybeFinishShutdown();
 }

@@ -1,5 +1,5 @@
 // Per-environment engine: the libuv side of one Node environment (main thread or a worker).
-// Owns the Multi, the "soon" timer that defers work out of JS calls, the registry of live
+// Owns the Multi, the "soon" idle handle that defers work out of JS calls, the registry of live
 // transfers, and the accounting of every uv handle so that environment teardown can wait for
 // all close callbacks (a worker's loop must be empty when Node closes it).
 //
@@ -7,7 +7,7 @@
 //   1. every live Transfer (Session, Easy) Detach(): stop its poll/timer,
 //      curl_multi_remove_handle, curl_easy_cleanup (no JS is called);
 //   2. curl_multi_cleanup (libcurl may still report CURL_POLL_REMOVE, so pollers still exist);
-//   3. uv_close the multi timer and the soon timer;
+//   3. uv_close the multi timer and the soon idle handle;
 //   4. when the last close callback has run: napi_remove_async_cleanup_hook, delete the engine.
 //
 // Threading: loop thread of its environment only. No JS values are held here.
@@ -55,11 +55,16 @@ class Engine {
   void Register(Transfer* t) { transfers_.insert(t); }
   void Unregister(Transfer* t) { transfers_.erase(t); }
 
-  // Runs t->RunSoon() on a later loop iteration (once, however often it is asked).
+  // Runs t->RunSoon() once, however often it is asked: in this loop iteration's idle phase if
+  // that is still ahead, else in the next one. Asked again from inside RunSoon, it waits for
+  // the next iteration, so I/O, timers and setImmediate run in between (a uv timer of 0 ms
+  // does not give that: libuv before 1.48 runs a timer re-armed from its own callback again in
+  // the same timers phase, so a transfer that re-queues itself starved the loop).
   void Soon(Transfer* t);
   void CancelSoon(Transfer* t);
 
   UvHandle<uv_timer_t>* NewTimer(void* owner);
+  UvHandle<uv_idle_t>* NewIdle(void* owner);
   // nullptr if libuv refuses the fd (for example EEXIST); `err` gets the uv error.
   UvHandle<uv_poll_t>* NewPoll(int fd, void* owner, int* err);
   // uv_close + free in the close callback; safe to call once per handle.
@@ -71,7 +76,7 @@ class Engine {
 
  private:
   static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
-  static void OnSoonTimer(uv_timer_t* timer);
+  static void OnSoon(uv_idle_t* idle);
   template <typename T>
   static void OnClosed(uv_handle_t* handle);
   void Shutdown();
@@ -80,8 +85,8 @@ class Engine {
   napi_env env_;
   uv_loop_t* loop_;
   std::unique_ptr<Multi> multi_;
-  UvHandle<uv_timer_t>* soon_timer_ = nullptr;
-  std::vector<Transfer*> soon_;
+  UvHandle<uv_idle_t>* soon_ = nullptr;
+  std::vector<Transfer*> soon_queue_;
   std::unordered_set<Transfer*> transfers_;
   size_t open_handles_ = 0;
   bool shutting_down_ = false;

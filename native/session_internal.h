@@ -39,6 +39,8 @@ constexpr size_t kBatchBytesMax = 96 * 1024;
 constexpr size_t kDrainBudget = 1024 * 1024;
 // Fresh 64 KiB chunks one curl_ws_recv() may take for reading ahead (see curl_memory.h).
 constexpr int kReadAheadChunks = 2;
+// Deliveries one DispatchScope makes before it leaves the rest to the next loop iteration.
+constexpr int kMaxDispatchRounds = 8;
 
 // A buffer of many MB that is about to be filled: ask for transparent huge pages (where the
 // system leaves that to madvise), so the kernel faults in and zeroes 2 MiB at a time instead of
@@ -115,20 +117,27 @@ class DispatchScope {
   }
   ~DispatchScope() {
     if (!owner_) return;
+    bool delivered = true;
     try {
-      // JS called during a delivery may have produced more events; deliver those too.
-      for (int round = 0; round < 8; round++) {
+      // JS called during a delivery may have produced more events; deliver those too, for a
+      // bounded number of rounds: JS that answers every event with another (a trace callback
+      // that sends) would otherwise hold the loop here for ever.
+      for (int round = 0; round < session_detail::kMaxDispatchRounds; round++) {
         s_->EmitPending();
         if (batch_.empty()) break;
         Deliver(s_, &batch_);
       }
     } catch (const std::exception&) {
       // Node-API refuses calls while a worker is being terminated; nothing can be delivered.
+      delivered = false;
     }
     s_->batch_ = nullptr;
     try {
       s_->SendFailClose();
       s_->AfterDispatch();
+      // What the last round produced waits in the session (pending_*, trace lines): a later
+      // loop iteration delivers it (Engine::Soon → RunSoon → a new DispatchScope).
+      if (delivered) s_->ScheduleIfPending();
     } catch (const std::exception&) {
     }
   }

@@ -205,7 +205,7 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-type Mode = 'echo' | 'passive' | 'no-close-reply' | 'ping-between-fragments';
+type Mode = 'echo' | 'passive' | 'no-close-reply' | 'ping-between-fragments' | 'sink';
 
 class RawConnection {
   readonly log: RawConnLog;
@@ -278,6 +278,7 @@ class RawConnection {
   }
 
   private onData(d: Buffer): void {
+    if (this.mode === 'sink') return; // read and forget: no parsing, no log
     if (this.upgraded) {
       this.onFrames(this.parser.push(d));
       return;
@@ -582,6 +583,11 @@ class RawConnection {
         return;
       case '/no-close-reply':
         this.mode = 'no-close-reply';
+        return;
+      case '/sink':
+        // reads everything and keeps nothing (no frame log): a peer that never pushes back nor
+        // answers, for clients that send without end
+        this.mode = 'sink';
         return;
       case '/server-close': {
         this.sentClose = true;
