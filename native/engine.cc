@@ -5,7 +5,8 @@
 namespace curlws {
 
 Engine::Engine(napi_env env, uv_loop_t* loop) : env_(env), loop_(loop) {
-  soon_ = NewIdle(this);
+  soon_timer_ = NewTimer(this);
+  soon_idle_ = NewIdle(this);
   multi_ = std::make_unique<Multi>(this);
 }
 
@@ -16,30 +17,54 @@ bool Engine::InstallCleanupHook() {
          napi_ok;
 }
 
+namespace {
+// Runs of the soon queue in one timers phase (see Engine::Soon). Enough for a drain of a
+// flood to go on for several budgets before the loop turns, as when it could go on for ever.
+constexpr int kSoonPerTurn = 16;
+}  // namespace
+
 void Engine::Soon(Transfer* s) {
-  if (shutting_down_ || !soon_) return;
+  if (shutting_down_ || !soon_timer_ || !soon_idle_) return;
   if (std::find(soon_queue_.begin(), soon_queue_.end(), s) != soon_queue_.end()) return;
   soon_queue_.push_back(s);
-  if (soon_queue_.size() == 1) uv_idle_start(&soon_->uv, &Engine::OnSoon);
+  if (soon_queue_.size() != 1) return;
+  if (in_soon_ && soon_turns_ >= kSoonPerTurn)
+    uv_idle_start(&soon_idle_->uv, &Engine::OnSoonIdle);
+  else
+    uv_timer_start(&soon_timer_->uv, &Engine::OnSoonTimer, 0, 0);
 }
 
 void Engine::CancelSoon(Transfer* s) {
   soon_queue_.erase(std::remove(soon_queue_.begin(), soon_queue_.end(), s), soon_queue_.end());
 }
 
-void Engine::OnSoon(uv_idle_t* idle) {
+void Engine::OnSoonTimer(uv_timer_t* timer) noexcept {
+  auto* self = static_cast<Engine*>(timer->data);
+  if (self) self->RunSoonQueue();
+}
+
+void Engine::OnSoonIdle(uv_idle_t* idle) noexcept {
   auto* self = static_cast<Engine*>(idle->data);
   if (!self) return;
+  uv_idle_stop(idle);  // active only while work waits: it keeps the poll phase from blocking
+  self->soon_turns_ = 0;
+  self->RunSoonQueue();
+}
+
+// Every RunSoon catches at its own boundary (Session, Easy); this one only moves pointers.
+void Engine::RunSoonQueue() noexcept {
   std::vector<Transfer*> batch;
-  batch.swap(self->soon_queue_);
-  // An idle handle keeps the poll phase from blocking: active only while work waits.
-  uv_idle_stop(idle);
+  batch.swap(soon_queue_);
+  const bool nested = in_soon_;
+  in_soon_ = true;
+  soon_turns_++;
   for (Transfer* s : batch) {
-    if (self->shutting_down_) break;
-    // A transfer handled earlier in this batch may have re-queued itself (restarting the idle
-    // handle): it runs in the next iteration's idle phase.
+    if (shutting_down_) break;
+    // A transfer handled earlier in this batch may have re-queued itself; that is fine.
     s->RunSoon();
   }
+  in_soon_ = nested;
+  if (soon_queue_.empty()) soon_turns_ = 0;  // the chain ended: the next one starts afresh
 }
 
 UvHandle<uv_timer_t>* Engine::NewTimer(void* owner) {
@@ -80,7 +105,7 @@ UvHandle<uv_poll_t>* Engine::NewPoll(int fd, void* owner, int* err) {
 }
 
 template <typename T>
-void Engine::OnClosed(uv_handle_t* handle) {
+void Engine::OnClosed(uv_handle_t* handle) noexcept {
   auto* h = reinterpret_cast<UvHandle<T>*>(handle);
   Engine* engine = h->engine;
   delete h;
@@ -101,24 +126,30 @@ void Engine::Close(uv_handle_t* handle) {
   }
 }
 
-void Engine::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+void Engine::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) noexcept {
   auto* self = static_cast<Engine*>(arg);
   self->cleanup_hook_ = handle;
   self->Shutdown();
 }
 
-void Engine::Shutdown() {
+void Engine::Shutdown() noexcept {
   if (shutting_down_) return;
   shutting_down_ = true;
   soon_queue_.clear();
-  // Detach() unregisters, so iterate over a copy.
-  std::vector<Transfer*> live(transfers_.begin(), transfers_.end());
-  for (Transfer* t : live) t->Detach();
-  transfers_.clear();
+  // Detach() unregisters; taking them one at a time allocates nothing (no copy of the set).
+  while (!transfers_.empty()) {
+    Transfer* t = *transfers_.begin();
+    transfers_.erase(transfers_.begin());
+    t->Detach();
+  }
   multi_.reset();
-  if (soon_) {
-    Close(soon_);
-    soon_ = nullptr;
+  if (soon_timer_) {
+    Close(soon_timer_);
+    soon_timer_ = nullptr;
+  }
+  if (soon_idle_) {
+    Close(soon_idle_);
+    soon_idle_ = nullptr;
   }
   MaybeFinishShutdown();
 }
