@@ -55,7 +55,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
     throw Napi::Error::New(env, "curlws: could not set up the libcurl multi handle");
   }
 
-  DefineAddon(exports, {InstanceMethod("setDispatcher", &Addon::SetDispatcher)});
+  DefineAddon(exports, {InstanceMethod("setDispatcher", &Addon::SetDispatcher),
+                        InstanceMethod("setLimits", &Addon::SetLimits)});
   exports.Set("Session", Session::Define(env));
   exports.Set("curlOption", Napi::Function::New(env, CurlOptionInfo, "curlOption"));
   exports.Set("Easy", Easy::Define(env));  // curlws/curl
@@ -69,6 +70,23 @@ Napi::Value Addon::SetDispatcher(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(info.Env(), "setDispatcher(fn): fn must be a function");
   dispatcher_ = Napi::Persistent(info[0].As<Napi::Function>());
   return info.Env().Undefined();
+}
+
+// setLimits({ maxStringLength, maxBufferLength }): positive integers; others keep the default.
+Napi::Value Addon::SetLimits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    throw Napi::TypeError::New(env, "setLimits(limits): limits must be an object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto read = [&](const char* key, uint64_t* out) {
+    Napi::Value v = o.Get(key);
+    if (!v.IsNumber()) return;
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d >= 1 && d < 9007199254740992.0) *out = static_cast<uint64_t>(d);
+  };
+  read("maxStringLength", &limits_.max_string_length);
+  read("maxBufferLength", &limits_.max_buffer_length);
+  return env.Undefined();
 }
 
 Napi::Object Addon::Versions(Napi::Env env) {
