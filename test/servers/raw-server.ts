@@ -78,8 +78,8 @@ export interface FrameSpec {
   payload?: Buffer | string;
   /** true → random key; a Buffer → that key */
   mask?: boolean | Buffer;
-  /** write this length in the header instead of the real one (truncated frames) */
-  declaredLength?: number;
+  /** write this length in the header instead of the real one (truncated frames; bigint up to 2^64-1) */
+  declaredLength?: number | bigint;
 }
 
 export function encodeFrame(spec: FrameSpec): Buffer {
@@ -91,12 +91,12 @@ export function encodeFrame(spec: FrameSpec): Buffer {
   const maskBit = maskKey ? 0x80 : 0;
   let header: Buffer;
   if (len < 126) {
-    header = Buffer.from([b0, maskBit | len]);
+    header = Buffer.from([b0, maskBit | Number(len)]);
   } else if (len < 65536) {
     header = Buffer.alloc(4);
     header[0] = b0;
     header[1] = maskBit | 126;
-    header.writeUInt16BE(len, 2);
+    header.writeUInt16BE(Number(len), 2);
   } else {
     header = Buffer.alloc(10);
     header[0] = b0;
