@@ -16,6 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostilePeer, type PeerConn, startHostilePeer } from './peer.js';
 
 const dist = path.resolve(__dirname, '../../dist/index.js');
+// Under AddressSanitizer (npm run test:asan) a process maps terabytes of shadow memory: no
+// address-space limit can be set, and virtual sizes mean nothing. The scenarios then run
+// without the limit (ASan checks every access instead); the ones that need memory to run out
+// are skipped.
+const sanitized = /libasan/.test(process.env.LD_PRELOAD ?? '');
 const clientScript = path.resolve(__dirname, 'client.mjs');
 
 interface Status {
@@ -68,7 +73,7 @@ async function run(kb: number, cases: Record<string, Case>, env: Record<string, 
     cases: list.map(({ name, url, options, send }) => ({ id: name, url, options, send })),
   });
   const quoted = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-  const limit = kb > 0 ? `ulimit -v ${kb}; ` : '';
+  const limit = kb > 0 && !sanitized ? `ulimit -v ${kb}; ` : '';
   const child = spawn('bash', ['-c', `${limit}exec ${quoted(process.execPath)} ${quoted(clientScript)} ${quoted(input)}`], {
     env: { ...process.env, ...env, CURLWS_DIST: dist },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -155,7 +160,7 @@ describe('hostile peers: declared sizes never size an allocation', () => {
     const { baseline, status } = r.result;
     const grownMiB = (status.VmSize - baseline.VmSize) / 1024;
     console.log(`100 × 100 MiB declared: VmSize ${baseline.VmSize} → ${status.VmSize} kB, VmRSS ${baseline.VmRSS} → ${status.VmRSS} kB`);
-    expect(grownMiB).toBeLessThan(256);
+    if (!sanitized) expect(grownMiB).toBeLessThan(256);
   });
 
   it('declared lengths at every encoding threshold, default maxPayload, under ulimit -v 1100000', { timeout: 60_000 }, async () => {
@@ -205,7 +210,7 @@ describe('hostile peers: declared sizes never size an allocation', () => {
     expect(r.peerOf('trickle').sent).toBeGreaterThanOrEqual(2 * MiB);
     // 2 MiB arrived after READY: the buffer holds about that (doubling), nowhere near 1 GiB.
     // (From READY on: opening connections maps malloc arenas of 64 MiB for libcurl's threads.)
-    expect((r.result.status.VmSize - r.ready.status.VmSize) / 1024).toBeLessThan(64);
+    if (!sanitized) expect((r.result.status.VmSize - r.ready.status.VmSize) / 1024).toBeLessThan(64);
   });
 
   it('a message of 200,000 small fragments: assembled when complete, refused at maxPayload', { timeout: 60_000 }, async () => {
@@ -219,7 +224,7 @@ describe('hostile peers: declared sizes never size an allocation', () => {
   });
 });
 
-describe('hostile peers: memory that really runs out fails one connection', () => {
+describe.skipIf(sanitized)('hostile peers: memory that really runs out fails one connection', () => {
   // The peer sends 1.5 GB of a 2 GB frame; the client has about 700 MB to spare. Receiving
   // fails when the memory is gone: WS_ERR_OUT_OF_MEMORY with close 1011, and the echo goes on.
   it('a flood beyond the address space left: WS_ERR_OUT_OF_MEMORY, CLOSE 1011, the process lives on', { timeout: 60_000 }, async () => {
