@@ -67,41 +67,36 @@ void Engine::RunSoonQueue() noexcept {
   if (soon_queue_.empty()) soon_turns_ = 0;  // the chain ended: the next one starts afresh
 }
 
-UvHandle<uv_timer_t>* Engine::NewTimer(void* owner) {
-  auto* h = new UvHandle<uv_timer_t>{};
+template <typename T, typename Init>
+UvHandle<T>* Engine::NewHandle(void* owner, Init init, int* err) {
+  auto* h = new UvHandle<T>{};
   h->engine = this;
-  if (uv_timer_init(loop_, &h->uv) != 0) {
+  int rc = init(&h->uv);
+  if (err) *err = rc;
+  if (rc != 0) {
     delete h;
     return nullptr;
   }
   h->uv.data = owner;
   open_handles_++;
   return h;
+}
+
+UvHandle<uv_timer_t>* Engine::NewTimer(void* owner) {
+  return NewHandle<uv_timer_t>(owner, [this](uv_timer_t* t) { return uv_timer_init(loop_, t); });
 }
 
 UvHandle<uv_idle_t>* Engine::NewIdle(void* owner) {
-  auto* h = new UvHandle<uv_idle_t>{};
-  h->engine = this;
-  if (uv_idle_init(loop_, &h->uv) != 0) {
-    delete h;
-    return nullptr;
-  }
-  h->uv.data = owner;
-  open_handles_++;
-  return h;
+  return NewHandle<uv_idle_t>(owner, [this](uv_idle_t* i) { return uv_idle_init(loop_, i); });
 }
 
 UvHandle<uv_poll_t>* Engine::NewPoll(int fd, void* owner, int* err) {
-  auto* h = new UvHandle<uv_poll_t>{};
-  h->engine = this;
-  *err = uv_poll_init_socket(loop_, &h->uv, static_cast<uv_os_sock_t>(fd));
-  if (*err != 0) {
-    delete h;
-    return nullptr;
-  }
-  h->uv.data = owner;
-  open_handles_++;
-  return h;
+  return NewHandle<uv_poll_t>(
+      owner,
+      [this, fd](uv_poll_t* p) {
+        return uv_poll_init_socket(loop_, p, static_cast<uv_os_sock_t>(fd));
+      },
+      err);
 }
 
 template <typename T>

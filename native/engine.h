@@ -84,6 +84,9 @@ class Engine {
   void RunSoonQueue() noexcept;
   template <typename T>
   static void OnClosed(uv_handle_t* handle) noexcept;
+  // Allocates a handle, runs `init` on it (a uv_*_init) and counts it; nullptr on failure.
+  template <typename T, typename Init>
+  UvHandle<T>* NewHandle(void* owner, Init init, int* err = nullptr);
   void Shutdown() noexcept;
   void MaybeFinishShutdown();
 

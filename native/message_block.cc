@@ -1,17 +1,14 @@
 #include "message_block.h"
 
 #if defined(__linux__)
-#include <malloc.h>
 #include <sys/mman.h>
-#define CURLWS_USABLE_SIZE(p) malloc_usable_size(p)
-#elif defined(__APPLE__)
-#include <malloc/malloc.h>
-#define CURLWS_USABLE_SIZE(p) malloc_size(p)
 #endif
 
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+
+#include "malloc_usable.h"
 
 namespace curlws {
 namespace {

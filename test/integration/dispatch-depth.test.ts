@@ -8,16 +8,13 @@
  * the rounds on: each trace line's send() produces the next round's trace lines
  * ("=> Send TEXT 1 bytes").
  */
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connect } from '../../lib/index.js';
 import type { Connection } from '../../lib/index.js';
 import { binding } from '../../lib/native.js';
 import { track } from '../helpers/conn.js';
+import { runScript } from '../helpers/child.js';
 import { rawTarget } from '../helpers/raw.js';
-
-const dist = path.resolve(__dirname, '../../dist/index.js');
 
 // setImmediate runs in the loop's check phase: only if the engine lets the loop go on between
 // rounds. It is armed well past the rounds of one dispatch (from there on the engine carries the
@@ -43,23 +40,6 @@ const { connect } = require(process.env.CURLWS_DIST);
   conn.send('go').catch(() => {});
 })();
 `;
-
-function runChild(script: string, peerUrl: string, killAfterMs: number): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', script], {
-      env: { ...process.env, CURLWS_DIST: dist, PEER_URL: peerUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
 
 /** Opens a connection whose trace callback sends on every line and terminates on line `stopAt`. */
 async function deepDispatch(stopAt: number) {
@@ -112,7 +92,7 @@ describe('dispatch depth', () => {
   // the chain never ends by itself and never fills a socket (the sink peer reads, never answers).
   // In a child process: an engine that starves the loop also starves this runner's timers.
   it('a callback whose every round triggers the next does not starve the event loop', async () => {
-    const r = await runChild(starveScript, rawTarget('/sink').url, 20_000);
+    const r = await runScript(starveScript, { env: { PEER_URL: rawTarget('/sink').url }, killAfterMs: 20_000 });
     expect(r.out).toMatch(/^CLOSED 1006 after \d+ sends, immediate at send (\d+)$/m);
     expect(Number(/immediate at send (\d+)/.exec(r.out)![1])).toBeGreaterThanOrEqual(100);
     expect(r.code).toBe(0);
