@@ -2,6 +2,7 @@
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 #include <cstdint>
@@ -15,25 +16,37 @@ namespace {
 
 #if defined(__linux__) && defined(MREMAP_MAYMOVE)
 #define CURLWS_MAPPED_BLOCKS 1
-// Blocks of this size and more are mappings of their own, in whole 2 MiB huge pages: smaller
-// ones could not hold one (a huge page needs a 2 MiB-aligned range inside the mapping), and
-// a stream of 1 MiB messages is served best from the heap and the cache below.
+// Blocks of this size and more are mappings of their own. glibc would map them too (its mmap
+// threshold starts at 128 KiB and only rises when it frees a mapped block, which the cache
+// below keeps it from doing), but a fresh, zeroed mapping for every message: a stream of 1 MiB
+// messages paid half again as much CPU in page faults.
+constexpr size_t kMapMin = 128 * 1024;
+// From this size on, a mapping is 2 MiB-aligned and grows in whole 2 MiB huge pages (a huge
+// page needs a 2 MiB-aligned range inside the mapping).
 constexpr size_t kHugePage = 2 * 1024 * 1024;
-constexpr size_t kMapMin = kHugePage;
 
-size_t HugeRound(size_t n) {
-  return (n + kHugePage - 1) & ~(kHugePage - 1);
+size_t Round(size_t n, size_t unit) {
+  return (n + unit - 1) & ~(unit - 1);
+}
+
+size_t PageSize() {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+uint8_t* MapPlain(size_t len) {
+  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
 }
 
 // A mapping of `len` bytes (a multiple of kHugePage) that starts on a 2 MiB boundary: one more
 // huge page is mapped and the unaligned ends are given back. mremap keeps the alignment when
 // it moves the block (measured: 38 page faults per 64 MiB message against 543 unaligned).
-uint8_t* Map(size_t len) {
-  void* p =
-      mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
+uint8_t* MapHuge(size_t len) {
+  uint8_t* p = MapPlain(len + kHugePage);
+  if (!p) return nullptr;
   const uintptr_t start = reinterpret_cast<uintptr_t>(p);
-  const uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t aligned = Round(start, kHugePage);
   if (aligned > start) munmap(p, aligned - start);
   const uintptr_t end = start + len + kHugePage;
   if (end > aligned + len) munmap(reinterpret_cast<void*>(aligned + len), end - aligned - len);
@@ -57,12 +70,13 @@ void Release(uint8_t* data, size_t mapped) {
 
 #ifdef CURLWS_USABLE_SIZE
 #define CURLWS_BLOCK_CACHE 1
-// Sized for a flood of 1 MiB messages: blocks come back only when V8 collects their Buffers,
-// about 64 MiB of them at a time, and with 4 cached blocks instead of 32 the CPU per message
-// was 2.5 times as high (page faults). Bounded in bytes too, whatever the message sizes.
+// Sized for a flood of 1 MiB messages (see message_block.h): V8 collected their Buffers every
+// ~30 messages, and a GC can return two cycles' worth at once. Page faults per 2,000 messages:
+// 55,000 with 32 blocks / 32 MiB, 17,000-20,000 with 64 / 64 MiB (receiving into Buffers of the
+// final size: 22,000-49,000). Bounded in bytes too, whatever the message sizes.
 constexpr size_t kCacheMax = 4 * 1024 * 1024;     // larger blocks are released at once
-constexpr size_t kCacheBytes = 32 * 1024 * 1024;  // all cached blocks together
-constexpr int kCacheBlocks = 32;
+constexpr size_t kCacheBytes = 64 * 1024 * 1024;  // all cached blocks together
+constexpr int kCacheBlocks = 64;
 
 // Freed blocks for reuse on this thread (see message_block.h).
 class BlockCache {
@@ -77,10 +91,16 @@ class BlockCache {
     bytes_ += cap;
     return true;
   }
-  // The most recently freed block (the warmest); false if there is none.
+  // The largest cached block (a message that needs less leaves it at the next ReleaseIdle;
+  // one that needs more would otherwise grow a small block again, copying and faulting in
+  // fresh pages while the right one waits here); false if there is none.
   bool Take(uint8_t** data, size_t* cap, size_t* mapped) {
     if (count_ == 0) return false;
-    const Entry& e = entries_[--count_];
+    int best = 0;
+    for (int i = 1; i < count_; i++)
+      if (entries_[i].cap > entries_[best].cap) best = i;
+    const Entry e = entries_[best];
+    entries_[best] = entries_[--count_];
     bytes_ -= e.cap;
     *data = e.data;
     *cap = e.cap;
@@ -109,24 +129,28 @@ bool MessageBlock::Resize(size_t cap) {
   if (!data_ && cache.Take(&data_, &cap_, &mapped_) && cap_ >= cap) return true;
 #endif
 #ifdef CURLWS_MAPPED_BLOCKS
-  if (mapped_ || (cap >= kMapMin && cap > cap_)) {  // a heap block shrinks in the heap
-    const size_t len = HugeRound(cap);
-    if (mapped_) {
-      if (len != mapped_) {
-        void* p = mremap(data_, mapped_, len, MREMAP_MAYMOVE);
-        if (p == MAP_FAILED) return false;
-        data_ = static_cast<uint8_t*>(p);
-        mapped_ = len;
-      }
-    } else {
-      // From the heap into a mapping: one copy of less than 2 MiB.
-      uint8_t* p = Map(len);
-      if (!p) return false;
-      if (cap_) std::memcpy(p, data_, cap_ < cap ? cap_ : cap);
-      std::free(data_);
-      data_ = p;
-      mapped_ = len;
+  const bool grow = cap > cap_;
+  if (mapped_ || (grow && cap >= kMapMin)) {  // a heap block shrinks in the heap
+    const bool huge = grow && cap >= kHugePage;
+    const size_t len = Round(cap, huge ? kHugePage : PageSize());
+    if (len == mapped_) {
+      cap_ = len;
+      return true;
     }
+    if (mapped_ && (!huge || mapped_ >= kHugePage)) {
+      void* p = mremap(data_, mapped_, len, MREMAP_MAYMOVE);
+      if (p == MAP_FAILED) return false;
+      data_ = static_cast<uint8_t*>(p);
+    } else {
+      // From the heap into a mapping, or from a small mapping into an aligned one: one copy of
+      // less than 2 MiB.
+      uint8_t* p = huge ? MapHuge(len) : MapPlain(len);
+      if (!p) return false;
+      if (cap_) std::memcpy(p, data_, cap_ < len ? cap_ : len);
+      Free(data_, mapped_);
+      data_ = p;
+    }
+    mapped_ = len;
     cap_ = len;  // the whole mapping is usable
     return true;
   }

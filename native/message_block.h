@@ -1,20 +1,21 @@
 // The memory a received message is assembled in, grown as its bytes arrive, and handed over
 // whole to become the JS value's memory (an external Buffer) without a copy.
 //
-// Small blocks are malloc'd and grown with realloc. From 2 MiB on (Linux), a block is a
-// private anonymous mapping of its own, 2 MiB-aligned and in whole 2 MiB steps: it grows with
-// mremap, which moves page tables instead of bytes, and the whole mapping is advised for
+// Blocks under 128 KiB are malloc'd and grown with realloc. Larger ones (Linux) are private
+// anonymous mappings of our own, grown with mremap, which moves page tables instead of bytes;
+// from 2 MiB on they are 2 MiB-aligned, grow in whole 2 MiB steps and are advised for
 // transparent huge pages, so the kernel faults in and zeroes 2 MiB at a time instead of 4 KiB
 // (receiving 64 MiB messages spent half its time in page faults without). Advising only part
 // of a malloc'd block is no substitute: it splits the mapping in two, after which glibc's
 // realloc can no longer mremap it and copies the whole block on every growth.
 //
-// Freed blocks of up to 4 MiB are kept in a per-thread cache (at most 32 blocks and
-// 32 MiB) and reused by the next messages: a stream of 1 MiB messages otherwise made glibc map
-// and unmap fresh, zeroed memory for many of them (five times the page faults of receiving
-// into a Buffer of the final size, and three times the CPU per message). Reusing memory the
-// process already holds is not a reservation by a peer's claim: the cache is bounded whatever
-// the peers send.
+// Freed blocks of up to 4 MiB are kept in a per-thread cache (at most 64 blocks and 64 MiB)
+// and reused by the next messages, the largest first. Blocks come back only when V8 collects
+// the Buffers that hold them, a few dozen at a time during a flood; without the cache (or with
+// one of 32 MiB) most messages got fresh memory that the kernel had to fault in and zero, and a
+// stream of 1 MiB messages cost about 1.5 times the CPU of receiving into a Buffer of the final
+// size. Reusing memory the process already holds is not a reservation by a peer's claim: the
+// cache is bounded whatever the peers send.
 //
 // Every failure is reported (false / nullptr), never thrown: the caller fails its connection.
 //
