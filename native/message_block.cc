@@ -83,10 +83,13 @@ class BlockCache {
  public:
   ~BlockCache() {
     for (int i = 0; i < count_; i++) Release(entries_[i].data, entries_[i].mapped);
+    count_ = 0;
+    closed_ = true;  // a Buffer finalized during the thread's exit frees its block directly
   }
   bool Put(uint8_t* data, size_t mapped) {
     const size_t cap = mapped ? mapped : CURLWS_USABLE_SIZE(data);
-    if (count_ == kCacheBlocks || cap > kCacheMax || bytes_ + cap > kCacheBytes) return false;
+    if (closed_ || count_ == kCacheBlocks || cap > kCacheMax || bytes_ + cap > kCacheBytes)
+      return false;
     entries_[count_++] = Entry{data, cap, mapped};
     bytes_ += cap;
     return true;
@@ -117,6 +120,7 @@ class BlockCache {
   Entry entries_[kCacheBlocks] = {};
   int count_ = 0;
   size_t bytes_ = 0;
+  bool closed_ = false;
 };
 thread_local BlockCache cache;
 #endif
