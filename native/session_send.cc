@@ -37,7 +37,10 @@ void Session::PumpSend() {
   CURLcode err = CURLE_OK;
   SendQueue::Status status = WriteQueued(&done, &err);
   if (status == SendQueue::Status::kError) {
-    Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
+    if (err == CURLE_OUT_OF_MEMORY)  // libcurl (or TLS) could not allocate for the write
+      FailOutOfMemory("sending");
+    else
+      Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
     return;
   }
   blocked_ = status == SendQueue::Status::kBlocked;
