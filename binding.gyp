@@ -43,6 +43,7 @@
         'native/frame_writer.cc',
         'native/handshake.cc',
         'native/handshake_info.cc',
+        'native/message_block.cc',
         'native/multi.cc',
         'native/random_pool.cc',
         'native/send_queue.cc',
@@ -60,6 +61,7 @@
       'defines': [
         'NAPI_VERSION=<(curlws_napi_version)',
         'NAPI_CPP_EXCEPTIONS',
+        'NODE_ADDON_API_CPP_EXCEPTIONS_ALL',
         'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
       ],
       'cflags': ['-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],

@@ -10,6 +10,7 @@ export default defineConfig({
       'test/cli/**/*.test.ts',
       'test/curl/**/*.test.ts',
       'test/fuzz/**/*.test.ts',
+      'test/hostile/**/*.test.ts',
     ],
     globalSetup: ['test/setup/global-setup.ts'],
     // scripts/asan.sh: LeakSanitizer after each file (vitest's workers never exit normally)

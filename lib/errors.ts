@@ -103,7 +103,8 @@ export type WebSocketProtocolErrorCode =
   | 'WS_ERR_MESSAGE_TOO_BIG'
   | 'WS_ERR_INVALID_CLOSE_CODE'
   | 'WS_ERR_INVALID_CLOSE_PAYLOAD'
-  | 'WS_ERR_PONG_TIMEOUT';
+  | 'WS_ERR_PONG_TIMEOUT'
+  | 'WS_ERR_OUT_OF_MEMORY';
 
 /**
  * The connection failed after the handshake because the peer broke RFC 6455 or a limit was hit.
@@ -111,7 +112,7 @@ export type WebSocketProtocolErrorCode =
  */
 export class WebSocketProtocolError extends CurlWsError {
   declare readonly code: WebSocketProtocolErrorCode;
-  /** Close status per RFC 6455 §7.4: 1002 protocol, 1007 invalid UTF-8, 1009 too big, 1006 … */
+  /** Close status per RFC 6455 §7.4: 1002 protocol, 1007 invalid UTF-8, 1009 too big, 1011 out of memory, 1006 … */
   readonly closeCode: number;
 
   /**

@@ -6,6 +6,7 @@
  * may carry many messages): `dispatch(target, meta, values, arena, text)` (see {@link Dispatcher}
  * and native/event_batch.h). `target` is the object handed to the `Session` constructor.
  */
+import { constants } from 'node:buffer';
 import * as path from 'node:path';
 import type { NormalizedOptions } from './options';
 
@@ -217,10 +218,12 @@ export interface NativeBinding {
   setDispatcher(fn: Dispatcher): void;
   /** A sealed in-memory file (`/proc/self/fd/N`) holding `bundle`, or '' where there is none. */
   caFile(bundle: Buffer): string;
+  /** The largest string (UTF-16 units) and Buffer (bytes) JS can hold: larger messages fail with 1009. */
+  setLimits(limits: { maxStringLength: number; maxBufferLength: number }): void;
   versions: NativeVersions;
   Session: new (init: SessionInit, target: object) => NativeSession;
   curlOption(name: string): CurlOptionInfo | null;
-  /** Internal leak counters (native/diagnostics.h); idle baseline { uvHandles: 2, sessions: 0 }. */
+  /** Internal leak counters (native/diagnostics.h); idle baseline { uvHandles: 3, sessions: 0 }. */
   diagnostics(): { uvHandles: number; sessions: number };
   Easy: new () => NativeEasy;
   curlVersion(): string;
@@ -262,4 +265,16 @@ function loadBinding(): NativeBinding {
   }
 }
 
+/**
+ * The longest string the engine may hand to JS. `CURLWS_TEST_MAX_STRING_LENGTH` (read once,
+ * here) can only lower it: tests use it to reach the limit with small messages
+ * (docs/testing.md); V8's own limit (~512 MiB of text) is too large to test with.
+ */
+function maxStringLength(): number {
+  const real = constants.MAX_STRING_LENGTH;
+  const test = Number(process.env.CURLWS_TEST_MAX_STRING_LENGTH);
+  return Number.isSafeInteger(test) && test > 0 && test < real ? test : real;
+}
+
 export const binding: NativeBinding = loadBinding();
+binding.setLimits({ maxStringLength: maxStringLength(), maxBufferLength: constants.MAX_LENGTH });

@@ -56,7 +56,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   }
 
   DefineAddon(exports, {InstanceMethod("setDispatcher", &Addon::SetDispatcher),
-                        InstanceMethod("caFile", &Addon::CaFile)});
+                        InstanceMethod("caFile", &Addon::CaFile),
+                        InstanceMethod("setLimits", &Addon::SetLimits)});
   exports.Set("Session", Session::Define(env));
   exports.Set("curlOption", Napi::Function::New(env, CurlOptionInfo, "curlOption"));
   exports.Set("Easy", Easy::Define(env));  // curlws/curl
@@ -78,6 +79,23 @@ Napi::Value Addon::CaFile(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(info.Env(), "caFile(bundle): bundle must be a Buffer");
   auto bundle = info[0].As<Napi::Buffer<char>>();
   return Napi::String::New(info.Env(), ca_files_.Create(bundle.Data(), bundle.Length()));
+}
+
+// setLimits({ maxStringLength, maxBufferLength }): positive integers; others keep the default.
+Napi::Value Addon::SetLimits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject())
+    throw Napi::TypeError::New(env, "setLimits(limits): limits must be an object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto read = [&](const char* key, uint64_t* out) {
+    Napi::Value v = o.Get(key);
+    if (!v.IsNumber()) return;
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d >= 1 && d < 9007199254740992.0) *out = static_cast<uint64_t>(d);
+  };
+  read("maxStringLength", &limits_.max_string_length);
+  read("maxBufferLength", &limits_.max_buffer_length);
+  return env.Undefined();
 }
 
 Napi::Object Addon::Versions(Napi::Env env) {

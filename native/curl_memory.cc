@@ -5,13 +5,10 @@
 #include <mutex>
 
 #if defined(__linux__)
-#include <malloc.h>
 #include <sys/mman.h>
-#define CURLWS_USABLE_SIZE(p) malloc_usable_size(p)
-#elif defined(__APPLE__)
-#include <malloc/malloc.h>
-#define CURLWS_USABLE_SIZE(p) malloc_size(p)
 #endif
+
+#include "malloc_usable.h"
 
 namespace curlws {
 #ifdef CURLWS_USABLE_SIZE

@@ -268,7 +268,7 @@ void Easy::OnTransferDone(CURLcode result) {
     Napi::HandleScope scope(env);
     Napi::CallbackScope callback_scope(env, async_context_);
     SettlePerform(result);
-  } catch (const std::exception&) {
+  } catch (...) {
     // The environment cannot run JS (worker terminating); its cleanup hook releases us.
   }
 }
@@ -314,7 +314,7 @@ void Easy::RunSoon() {
       abort_deferred_ = false;
       AbortPerform(CURLE_ABORTED_BY_CALLBACK);
     }
-  } catch (const std::exception&) {
+  } catch (...) {
   }
 }
 

@@ -78,7 +78,7 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
   // Rethrows an exception a JS callback raised during a libcurl call made from JS.
   void RethrowCallbackError(const Napi::Env& env);
   // easy_ws.cc: readiness
-  static void OnPoll(uv_poll_t* poll, int status, int events);
+  static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
   void UpdatePoll();
   void StopPoll();
   void SettleWaiters(bool readable, bool writable, const char* error_code);

@@ -143,7 +143,7 @@ Napi::Value Easy::WsWait(const Napi::CallbackInfo& info) {
   return promise;
 }
 
-void Easy::OnPoll(uv_poll_t* poll, int status, int events) {
+void Easy::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
   auto* self = static_cast<Easy*>(poll->data);
   if (!self) return;
   try {
@@ -154,7 +154,7 @@ void Easy::OnPoll(uv_poll_t* poll, int status, int events) {
     bool failed = status < 0 || (events & UV_DISCONNECT);
     self->SettleWaiters(failed || (events & UV_READABLE), failed || (events & UV_WRITABLE),
                         nullptr);
-  } catch (const std::exception&) {
+  } catch (...) {
   }
 }
 

@@ -1,5 +1,6 @@
 #include "event_batch.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -14,27 +15,35 @@ void Check(napi_env env, napi_status status) {
 
 // An ArrayBuffer holding a copy of `data`. napi_create_arraybuffer would zero the memory first
 // (a memset as large as the copy, 4% of receiving 1 KiB messages); a Buffer's store is not.
-napi_value CopyToArrayBuffer(napi_env env, const void* data, size_t len) {
-  napi_value buffer, arraybuffer;
+napi_status CopyToArrayBuffer(napi_env env, const void* data, size_t len, napi_value* out) {
+  napi_value buffer;
   size_t offset = 0;
-  Check(env, napi_create_buffer_copy(env, len, data, nullptr, &buffer));
-  Check(env,
-        napi_get_typedarray_info(env, buffer, nullptr, nullptr, nullptr, &arraybuffer, &offset));
-  if (offset != 0) {  // not seen: Node gives a C++-made Buffer a store of its own
-    void* out = nullptr;
-    Check(env, napi_create_arraybuffer(env, len, &out, &arraybuffer));
-    if (len) std::memcpy(out, data, len);
-  }
-  return arraybuffer;
+  napi_status status = napi_create_buffer_copy(env, len, data, nullptr, &buffer);
+  if (status != napi_ok) return status;
+  status = napi_get_typedarray_info(env, buffer, nullptr, nullptr, nullptr, out, &offset);
+  if (status != napi_ok || offset == 0) return status;
+  // Not seen: Node gives a C++-made Buffer a store of its own.
+  void* copy = nullptr;
+  status = napi_create_arraybuffer(env, len, &copy, out);
+  if (status == napi_ok && len) std::memcpy(copy, data, len);
+  return status;
 }
 
 }  // namespace
 
 EventBatch::~EventBatch() {
-  for (Value& v : values_) {
-    std::free(v.block);
-    if (v.ref) napi_delete_reference(env_, v.ref);
-  }
+  for (Value& v : values_) FreeBlock(&v);
+}
+
+void EventBatch::FreeBlock(Value* v) {
+  if (v->block) MessageBlock::Free(v->block, v->mapped);
+  v->block = nullptr;
+}
+
+bool EventBatch::IsMessage(int32_t type) {
+  return type == static_cast<int32_t>(EventType::kMessage) ||
+         type == static_cast<int32_t>(EventType::kBinarySlice) ||
+         type == static_cast<int32_t>(EventType::kTextSlice);
 }
 
 int32_t EventBatch::Push(napi_value v) {
@@ -66,54 +75,79 @@ void EventBatch::AddText(const uint8_t* data, size_t len, bool ascii) {
   Meta(EventType::kTextSlice, static_cast<int32_t>(start), static_cast<int32_t>(text_units_), 0);
 }
 
-void EventBatch::AddBlock(uint8_t* block, size_t len, bool binary, bool ascii) {
+void EventBatch::AddBlock(MessageBlock::Detached block, size_t len, bool binary, bool ascii) {
   Value v;
-  v.block = block;
+  v.block = block.data;
+  v.mapped = block.mapped;
   v.size = len;
   v.binary = binary;
   v.ascii = ascii;
-  values_.push_back(v);
+  try {
+    values_.push_back(v);
+  } catch (...) {
+    FreeBlock(&v);  // taken over: freed whatever happens
+    throw;
+  }
   block_bytes_ += len;
   Meta(EventType::kMessage, static_cast<int32_t>(values_.size() - 1), binary ? 1 : 0, 0);
 }
 
-void EventBatch::AddBuffer(napi_ref ref, size_t len) {
-  Value v;
-  v.ref = ref;
-  values_.push_back(v);
-  block_bytes_ += len;
-  Meta(EventType::kMessage, static_cast<int32_t>(values_.size() - 1), 1, 0);
+namespace {
+
+// The Buffer's finalizer; the hint is the block's mapping length (MessageBlock::Detached).
+void FreeExternal(napi_env /*env*/, void* data, void* hint) {
+  MessageBlock::Free(static_cast<uint8_t*>(data), reinterpret_cast<uintptr_t>(hint));
 }
+
+// After a Node-API call failed: true if it failed for a reason of its own (a JS exception
+// object is pending, e.g. a RangeError, or no exception at all but an error status), false if
+// the environment refused because it can no longer run JS (a worker being terminated), where
+// nothing can be delivered anyway. Clears the pending exception either way.
+bool GenuineFailure(napi_env env, napi_status status) {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+    napi_value exception;
+    if (napi_get_and_clear_last_exception(env, &exception) != napi_ok) return false;
+    napi_valuetype type = napi_undefined;
+    napi_typeof(env, exception, &type);
+    return type == napi_object;
+  }
+  return status != napi_pending_exception && status != napi_cannot_run_js;
+}
+
+}  // namespace
 
 napi_value EventBatch::Materialize(Value* v) {
   napi_env env = env_;
-  napi_value out = nullptr;
-  if (v->ref) {
-    napi_ref ref = v->ref;
-    v->ref = nullptr;
-    napi_status status = napi_get_reference_value(env, ref, &out);
-    napi_delete_reference(env, ref);
-    Check(env, status);
-    return out;
-  }
-  if (!v->block) return v->js;
   uint8_t* block = v->block;
-  v->block = nullptr;
+  napi_value out = nullptr;
   napi_status status;
   if (v->binary) {
-    // A copy into memory V8 allocates and accounts for. An external Buffer over our block would
-    // save it, but V8 does not see external memory as garbage worth collecting: a flood of large
-    // messages then held hundreds of MB. Only fragmented messages come here; the others are
-    // received straight into a Buffer (FrameAssembler::RedirectTo).
-    status = napi_create_buffer_copy(env, v->size, block, nullptr, &out);
+    // No copy and, above all, no allocation of the message's size inside V8: that one aborts
+    // the process when it fails (v8::ArrayBuffer::NewBackingStore). The Buffer takes the block
+    // over; V8 counts it as external memory of the ArrayBuffer, so garbage collection keeps
+    // pace with a flood of large messages, and the finalizer frees it.
+    status = napi_create_external_buffer(env, v->size, block, FreeExternal,
+                                         reinterpret_cast<void*>(v->mapped), &out);
+    if (status == napi_ok) {
+      v->block = nullptr;
+      return out;
+    }
+    if (status == napi_no_external_buffers_allowed) {
+      // Runtimes with V8's sandbox refuse external memory: copy (as large as the message).
+      status = napi_create_buffer_copy(env, v->size, block, nullptr, &out);
+    }
+    // Not taken over: Node-API created no finalizer when it refused (the size is within
+    // Buffer's limit, checked on receipt, so the one path that frees on failure is not taken).
   } else if (v->ascii) {
     status = napi_create_string_latin1(env, reinterpret_cast<const char*>(block), v->size, &out);
   } else {
     status = napi_create_string_utf8(env, reinterpret_cast<const char*>(block), v->size, &out);
   }
-  std::free(block);
-  Check(env, status);
-  return out;
+  FreeBlock(v);
+  if (status == napi_ok) return out;
+  if (GenuineFailure(env, status)) failed_ = true;
+  return nullptr;
 }
 
 void EventBatch::Take(napi_value out[4]) {
@@ -121,35 +155,86 @@ void EventBatch::Take(napi_value out[4]) {
   napi_value undefined;
   Check(env, napi_get_undefined(env, &undefined));
 
-  napi_value meta = CopyToArrayBuffer(env, meta_.data(), meta_.size() * sizeof(int32_t));
-  Check(env, napi_create_typedarray(env, napi_int32_array, meta_.size(), meta, 0, &out[0]));
-  meta_.clear();
-
-  out[1] = undefined;
-  if (!values_.empty()) {
-    Check(env, napi_create_array_with_length(env, values_.size(), &out[1]));
-    for (size_t i = 0; i < values_.size(); i++)
-      Check(env, napi_set_element(env, out[1], static_cast<uint32_t>(i), Materialize(&values_[i])));
-    values_.clear();
-    block_bytes_ = 0;
-  }
-
+  // The batch's shared containers first: a message in one that could not be made is lost.
   out[2] = undefined;
+  bool arena_ok = true;
   if (has_arena_) {
-    out[2] = CopyToArrayBuffer(env, arena_.data(), arena_.size());
+    napi_status status = CopyToArrayBuffer(env, arena_.data(), arena_.size(), &out[2]);
+    if (status != napi_ok) {
+      arena_ok = false;
+      out[2] = undefined;
+      if (GenuineFailure(env, status)) failed_ = true;
+    }
     arena_.clear();
     has_arena_ = false;
   }
-
   out[3] = undefined;
+  bool text_ok = true;
   if (has_text_) {
-    Check(env, text_ascii_ ? napi_create_string_latin1(env, text_.data(), text_.size(), &out[3])
-                           : napi_create_string_utf8(env, text_.data(), text_.size(), &out[3]));
+    napi_status status = text_ascii_
+                             ? napi_create_string_latin1(env, text_.data(), text_.size(), &out[3])
+                             : napi_create_string_utf8(env, text_.data(), text_.size(), &out[3]);
+    if (status != napi_ok) {
+      text_ok = false;
+      out[3] = undefined;
+      if (GenuineFailure(env, status)) failed_ = true;
+    }
     text_.clear();
     has_text_ = false;
     text_ascii_ = true;
     text_units_ = 0;
   }
+
+  // Events in order; from the first message that cannot be delivered on, no message is (the
+  // others, such as 'sent' counts, still are). `dropping` also covers a failure that only says
+  // the environment is going away: nothing after a gap is delivered either way.
+  out[1] = undefined;
+  if (!values_.empty()) Check(env, napi_create_array_with_length(env, values_.size(), &out[1]));
+  bool dropping = false;
+  size_t kept = 0;
+  for (size_t r = 0; r + 3 < meta_.size(); r += 4) {
+    const int32_t type = meta_[r];
+    const int32_t a = meta_[r + 1];
+    if (IsMessage(type) || type == static_cast<int32_t>(EventType::kPing) ||
+        type == static_cast<int32_t>(EventType::kPong)) {
+      const bool message = IsMessage(type);
+      if (message && dropping) {
+        if (type == static_cast<int32_t>(EventType::kMessage)) FreeBlock(&values_[a]);
+        continue;
+      }
+      bool ok = true;
+      if (type == static_cast<int32_t>(EventType::kMessage)) {
+        napi_value v = Materialize(&values_[a]);
+        ok = v != nullptr;
+        if (ok) Check(env, napi_set_element(env, out[1], static_cast<uint32_t>(a), v));
+      } else if (type == static_cast<int32_t>(EventType::kTextSlice)) {
+        ok = text_ok;
+      } else {
+        ok = arena_ok;  // binary slices, PING and PONG payloads
+      }
+      if (!ok) {
+        dropping = dropping || message;
+        continue;
+      }
+    } else {
+      for (int k = 1; k <= 3; k++) {
+        const int32_t index = meta_[r + k];
+        if (index >= 0)
+          Check(env,
+                napi_set_element(env, out[1], static_cast<uint32_t>(index), values_[index].js));
+      }
+    }
+    if (kept != r) std::copy(meta_.begin() + r, meta_.begin() + r + 4, meta_.begin() + kept);
+    kept += 4;
+  }
+  meta_.resize(kept);
+  values_.clear();
+  block_bytes_ = 0;
+
+  napi_value meta;
+  Check(env, CopyToArrayBuffer(env, meta_.data(), meta_.size() * sizeof(int32_t), &meta));
+  Check(env, napi_create_typedarray(env, napi_int32_array, meta_.size(), meta, 0, &out[0]));
+  meta_.clear();
 }
 
 Napi::Value HeadersToJs(Napi::Env env, const HeaderList& headers) {

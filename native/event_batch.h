@@ -13,6 +13,13 @@
 // One arena and one string per batch instead of one Buffer or string per message: a backing
 // store or a Node-API call per message is what dominated receiving small messages.
 //
+// A message whose JS value cannot be made (Node-API refuses: no memory, or the environment is
+// going away) is not delivered, nor is any message after it in the batch (the application
+// must never see a gap); the events before it are. failure() then says what to fail the
+// connection with. Large binary messages become external Buffers over the received block, so
+// no allocation of the message's size ever happens inside V8 (which aborts the process when
+// one fails).
+//
 // Ownership/threading: lives on the stack of a DispatchScope (session.cc); loop thread only.
 // Values passed to Add() must stay valid until delivery: create them in the DispatchScope's
 // HandleScope (not in a narrower one).
@@ -26,6 +33,7 @@
 #include <vector>
 
 #include "handshake.h"
+#include "message_block.h"
 
 namespace curlws {
 
@@ -69,10 +77,9 @@ class EventBatch {
   void AddSlice(EventType type, const uint8_t* data, size_t len);
   // A text message (valid UTF-8), copied into the batch's text; `ascii` if all bytes < 0x80.
   void AddText(const uint8_t* data, size_t len, bool ascii);
-  // A message in a malloc'd block the batch takes over and frees once its JS value is made.
-  void AddBlock(uint8_t* block, size_t len, bool binary, bool ascii);
-  // A binary message already in a JS Buffer, held by `ref` (the batch deletes the reference).
-  void AddBuffer(napi_ref ref, size_t len);
+  // A message in a block the batch takes over: a binary one becomes an external Buffer over
+  // it (freed by its finalizer), a text one is copied into a string and freed.
+  void AddBlock(MessageBlock::Detached block, size_t len, bool binary, bool ascii);
 
   size_t events() const { return meta_.size() / 4; }
   bool empty() const { return meta_.empty(); }
@@ -80,15 +87,20 @@ class EventBatch {
   size_t bytes() const { return arena_.size() + text_.size() + block_bytes_; }
 
   // Builds the four dispatcher arguments (meta, values, arena, text) in the caller's
-  // HandleScope and starts anew.
+  // HandleScope and starts anew. Messages whose value could not be made are left out (see
+  // above); throws only when not even the batch's containers can be made.
   void Take(napi_value out[4]);
   Napi::Env env() const { return env_; }
+
+  // Set when Take() left messages out: the connection must fail with this (then cleared).
+  bool failed() const { return failed_; }
+  void clear_failure() { failed_ = false; }
 
  private:
   struct Value {
     napi_value js = nullptr;   // a ready JS value, or:
-    napi_ref ref = nullptr;    // a Buffer to take out of its reference at Take(), or:
     uint8_t* block = nullptr;  // a message to turn into one at Take()
+    size_t mapped = 0;         // MessageBlock::Detached::mapped of `block`
     size_t size = 0;
     bool binary = false;
     bool ascii = false;
@@ -100,7 +112,10 @@ class EventBatch {
     meta_.push_back(b);
     meta_.push_back(c);
   }
+  // The JS value of a message block (freed or handed over either way); nullptr on failure.
   napi_value Materialize(Value* v);
+  static void FreeBlock(Value* v);
+  static bool IsMessage(int32_t type);
 
   Napi::Env env_;
   std::vector<int32_t> meta_;
@@ -112,6 +127,7 @@ class EventBatch {
   bool text_ascii_ = true;
   size_t text_units_ = 0;  // UTF-16 length of text_
   size_t block_bytes_ = 0;
+  bool failed_ = false;
 };
 
 Napi::Value HeadersToJs(Napi::Env env, const HeaderList& headers);

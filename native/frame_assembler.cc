@@ -1,49 +1,44 @@
 #include "frame_assembler.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 
 namespace curlws {
 namespace {
 
-constexpr size_t kMinSpace = 16 * 1024;            // grows to the frame size once it is known
-constexpr size_t kMaxGrowStep = 16 * 1024 * 1024;  // never trust a peer's length for more
-constexpr size_t kKeepCapacity = 1024 * 1024;      // shrink back after messages above this
+// Free space offered to a read when nothing is known about what comes (a new frame).
+constexpr size_t kMinSpace = 16 * 1024;
+// Free space offered beyond what has arrived while a frame goes on: a little more than one
+// curl_ws_recv() hands over (its buffer holds a few 64 KiB chunks, see curl_memory.h).
+constexpr size_t kReadAhead = 256 * 1024;
+constexpr size_t kKeepCapacity = 1024 * 1024;  // free the block after messages above this
 constexpr int kDataFlags = CURLWS_TEXT | CURLWS_BINARY;
 
 }  // namespace
 
-FrameAssembler::~FrameAssembler() {
-  std::free(buf_);
-}
-
+// Room for `free_bytes` more. Doubling keeps the copies a growing heap block may need to
+// about the message size in total (large blocks grow without a copy, see message_block.h); the
+// caps keep the reservation within what the current frame and maxPayload allow. If the doubled
+// size cannot be had, exactly what is needed is tried before giving up.
 bool FrameAssembler::Reserve(size_t free_bytes) {
-  if (cap_ - len_ >= free_bytes) return true;
-  size_t want = std::max(len_ + free_bytes, cap_ + cap_ / 2);
-  void* grown = std::realloc(buf_, want);
-  if (!grown) return false;
-  buf_ = static_cast<uint8_t*>(grown);
-  cap_ = want;
-  return true;
+  const size_t cap = block_.capacity();
+  if (cap - len_ >= free_bytes) return true;
+  const size_t need = len_ + free_bytes;
+  size_t grown = std::max(need, cap * 2);
+  if (frame_left_ && grown - len_ > frame_left_) grown = std::max(need, len_ + frame_left_);
+  if (limits_.max_payload && grown > limits_.max_payload)
+    grown = std::max<size_t>(need, limits_.max_payload);
+  return block_.Resize(grown) || (grown > need && block_.Resize(need));
 }
 
 uint8_t* FrameAssembler::Space(size_t* len) {
-  if (target_) {
-    if (len_ < target_size_) {
-      *len = target_size_ - len_;  // exactly the rest of the message's final frame
-      return target_ + len_;
-    }
-    Abandon();  // not reached: a complete message is released before the next read
-  }
-  // Room for the rest of the current data frame (bounded), else one receive chunk.
-  size_t want = std::max(kMinSpace, std::min(frame_left_, kMaxGrowStep));
+  // The rest of the current data frame, as far as the read-ahead goes; else one small chunk.
+  size_t want = std::max(kMinSpace, std::min(frame_left_, kReadAhead));
   if (!Reserve(want)) {
     *len = 0;
     return nullptr;
   }
-  *len = cap_ - len_;
-  return buf_ + len_;
+  *len = block_.capacity() - len_;
+  return block_.data() + len_;
 }
 
 FrameAssembler::Event FrameAssembler::Fail(uint16_t close_code, const char* code,
@@ -54,8 +49,39 @@ FrameAssembler::Event FrameAssembler::Fail(uint16_t close_code, const char* code
   return Event::kError;
 }
 
+FrameAssembler::Event FrameAssembler::CheckFrameSize(uint64_t frame_size) {
+  const uint64_t total = len_ + frame_size;  // no overflow: frame_size < 2^63, len_ small
+  if (limits_.max_payload && total > limits_.max_payload)
+    return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG",
+                "Message exceeds maxPayload (" + std::to_string(limits_.max_payload) + " bytes)");
+  if (binary_ && total > limits_.max_binary)
+    return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG",
+                "Binary message of " + std::to_string(total) +
+                    " bytes exceeds the largest Buffer this Node.js can hold (" +
+                    std::to_string(limits_.max_binary) + " bytes); set maxPayload below it");
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: more than 3 bytes per unit allowed
+  // cannot fit, whatever the text turns out to be.
+  if (!binary_ && limits_.max_text_units < UINT64_MAX / 3 && total > 3 * limits_.max_text_units)
+    return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG",
+                "Text message of " + std::to_string(total) +
+                    " bytes exceeds the longest string JavaScript can hold (" +
+                    std::to_string(limits_.max_text_units) +
+                    " characters); set maxPayload below it");
+  return Event::kNone;
+}
+
+FrameAssembler::Event FrameAssembler::CheckTextLength() {
+  if (len_ <= limits_.max_text_units) return Event::kNone;  // bytes ≥ UTF-16 units
+  const uint64_t units = utf8_.ascii() ? len_ : Utf8Validator::Utf16Length(block_.data(), len_);
+  if (units <= limits_.max_text_units) return Event::kNone;
+  return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG",
+              "Text message of " + std::to_string(units) +
+                  " characters exceeds the longest string JavaScript can hold (" +
+                  std::to_string(limits_.max_text_units) + " characters); set maxPayload below it");
+}
+
 FrameAssembler::Event FrameAssembler::Consume(const curl_ws_frame& meta, size_t n) {
-  const uint8_t* chunk = base() + len_;
+  const uint8_t* chunk = block_.data() + len_;
   const int flags = meta.flags;
   const bool frame_done = meta.bytesleft == 0;
 
@@ -70,20 +96,21 @@ FrameAssembler::Event FrameAssembler::Consume(const curl_ws_frame& meta, size_t 
         return Fail(1002, "WS_ERR_PROTOCOL",
                     "Data frame of another type inside a fragmented message");
       }
-      // The whole frame's size is known now: check the limit before buffering any more.
-      uint64_t frame_size = n + static_cast<uint64_t>(meta.bytesleft);
-      if (max_payload_ && len_ + frame_size > max_payload_)
-        return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG",
-                    "Message exceeds maxPayload (" + std::to_string(max_payload_) + " bytes)");
+      // The whole frame's size is known now: check the limits before buffering any more.
+      const Event e = CheckFrameSize(n + static_cast<uint64_t>(meta.bytesleft));
+      if (e != Event::kNone) return e;
     }
     if (!binary_ && !utf8_.Feed(chunk, n))
       return Fail(1007, "WS_ERR_INVALID_UTF8", "Invalid UTF-8 in a text message");
     len_ += n;
     frame_left_ = static_cast<size_t>(meta.bytesleft);
-    final_frame_ = (flags & CURLWS_CONT) == 0;
     if (!frame_done || (flags & CURLWS_CONT)) return Event::kNone;
     if (!binary_ && !utf8_.AtBoundary())
       return Fail(1007, "WS_ERR_INVALID_UTF8", "Text message ends inside a UTF-8 sequence");
+    if (!binary_) {
+      const Event e = CheckTextLength();
+      if (e != Event::kNone) return e;
+    }
     in_message_ = false;
     return binary_ ? Event::kBinary : Event::kText;
   }
@@ -101,53 +128,29 @@ FrameAssembler::Event FrameAssembler::Consume(const curl_ws_frame& meta, size_t 
   return Fail(1002, "WS_ERR_PROTOCOL", "Frame with unknown flags " + std::to_string(flags));
 }
 
-size_t FrameAssembler::RedirectableSize(size_t min) const {
-  if (!in_message_ || !binary_ || !final_frame_ || target_ || frame_left_ == 0) return 0;
-  size_t total = len_ + frame_left_;
-  return total >= min ? total : 0;
-}
-
-void FrameAssembler::RedirectTo(uint8_t* target) {
-  target_size_ = len_ + frame_left_;
-  if (len_) std::memcpy(target, buf_, len_);
-  target_ = target;
-}
-
 void FrameAssembler::Abandon() {
-  target_ = nullptr;
-  target_size_ = 0;
+  block_.Reset();
   len_ = 0;
   frame_left_ = 0;
   in_message_ = false;
 }
 
-uint8_t* FrameAssembler::DetachMessage() {
-  uint8_t* out = buf_;
-  buf_ = nullptr;
-  cap_ = 0;
+MessageBlock::Detached FrameAssembler::DetachMessage() {
+  MessageBlock::Detached out = block_.Detach(len_);
   len_ = 0;
+  frame_left_ = 0;
   return out;
 }
 
 void FrameAssembler::ReleaseIdle() {
-  if (len_ != 0 || in_message_ || target_) return;
-  std::free(buf_);
-  buf_ = nullptr;
-  cap_ = 0;
+  if (len_ != 0 || in_message_) return;
+  block_.Reset();
 }
 
 void FrameAssembler::ReleaseMessage() {
   len_ = 0;
-  if (target_) {
-    target_ = nullptr;  // the caller's memory; our own block was not used
-    target_size_ = 0;
-    return;
-  }
-  if (cap_ > kKeepCapacity) {
-    std::free(buf_);
-    buf_ = nullptr;
-    cap_ = 0;
-  }
+  frame_left_ = 0;
+  if (block_.capacity() > kKeepCapacity) block_.Reset();
 }
 
 }  // namespace curlws

@@ -30,21 +30,30 @@ CURLMcode Multi::Remove(CURL* easy) {
   return curl_multi_remove_handle(multi_, easy);
 }
 
-int Multi::OnSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
-  auto* self = static_cast<Multi*>(userp);
-  auto* poll = static_cast<UvHandle<uv_poll_t>*>(socketp);
+// libcurl's callbacks and the uv callbacks below are C boundaries: nothing may be thrown
+// through them. A poll that cannot be allocated fails the transfer that owns the socket.
+int Multi::OnSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
+                    void* socketp) noexcept {
+  try {
+    return static_cast<Multi*>(userp)->Watch(s, what, static_cast<UvHandle<uv_poll_t>*>(socketp));
+  } catch (...) {
+    return -1;  // libcurl fails the transfer that owns this socket
+  }
+}
+
+int Multi::Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
   if (what == CURL_POLL_REMOVE) {
     if (poll) {
-      curl_multi_assign(self->multi_, s, nullptr);
-      self->engine_->Close(poll);
+      curl_multi_assign(multi_, s, nullptr);
+      engine_->Close(poll);
     }
     return 0;
   }
   if (!poll) {
     int err = 0;
-    poll = self->engine_->NewPoll(static_cast<int>(s), self, &err);
+    poll = engine_->NewPoll(static_cast<int>(s), this, &err);
     if (!poll) return -1;  // libcurl fails the transfer that owns this socket
-    curl_multi_assign(self->multi_, s, poll);
+    curl_multi_assign(multi_, s, poll);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
@@ -52,7 +61,7 @@ int Multi::OnSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void
   return uv_poll_start(&poll->uv, events, &Multi::OnPoll) == 0 ? 0 : -1;
 }
 
-int Multi::OnTimerSet(CURLM* /*multi*/, long timeout_ms, void* userp) {
+int Multi::OnTimerSet(CURLM* /*multi*/, long timeout_ms, void* userp) noexcept {
   auto* self = static_cast<Multi*>(userp);
   if (!self->timer_) return -1;
   if (timeout_ms < 0) {
@@ -66,12 +75,12 @@ int Multi::OnTimerSet(CURLM* /*multi*/, long timeout_ms, void* userp) {
              : -1;
 }
 
-void Multi::OnTimer(uv_timer_t* timer) {
+void Multi::OnTimer(uv_timer_t* timer) noexcept {
   auto* self = static_cast<Multi*>(timer->data);
   if (self) self->SocketAction(CURL_SOCKET_TIMEOUT, 0);
 }
 
-void Multi::OnPoll(uv_poll_t* poll, int status, int events) {
+void Multi::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
   auto* self = static_cast<Multi*>(poll->data);
   if (!self) return;
   uv_os_fd_t fd;
@@ -83,16 +92,16 @@ void Multi::OnPoll(uv_poll_t* poll, int status, int events) {
   self->SocketAction(static_cast<curl_socket_t>(fd), flags);
 }
 
-void Multi::SocketAction(curl_socket_t s, int flags) {
+void Multi::SocketAction(curl_socket_t s, int flags) noexcept {
   if (in_action_ || engine_->shutting_down()) return;
   int running = 0;
   in_action_ = true;
-  curl_multi_socket_action(multi_, s, flags, &running);
+  curl_multi_socket_action(multi_, s, flags, &running);  // C: our callbacks inside never throw
   in_action_ = false;
-  ProcessDone();
+  ProcessDone();  // each Transfer catches at its OnTransferDone
 }
 
-void Multi::ProcessDone() {
+void Multi::ProcessDone() noexcept {
   int left = 0;
   CURLMsg* msg;
   while (!engine_->shutting_down() && (msg = curl_multi_info_read(multi_, &left)) != nullptr) {

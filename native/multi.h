@@ -40,14 +40,17 @@ class Multi {
   void LeaveJsCallback() { js_callbacks_--; }
 
  private:
-  static int OnSocket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
-  static int OnTimerSet(CURLM* multi, long timeout_ms, void* userp);
-  static void OnTimer(uv_timer_t* timer);
-  static void OnPoll(uv_poll_t* poll, int status, int events);
-  void SocketAction(curl_socket_t s, int flags);
+  // C callbacks (libcurl, libuv): noexcept, nothing is thrown through C frames.
+  static int OnSocket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp) noexcept;
+  static int OnTimerSet(CURLM* multi, long timeout_ms, void* userp) noexcept;
+  static void OnTimer(uv_timer_t* timer) noexcept;
+  static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
+  // OnSocket's work: starts, changes or stops the uv_poll of one of libcurl's sockets.
+  int Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll);
+  void SocketAction(curl_socket_t s, int flags) noexcept;
   // Hands every finished transfer to its Transfer (Session or Easy), one message at a time:
   // JS may add or remove other handles in between.
-  void ProcessDone();
+  void ProcessDone() noexcept;
 
   Engine* engine_;
   CURLM* multi_ = nullptr;

@@ -134,9 +134,19 @@ bool SendQueue::PushFrame(const uint8_t* payload, size_t size, unsigned int flag
   }
   const size_t header = FrameHeaderSize(size);
   const size_t frame = header + size;
-  Block* b = BlockFor(frame);
+  // The record first: if it or the block cannot be had (an exception or nullptr), nothing of
+  // this frame stays in the queue, which remains consistent for the CLOSE a failure sends.
+  records_.push_back(Record{queued_, queued_ + frame, header, size, flags, kind});
+  Block* b = nullptr;
+  try {
+    b = BlockFor(frame);
+  } catch (...) {
+    records_.pop_back();
+    throw;
+  }
   if (!b) {
-    failure_ = "out of memory while queueing a message";
+    records_.pop_back();
+    failure_ = kNoMemory;
     return false;
   }
   uint8_t first;
@@ -162,7 +172,6 @@ bool SendQueue::PushFrame(const uint8_t* payload, size_t size, unsigned int flag
     b->ready = b->len + frame;
   }
   b->len += frame;
-  records_.push_back(Record{queued_, queued_ + frame, header, size, flags, kind});
   queued_ += frame;
   return true;
 }

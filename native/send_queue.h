@@ -72,6 +72,8 @@ class SendQueue {
   size_t buffered_amount() const;
   // Why the last Push* returned false.
   const char* failure() const { return failure_; }
+  // The last Push* failed because memory could not be had (the connection must fail).
+  bool out_of_memory() const { return failure_ == kNoMemory; }
   bool empty() const { return blocks_.empty() && control_.empty(); }
   // Frames queued by send() and not yet completed (for rejecting them at close).
   size_t pending_user_data() const;
@@ -134,6 +136,7 @@ class SendQueue {
   bool fragmenting_ = false;      // a data message was started with CURLWS_CONT
   uint64_t buffered_ = 0;         // payload bytes of user messages not yet fully written
   const char* failure_ = "";
+  static constexpr const char* kNoMemory = "out of memory while queueing a message";
 };
 
 }  // namespace curlws

@@ -20,22 +20,33 @@ namespace curlws {
 
 using namespace session_detail;  // NOLINT: this file's own internals
 
+template <Napi::Value (Session::*Method)(const Napi::CallbackInfo&)>
+Napi::Value Session::Guarded(const Napi::CallbackInfo& info) {
+  try {
+    return (this->*Method)(info);
+  } catch (const std::bad_alloc&) {
+    FailOutOfMemory("handling a call");
+    throw OutOfMemoryError(info.Env());
+  }
+}
+
 Napi::Function Session::Define(Napi::Env env) {
-  return DefineClass(env, "Session",
-                     {
-                         InstanceMethod<&Session::Send>("send"),
-                         InstanceMethod<&Session::Flush>("flush"),
-                         InstanceMethod<&Session::Ping>("ping"),
-                         InstanceMethod<&Session::Pong>("pong"),
-                         InstanceMethod<&Session::Close>("close"),
-                         InstanceMethod<&Session::Terminate>("terminate"),
-                         InstanceMethod<&Session::Pause>("pause"),
-                         InstanceMethod<&Session::Resume>("resume"),
-                         InstanceMethod<&Session::BufferedAmount>("bufferedAmount"),
-                         InstanceMethod<&Session::Stats>("stats"),
-                         InstanceMethod<&Session::Hold>("hold"),
-                         InstanceMethod<&Session::KeepAlive>("keepAlive"),
-                     });
+  return DefineClass(
+      env, "Session",
+      {
+          InstanceMethod<&Session::Guarded<&Session::Send>>("send"),
+          InstanceMethod<&Session::Guarded<&Session::Flush>>("flush"),
+          InstanceMethod<&Session::Guarded<&Session::Ping>>("ping"),
+          InstanceMethod<&Session::Guarded<&Session::Pong>>("pong"),
+          InstanceMethod<&Session::Guarded<&Session::Close>>("close"),
+          InstanceMethod<&Session::Guarded<&Session::Terminate>>("terminate"),
+          InstanceMethod<&Session::Guarded<&Session::Pause>>("pause"),
+          InstanceMethod<&Session::Guarded<&Session::Resume>>("resume"),
+          InstanceMethod<&Session::Guarded<&Session::BufferedAmount>>("bufferedAmount"),
+          InstanceMethod<&Session::Guarded<&Session::Stats>>("stats"),
+          InstanceMethod<&Session::Guarded<&Session::Hold>>("hold"),
+          InstanceMethod<&Session::Guarded<&Session::KeepAlive>>("keepAlive"),
+      });
 }
 
 Session::Session(const Napi::CallbackInfo& info)
@@ -98,7 +109,13 @@ void Session::Configure(const Napi::Object& init) {
   if (!IsWireSafe(url)) unsafe("the URL");
   handshake_timeout_ms_ = NumberOrZero(init, "handshakeTimeout");
   close_timeout_ms_ = NumberOrZero(init, "closeTimeout");
-  assembler_.set_max_payload(NumberOrZero(init, "maxPayload"));
+  FrameAssembler::Limits limits;
+  limits.max_payload = NumberOrZero(init, "maxPayload");
+  if (Addon* addon = env.GetInstanceData<Addon>()) {
+    limits.max_binary = addon->limits().max_buffer_length;
+    limits.max_text_units = addon->limits().max_string_length;
+  }
+  assembler_.set_limits(limits);
 
   tracer_.set_level(static_cast<int>(NumberOrZero(init, "verbose")));
   auto_pong_ = !init.Get("autoPong").IsBoolean() || init.Get("autoPong").ToBoolean();
@@ -211,8 +228,8 @@ void Session::OnTransferDone(CURLcode result) {
   try {
     DispatchScope scope(this);
     HandshakeDone(result);
-  } catch (const std::exception&) {
-    // The environment cannot run JS (worker terminating); its cleanup hook releases us.
+  } catch (...) {
+    OnCallbackException();
   }
 }
 
@@ -292,7 +309,7 @@ void Session::HandshakeDone(CURLcode result) {
 
 // ---- receiving -------------------------------------------------------------------------------
 
-void Session::OnPoll(uv_poll_t* poll, int status, int events) {
+void Session::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
   auto* self = static_cast<Session*>(poll->data);
   if (!self) return;
   try {
@@ -306,8 +323,8 @@ void Session::OnPoll(uv_poll_t* poll, int status, int events) {
       self->PumpSend();
     }
     if ((events & UV_READABLE) && self->state_ != State::kClosed) self->Drain();
-  } catch (const std::exception&) {
-    // The environment cannot run JS (worker terminating); its cleanup hook releases us.
+  } catch (...) {
+    self->OnCallbackException();
   }
 }
 
@@ -446,7 +463,7 @@ void Session::StartTimer(uint64_t ms) {
   uv_timer_start(&timer_->uv, &Session::OnTimeout, ms, 0);
 }
 
-void Session::OnTimeout(uv_timer_t* timer) {
+void Session::OnTimeout(uv_timer_t* timer) noexcept {
   auto* self = static_cast<Session*>(timer->data);
   if (!self) return;
   try {
@@ -455,13 +472,14 @@ void Session::OnTimeout(uv_timer_t* timer) {
       self->Fail("WS_ERR_HANDSHAKE_TIMEOUT", "Opening handshake has timed out", 0, CURLE_OK);
     else if (self->state_ == State::kClosing)
       self->Finish(1006, "", false);  // the peer never answered our CLOSE (closeTimeout)
-  } catch (const std::exception&) {
+  } catch (...) {
+    self->OnCallbackException();
   }
 }
 
 void Session::RunSoon() {
-  if (release_deferred_) ReleaseNative();
   try {
+    if (release_deferred_) ReleaseNative();
     DispatchScope scope(this);
     if (add_deferred_) {
       add_deferred_ = false;
@@ -475,7 +493,8 @@ void Session::RunSoon() {
     }
     if (!paused_ && !held_ && poll_ && (state_ == State::kOpen || state_ == State::kClosing))
       Drain();
-  } catch (const std::exception&) {
+  } catch (...) {
+    OnCallbackException();
   }
 }
 
@@ -506,6 +525,29 @@ void Session::Fail(const char* code, std::string message, uint16_t close_code, C
   fail_close_code_ = close_code;
   paused_ = false;  // the peer's CLOSE must be read even if the application paused
   if (!batch_) SendFailClose();
+}
+
+void Session::FailOutOfMemory(const char* while_doing) noexcept {
+  try {
+    Fail("WS_ERR_OUT_OF_MEMORY", std::string("Out of memory while ") + while_doing, 1011, CURLE_OK);
+    return;
+  } catch (...) {
+  }
+  // Not even the error could be recorded: end the connection without one (still one 'close').
+  try {
+    Finish(1006, std::string(), false);
+  } catch (...) {
+  }
+}
+
+void Session::OnCallbackException() noexcept {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    FailOutOfMemory("handling a network event");
+  } catch (...) {
+    // The environment cannot run JS (worker terminating); its cleanup hook releases us.
+  }
 }
 
 void Session::SendFailClose() {
@@ -565,7 +607,7 @@ void Session::ReleaseNative() {
   }
   dns_share_.reset();
   request_headers_.reset();
-  if (direct_message_) DropDirectMessage();
+  assembler_.Abandon();  // a message cut off by the close is never delivered
 }
 
 void Session::EmitPending() {

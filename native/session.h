@@ -64,6 +64,11 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Hold(const Napi::CallbackInfo& info);
   Napi::Value KeepAlive(const Napi::CallbackInfo& info);
+  // Every JS method runs through this: memory running out inside one fails the connection
+  // (FailOutOfMemory) and the call throws WS_ERR_OUT_OF_MEMORY, instead of a std::bad_alloc
+  // crossing into V8, which would abort the process.
+  template <Napi::Value (Session::*Method)(const Napi::CallbackInfo&)>
+  Napi::Value Guarded(const Napi::CallbackInfo& info);
 
   void HandshakeDone(CURLcode result);
   void ScheduleIfPending();
@@ -71,12 +76,10 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // Setup.
   void Configure(const Napi::Object& init);
   // I/O.
-  static void OnPoll(uv_poll_t* poll, int status, int events);
-  static void OnTimeout(uv_timer_t* timer);
+  static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
+  static void OnTimeout(uv_timer_t* timer) noexcept;
   void Drain();
   void HandleRecvError(CURLcode rc);
-  void StartDirectMessage(size_t size);
-  void DropDirectMessage();
   void HandlePeerClose();
   void PumpSend();
   SendQueue::Status WriteQueued(SendQueue::Completions* done, CURLcode* err);
@@ -85,11 +88,19 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   size_t QueueControl(const Napi::CallbackInfo& info, unsigned int flags);
   // Ending.
   void Fail(const char* code, std::string message, uint16_t close_code, CURLcode curl_code);
+  // Memory ran out for this connection (`while_doing`: "receiving a message", …): fails it with
+  // WS_ERR_OUT_OF_MEMORY and close code 1011. Never throws; other connections are untouched.
+  void FailOutOfMemory(const char* while_doing) noexcept;
+  // A C++ exception reached a uv callback boundary: std::bad_alloc fails the connection
+  // (FailOutOfMemory); anything else means JS cannot run (a worker is being terminated), and
+  // the environment's cleanup hook releases the session.
+  void OnCallbackException() noexcept;
   void Finish(uint16_t code, std::string reason, bool clean);
   void ReleaseNative();
   void EmitPending();
   void AfterDispatch();
   bool Writable(const Napi::Env& env);
+  Napi::Error QueueFailure(const Napi::Env& env);
 
   Engine* engine_ = nullptr;
   Napi::ObjectReference target_;
@@ -112,7 +123,6 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   uint64_t handshake_timeout_ms_ = 0;
   uint64_t close_timeout_ms_ = 30000;
   FrameAssembler assembler_;
-  napi_ref direct_message_ = nullptr;  // the Buffer a large message is received into
   SendQueue sendq_;
 
   State state_ = State::kConnecting;

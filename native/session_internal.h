@@ -4,10 +4,6 @@
 #ifndef CURLWS_NATIVE_SESSION_INTERNAL_H_
 #define CURLWS_NATIVE_SESSION_INTERNAL_H_
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include <napi.h>
 
 #include <cstdint>
@@ -20,9 +16,9 @@
 namespace curlws {
 namespace session_detail {
 
-// From this size on a message gets memory of its own: binary is received straight into its
-// Buffer once its size is known (StartDirectMessage), text becomes a string of its own; below
-// it, a message is copied into the batch's shared arena (binary) or string (text).
+// From this size on a message keeps the block it was assembled in: a binary one becomes an
+// external Buffer over it (no copy), a text one a string of its own; below it, a message is
+// copied into the batch's shared arena (binary) or string (text).
 constexpr size_t kOwnBlockMin = 64 * 1024;
 // Deliver to JS at least this often during one long drain, so a flood cannot build an unbounded
 // batch before the application sees anything (or pauses), and so a message the application
@@ -39,23 +35,8 @@ constexpr size_t kBatchBytesMax = 96 * 1024;
 constexpr size_t kDrainBudget = 1024 * 1024;
 // Fresh 64 KiB chunks one curl_ws_recv() may take for reading ahead (see curl_memory.h).
 constexpr int kReadAheadChunks = 2;
-
-// A buffer of many MB that is about to be filled: ask for transparent huge pages (where the
-// system leaves that to madvise), so the kernel faults in and zeroes 2 MiB at a time instead of
-// 4 KiB. Receiving 64 MiB messages took half the CPU time. Only whole 2 MiB pages inside the
-// buffer are advised; it is a hint for this memory, nothing process-wide.
-inline void AdviseHugePages(void* data, size_t size) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr uintptr_t kHuge = 2u << 20;
-  if (size < 2 * kHuge) return;
-  uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
-  uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)data;
-  (void)size;
-#endif
-}
+// Deliveries one DispatchScope makes before it leaves the rest to the next loop iteration.
+constexpr int kMaxDispatchRounds = 8;
 
 inline bool IsValidWireCloseCode(uint16_t code) {
   return (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006) ||
@@ -90,6 +71,13 @@ inline Napi::Error QueueError(Napi::Env env, const char* why) {
   return err;
 }
 
+// What a JS method throws when memory ran out (the connection fails with the same code).
+inline Napi::Error OutOfMemoryError(Napi::Env env) {
+  Napi::Error err = Napi::Error::New(env, "curlws: out of memory; the connection was failed");
+  err.Set("code", "WS_ERR_OUT_OF_MEMORY");
+  return err;
+}
+
 inline const uint8_t* BytePtr(const std::string& s) {
   return reinterpret_cast<const uint8_t*>(s.data());
 }
@@ -115,21 +103,30 @@ class DispatchScope {
   }
   ~DispatchScope() {
     if (!owner_) return;
+    bool delivered = true;
     try {
-      // JS called during a delivery may have produced more events; deliver those too.
-      for (int round = 0; round < 8; round++) {
+      // JS called during a delivery may have produced more events; deliver those too, for a
+      // bounded number of rounds: JS that answers every event with another (a trace callback
+      // that sends) would otherwise hold the loop here for ever.
+      for (int round = 0; round < session_detail::kMaxDispatchRounds; round++) {
         s_->EmitPending();
         if (batch_.empty()) break;
         Deliver(s_, &batch_);
       }
-    } catch (const std::exception&) {
+    } catch (const std::bad_alloc&) {
+      s_->FailOutOfMemory("delivering events");
+    } catch (...) {
       // Node-API refuses calls while a worker is being terminated; nothing can be delivered.
+      delivered = false;
     }
     s_->batch_ = nullptr;
     try {
       s_->SendFailClose();
       s_->AfterDispatch();
-    } catch (const std::exception&) {
+      // What the last round produced waits in the session (pending_*, trace lines): a later
+      // loop iteration delivers it (Engine::Soon → RunSoon → a new DispatchScope).
+      if (delivered) s_->ScheduleIfPending();
+    } catch (...) {
     }
   }
   DispatchScope(const DispatchScope&) = delete;
@@ -145,6 +142,12 @@ class DispatchScope {
     Addon* addon = env.GetInstanceData<Addon>();
     napi_value args[5];
     batch->Take(args + 1);
+    if (batch->failed()) {
+      // A message's value could not be made: the ones before it go out now, the connection
+      // fails after them (the error follows in the next round).
+      batch->clear_failure();
+      s->FailOutOfMemory("delivering a message");
+    }
     if (!addon || addon->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
     args[0] = s->target_.Value();
     napi_value result;

@@ -1,6 +1,6 @@
 // Session, the read side: draining curl_ws_recv until CURLE_AGAIN (bounded per event), message
-// assembly into the batch (large binary messages straight into their Buffer), PING replies,
-// receive errors and the peer's CLOSE.
+// assembly into the batch (large messages in blocks of their own, grown as their bytes
+// arrive), PING replies, receive errors and the peer's CLOSE.
 #include <cstring>
 #include <utility>
 
@@ -17,6 +17,9 @@ using namespace session_detail;  // NOLINT: this file's own internals
 void Session::Drain() {
   Napi::Env env = Env();
   size_t budget = kDrainBudget;
+  // Where a failing connection's remaining frames are read to be thrown away: no allocation,
+  // so discarding works even when memory ran out.
+  uint8_t discard[16 * 1024];
   // The first message of a drain is delivered at once, before the read that finds the socket
   // empty: libcurl cannot tell whether its buffer holds more, so that read (a recv() returning
   // EAGAIN) is always made, but a reply sent from the handler no longer waits for it. The
@@ -28,11 +31,14 @@ void Session::Drain() {
       engine_->Soon(this);  // libcurl may hold the rest: no poll event would announce it
       break;
     }
-    size_t space = 0;
-    uint8_t* dst = assembler_.Space(&space);
-    if (!dst) {
-      Fail("WS_ERR_MESSAGE_TOO_BIG", "Out of memory while receiving a message", 1009, CURLE_OK);
-      break;
+    size_t space = sizeof(discard);
+    uint8_t* dst = discard;
+    if (!failing_) {
+      dst = assembler_.Space(&space);
+      if (!dst) {
+        FailOutOfMemory("receiving a message");
+        continue;  // failing now: the rest is read into `discard`, or the connection is over
+      }
     }
     size_t n = 0;
     const curl_ws_frame* meta = nullptr;
@@ -57,16 +63,14 @@ void Session::Drain() {
     budget -= std::min(budget, n + 1);  // + 1: empty frames count too
     if (failing_) {
       // We already sent our CLOSE: discard everything until the peer's CLOSE or EOF.
-      if (direct_message_) DropDirectMessage();
+      assembler_.Abandon();
       if ((meta->flags & CURLWS_CLOSE) && meta->bytesleft == 0) Finish(1006, "", false);
       continue;
     }
     if (tracer_.frames()) tracer_.Frame("<= Recv", meta->flags, n, meta->bytesleft);
     const FrameAssembler::Event event = assembler_.Consume(*meta, n);
     switch (event) {
-      case FrameAssembler::Event::kNone:
-        if (size_t size = assembler_.RedirectableSize(kOwnBlockMin)) StartDirectMessage(size);
-        break;
+      case FrameAssembler::Event::kNone: break;
       case FrameAssembler::Event::kText:
       case FrameAssembler::Event::kBinary: {
         // No JS value is made here (see EventBatch): the bytes wait in the batch.
@@ -75,11 +79,7 @@ void Session::Drain() {
         const bool ascii = !binary && assembler_.message_ascii();
         messages_in_++;
         bytes_in_ += size;
-        if (assembler_.redirected()) {
-          batch_->AddBuffer(direct_message_, size);
-          direct_message_ = nullptr;
-          assembler_.ReleaseMessage();
-        } else if (size >= kOwnBlockMin) {
+        if (size >= kOwnBlockMin) {
           batch_->AddBlock(assembler_.DetachMessage(), size, binary, ascii);
         } else {
           if (binary)
@@ -127,38 +127,6 @@ void Session::Drain() {
   }
 }
 
-// A large binary message whose size is known (its final frame has begun) is received straight
-// into the Buffer JS will get: no copy at the end, and memory V8 accounts for and frees itself.
-// The Buffer is as large as the peer announced (within maxPayload, checked before); its pages
-// are only committed as the data arrives.
-void Session::StartDirectMessage(size_t size) {
-  napi_env env = Env();
-  Napi::HandleScope scope(Env());
-  void* data = nullptr;
-  napi_value buffer;
-  if (napi_create_buffer(env, size, &data, &buffer) != napi_ok) {
-    // Too large for a Buffer, or JS cannot run: keep assembling in our own memory.
-    bool pending = false;
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
-      napi_value ignored;
-      napi_get_and_clear_last_exception(env, &ignored);
-    }
-    return;
-  }
-  if (napi_create_reference(env, buffer, 1, &direct_message_) != napi_ok) {
-    direct_message_ = nullptr;
-    return;
-  }
-  AdviseHugePages(data, size);
-  assembler_.RedirectTo(static_cast<uint8_t*>(data));
-}
-
-void Session::DropDirectMessage() {
-  assembler_.Abandon();
-  if (direct_message_) napi_delete_reference(Env(), direct_message_);
-  direct_message_ = nullptr;
-}
-
 void Session::HandleRecvError(CURLcode rc) {
   if (rc == CURLE_GOT_NOTHING) {
     // The peer closed TCP. Clean only if both CLOSE frames were exchanged.
@@ -168,6 +136,10 @@ void Session::HandleRecvError(CURLcode rc) {
   }
   if (failing_) {
     Finish(1006, "", false);
+    return;
+  }
+  if (rc == CURLE_OUT_OF_MEMORY) {  // libcurl could not allocate its receive buffer
+    FailOutOfMemory("reading from the connection");
     return;
   }
   if (rc == CURLE_RECV_ERROR && std::strncmp(errbuf_, "[WS]", 4) == 0) {

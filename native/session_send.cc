@@ -37,7 +37,10 @@ void Session::PumpSend() {
   CURLcode err = CURLE_OK;
   SendQueue::Status status = WriteQueued(&done, &err);
   if (status == SendQueue::Status::kError) {
-    Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
+    if (err == CURLE_OUT_OF_MEMORY)  // libcurl (or TLS) could not allocate for the write
+      FailOutOfMemory("sending");
+    else
+      Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
     return;
   }
   blocked_ = status == SendQueue::Status::kBlocked;
@@ -55,6 +58,15 @@ void Session::PumpSend() {
     }
   }
   UpdatePoll();
+}
+
+// Why a Push* into the send queue failed, as the error the JS call throws. No memory for the
+// message fails the connection too: "a send either reaches the kernel or fails" holds for
+// this one, and the application learns through 'error' that the connection cannot go on.
+Napi::Error Session::QueueFailure(const Napi::Env& env) {
+  if (!sendq_.out_of_memory()) return QueueError(env, sendq_.failure());
+  FailOutOfMemory("queueing a message");
+  return OutOfMemoryError(env);
 }
 
 bool Session::Writable(const Napi::Env& env) {
@@ -87,7 +99,7 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
     size = text.size();
     ok = sendq_.PushData(BytePtr(text), size, flags);
   }
-  if (!ok) throw QueueError(env, sendq_.failure());
+  if (!ok) throw QueueFailure(env);
   // Blocked: the writable event goes on. Small: wait for flush() (-1 asks JS to schedule it).
   if (blocked_) return Napi::Number::New(env, 0);
   if (size < kWriteNowMin) return Napi::Number::New(env, -1);
@@ -123,7 +135,7 @@ size_t Session::QueueControl(const Napi::CallbackInfo& info, unsigned int flags)
   // the socket is what holds it back.
   if (!blocked_ && !sendq_.empty()) PumpSend();
   if (!sendq_.PushControl(BytePtr(payload), payload.size(), flags, SendQueue::Origin::kUser))
-    throw QueueError(env, sendq_.failure());
+    throw QueueFailure(env);
   size_t before = pending_sent_control_;
   if (!blocked_) PumpSend();
   size_t completed = pending_sent_control_ - before;

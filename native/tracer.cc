@@ -26,8 +26,18 @@ void Tracer::Frame(const char* direction, int flags, size_t len, curl_off_t left
   Add(std::move(line));
 }
 
-int Tracer::OnDebug(CURL* /*easy*/, curl_infotype type, char* data, size_t size, void* userp) {
-  auto* self = static_cast<Tracer*>(userp);
+// A libcurl callback: nothing may be thrown through libcurl's C frames. A line that cannot be
+// stored (no memory) is dropped; the trace is diagnostics, the connection goes on.
+int Tracer::OnDebug(CURL* /*easy*/, curl_infotype type, char* data, size_t size,
+                    void* userp) noexcept {
+  try {
+    static_cast<Tracer*>(userp)->Debug(type, data, size);
+  } catch (...) {
+  }
+  return 0;
+}
+
+void Tracer::Debug(curl_infotype type, const char* data, size_t size) {
   const char* prefix = nullptr;
   switch (type) {
     case CURLINFO_TEXT: prefix = "* "; break;
@@ -37,14 +47,14 @@ int Tracer::OnDebug(CURL* /*easy*/, curl_infotype type, char* data, size_t size,
     case CURLINFO_DATA_OUT:
     case CURLINFO_SSL_DATA_IN:
     case CURLINFO_SSL_DATA_OUT: {
-      if (!self->frames()) return 0;
+      if (!frames()) return;
       bool in = type == CURLINFO_DATA_IN || type == CURLINFO_SSL_DATA_IN;
       bool ssl = type == CURLINFO_SSL_DATA_IN || type == CURLINFO_SSL_DATA_OUT;
-      self->Add(std::string(in ? "<= Recv " : "=> Send ") + (ssl ? "SSL data, " : "data, ") +
-                std::to_string(size) + " bytes");
-      return 0;
+      Add(std::string(in ? "<= Recv " : "=> Send ") + (ssl ? "SSL data, " : "data, ") +
+          std::to_string(size) + " bytes");
+      return;
     }
-    default: return 0;
+    default: return;
   }
   // One call may carry several lines (a request's headers): one trace line each.
   size_t start = 0;
@@ -53,10 +63,9 @@ int Tracer::OnDebug(CURL* /*easy*/, curl_infotype type, char* data, size_t size,
     while (end < size && data[end] != '\n') end++;
     size_t len = end - start;
     if (len && data[start + len - 1] == '\r') len--;
-    if (len || type == CURLINFO_TEXT) self->Add(prefix + std::string(data + start, len));
+    if (len || type == CURLINFO_TEXT) Add(prefix + std::string(data + start, len));
     start = end + 1;
   }
-  return 0;
 }
 
 }  // namespace curlws

@@ -34,7 +34,8 @@ class Tracer {
   void clear() { lines_.clear(); }
 
  private:
-  static int OnDebug(CURL* easy, curl_infotype type, char* data, size_t size, void* userp);
+  static int OnDebug(CURL* easy, curl_infotype type, char* data, size_t size, void* userp) noexcept;
+  void Debug(curl_infotype type, const char* data, size_t size);
   void Add(std::string line);
 
   std::function<void()> notify_;

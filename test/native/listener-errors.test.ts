@@ -7,26 +7,17 @@
 // it for its own emitters driven by I/O — as an uncaught exception ('uncaughtException'); as
 // with any EventEmitter the throw ends that one emit (later listeners miss that event), while
 // EventTarget (the WHATWG WebSocket) still calls them — and the connection is unaffected.
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, inject, it } from 'vitest';
+import { type ChildResult, runScript } from '../helpers/child.js';
 import { rawTarget } from '../helpers/raw.js';
 
 const dist = path.resolve(__dirname, '../../dist/index.js');
 const echoUrl = inject('wsEchoUrl');
 
-function runChild(script: string): Promise<{ code: number | null; signal: string | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', script], {
-      env: { ...process.env, CURLWS_DIST: dist, ECHO_URL: echoUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code, signal) => resolve({ code, signal, out }));
-  });
+function runChild(script: string): Promise<ChildResult> {
+  return runScript(script, { env: { ECHO_URL: echoUrl } });
 }
 
 describe('listeners that throw', () => {

@@ -2,25 +2,16 @@
 // concurrently, process.exit, and GC of connections the application no longer references.
 // Each scenario runs in its own process or worker so a crash shows up as a failed exit, not as
 // a dead test runner.
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, inject, it } from 'vitest';
+import { type ChildResult, runScript } from '../helpers/child.js';
 
 const dist = path.resolve(__dirname, '../../dist/index.js');
 const echoUrl = inject('wsEchoUrl');
 
-function runChild(script: string, args: string[] = []): Promise<{ code: number | null; signal: string | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...args, '-e', script], {
-      env: { ...process.env, CURLWS_DIST: dist, ECHO_URL: echoUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code, signal) => resolve({ code, signal, out }));
-  });
+function runChild(script: string, nodeArgs: string[] = []): Promise<ChildResult> {
+  return runScript(script, { nodeArgs, env: { ECHO_URL: echoUrl } });
 }
 
 // Opens five connections and a sixth handshake, echoes one message, then ends as told.

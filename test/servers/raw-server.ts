@@ -78,8 +78,8 @@ export interface FrameSpec {
   payload?: Buffer | string;
   /** true → random key; a Buffer → that key */
   mask?: boolean | Buffer;
-  /** write this length in the header instead of the real one (truncated frames) */
-  declaredLength?: number;
+  /** write this length in the header instead of the real one (truncated frames; bigint up to 2^64-1) */
+  declaredLength?: number | bigint;
 }
 
 export function encodeFrame(spec: FrameSpec): Buffer {
@@ -91,12 +91,12 @@ export function encodeFrame(spec: FrameSpec): Buffer {
   const maskBit = maskKey ? 0x80 : 0;
   let header: Buffer;
   if (len < 126) {
-    header = Buffer.from([b0, maskBit | len]);
+    header = Buffer.from([b0, maskBit | Number(len)]);
   } else if (len < 65536) {
     header = Buffer.alloc(4);
     header[0] = b0;
     header[1] = maskBit | 126;
-    header.writeUInt16BE(len, 2);
+    header.writeUInt16BE(Number(len), 2);
   } else {
     header = Buffer.alloc(10);
     header[0] = b0;
@@ -205,7 +205,7 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-type Mode = 'echo' | 'passive' | 'no-close-reply' | 'ping-between-fragments';
+type Mode = 'echo' | 'passive' | 'no-close-reply' | 'ping-between-fragments' | 'sink';
 
 class RawConnection {
   readonly log: RawConnLog;
@@ -278,6 +278,7 @@ class RawConnection {
   }
 
   private onData(d: Buffer): void {
+    if (this.mode === 'sink') return; // read and forget: no parsing, no log
     if (this.upgraded) {
       this.onFrames(this.parser.push(d));
       return;
@@ -585,6 +586,11 @@ class RawConnection {
         return;
       case '/no-close-reply':
         this.mode = 'no-close-reply';
+        return;
+      case '/sink':
+        // reads everything and keeps nothing (no frame log): a peer that never pushes back nor
+        // answers, for clients that send without end
+        this.mode = 'sink';
         return;
       case '/server-close': {
         this.sentClose = true;
