@@ -47,6 +47,7 @@
         'native/protocol/deflater.cc',
         'native/protocol/frame_parser.cc',
         'native/protocol/inflater.cc',
+        'native/protocol/raw_receiver.cc',
         'native/protocol/zlib_heap.cc',
         'native/random_pool.cc',
         'native/send_queue.cc',

@@ -50,6 +50,8 @@ class FrameParser {
 
   // `deflate`: permessage-deflate was negotiated (RSV1 allowed on a message's first frame).
   explicit FrameParser(bool deflate = false) : deflate_(deflate) {}
+  // Set once the handshake is done, before the first frame.
+  void set_deflate(bool deflate) { deflate_ = deflate; }
 
   // Parses from input[0, len). Returns kChunk with *out describing the next piece of payload
   // (at most `max_chunk` bytes, at least 1 when the frame has any, pointing into input), or
@@ -64,6 +66,10 @@ class FrameParser {
   // Accounts for n (1..payload_left()) payload bytes the caller received itself; *out describes
   // them as Next() would (data = nullptr).
   void Skip(size_t n, FrameChunk* out);
+  // In the payload of a data frame of a compressed message (its bytes need the inflater).
+  bool in_compressed_payload() const {
+    return in_payload_ && (frame_flags_ & (CURLWS_TEXT | CURLWS_BINARY)) && message_compressed_;
+  }
 
   // True while a fragmented data message has begun and its last frame has not.
   bool in_message() const { return message_flags_ != 0; }

@@ -7,6 +7,8 @@
  *   deflate_*       round trips against a plain-zlib peer; context takeover; window bits 8-15;
  *                   256 MiB bombs against maxPayload; corrupt/truncated/BFINAL data; OOM;
  *                   memory per stream (printed as MEASURE lines)
+ *   raw_receiver_*  curl_ws_recv()'s contract over a fake transport: random compressed and plain
+ *                   streams in random pieces; bombs, violations, corrupt data, EOF, idle memory
  *   negotiation_*   the offer, and every good and bad server answer (RFC 7692 §7)
  * The randomized suites run with seed 1 and with a random seed (CURLWS_PROTOCOL_SEED=N replays).
  */
@@ -25,6 +27,7 @@ const sources = [
     .map((f) => `test/native/protocol/${f}`),
   'native/protocol/frame_parser.cc',
   'native/protocol/inflater.cc',
+  'native/protocol/raw_receiver.cc',
   'native/protocol/deflater.cc',
   'native/protocol/zlib_heap.cc',
   'native/protocol/deflate_negotiation.cc',
@@ -43,6 +46,8 @@ const suites: [string, number][] = [
   ['deflate_bomb', 1],
   ['deflate_oom', 1],
   ['deflate_memory', 1],
+  ['raw_receiver_streams', 60],
+  ['raw_receiver_failures', 1],
   ['negotiation_offer', 1],
   ['negotiation_answers', 1],
 ];
