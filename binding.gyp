@@ -45,6 +45,12 @@
         'native/handshake_info.cc',
         'native/message_block.cc',
         'native/multi.cc',
+        'native/protocol/deflate_negotiation.cc',
+        'native/protocol/deflater.cc',
+        'native/protocol/frame_parser.cc',
+        'native/protocol/inflater.cc',
+        'native/protocol/raw_receiver.cc',
+        'native/protocol/zlib_heap.cc',
         'native/random_pool.cc',
         'native/send_queue.cc',
         'native/session.cc',
@@ -55,7 +61,9 @@
         'native/utf8_validator.cc',
       ],
       # uv.h comes with Node's headers, which node-gyp puts on the include path itself.
+      # native/ itself: the files in its subfolders include each other as "protocol/x.h".
       'include_dirs': [
+        'native',
         '<!(node -p "require(\'node-addon-api\').include_dir")',
       ],
       'defines': [
@@ -88,10 +96,11 @@
           'defines': ['CURL_STATICLIB'],
           # OpenSSL and zlib are deliberately NOT linked: their symbols bind at load time to the
           # copies the Node process already carries (Node exports its OpenSSL 3 and zlib; a Node
-          # built against a shared system OpenSSL has libssl/libcrypto loaded). So wss runs on
-          # Node's own OpenSSL, there is one OpenSSL per process, and the addon depends on nothing
-          # beyond glibc. libcurl's own symbols stay private (--exclude-libs) so another addon's
-          # libcurl cannot clash.
+          # built against a shared system OpenSSL or zlib has those libraries loaded). libcurl's
+          # content decoding and permessage-deflate (native/protocol/) both use that zlib. So wss
+          # runs on Node's own OpenSSL, there is one OpenSSL per process, and the addon depends on
+          # nothing beyond glibc. libcurl's own symbols stay private (--exclude-libs) so another
+          # addon's libcurl cannot clash.
           'libraries': [
             # Prints the archive's path, or fails the configure step if it has not been built.
             '<!(node -e "const f = \'<(curlws_curl_prefix)/lib/libcurl.a\'; if (!require(\'fs\').existsSync(f)) { console.error(\'curlws: bundled libcurl <(curlws_curl_version) not built yet (no \' + f + \'); run npm run build:curl (scripts/build-curl.sh) first\'); process.exit(1); } console.log(f)")',

@@ -11,6 +11,9 @@ export default defineConfig({
       'test/curl/**/*.test.ts',
       'test/fuzz/**/*.test.ts',
       'test/hostile/**/*.test.ts',
+      // The fuzzing server's own permessage-deflate grading (the curlws conformance run itself is
+      // `npm run test:conformance`).
+      'test/conformance/deflate-cases.test.ts',
     ],
     globalSetup: ['test/setup/global-setup.ts'],
     // scripts/asan.sh: LeakSanitizer after each file (vitest's workers never exit normally)

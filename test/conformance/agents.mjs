@@ -7,6 +7,7 @@
  * messages (used for /getCaseCount).
  */
 import { createRequire } from 'node:module';
+import { cheatAgent } from './cheat-agent.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -93,7 +94,22 @@ export async function wsAgent(name = 'ws', options = {}) {
 
 export const AGENTS = {
   curlws: curlwsAgent,
+  // ws offers permessage-deflate by default (client_max_window_bits, no value): the reference
+  // for the 12.x/13.x cases.
   ws: () => wsAgent(),
+  // ws without the extension: 12.x/13.x graded UNIMPLEMENTED, groups 1-10 as with ws.
+  'ws-nodeflate': () => wsAgent('ws-nodeflate', { perMessageDeflate: false }),
+  // ws offering every parameter (server_no_context_takeover, client_no_context_takeover,
+  // server_max_window_bits=10, client_max_window_bits=12): exercises the fuzzer's side of
+  // each parameter, and policies clamped to the client's value.
+  'ws-deflate-params': () =>
+    wsAgent('ws-deflate-params', {
+      perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 10, clientMaxWindowBits: 12 },
+    }),
+  // Clients that break a permessage-deflate promise on purpose: the fuzzer must fail them.
+  'deflate-cheat-context': () => cheatAgent('deflate-cheat-context', 'context'),
+  'deflate-cheat-window': () => cheatAgent('deflate-cheat-window', 'window'),
+  'deflate-cheat-rsv1': () => cheatAgent('deflate-cheat-rsv1', 'rsv1-cont'),
   // ws ≥ 8.18 limits a message to 16384 fragments by default (1008 in 9.3.1/9.4.1, which send
   // 65536); this variant lifts the limit to validate the server's grading of those two cases.
   'ws-nolimit': () => wsAgent('ws-nolimit', { maxFragments: 0 }),

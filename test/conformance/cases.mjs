@@ -1,13 +1,18 @@
 /**
- * The Autobahn|Testsuite case catalog, groups 1–7, 9 and 10 (no 12/13: libcurl has no
- * permessage-deflate), transcribed from crossbario/autobahn-testsuite `autobahntestsuite/case/*.py`:
- * same ids, payloads, fragmentation, chop sizes, waits, kill timers and expectations.
+ * The Autobahn|Testsuite case catalog, groups 1–7, 9 and 10, transcribed from
+ * crossbario/autobahn-testsuite `autobahntestsuite/case/*.py`: same ids, payloads, fragmentation,
+ * chop sizes, waits, kill timers and expectations; plus the permessage-deflate groups 12 and 13
+ * from cases-deflate.mjs (selected only when named: see fuzzingserver.mjs).
  *
  * A case is `{ id, description, expectation, create() }`; `create()` returns a fresh case state
  * object whose `onOpen(p)` drives the connection `p` (see fuzzingserver.mjs, class FuzzConn, for the
  * protocol surface: sendFrame, sendMessage, sendClose, sendCloseFrame, sendRaw, killAfter,
  * closeAfter, continueLater) and whose expectations are graded like Autobahn's case.py.
  */
+
+import { addDeflateCases } from './cases-deflate.mjs';
+
+export { DEFLATE_MESSAGES } from './cases-deflate.mjs';
 
 export const OK = 'OK';
 export const NON_STRICT = 'NON-STRICT';
@@ -47,10 +52,11 @@ function eventsEqual(a, e) {
   return true;
 }
 
-/** Base case: Autobahn's case.py `Case`. */
+/** Base case: Autobahn's case.py `Case`. `options`: the server's settings (deflateMessages). */
 export class Case {
-  constructor(def) {
+  constructor(def, options = {}) {
     this.def = def;
+    this.options = options;
     this.received = [];
     this.expected = {};
     this.expectedClose = {};
@@ -1176,6 +1182,9 @@ add(
   },
 );
 
+// ---- 12.x, 13.x permessage-deflate -------------------------------------------------------------
+addDeflateCases(add, { OK, FAILED, UNIMPLEMENTED, CLOSE_NORMAL, echoClose });
+
 /** Parse "1.2.3" into [1,2,3] for sorting and pattern matching. */
 export const caseTuple = (id) => id.split('.').map(Number);
 export function compareIds(a, b) {
@@ -1204,6 +1213,14 @@ export function resolveCases(include = ['*'], exclude = []) {
   return ALL_CASES.filter((c) => inc.some((m) => m(c.id)) && !exc.some((m) => m(c.id)));
 }
 
-export function instantiate(caseDef) {
-  return new Case(caseDef.def);
+/**
+ * The cases a run selects: without `include`, every case but the permessage-deflate groups 12
+ * and 13 (groups 1-7, 9, 10); with it, exactly those patterns. `exclude` is removed either way.
+ */
+export function selectCases(include, exclude = []) {
+  return include?.length ? resolveCases(include, exclude) : resolveCases(['*'], ['12.*', '13.*', ...exclude]);
+}
+
+export function instantiate(caseDef, options) {
+  return new Case(caseDef.def, options);
 }

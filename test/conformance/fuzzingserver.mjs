@@ -16,7 +16,9 @@
  * timers that fired, so a failure can be explained at frame level.
  *
  * Usage: node test/conformance/fuzzingserver.mjs [--port 9001] [--host 127.0.0.1]
- *          [--outdir DIR] [--cases '1.*,2.*'] [--exclude '9.*'] [--spec spec.json]
+ *          [--outdir DIR] [--cases '1.*,2.*'] [--exclude '9.*'] [--deflate-messages N]
+ *          [--spec spec.json]
+ * Without --cases: groups 1-7, 9, 10 (the permessage-deflate groups 12 and 13 only when named).
  * Run under `child_process.fork`, it reports `{ type: 'listening', port }` over IPC.
  */
 import { createHash } from 'node:crypto';
@@ -31,9 +33,11 @@ import {
   CLOSE_INVALID_PAYLOAD,
   CLOSE_NORMAL,
   CLOSE_PROTOCOL_ERROR,
+  DEFLATE_MESSAGES,
   instantiate,
-  resolveCases,
+  selectCases,
 } from './cases.mjs';
+import { parseExtensions, parseOffer, ServerDeflate } from './deflate.mjs';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const OPCODE_NAMES = { 0: 'CONT', 1: 'TEXT', 2: 'BINARY', 8: 'CLOSE', 9: 'PING', 10: 'PONG' };
@@ -151,6 +155,9 @@ class FuzzConn {
     this.triggered = false;
     this.rx = new ByteQueue();
     this.insideMessage = false;
+    this.messageCompressed = false;
+    this.pmd = null; // ServerDeflate once permessage-deflate is negotiated (12.x/13.x)
+    this.waiting = false; // a compressed message is being inflated: frames after it wait
     this.messageOpcode = 0;
     this.messageParts = [];
     this.messageLength = 0;
@@ -279,11 +286,14 @@ class FuzzConn {
     this.sendData(Buffer.concat([frameHeader({ opcode, fin, rsv, length: body.length }), body]), sync, chopsize);
   }
 
-  /** autobahn sendMessage: one frame, or frames of `fragmentSize` (opcode, then continuations). */
-  sendMessage(payload, { binary = false, fragmentSize } = {}) {
+  /**
+   * autobahn sendMessage: one frame, or frames of `fragmentSize` (opcode, then continuations).
+   * `rsv` goes on the first frame only (RSV1 = 4 marks a compressed message).
+   */
+  sendMessage(payload, { binary = false, fragmentSize, rsv = 0 } = {}) {
     const opcode = binary ? 2 : 1;
     if (!fragmentSize || payload.length <= fragmentSize) {
-      this.sendFrame({ opcode, payload });
+      this.sendFrame({ opcode, payload, rsv });
       return;
     }
     const parts = [];
@@ -292,14 +302,28 @@ class FuzzConn {
       const chunk = payload.subarray(i, Math.min(i + fragmentSize, payload.length));
       const op = i === 0 ? opcode : 0;
       const fin = i + fragmentSize >= payload.length;
-      parts.push(frameHeader({ opcode: op, fin, length: chunk.length }), chunk);
+      const frameRsv = i === 0 ? rsv : 0;
+      parts.push(frameHeader({ opcode: op, fin, rsv: frameRsv, length: chunk.length }), chunk);
       this.txFrameStats[op] = (this.txFrameStats[op] ?? 0) + 1;
-      if (frames < 8 || fin) this.log({ dir: 'tx', opcode: opName(op), fin, rsv: 0, len: chunk.length, payload: preview(chunk, op) });
+      if (frames < 8 || fin)
+        this.log({ dir: 'tx', opcode: opName(op), fin, rsv: frameRsv, len: chunk.length, payload: preview(chunk, op) });
       else if (frames === 8)
         this.log({ dir: 'tx', note: `… ${Math.ceil(payload.length / fragmentSize) - 9} more fragments of ${fragmentSize} octets …` });
       frames++;
     }
     this.sendData(Buffer.concat(parts));
+  }
+
+  /**
+   * autobahn sendMessage with permessage-deflate: the message compressed (RSV1 on its first
+   * frame), then fragmented like any message. Resolves once it is queued; dropped if the
+   * connection is no longer open by then.
+   */
+  async sendCompressed(message, { binary = false, fragmentSize } = {}) {
+    const payload = await this.pmd.compress(message);
+    if (this.state !== 'OPEN') return;
+    this.log({ dir: 'tx', note: `compressed ${message.length} octets to ${payload.length}` });
+    this.sendMessage(payload, { binary, fragmentSize, rsv: 4 });
   }
 
   /** Raw octets (6.4.3/6.4.4 send one frame in timed chops). */
@@ -408,7 +432,12 @@ class FuzzConn {
     if (this.state === 'CLOSED') return;
     this.rxOctets += chunk.length;
     this.rx.push(chunk);
-    while (this.state !== 'CLOSED' && this.parseFrame());
+    this.pump();
+  }
+
+  /** Parses and handles frames until the bytes run out, or a compressed message is inflating. */
+  pump() {
+    while (this.state !== 'CLOSED' && !this.waiting && this.parseFrame());
   }
 
   /** Parses one frame if complete; returns false when more bytes are needed. */
@@ -456,7 +485,9 @@ class FuzzConn {
     // The checks of autobahn's processDataHybi, in its order. With failByDrop=False a violation
     // starts the closing handshake and the offending frame is skipped.
     let violation = null;
-    if (rsv !== 0) violation = 'RSV != 0 and no extension negotiated';
+    if (rsv !== 0 && !(this.pmd && rsv === 4)) violation = `RSV = ${rsv} and no extension negotiated`;
+    else if (rsv === 4 && opcode > 7) violation = 'received compressed control frame';
+    else if (rsv === 4 && opcode === 0) violation = 'received RSV1 set on non-first frame';
     else if (!masked) violation = 'unmasked client-to-server frame';
     else if (opcode > 7) {
       if (!fin) violation = 'fragmented control frame';
@@ -484,6 +515,7 @@ class FuzzConn {
     if (opcode !== 0) {
       this.insideMessage = true;
       this.messageOpcode = opcode;
+      this.messageCompressed = rsv === 4;
       this.messageParts = [];
       this.messageLength = 0;
     }
@@ -496,6 +528,29 @@ class FuzzConn {
     const message = this.messageParts.length === 1 ? this.messageParts[0] : Buffer.concat(this.messageParts, this.messageLength);
     this.messageParts = [];
     const binary = this.messageOpcode === 2;
+    if (!this.messageCompressed) {
+      this.onMessage(message, binary);
+      return;
+    }
+    // Inflate (asynchronous with node:zlib); the frames after this message wait until it is done.
+    this.waiting = true;
+    this.pmd.decompress(message).then(
+      (inflated) => {
+        this.waiting = false;
+        if (this.state === 'CLOSED') return;
+        this.onMessage(inflated, binary);
+        this.pump();
+      },
+      (e) => {
+        this.waiting = false;
+        if (this.state === 'CLOSED') return;
+        this.invalidPayload(`invalid compressed message: ${e.message}`);
+        this.pump();
+      },
+    );
+  }
+
+  onMessage(message, binary) {
     if (!binary && !isUtf8(message)) {
       this.invalidPayload('encountered invalid UTF-8 while processing text message');
       return;
@@ -528,6 +583,7 @@ class FuzzConn {
   connectionLost() {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.pmd?.close();
     if (this.state !== 'CLOSED') {
       this.state = 'CLOSED';
       this.log({ event: 'TCP dropped by peer' });
@@ -583,12 +639,16 @@ function cleanEvent(e) {
 
 export class FuzzingServer {
   /**
-   * @param {object} spec `{ outdir, cases: ['*'], 'exclude-cases': [] }` as in Autobahn's fuzzingserver.json
+   * @param {object} spec `{ outdir, cases: ['*'], 'exclude-cases': [] }` as in Autobahn's
+   *   fuzzingserver.json. Without `cases`: every case but the permessage-deflate groups 12 and 13
+   *   (the 301 of groups 1-7, 9, 10); name them (`12.*`, `*`) to run them. Plus
+   *   `'deflate-messages'`: messages per 12.x/13.x case (Autobahn: 1000).
    */
   constructor(spec = {}) {
     this.spec = spec;
     this.outdir = resolve(spec.outdir ?? './reports/clients');
-    this.specCases = resolveCases(spec.cases ?? ['*'], spec['exclude-cases'] ?? ['12.*', '13.*']);
+    this.specCases = selectCases(spec.cases, spec['exclude-cases']);
+    this.caseOptions = { deflateMessages: spec['deflate-messages'] ?? DEFLATE_MESSAGES };
     this.agents = {};
     this.listeners = [];
     this.conns = new Set();
@@ -643,13 +703,34 @@ export class FuzzingServer {
     if (path === '/updateReports' && !agent) return reject(400, 'need agent to update reports for');
     if ((path === '/getCaseInfo' || path === '/getCaseStatus') && !caseDef) return reject(400, 'need case');
 
+    // Extension offers are parsed on every connection (an invalid offer fails the handshake, as
+    // in Autobahn); permessage-deflate is accepted only by the cases that have a policy for it
+    // (12.x, 13.x: autobahn's other cases decline every offer).
+    const offered = req.headers['sec-websocket-extensions'];
+    const offers = [];
+    if (offered) {
+      try {
+        for (const e of parseExtensions(offered)) if (e.name === 'permessage-deflate') offers.push(parseOffer(e.params));
+      } catch (e) {
+        return reject(400, `invalid Sec-WebSocket-Extensions: ${e.message}`);
+      }
+    }
+    const runCase = path === '/runCase' ? instantiate(caseDef, this.caseOptions) : undefined;
+    const accepted = runCase?.serverAccept?.(offers) ?? null;
+
     const conn = new FuzzConn(this, socket, path, params);
     this.conns.add(conn);
     socket.on('close', () => this.conns.delete(conn));
     conn.caseDef = caseDef;
     conn.caseIndex = caseIndex;
     conn.agent = agent;
-    if (path === '/runCase') conn.runCase = instantiate(caseDef);
+    conn.runCase = runCase;
+    conn.deflateOffers = offers;
+    if (accepted) conn.pmd = new ServerDeflate(accepted);
+    if (runCase?.serverAccept)
+      conn.log({
+        event: `permessage-deflate: client offered ${offered ? JSON.stringify(offered) : 'nothing'}; ${conn.pmd ? `accepted: ${conn.pmd.header}` : 'declined'}`,
+      });
     const accept = createHash('sha1')
       .update(key + WS_GUID)
       .digest('base64');
@@ -658,7 +739,9 @@ export class FuzzingServer {
         'Server: curlws-fuzzingserver (Autobahn|Testsuite compatible)\r\n' +
         'Upgrade: WebSocket\r\n' +
         'Connection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        `Sec-WebSocket-Accept: ${accept}\r\n` +
+        (conn.pmd ? `Sec-WebSocket-Extensions: ${conn.pmd.header}\r\n` : '') +
+        '\r\n',
     );
     conn.open();
     if (head && head.length) conn.onData(head);
@@ -753,6 +836,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (args.outdir) spec.outdir = args.outdir;
   if (args.cases) spec.cases = args.cases.split(',');
   if (args.exclude !== undefined) spec['exclude-cases'] = args.exclude ? args.exclude.split(',') : [];
+  if (args['deflate-messages'] !== undefined) spec['deflate-messages'] = Number(args['deflate-messages']);
   const server = new FuzzingServer(spec);
   const port = await server.listen(Number(args.port ?? (spec.url ? new URL(spec.url).port : 9001)), args.host ?? '127.0.0.1');
   if (process.send) process.send({ type: 'listening', port });

@@ -6,7 +6,13 @@
  * index.json and prints a pass table and a summary. Exits 1 if any case failed.
  *
  *   node test/conformance/run.mjs [--agent curlws|ws|ws-nolimit|curlws,ws] [--cases '1.*,6.4.*']
- *        [--exclude '9.*'] [--outdir DIR] [--allow-non-strict] [--failures-only] [--quiet]
+ *        [--exclude '9.*'] [--deflate-messages N] [--outdir DIR] [--allow-non-strict]
+ *        [--failures-only] [--quiet]
+ *
+ * Without --cases: groups 1-7, 9, 10 (301 cases). The permessage-deflate groups run when named:
+ * `--cases '12.*,13.*'` (216 cases), `--cases '*'` (all 517). --deflate-messages N: messages per
+ * 12.x/13.x case (default 1000, Autobahn's). An agent that does not offer permessage-deflate gets
+ * those cases graded UNIMPLEMENTED (a pass, as in Autobahn), and the summary says so.
  *
  * Passing: behavior OK, INFORMATIONAL or UNIMPLEMENTED (NON-STRICT too with --allow-non-strict),
  * and behaviorClose OK or INFORMATIONAL. Everything else (FAILED, WRONG CODE, UNCLEAN, and by
@@ -18,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENTS } from './agents.mjs';
+import { selectCases } from './cases.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -29,7 +36,7 @@ function parseArgs(argv) {
     if (k === 'allow-non-strict') out.allowNonStrict = true;
     else if (k === 'failures-only') out.failuresOnly = true;
     else if (k === 'quiet') out.quiet = true;
-    else if (['agent', 'cases', 'exclude', 'outdir'].includes(k)) out[k] = inline ?? argv[++i];
+    else if (['agent', 'cases', 'exclude', 'outdir', 'deflate-messages'].includes(k)) out[k] = inline ?? argv[++i];
     else if (k === 'help' || a === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
@@ -45,6 +52,7 @@ function startServer(opts) {
   const args = ['--port', '0', '--outdir', resolve(opts.outdir)];
   if (opts.cases) args.push('--cases', opts.cases);
   if (opts.exclude !== undefined) args.push('--exclude', opts.exclude);
+  if (opts['deflate-messages'] !== undefined) args.push('--deflate-messages', opts['deflate-messages']);
   // CURLWS_TEST_SERVER_NODE: the Node that runs the server (scripts/cross/: the client under test
   // runs in an emulated arm64 Node, the server natively)
   const execPath = process.env.CURLWS_TEST_SERVER_NODE || process.execPath;
@@ -62,8 +70,11 @@ const PASS_CLOSE = new Set(['OK', 'INFORMATIONAL', 'UNIMPLEMENTED']);
 
 /** Case ids of the groups whose cases can take long (their watchdog is generous). */
 const isSlow = (id) => id.startsWith('9.');
+const isDeflate = (id) => id.startsWith('12.') || id.startsWith('13.');
+/** How long the driver lets one case run: above the fuzzer's own timeouts (12.x/13.x: up to 480 s). */
+const watchdogFor = (id) => (isDeflate(id) ? 600_000 : 30_000);
 
-async function runAgent(agent, base, opts) {
+async function runAgent(agent, base, opts, ids) {
   let count = 0;
   await agent.open(`${base}/getCaseCount`, {
     echo: false,
@@ -78,7 +89,7 @@ async function runAgent(agent, base, opts) {
   for (let i = 1; i <= count; i++) {
     const url = `${base}/runCase?case=${i}&agent=${encodeURIComponent(agent.name)}`;
     const started = performance.now();
-    const r = await agent.open(url, { watchdogMs: 30_000 });
+    const r = await agent.open(url, { watchdogMs: watchdogFor(ids[i - 1] ?? '') });
     client[i] = { ...r, ms: Math.round(performance.now() - started) };
     if (!opts.quiet && (i % 25 === 0 || i === count)) process.stderr.write(`  ${agent.name}: ${i}/${count} cases\r`);
   }
@@ -164,6 +175,16 @@ function report(agentName, index, outdir, runInfo, opts) {
   );
   const slow = rows.filter((r) => isSlow(r.id));
   if (slow.length) out.push(`group 9 total duration: ${(slow.reduce((s, r) => s + r.duration, 0) / 1000).toFixed(1)} s`);
+  const deflate = rows.filter((r) => isDeflate(r.id));
+  const unimplemented = deflate.filter((r) => r.behavior === 'UNIMPLEMENTED');
+  if (unimplemented.length)
+    out.push(
+      `needs permessage-deflate: ${unimplemented.length} of the ${deflate.length} 12.x/13.x cases UNIMPLEMENTED (${agentName} did not offer the extension, or no offer fit the case's accept policy)`,
+    );
+  if (deflate.length > unimplemented.length)
+    out.push(
+      `groups 12/13 total duration: ${(deflate.reduce((s, r) => s + r.duration, 0) / 1000).toFixed(1)} s (${deflate.length - unimplemented.length} cases with permessage-deflate)`,
+    );
   out.push(
     `${agentName}: ${rows.length - failures.length}/${rows.length} passed${failures.length ? `, FAILED: ${failures.join(' ')}` : ''}`,
   );
@@ -208,6 +229,8 @@ async function main() {
       process.exit(2);
     }
   }
+  const split = (v) => (v ? v.split(',').filter(Boolean) : undefined);
+  const ids = selectCases(split(opts.cases), split(opts.exclude)).map((c) => c.id);
   const { child, port } = await startServer(opts);
   const base = `ws://127.0.0.1:${port}`;
   let failed = 0;
@@ -216,7 +239,7 @@ async function main() {
     for (const n of agentNames) {
       const agent = await AGENTS[n]();
       if (!opts.quiet) console.error(`running ${agent.version} against ${base}`);
-      runs[n] = { ...(await runAgent(agent, base, opts)), version: agent.version };
+      runs[n] = { ...(await runAgent(agent, base, opts, ids)), version: agent.version };
     }
     const index = JSON.parse(readFileSync(join(resolve(opts.outdir), 'index.json'), 'utf8'));
     for (const n of agentNames) failed += report(n, index, resolve(opts.outdir), runs[n], opts);
