@@ -1,8 +1,8 @@
 // Puts the native addon where node-gyp-build finds it in an installed package (no build/ there),
 // stripped, and proves the binary is shippable.
 //
-//   npm run prebuild                 # build/Release/curlws.node -> prebuilds/<platform>-<arch>/curlws.<libc>.node
-//   node scripts/prebuild.mjs --no-build   # never build: fail if build/Release/curlws.node is missing
+//   npm run prebuild                 # the addon -> prebuilds/<platform>-<arch>/curlws.<libc>.node
+//   node scripts/prebuild.mjs --no-build   # never build: fail if the built addon is missing or stale
 //   node scripts/prebuild.mjs --check      # only re-check the prebuild(s) already in prebuilds/
 //   node scripts/prebuild.mjs --arch=arm64 --from=build-linux-arm64/Release/curlws.node \
 //        [--node=/sysroot/usr/bin/node --emulator=qemu-aarch64-static]   # a cross build (never
@@ -14,9 +14,16 @@
 // for the other libc, so an Alpine user gets curlws's ERR_CURLWS_LOAD message instead of a glibc
 // binary failing inside dlopen, and a musl build can sit next to the glibc one.
 //
-// The checks (Linux): NEEDED only libc/libm/libstdc++/libgcc (+ the dynamic loader), no
-// RPATH/RUNPATH, no libcurl/OpenSSL/zlib symbols defined or exported, the binary loads in a fresh
-// Node and reports libcurl with ws and wss, and node-gyp-build resolves to it with PREBUILDS_ONLY.
+// Which addon: on a linux-x64 glibc host, the glibc-floor build (scripts/cross/build-floor.sh x64:
+// Debian 11's toolchain -> build-linux-x64/Release/curlws.node); elsewhere (musl, macOS, Windows, an
+// arm64 machine) the normal build, build/Release/curlws.node; --from names any other file.
+//
+// The checks (Linux): NEEDED only the C library (glibc prebuilds for x64/arm64: libc, libpthread,
+// libm and the dynamic loader, with the C++ runtime linked in; musl: also libstdc++/libgcc),
+// no RPATH/RUNPATH, no libcurl/OpenSSL/zlib symbols defined or exported, glibc prebuilds for x64 and
+// arm64 need no symbol version above GLIBC_2.31 (the floor: Debian 11, Ubuntu 20.04, RHEL 9), the
+// binary loads in a fresh Node and reports libcurl with ws and wss, and node-gyp-build resolves to
+// it with PREBUILDS_ONLY. Any failed check fails the build.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,7 +56,15 @@ const tuple = `${platform}-${arch}`;
 const prebuildDir = path.join(root, 'prebuilds', tuple);
 const fileName = [pkg.name, libc].filter(Boolean).join('.') + '.node';
 const dest = path.join(prebuildDir, fileName);
-const built = opt('from') ? path.resolve(opt('from')) : path.join(root, 'build', 'Release', `${pkg.name}.node`);
+// The glibc floor of the linux-x64 and linux-arm64 prebuilds (docs/install.md): the newest symbol
+// version they may need. Debian 11 and Ubuntu 20.04 have 2.31.
+const GLIBC_FLOOR = '2.31';
+const floorTarget = platform === 'linux' && libc === 'glibc' && (arch === 'x64' || arch === 'arm64');
+// on an x64 Linux host the x64 prebuild comes from Debian 11's toolchain (arm64: prebuild-arm64.sh)
+const floorBuild = floorTarget && !cross && !opt('from') && process.arch === 'x64';
+const built = opt('from')
+  ? path.resolve(opt('from'))
+  : path.join(root, floorBuild ? `build-linux-${arch}` : 'build', 'Release', `${pkg.name}.node`);
 
 const log = (msg) => console.log(`prebuild: ${msg}`);
 function fail(msg) {
@@ -76,10 +91,18 @@ function newestSource() {
 
 if (!checkOnly) {
   const stale = !existsSync(built) || statSync(built).mtimeMs < newestSource();
-  if (stale) {
+  if (floorBuild && !noBuild) {
+    // incremental: the Debian 11 root and libcurl are cached, cmake-js recompiles what changed
+    log(`building with Debian 11's toolchain (glibc ${GLIBC_FLOOR} floor): scripts/cross/build-floor.sh ${arch}`);
+    const r = spawnSync('bash', [path.join(root, 'scripts', 'cross', 'build-floor.sh'), arch], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (r.status !== 0) fail(`scripts/cross/build-floor.sh ${arch} exited with ${r.status ?? r.signal}`);
+  } else if (stale) {
     if (noBuild)
       fail(
-        `${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`${cross ? `npm run prebuild:${arch}` : 'npm run build'}\``,
+        `${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`${cross ? `npm run prebuild:${arch}` : floorBuild ? 'npm run prebuild' : 'npm run build'}\``,
       );
     log(existsSync(built) ? 'build/Release/curlws.node is stale: rebuilding' : 'no build/Release/curlws.node: building');
     // build:curl is a no-op when the pinned libcurl is already in .cache/
@@ -115,6 +138,12 @@ if (!checkOnly) {
 // ---- 3. check every prebuild for this platform/arch ------------------------------------------
 if (!existsSync(dest)) fail(`prebuilds/${tuple}/${fileName} does not exist`);
 
+// glibc floor prebuilds: libstdc++ and libgcc are linked in (CMakeLists.txt CURLWS_STATIC_RUNTIME).
+// What is left is glibc's, and Node itself needs all of it: libpthread, because below glibc 2.34
+// pthread_create (libcurl's threaded resolver) lives there; the loader (x64), for __tls_get_addr
+// (libstdc++'s exception state is thread-local in a dlopen()ed object); libm (arm64), for floorl
+// in libstdc++'s hash table sizing (x64 computes it inline).
+const FLOOR_NEEDED = [/^libc\.so\.6$/, /^libpthread\.so\.0$/, /^libm\.so\.6$/, /^ld-linux[-\w.]*\.so\.\d$/];
 const ALLOWED_NEEDED = [
   /^libc\.so\.6$/,
   /^libm\.so\.6$/,
@@ -144,9 +173,12 @@ function checkElf(file) {
   const dyn = run('readelf', ['-d', '-W', file]);
   const needed = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
   log(`${rel}: NEEDED ${needed.join(', ')}`);
-  const bad = needed.filter((n) => !ALLOWED_NEEDED.some((re) => re.test(n)));
+  const allowed = floorTarget ? FLOOR_NEEDED : ALLOWED_NEEDED;
+  const bad = needed.filter((n) => !allowed.some((re) => re.test(n)));
   if (bad.length)
-    fail(`${rel} needs ${bad.join(', ')}: only the C/C++ runtime is allowed (libcurl is static, OpenSSL/zlib bind to Node's)`);
+    fail(
+      `${rel} needs ${bad.join(', ')}: only ${floorTarget ? 'glibc (libc, libpthread, libm, the loader; libstdc++/libgcc linked in)' : 'the C/C++ runtime'} is allowed (libcurl is static, OpenSSL/zlib bind to Node's)`,
+    );
   if (/\((RPATH|RUNPATH)\)/.test(dyn))
     fail(
       `${rel} has an RPATH/RUNPATH:\n${dyn
@@ -180,18 +212,36 @@ function checkElf(file) {
   );
   log(`${rel}: unresolved, bound to the Node process at load: ${fromNode.join(', ')}`);
 
+  // the newest GLIBC_x.y symbol version among the undefined symbols (GLIBC_PRIVATE never is)
   const vers = run(tool('objdump'), ['-T', file]).match(/GLIBC_\d+(\.\d+)*/g);
-  if (vers) {
-    const max = [...new Set(vers)]
-      .map((v) => v.slice(6))
-      .sort((a, b) => {
-        const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
-        for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-        return 0;
-      })
-      .pop();
+  const max = vers
+    ? [...new Set(vers)]
+        .map((v) => v.slice(6))
+        .sort(compareVersions)
+        .pop()
+    : undefined;
+  const newest = max
+    ? run(tool('objdump'), ['-T', file])
+        .split('\n')
+        .filter((l) => l.includes(`(GLIBC_${max})`))
+    : [];
+  if (floorTarget) {
+    if (!max) fail(`${rel} has no GLIBC_ symbol versions: not linked against glibc?`);
+    if (compareVersions(max, GLIBC_FLOOR) > 0)
+      fail(
+        `${rel} needs glibc ${max} (${newest.map((l) => l.trim().split(/\s+/).pop()).join(', ')}), above the ${GLIBC_FLOOR} floor: ` +
+          `build it with Debian 11's toolchain (\`npm run prebuild\`, scripts/cross/build-floor.sh)`,
+      );
+    log(`${rel}: needs glibc >= ${max} (${newest.map((l) => l.trim().split(/\s+/).pop()).join(', ')}), within the ${GLIBC_FLOOR} floor`);
+  } else if (max) {
     log(`${rel}: needs glibc >= ${max} (build on the oldest glibc you support)`);
   }
+}
+
+function compareVersions(a, b) {
+  const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
 }
 
 function checkLoad(file) {
