@@ -51,10 +51,10 @@ UvHandle<uv_timer_t>* Engine::NewTimer(void* owner) {
   return h;
 }
 
-UvHandle<uv_poll_t>* Engine::NewPoll(int fd, void* owner, int* err) {
+UvHandle<uv_poll_t>* Engine::NewPoll(curl_socket_t s, void* owner, int* err) {
   auto* h = new UvHandle<uv_poll_t>{};
   h->engine = this;
-  *err = uv_poll_init_socket(loop_, &h->uv, static_cast<uv_os_sock_t>(fd));
+  *err = uv_poll_init_socket(loop_, &h->uv, static_cast<uv_os_sock_t>(s));
   if (*err != 0) {
     delete h;
     return nullptr;

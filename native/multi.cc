@@ -42,7 +42,7 @@ int Multi::OnSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void
   }
   if (!poll) {
     int err = 0;
-    poll = self->engine_->NewPoll(static_cast<int>(s), self, &err);
+    poll = self->engine_->NewPoll(s, self, &err);
     if (!poll) return -1;  // libcurl fails the transfer that owns this socket
     curl_multi_assign(self->multi_, s, poll);
   }
@@ -76,11 +76,17 @@ void Multi::OnPoll(uv_poll_t* poll, int status, int events) {
   if (!self) return;
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(poll), &fd) != 0) return;
+#ifdef _WIN32
+  // uv_os_fd_t is a HANDLE there, holding the SOCKET the poll was made from
+  curl_socket_t s = reinterpret_cast<curl_socket_t>(fd);
+#else
+  curl_socket_t s = fd;
+#endif
   int flags = 0;
   if (status < 0) flags = CURL_CSELECT_ERR;
   if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
-  self->SocketAction(static_cast<curl_socket_t>(fd), flags);
+  self->SocketAction(s, flags);
 }
 
 void Multi::SocketAction(curl_socket_t s, int flags) {
