@@ -9,7 +9,7 @@
 // `npx curlws-build`, which must then fetch and build libcurl and the addon (binding.gyp, npm's
 // node-gyp) so that the same conversations work on the built addon.
 //
-//   node scripts/install-test.mjs               # npm run build + npm run prebuild first
+//   node scripts/install-test.mjs               # npm run build + npm run prebuild:host first
 //   node scripts/install-test.mjs --no-build    # test what is already in dist/ and prebuilds/
 //   node scripts/install-test.mjs --from-source # + the build-from-source path (~3-5 min more)
 //   node scripts/install-test.mjs --keep        # keep the temp dir (path printed) for a look
@@ -82,7 +82,7 @@ try {
   const has = (p) => files.includes(p);
   const prebuilds = files.filter((f) => f.startsWith(`prebuilds/${tuple}/`) && f.endsWith('.node'));
   if (!prebuilds.length)
-    fail(`the tarball has no prebuilds/${tuple}/*.node: run \`npm run prebuild\` (package.json "files" must list "prebuilds")`);
+    fail(`the tarball has no prebuilds/${tuple}/*.node: run \`npm run prebuild:host\` (package.json "files" must list "prebuilds")`);
   const forbidden = files.filter((f) => /^(build|\.cache|node_modules|test|lib|\.ci)\//.test(f) || f.endsWith('.tgz'));
   if (forbidden.length)
     fail(`the tarball ships files it must not: ${forbidden.slice(0, 10).join(', ')}${forbidden.length > 10 ? ', …' : ''}`);

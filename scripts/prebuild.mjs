@@ -1,9 +1,11 @@
 // Puts the native addon where node-gyp-build finds it in an installed package (no build/ there),
 // stripped, and proves the binary is shippable.
 //
-//   npm run prebuild                 # the addon -> prebuilds/<platform>-<arch>/curlws.<libc>.node
+//   npm run prebuild:host                 # the addon -> prebuilds/<platform>-<arch>/curlws.<libc>.node
 //   node scripts/prebuild.mjs --no-build   # never build: fail if the built addon is missing or stale
 //   node scripts/prebuild.mjs --check      # only re-check the prebuild(s) already in prebuilds/
+//   node scripts/prebuild.mjs --from=FILE --out=DIR   # check FILE as DIR/prebuilds/... (DIR stands
+//        in for the package root; .ci/run proves the checks reject a build above the glibc floor)
 //   node scripts/prebuild.mjs --arch=arm64 --from=build-linux-arm64/Release/curlws.node \
 //        [--node=/sysroot/usr/bin/node --emulator=qemu-aarch64-static]   # a cross build (never
 //        built here: scripts/cross/prebuild-arm64.sh builds it), stripped and checked with the
@@ -44,7 +46,8 @@ const GNU_TRIPLETS = { arm64: 'aarch64-linux-gnu', x64: 'x86_64-linux-gnu', arm:
 const tool = (name) => (cross ? `${process.env.CURLWS_CROSS_PREFIX ?? `${GNU_TRIPLETS[arch] ?? arch}-`}${name}` : name);
 const targetNode = opt('node') ? path.resolve(opt('node')) : cross ? undefined : process.execPath;
 const emulator = opt('emulator');
-const noBuild = args.has('--no-build') || cross;
+// (--from names a file made elsewhere: nothing here would rebuild it)
+const noBuild = args.has('--no-build') || cross || Boolean(opt('from'));
 const checkOnly = args.has('--check');
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -53,7 +56,9 @@ const platform = process.platform;
 // the libc this Node runs on (what the binary is linked against); LIBC overrides, as in node-gyp-build
 const libc = process.env.LIBC || (platform !== 'linux' ? '' : process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl');
 const tuple = `${platform}-${arch}`;
-const prebuildDir = path.join(root, 'prebuilds', tuple);
+// the package root the prebuild goes into (and node-gyp-build resolves from)
+const outRoot = opt('out') ? path.resolve(opt('out')) : root;
+const prebuildDir = path.join(outRoot, 'prebuilds', tuple);
 const fileName = [pkg.name, libc].filter(Boolean).join('.') + '.node';
 const dest = path.join(prebuildDir, fileName);
 // The glibc floor of the linux-x64 and linux-arm64 prebuilds (docs/install.md): the newest symbol
@@ -67,8 +72,14 @@ const built = opt('from')
   : path.join(root, floorBuild ? `build-linux-${arch}` : 'build', 'Release', `${pkg.name}.node`);
 
 const log = (msg) => console.log(`prebuild: ${msg}`);
+let placed = false; // set once this run has put a new prebuild in place
 function fail(msg) {
   console.error(`prebuild: FAILED: ${msg}`);
+  // a prebuild that failed its checks must not stay where `npm pack` would ship it
+  if (placed && existsSync(dest)) {
+    rmSync(dest);
+    console.error(`prebuild: removed ${path.relative(outRoot, dest)}`);
+  }
   process.exit(1);
 }
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB (${n} bytes)`;
@@ -102,7 +113,7 @@ if (!checkOnly) {
   } else if (stale) {
     if (noBuild)
       fail(
-        `${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`${cross ? `npm run prebuild:${arch}` : floorBuild ? 'npm run prebuild' : 'npm run build'}\``,
+        `${path.relative(root, built)} is ${existsSync(built) ? 'older than native/' : 'missing'}; run \`${cross ? `npm run prebuild:${arch}` : floorBuild ? 'npm run prebuild:host' : 'npm run build'}\``,
       );
     log(existsSync(built) ? 'build/Release/curlws.node is stale: rebuilding' : 'no build/Release/curlws.node: building');
     // build:curl is a no-op when the pinned libcurl is already in .cache/
@@ -131,6 +142,7 @@ if (!checkOnly) {
     run(tool('strip'), platform === 'darwin' ? ['-x', tmp] : ['--strip-unneeded', tmp]);
   }
   renameSync(tmp, dest);
+  placed = true;
   log(`${path.relative(root, built)}: ${kib(statSync(built).size)}`);
   log(`prebuilds/${tuple}/${fileName}: ${kib(statSync(dest).size)} after strip`);
 }
@@ -161,7 +173,7 @@ const FORBIDDEN_DEFINED =
   /^(curl_|Curl_|SSL_|TLS_|EVP_|OPENSSL_|CRYPTO_|X509_|BIO_|ERR_|inflate|deflate|zlibVersion|nghttp|ares_|psl_|idn2_)/;
 
 function checkElf(file) {
-  const rel = path.relative(root, file);
+  const rel = path.relative(outRoot, file);
   if (!have('readelf') || !have(tool('nm')) || !have(tool('objdump')))
     fail(`readelf/${tool('nm')}/${tool('objdump')} (binutils) not found`);
   const machine = run('readelf', ['-h', file])
@@ -230,7 +242,7 @@ function checkElf(file) {
     if (compareVersions(max, GLIBC_FLOOR) > 0)
       fail(
         `${rel} needs glibc ${max} (${newest.map((l) => l.trim().split(/\s+/).pop()).join(', ')}), above the ${GLIBC_FLOOR} floor: ` +
-          `build it with Debian 11's toolchain (\`npm run prebuild\`, scripts/cross/build-floor.sh)`,
+          `build it with Debian 11's toolchain (\`npm run prebuild:host\`, scripts/cross/build-floor.sh)`,
       );
     log(`${rel}: needs glibc >= ${max} (${newest.map((l) => l.trim().split(/\s+/).pop()).join(', ')}), within the ${GLIBC_FLOOR} floor`);
   } else if (max) {
@@ -245,7 +257,7 @@ function compareVersions(a, b) {
 }
 
 function checkLoad(file) {
-  const rel = path.relative(root, file);
+  const rel = path.relative(outRoot, file);
   const pin = readFileSync(path.join(root, 'scripts', 'libcurl.pin'), 'utf8').match(/^CURL_VERSION=(.*)$/m)?.[1];
   // a fresh process: the addon must resolve its OpenSSL/zlib symbols against this Node alone
   // (for a cross build: the target's Node, under the emulator)
@@ -269,10 +281,10 @@ function checkLoad(file) {
   // what an installed package does: node-gyp-build from the package root, build/ ignored
   const ngb = spawnSync(
     nodeCmd[0],
-    [...nodeCmd.slice(1), '-p', `require(${JSON.stringify(require.resolve('node-gyp-build'))}).path(${JSON.stringify(root)})`],
+    [...nodeCmd.slice(1), '-p', `require(${JSON.stringify(require.resolve('node-gyp-build'))}).path(${JSON.stringify(outRoot)})`],
     { encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } },
   );
-  if (ngb.status !== 0) fail(`node-gyp-build finds no prebuild in ${root}:\n${ngb.stderr}`);
+  if (ngb.status !== 0) fail(`node-gyp-build finds no prebuild in ${outRoot}:\n${ngb.stderr}`);
   if (path.resolve(ngb.stdout.trim()) !== path.resolve(file)) fail(`node-gyp-build picks ${ngb.stdout.trim()}, not ${rel}`);
   log(`node-gyp-build (PREBUILDS_ONLY=1) resolves to prebuilds/${tuple}/${fileName}`);
 }

@@ -39,7 +39,7 @@ done
 say() { echo "prebuild-arm64: $*"; }
 die() { echo "prebuild-arm64: $*" >&2; exit 1; }
 
-[ "$(uname -s)/$(uname -m)" = Linux/x86_64 ] || die "this recipe cross-builds from Linux x86_64 (on an arm64 host, run \`npm run build && npm run prebuild\`)"
+[ "$(uname -s)/$(uname -m)" = Linux/x86_64 ] || die "this recipe cross-builds from Linux x86_64 (on an arm64 host, run \`npm run build && npm run prebuild:host\`)"
 [ -f dist/index.mjs ] || die "no dist/: run \`npm run build\` first (the load test uses the TypeScript build)"
 
 # ---- 1. host tools ------------------------------------------------------------------------------
