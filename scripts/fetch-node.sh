@@ -16,6 +16,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 want=${1:?usage: fetch-node.sh <major|version> [<os>-<arch>]}
 target=${2:-linux-x64}
+[[ "$want" =~ ^[0-9]+(\.[0-9]+\.[0-9]+)?$ ]] || { echo "fetch-node: '$want' is not a major or an x.y.z version" >&2; exit 2; }
+[[ "$target" =~ ^[a-z0-9]+-[a-z0-9]+$ ]] || { echo "fetch-node: '$target' is not <os>-<arch>" >&2; exit 2; }
 cache=${CURLWS_NODE_CACHE:-$root/.cache/node}/$target
 say() { echo "fetch-node: $*" >&2; }
 
