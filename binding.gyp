@@ -1,12 +1,14 @@
 # curlws native addon for node-gyp. This file MIRRORS CMakeLists.txt, which is the canonical
-# build (cmake-js); it exists for node-gyp-build's install fallback (`node-gyp rebuild` when no
-# prebuild matches). Keep the two in step: sources, flags, defines and both libcurl modes.
+# build (cmake-js); it exists for users' builds from source (`npx curlws-build` runs npm's own
+# node-gyp: users have no cmake-js). Keep the two in step: sources, flags, defines, link flags
+# and both libcurl modes.
 #
 #   node-gyp rebuild                           # bundled static libcurl (npm run build:curl first)
 #   CURLWS_LIBCURL=system node-gyp rebuild     # the system libcurl, found with pkg-config
 #   CURLWS_CACHE_DIR=/elsewhere node-gyp rebuild   # bundled libcurl from another cache dir
 #
-# scripts/check-gyp.sh builds this file in a scratch copy of the repo and checks the result.
+# `npx curlws-build` (bin/curlws-build.js) builds with it; `npm run test:install -- --from-source`
+# (in CI) runs that in a fresh project and checks the result.
 {
   'variables': {
     'variables': {
@@ -22,6 +24,8 @@
     'curlws_curl_version%': '<(curlws_curl_version)',
     # Bundled libcurl install prefix: $CURLWS_CACHE_DIR/<version>, default .cache/libcurl/<version>.
     'curlws_curl_prefix%': '<!(node -p "require(\'path\').resolve(\'<(module_root_dir)\', process.env.CURLWS_CACHE_DIR || \'.cache/libcurl\', \'<(curlws_curl_version)\')")',
+    # CMake's CURLWS_STATIC_RUNTIME (Linux: libstdc++ and libgcc linked in); 0 turns it off.
+    'curlws_static_runtime%': 1,
   },
   'targets': [
     {
@@ -82,6 +86,28 @@
         'Release': {'defines': ['NDEBUG']},
       },
       'conditions': [
+        # CMake: what static archives bring stays private; the C++ runtime is linked in.
+        ['OS=="linux"', {
+          'ldflags': ['-Wl,--exclude-libs,ALL'],
+          'conditions': [
+            ['curlws_static_runtime==1', {'ldflags': ['-static-libstdc++', '-static-libgcc']}],
+          ],
+        }],
+        # Not built or run on macOS or Windows yet (docs/install.md, "Other platforms"): the
+        # settings CMakeLists.txt would give there.
+        ['OS=="mac"', {
+          'xcode_settings': {
+            'GCC_ENABLE_CPP_EXCEPTIONS': 'YES',
+            'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
+            'GCC_SYMBOLS_PRIVATE_EXTERN': 'YES',
+          },
+        }],
+        ['OS=="win"', {
+          'defines': ['NOMINMAX', 'WIN32_LEAN_AND_MEAN'],
+          'msvs_settings': {
+            'VCCLCompilerTool': {'ExceptionHandling': 1, 'AdditionalOptions': ['/std:c++17']},
+          },
+        }],
         ['curlws_libcurl=="system"', {
           # The same checks and messages as CMake's system branch (version >= 8.14.1, ws support).
           'cflags': [
@@ -104,9 +130,17 @@
           'libraries': [
             # Prints the archive's path, or fails the configure step if it has not been built.
             '<!(node -e "const f = \'<(curlws_curl_prefix)/lib/libcurl.a\'; if (!require(\'fs\').existsSync(f)) { console.error(\'curlws: bundled libcurl <(curlws_curl_version) not built yet (no \' + f + \'); run npm run build:curl (scripts/build-curl.sh) first\'); process.exit(1); } console.log(f)")',
-            '-lpthread',
           ],
-          'ldflags': ['-Wl,--exclude-libs,ALL'],
+          'conditions': [
+            ['OS!="win"', {'libraries': ['-lpthread']}],
+            ['OS=="mac"', {
+              'libraries': [
+                '-framework CoreFoundation',
+                '-framework CoreServices',
+                '-framework SystemConfiguration',
+              ],
+            }],
+          ],
         }],
       ],
     },

@@ -258,7 +258,9 @@ function loadBinding(): NativeBinding {
       `Cause: ${(err as Error).message}`,
       ...(override ? [`(loaded from CURLWS_ADDON_PATH=${override}; unset it to use the normal build)`] : []),
       'What to do:',
-      '  - with a prebuilt package: reinstall curlws so npm picks the binary for this platform;',
+      '  - prebuilt binaries ship for linux-x64 and linux-arm64 with glibc >= 2.31; anywhere else',
+      '    build the addon from source in your project: `npx curlws-build` (needs a C++ compiler,',
+      '    make, python3 and cmake; see docs/install.md "Building from source");',
       '  - from a source checkout: run `npm run build` (see docs/troubleshooting.md).',
     ].join('\n');
     throw Object.assign(new Error(message, { cause: err }), { code: 'ERR_CURLWS_LOAD' });

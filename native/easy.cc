@@ -260,6 +260,9 @@ void Easy::StartPerform() {
 
 void Easy::OnTransferDone(CURLcode result) {
   if (!performing_ || closed_) return;
+  // A DEBUGFUNCTION threw during this transfer and its abort was deferred, but libcurl finished
+  // first (the handshake's last bytes arrived in the same socket action): still a failure.
+  if (abort_deferred_ && result == CURLE_OK) result = CURLE_ABORTED_BY_CALLBACK;
   // A CONNECT_ONLY=2 connection lives in the multi (removing it closes the socket); anything
   // else is over, and leaves so that a later perform() can add the handle again.
   if (connect_only_ != 2 || result != CURLE_OK) LeaveMulti();

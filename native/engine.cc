@@ -90,11 +90,11 @@ UvHandle<uv_idle_t>* Engine::NewIdle(void* owner) {
   return NewHandle<uv_idle_t>(owner, [this](uv_idle_t* i) { return uv_idle_init(loop_, i); });
 }
 
-UvHandle<uv_poll_t>* Engine::NewPoll(int fd, void* owner, int* err) {
+UvHandle<uv_poll_t>* Engine::NewPoll(curl_socket_t s, void* owner, int* err) {
   return NewHandle<uv_poll_t>(
       owner,
-      [this, fd](uv_poll_t* p) {
-        return uv_poll_init_socket(loop_, p, static_cast<uv_os_sock_t>(fd));
+      [this, s](uv_poll_t* p) {
+        return uv_poll_init_socket(loop_, p, static_cast<uv_os_sock_t>(s));
       },
       err);
 }

@@ -51,7 +51,7 @@ int Multi::Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
   }
   if (!poll) {
     int err = 0;
-    poll = engine_->NewPoll(static_cast<int>(s), this, &err);
+    poll = engine_->NewPoll(s, this, &err);
     if (!poll) return -1;  // libcurl fails the transfer that owns this socket
     curl_multi_assign(multi_, s, poll);
   }
@@ -85,11 +85,17 @@ void Multi::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
   if (!self) return;
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(poll), &fd) != 0) return;
+#ifdef _WIN32
+  // uv_os_fd_t is a HANDLE there, holding the SOCKET the poll was made from
+  curl_socket_t s = reinterpret_cast<curl_socket_t>(fd);
+#else
+  curl_socket_t s = fd;
+#endif
   int flags = 0;
   if (status < 0) flags = CURL_CSELECT_ERR;
   if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
-  self->SocketAction(static_cast<curl_socket_t>(fd), flags);
+  self->SocketAction(s, flags);
 }
 
 void Multi::SocketAction(curl_socket_t s, int flags) noexcept {

@@ -282,7 +282,7 @@ void Session::HandshakeDone(CURLcode result) {
   curl_socket_t fd = CURL_SOCKET_BAD;
   curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
   int err = 0;
-  if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(static_cast<int>(fd), this, &err);
+  if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(fd, this, &err);
   if (poll_ && !keep_alive_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_->uv));
   if (!poll_) {
     Fail("",

@@ -58,7 +58,8 @@ sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit
 echo "asan: building the addon with $sanitize into build-asan/"
 # cmake-js passes its own CMAKE_CXX_FLAGS (overriding ours), so the flags go in the build type's.
 npx cmake-js compile --out build-asan --log-level warn --CDCMAKE_BUILD_TYPE=RelWithDebInfo \
-  "--CDCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g $sanitize" "--CDCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined"
+  "--CDCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g $sanitize" "--CDCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined" \
+  --CDCURLWS_STATIC_RUNTIME=OFF
 addon="$root/build-asan/Release/curlws.node"
 # Instrumented code calls __asan_report_* / __ubsan_handle_*: without them only the runtime
 # would be there (malloc interception and LSan), not the checks on our memory accesses.

@@ -3,10 +3,15 @@
 // prebuild, since the package has no build/), and in that project: require('curlws'),
 // import('curlws'), require('curlws/ws'), require/import('curlws/curl'), tsc --noEmit against the shipped .d.ts (node16 and
 // nodenext), a real conversation with a local echo server (ws:, and wss: when the openssl CLI is
-// there), a scripts-on `npm install` must build nothing, and publint.
+// there), a scripts-on `npm install` must build nothing, and publint. With --from-source, also
+// what a user on a platform without a fitting prebuild does: the tarball installed in another
+// fresh project with its prebuilds removed, require() must fail with ERR_CURLWS_LOAD naming
+// `npx curlws-build`, which must then fetch and build libcurl and the addon (binding.gyp, npm's
+// node-gyp) so that the same conversations work on the built addon.
 //
-//   node scripts/install-test.mjs               # npm run build + npm run prebuild first
+//   node scripts/install-test.mjs               # npm run build + npm run prebuild:host first
 //   node scripts/install-test.mjs --no-build    # test what is already in dist/ and prebuilds/
+//   node scripts/install-test.mjs --from-source # + the build-from-source path (~3-5 min more)
 //   node scripts/install-test.mjs --keep        # keep the temp dir (path printed) for a look
 //
 // Needs the npm registry (node-gyp-build, typescript, @types/node, publint); nothing else online.
@@ -65,7 +70,7 @@ try {
   if (!argv.has('--no-build')) {
     step('npm run build && node scripts/prebuild.mjs');
     run('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-    run(process.execPath, [path.join(root, 'scripts', 'prebuild.mjs'), '--no-build'], { cwd: root, stdio: 'inherit' });
+    run(process.execPath, [path.join(root, 'scripts', 'prebuild.mjs')], { cwd: root, stdio: 'inherit' });
     ok('built');
   }
 
@@ -77,7 +82,7 @@ try {
   const has = (p) => files.includes(p);
   const prebuilds = files.filter((f) => f.startsWith(`prebuilds/${tuple}/`) && f.endsWith('.node'));
   if (!prebuilds.length)
-    fail(`the tarball has no prebuilds/${tuple}/*.node: run \`npm run prebuild\` (package.json "files" must list "prebuilds")`);
+    fail(`the tarball has no prebuilds/${tuple}/*.node: run \`npm run prebuild:host\` (package.json "files" must list "prebuilds")`);
   const forbidden = files.filter((f) => /^(build|\.cache|node_modules|test|lib|\.ci)\//.test(f) || f.endsWith('.tgz'));
   if (forbidden.length)
     fail(`the tarball ships files it must not: ${forbidden.slice(0, 10).join(', ')}${forbidden.length > 10 ? ', …' : ''}`);
@@ -215,6 +220,7 @@ try {
   if (openssl.status === 0) env.CURLWS_INSTALL_TEST_CERTS = certs;
   const esm = JSON.parse(run(process.execPath, ['smoke.mjs'], { cwd: proj, env }).stdout.trim().split('\n').pop());
   ok(`ESM: ${esm.exports} named exports, same instance as require(); ws: ${esm.ws}; wss: ${esm.wss}`);
+  const conversationEnv = env;
 
   // ---- types ----------------------------------------------------------------------------------
   for (const mode of ['node16', 'nodenext']) {
@@ -299,6 +305,8 @@ try {
     if (r.status !== 0) soft(`publint ${plv} --strict reports problems (listed above)`);
     else ok(`publint ${plv} --strict: ${out.split('\n').pop()}`);
   }
+
+  if (argv.has('--from-source')) fromSource(tarball, pkg, conversationEnv);
 } catch (err) {
   exitCode = 1;
   console.error(`\ninstall-test: FAILED at "${current}":\n${err instanceof StepError ? err.message : err.stack}`);
@@ -309,6 +317,69 @@ try {
 if (softFailures.length) {
   exitCode = 1;
   for (const [name, msg] of softFailures) console.error(`\ninstall-test: FAILED at "${name}":\n${msg}`);
+}
+
+// ---- build from source: no prebuild fits ----------------------------------------------------------
+function fromSource(tarball, pkg, env) {
+  step('no prebuild fits: require() fails with ERR_CURLWS_LOAD naming the build command');
+  const proj3 = path.join(tmp, 'project-from-source');
+  mkdirSync(proj3);
+  writeFileSync(path.join(proj3, 'package.json'), JSON.stringify({ name: 'curlws-from-source', version: '0.0.0', private: true }));
+  npm(['install', tarball], { cwd: proj3 });
+  const installed = path.join(proj3, 'node_modules', 'curlws');
+  // what a platform without a prebuild sees: none for this platform (and no build/)
+  rmSync(path.join(installed, 'prebuilds'), { recursive: true, force: true });
+  const probe =
+    "try { require('curlws'); console.log(JSON.stringify({ loaded: true })) } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }";
+  const before = JSON.parse(run(process.execPath, ['-e', probe], { cwd: proj3 }).stdout.trim().split('\n').pop());
+  if (before.code !== 'ERR_CURLWS_LOAD') fail(`without a prebuild require('curlws') gave ${JSON.stringify(before)}, not ERR_CURLWS_LOAD`);
+  if (!before.message.includes('npx curlws-build'))
+    fail(`the ERR_CURLWS_LOAD message does not name \`npx curlws-build\`:\n${before.message}`);
+  ok(`ERR_CURLWS_LOAD, the message names \`npx curlws-build\`: "${before.message.split('\n')[0]}"`);
+
+  step('npx curlws-build: fetch the pinned libcurl (checksum), build it and the addon with node-gyp');
+  const t0 = Date.now();
+  run('npx', ['curlws-build'], { cwd: proj3, stdio: 'inherit' });
+  const secs = ((Date.now() - t0) / 1000).toFixed(0);
+  const addon = path.join(installed, 'build', 'Release', 'curlws.node');
+  if (!existsSync(addon)) fail(`npx curlws-build left no ${path.relative(proj3, addon)}`);
+  // the checks prebuild.mjs makes of a prebuild, as far as they apply to a local build
+  const pin = readFileSync(path.join(root, 'scripts', 'libcurl.pin'), 'utf8').match(/^CURL_VERSION=(.*)$/m)[1];
+  const loaded = JSON.parse(
+    run(
+      process.execPath,
+      [
+        '-e',
+        "const v = require('curlws').versions; const p = require('node-gyp-build').path(require('path').dirname(require.resolve('curlws/package.json'))); console.log(JSON.stringify({ ...v, features: undefined, path: p }))",
+      ],
+      { cwd: proj3 },
+    )
+      .stdout.trim()
+      .split('\n')
+      .pop(),
+  );
+  if (path.resolve(loaded.path) !== addon) fail(`node-gyp-build picks ${loaded.path}, not the built ${addon}`);
+  if (loaded.libcurl !== pin) fail(`the built addon has libcurl ${loaded.libcurl}, scripts/libcurl.pin says ${pin}`);
+  if (!loaded.protocols.includes('wss')) fail(`the built libcurl has no wss: ${loaded.protocols}`);
+  let elf = '';
+  if (process.platform === 'linux') {
+    const needed = [...run('readelf', ['-d', addon]).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+    const bad = needed.filter((n) => /^lib(curl|ssl|crypto|z|stdc\+\+|gcc_s)\./.test(n));
+    if (bad.length) fail(`the built addon needs ${bad.join(', ')} (libcurl static, OpenSSL/zlib from Node, C++ runtime linked in)`);
+    const curlSyms = run('nm', ['-D', '--defined-only', addon])
+      .stdout.split('\n')
+      .filter((l) => /\s(curl_|Curl_)/.test(l));
+    if (curlSyms.length) fail(`the built addon exports libcurl symbols: ${curlSyms.slice(0, 5).join(', ')}`);
+    elf = `; NEEDED ${needed.join(', ')}, no curl_* exports`;
+  }
+  ok(
+    `built in ${secs} s: ${path.relative(proj3, addon)}, libcurl ${loaded.libcurl}, ${loaded.ssl}, protocols ${loaded.protocols.join(' ')}${elf}`,
+  );
+
+  step('the built addon holds the same conversations (ESM, ws: and wss:)');
+  for (const f of ['smoke.mjs', 'echo-server.mjs']) copyFileSync(path.join(fixtures, f), path.join(proj3, f));
+  const esm = JSON.parse(run(process.execPath, ['smoke.mjs'], { cwd: proj3, env }).stdout.trim().split('\n').pop());
+  ok(`ws: ${esm.ws}; wss: ${esm.wss}`);
 }
 
 console.log(`\ninstall-test: ${exitCode ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

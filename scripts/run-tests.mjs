@@ -1,5 +1,6 @@
 // `npm test`: runs vitest (arguments pass through) and ends with one plain summary line,
-// "N passed, N failed, N skipped", which CI systems read. Exits with vitest's exit code.
+// "N passed, N failed, N skipped (Node vX.Y.Z)", which CI systems read (.ci/run checks the Node:
+// vitest runs on this very Node, process.execPath). Exits with vitest's exit code.
 // Usage: node scripts/run-tests.mjs [vitest args…]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -33,5 +34,5 @@ try {
 } catch {
   // vitest died before writing its report; its exit code says the rest.
 }
-console.log(summary);
+console.log(`${summary} (Node ${process.version})`);
 process.exit(run.status ?? 1);

@@ -1,8 +1,15 @@
-// Loads a cross-built prebuild in a Node of the target architecture (under an emulator) the way an
-// installed package does, and holds real conversations with echo servers in THIS (host) Node.
+// Loads a prebuild the way an installed package does, in a Node that runs somewhere else than this
+// process — under an emulator (another architecture) or inside a chroot (another, older glibc) —
+// and holds real conversations with echo servers in THIS (host) Node on 127.0.0.1.
 //
-//   QEMU_LD_PREFIX=<sysroot> node scripts/cross/load-test.mjs --arch=arm64 \
-//     --node=<sysroot>/usr/bin/node --emulator=qemu-aarch64-static
+//   QEMU_LD_PREFIX=<arm64 root> node scripts/cross/load-test.mjs --arch=arm64 \
+//     --node=<arm64 node> --emulator=qemu-aarch64-static
+//   node scripts/cross/load-test.mjs --arch=x64 --node=<official node> --root=.cache/debian11/run-x64 \
+//     [--expect-glibc=2.31]      # fail unless the client's glibc reports exactly this version
+//
+// --root (needs root privileges: chroot): the Node binary is copied into ROOT/opt/ and the project
+// is made in ROOT/tmp/, so the client runs with nothing from the host but the kernel: ROOT's
+// glibc, libstdc++ and loader (scripts/cross/debian-root.sh makes a Debian 11 one, glibc 2.31).
 //
 // A throwaway project gets node_modules/curlws = this checkout's `npm pack` tarball unpacked (what
 // npm would install: every prebuild, no build/) and node_modules/node-gyp-build; then
@@ -12,7 +19,18 @@
 // echo servers served by the host's Node on 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,13 +47,16 @@ const opt = (name) =>
 const arch = opt('arch');
 const node = opt('node') && path.resolve(opt('node'));
 const emulator = opt('emulator');
+const chroot = opt('root') && path.resolve(opt('root'));
+const expectGlibc = opt('expect-glibc');
 const keep = process.argv.includes('--keep');
 const log = (msg) => console.log(`load-test: ${msg}`);
 function fail(msg) {
   console.error(`load-test: FAILED: ${msg}`);
   process.exit(1);
 }
-if (!arch || !node) fail('usage: load-test.mjs --arch=<arch> --node=<Node for that arch> [--emulator=<cmd>] [--keep]');
+if (!arch || !node) fail('usage: load-test.mjs --arch=<arch> --node=<Node for that arch> [--emulator=<cmd> | --root=<dir>] [--keep]');
+if (chroot && !existsSync(path.join(chroot, '.stamp'))) fail(`--root=${chroot} is not a root made by scripts/cross/debian-root.sh`);
 // the target Node runs with the throwaway project as its cwd: a relative sysroot would break
 if (process.env.QEMU_LD_PREFIX) process.env.QEMU_LD_PREFIX = path.resolve(process.env.QEMU_LD_PREFIX);
 const tuple = `linux-${arch}`;
@@ -44,7 +65,10 @@ if (!existsSync(prebuilds)) fail(`no prebuilds/${tuple}/`);
 if (!existsSync(path.join(root, 'dist', 'index.js'))) fail('no dist/: run `npm run build:ts`');
 
 // ---- the throwaway project -------------------------------------------------------------------
-const tmp = mkdtempSync(path.join(os.tmpdir(), `curlws-${tuple}-`));
+// in a chroot, paths the client sees are ROOT-relative: `inside(p)`
+if (chroot) mkdirSync(path.join(chroot, 'tmp'), { recursive: true });
+const tmp = mkdtempSync(path.join(chroot ? path.join(chroot, 'tmp') : os.tmpdir(), `curlws-${tuple}-`));
+const inside = (p) => (chroot ? `/${path.relative(chroot, p)}` : p);
 const pkgDir = path.join(tmp, 'node_modules', 'curlws');
 mkdirSync(pkgDir, { recursive: true });
 const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: root, encoding: 'utf8' });
@@ -58,10 +82,28 @@ cpSync(path.dirname(require.resolve('node-gyp-build/package.json')), path.join(t
 for (const f of ['smoke.cjs', 'smoke.mjs', 'echo-server.mjs']) cpSync(path.join(root, 'test', 'install', f), path.join(tmp, f));
 writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'curlws-cross-load-test', private: true }));
 
-const cmd = emulator ? [emulator, node] : [node];
+let cmd = emulator ? [emulator, node] : [node];
+if (chroot) {
+  const dest = path.join(chroot, 'opt', `node-${path.basename(path.dirname(path.dirname(node)))}`, 'bin', 'node');
+  if (!existsSync(dest)) {
+    mkdirSync(path.dirname(dest), { recursive: true });
+    try {
+      linkSync(node, dest);
+    } catch {
+      copyFileSync(node, dest);
+    }
+  }
+  cmd = ['chroot', chroot, inside(dest)];
+}
 // asynchronous: the echo servers live in this process's event loop
 async function target(script, env = {}) {
-  const child = spawn(cmd[0], [...cmd.slice(1), script], { cwd: tmp, env: { ...process.env, ...env } });
+  // chroot(8) starts in /: the fixtures expect the project as the working directory
+  const run = chroot
+    ? ['-e', `process.chdir(${JSON.stringify(inside(tmp))}); import(${JSON.stringify(`${inside(tmp)}/${script}`)})`]
+    : [script];
+  // (a host NODE_EXTRA_CA_CERTS path means nothing inside the chroot)
+  const base = chroot ? { ...process.env, NODE_EXTRA_CA_CERTS: '' } : process.env;
+  const child = spawn(cmd[0], [...cmd.slice(1), ...run], { cwd: tmp, env: { ...base, ...env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => {
@@ -111,13 +153,22 @@ try {
   log(
     `project ${tmp}: node_modules/curlws from ${tarball} (prebuilds: ${readdirSync(path.join(pkgDir, 'prebuilds')).join(', ')}); echo servers in Node ${process.version} ${process.arch}: ${plain.url}${secure ? `, ${secure.url}` : ''}`,
   );
+  // the C library the client really runs on (glibc's own report, not the host's)
+  writeFileSync(
+    path.join(tmp, 'libc.cjs'),
+    'const h = process.report.getReport().header;' +
+      'console.log(JSON.stringify({ glibc: h.glibcVersionRuntime || "none", node: process.version }));',
+  );
+  const libc = await target('libc.cjs');
+  log(`the client: Node ${libc.node} ${arch} on glibc ${libc.glibc}${chroot ? ` (chroot ${chroot})` : ''}`);
+  if (expectGlibc && libc.glibc !== expectGlibc) fail(`the client runs on glibc ${libc.glibc}, not ${expectGlibc}`);
   const cjs = await target('smoke.cjs');
   log(
     `require('curlws') in ${cmd.join(' ')}: loaded ${cjs.addon}: libcurl ${cjs.libcurl}, ${cjs.ssl}, zlib ${cjs.libz}, protocols ${cjs.protocols.join(' ')}`,
   );
   const esm = await target('smoke.mjs', {
     CURLWS_INSTALL_TEST_ECHO_URL: plain.url,
-    ...(secure ? { CURLWS_INSTALL_TEST_ECHO_URLS: secure.url, CURLWS_INSTALL_TEST_CERTS: certs } : {}),
+    ...(secure ? { CURLWS_INSTALL_TEST_ECHO_URLS: secure.url, CURLWS_INSTALL_TEST_CERTS: inside(certs) } : {}),
   });
   log(`import('curlws') in Node ${esm.node}: ${esm.exports} named exports, same instance as require()`);
   log(`ws:  ${esm.ws}`);

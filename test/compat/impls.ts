@@ -2,9 +2,10 @@
  * The implementations the compat suites run against, on the same local servers:
  *   - ws-style API:    npm `ws`'s client (reference) and curlws's `WsWebSocket` (curlws/ws)
  *   - WHATWG API:      undici's `WebSocket` (reference, optional) and curlws's `WebSocket`
- * undici is not a dependency: it is loaded if resolvable (add it to devDependencies, or run with
- * NODE_PATH pointing at a scratch install: `npm i --no-save undici@7` in /tmp/x, then
- * NODE_PATH=/tmp/x/node_modules npx vitest run test/compat). Otherwise its leg is skipped.
+ * undici (a devDependency, the current major 8) is loaded if resolvable (or run with NODE_PATH
+ * pointing at a scratch install: `npm i --no-save undici@8` in /tmp/x, then
+ * NODE_PATH=/tmp/x/node_modules npx vitest run test/compat) and if this Node meets its `engines`
+ * (undici 8: Node >= 22.19). Otherwise its leg is skipped with the reason.
  */
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -31,16 +32,33 @@ export const wsImpls: [name: string, ctor: WsCtor][] = [
   ['curlws', WsWebSocket as unknown as WsCtor],
 ];
 
+/** `>=X.Y.Z` (undici's engines form) against this Node; any other form counts as satisfied. */
+function nodeSatisfies(range: string | undefined): boolean {
+  const m = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(range?.trim() ?? '');
+  if (!m) return true;
+  const want = m.slice(1).map(Number);
+  const have = process.versions.node.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (have[i] !== want[i]) return have[i] > want[i];
+  return true;
+}
+
 function loadUndici(): { ctor: WhatwgCtor | undefined; reason: string } {
+  let pkg: { version: string; engines?: { node?: string } };
   try {
-    const undici = require('undici') as { WebSocket: WhatwgCtor };
-    return { ctor: undici.WebSocket, reason: '' };
+    pkg = require('undici/package.json');
   } catch (err) {
     return {
       ctor: undefined,
-      reason: `undici is not installed (${(err as Error).message.split('\n')[0]}); add undici@7 to devDependencies or set NODE_PATH to a scratch install`,
+      reason: `undici is not installed (${(err as Error).message.split('\n')[0]}); add undici@8 to devDependencies or set NODE_PATH to a scratch install`,
     };
   }
+  // undici 8 needs Node >= 22.19 and throws while loading on Node 20: its leg runs in CI's
+  // Node 22/24/26 runs (.ci/run) instead
+  if (!nodeSatisfies(pkg.engines?.node))
+    return { ctor: undefined, reason: `undici ${pkg.version} needs Node ${pkg.engines?.node}, this is ${process.version}` };
+  // where undici should load, a failure is a failure (not a skip)
+  const undici = require('undici') as { WebSocket: WhatwgCtor };
+  return { ctor: undici.WebSocket, reason: '' };
 }
 
 export const undici = loadUndici();

@@ -25,8 +25,12 @@ const CURL_VERSION = readPin().CURL_VERSION; // scripts/libcurl.pin
 const CURL_DIR = path.join(REPO, '.cache/libcurl', CURL_VERSION);
 const C_BIN = path.join(BUILD, 'bench_client');
 
-/** Versions installed into the scratch node_modules (never into the repo's package.json). */
-const DEP_SPECS = ['ws@8.23.0', 'bufferutil@4', 'undici@7'];
+/** Versions installed into the scratch node_modules (never into the repo's package.json). The
+ * current undici major, 8, needs Node >= 22.19 (it throws while loading on Node 20): on an older
+ * Node the harness benchmarks undici 7, and the report says which. */
+const [NODE_MAJOR, NODE_MINOR] = process.versions.node.split('.').map(Number);
+const UNDICI_MAJOR = NODE_MAJOR > 22 || (NODE_MAJOR === 22 && NODE_MINOR >= 19) ? 8 : 7;
+const DEP_SPECS = ['ws@8.23.0', 'bufferutil@4', `undici@${UNDICI_MAJOR}`];
 
 export const ALL_CLIENTS = ['curlws', 'curlws-ws', 'ws', 'undici', 'c'];
 const CLIENT_LABEL = {
@@ -72,7 +76,9 @@ function log(msg) {
 
 function ensureDeps() {
   const have = (m) => fs.existsSync(path.join(DEPS, 'node_modules', m, 'package.json'));
-  if (!['ws', 'bufferutil', 'undici'].every(have)) {
+  const undiciMajor = () =>
+    Number(JSON.parse(fs.readFileSync(path.join(DEPS, 'node_modules', 'undici', 'package.json'), 'utf8')).version.split('.')[0]);
+  if (!['ws', 'bufferutil', 'undici'].every(have) || undiciMajor() !== UNDICI_MAJOR) {
     log(`installing ${DEP_SPECS.join(' ')} into ${path.relative(REPO, DEPS)}/node_modules (scratch, not the repo's package.json)`);
     fs.mkdirSync(DEPS, { recursive: true });
     execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', DEPS, ...DEP_SPECS], {
