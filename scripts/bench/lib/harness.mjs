@@ -5,6 +5,11 @@
  *
  *   node scripts/bench/run.mjs [--quick] [--only=suite|id|prefix,…] [--rounds=N]
  *                              [--clients=curlws,ws,…] [--profile] [--no-write] [--out=DIR]
+ *                              [--variant=NAME:VAR=VALUE[;VAR=VALUE…]]…
+ *
+ * --variant adds a client NAME: curlws's connect() run with those environment variables, side by
+ * side with the others, e.g. another build of the addon (`--variant=new:CURLWS_ADDON_PATH=/tmp/
+ * curlws.node`, lib/native.ts) or a switch an experimental build reads.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,13 +43,31 @@ const CLIENT_LABEL = {
 };
 
 function parseArgs(argv, defaults) {
-  const o = { quick: false, only: defaults.only ?? null, rounds: null, clients: null, profile: false, write: true, out: RESULTS };
+  const o = {
+    quick: false,
+    only: defaults.only ?? null,
+    rounds: null,
+    clients: null,
+    profile: false,
+    write: true,
+    out: RESULTS,
+    variants: {},
+  };
   for (const a of argv) {
     if (a === '--quick') o.quick = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-write') o.write = false;
     else if (a.startsWith('--out=')) o.out = path.resolve(a.slice(6));
-    else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
+    else if (a.startsWith('--variant=')) {
+      const [name, vars = ''] = a.slice(10).split(/:(.*)/s);
+      if (!name || ALL_CLIENTS.includes(name)) throw new Error(`--variant needs a new client name: ${a}`);
+      o.variants[name] = Object.fromEntries(
+        vars
+          .split(';')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
+    } else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
     else if (a.startsWith('--rounds=')) o.rounds = Number(a.slice(9));
     else if (a.startsWith('--clients=')) o.clients = a.slice(10).split(',').filter(Boolean);
     else if (a === '--help' || a === '-h') {
@@ -194,12 +217,14 @@ function runClient(client, w, count, server, certFile, opts) {
   const base = w.tls ? `wss://127.0.0.1:${server.tlsPort}` : `ws://127.0.0.1:${server.port}`;
   let cmd;
   let args;
+  const env = opts.variants[client] ? { ...process.env, ...opts.variants[client] } : process.env;
+  const variant = opts.variants[client] !== undefined;
   if (client === 'c') {
     cmd = C_BIN;
     args = [w.kind, base, String(count), String(w.size), w.tls ? certFile : '', String(server.child.pid)];
   } else {
     const spec = {
-      client,
+      client: variant ? 'curlws' : client,
       kind: w.kind,
       url: base,
       n: count,
@@ -222,7 +247,7 @@ function runClient(client, w, count, server, certFile, opts) {
   // Generous: a stall shows up as a timeout, not as a hung harness.
   const timeoutMs = opts.quick ? 90_000 : 300_000;
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -413,10 +438,15 @@ function report(results, clients) {
 export async function main(argv, defaults = {}) {
   const opts = parseArgs(argv, defaults);
   const workloads = selectWorkloads(opts.only);
+  const meta0 = { variants: {} };
   if (!fs.existsSync(path.join(REPO, 'dist/index.js'))) throw new Error('dist/ is missing: run npm run build first');
   const deps = ensureDeps();
   const haveC = ensureCClient();
-  let clients = opts.clients ?? ALL_CLIENTS;
+  for (const [name, vars] of Object.entries(opts.variants)) {
+    CLIENT_LABEL[name] = `curlws ${name}`;
+    meta0.variants[name] = vars;
+  }
+  let clients = opts.clients ?? [...ALL_CLIENTS.slice(0, 1), ...Object.keys(opts.variants), ...ALL_CLIENTS.slice(1)];
   if (!haveC) clients = clients.filter((c) => c !== 'c');
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'curlws-bench-'));
@@ -445,6 +475,7 @@ export async function main(argv, defaults = {}) {
     // Other developers rebuild the addon on this machine: record which build was measured.
     build: buildInfo(),
     peer: 'scripts/bench/server.mjs (raw net/tls sockets, pre-encoded frames), separate process',
+    variants: meta0.variants,
   };
   log(`curlws bench: ${workloads.length} workloads × ${opts.rounds} round(s) × [${clients.join(', ')}]${opts.quick ? ' (quick)' : ''}`);
   log(
