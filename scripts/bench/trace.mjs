@@ -7,7 +7,7 @@
  * does not.
  *
  *   node scripts/bench/trace.mjs [--kind=echo] [--size=64] [--tls] [--n=10000]
- *                                [--clients=curlws,ws,undici,c]
+ *                                [--clients=curlws,ws,undici,c] [--per=M]
  *
  * Each client runs twice, with N/5 and N messages; the table shows (count(N) − count(N/5)) /
  * (0.8 N), so setup, handshake and teardown cancel out. Needs root (uprobes in tracefs) and Linux
@@ -32,6 +32,8 @@ const size = Number(arg('size', 64));
 const n = Number(arg('n', 10_000));
 const tls = process.argv.includes('--tls');
 const clients = arg('clients', 'curlws,ws,undici,c').split(',');
+// Counts per this many messages (a stream makes a fraction of a syscall per message).
+const perN = Number(arg('per', kind === 'echo' ? 1 : 1000));
 
 /** Symbols to probe: [event name, binary, symbol, what it counts]. */
 const PROBES = [
@@ -73,7 +75,21 @@ const PROBES = [
   ['ssl_read', process.execPath, 'SSL_read', 'SSL_read calls'],
 ];
 
-const SYSCALLS = ['sendto', 'write', 'writev', 'recvfrom', 'read', 'epoll_pwait', 'epoll_wait', 'getpid'];
+const SYSCALLS = [
+  'sendto',
+  'write',
+  'writev',
+  'recvfrom',
+  'read',
+  'epoll_pwait',
+  'epoll_wait',
+  'getpid',
+  'mmap',
+  'munmap',
+  'mremap',
+  'madvise',
+  'brk',
+];
 
 /** File offset of `sym` in `bin` (uprobes take offsets, not addresses). */
 function fileOffset(bin, sym) {
@@ -128,7 +144,7 @@ function startServer(cert) {
 }
 
 function events(probes) {
-  const ev = ['raw_syscalls:sys_enter'];
+  const ev = ['raw_syscalls:sys_enter', 'page-faults'];
   for (const s of SYSCALLS) ev.push(`syscalls:sys_enter_${s}`);
   ev.push('syscalls:sys_exit_recvfrom', '--filter', 'ret == -11', 'syscalls:sys_exit_read', '--filter', 'ret == -11');
   for (const p of probes) ev.push(`${GROUP}:${p.name}`);
@@ -203,7 +219,7 @@ async function main() {
     for (const c of clients) {
       const a = runCounted(c, lo, server, probes, cert?.cert);
       const b = runCounted(c, n, server, probes, cert?.cert);
-      per[c] = Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] - (a[k] ?? 0)) / (n - lo)]));
+      per[c] = Object.fromEntries(Object.keys(b).map((k) => [k, ((b[k] - (a[k] ?? 0)) * perN) / (n - lo)]));
     }
   } finally {
     server.child.kill();
@@ -213,11 +229,13 @@ async function main() {
     Object.values(per).some((o) => Math.abs(o[k] ?? 0) >= 0.005),
   );
   const rows = [
-    ['per message', ...clients],
+    [perN === 1 ? 'per message' : `per ${perN} messages`, ...clients],
     ...keys.map((k) => [k, ...clients.map((c) => (per[c][k] === undefined ? '—' : per[c][k].toFixed(2)))]),
   ];
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(`# ${kind} ${size} B over ${tls ? 'wss' : 'ws'}: counts per message, (count(${n}) − count(${lo})) / ${n - lo}`);
+  console.log(
+    `# ${kind} ${size} B over ${tls ? 'wss' : 'ws'}: counts per ${perN === 1 ? 'message' : `${perN} messages`}, (count(${n}) − count(${lo})) / ${n - lo}`,
+  );
   for (const [j, r] of rows.entries()) {
     console.log(r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  '));
     if (j === 0) console.log(w.map((x) => '-'.repeat(x)).join('  '));
