@@ -38,15 +38,10 @@ async function opener() {
 
 /** { name → { count, bytes } } of a heap snapshot, nodes grouped by type and constructor name. */
 function histogram() {
-  const snap = JSON.parse(
-    (() => {
-      const chunks = [];
-      const s = v8.getHeapSnapshot();
-      let c;
-      while ((c = s.read()) !== null) chunks.push(c);
-      return Buffer.concat(chunks).toString('utf8');
-    })(),
-  );
+  const chunks = [];
+  const stream = v8.getHeapSnapshot();
+  for (let c = stream.read(); c !== null; c = stream.read()) chunks.push(c);
+  const snap = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   const meta = snap.snapshot.meta;
   const f = meta.node_fields;
   const iType = f.indexOf('type');
@@ -76,7 +71,12 @@ async function settle() {
 const open = await opener();
 const warm = [];
 for (let i = 0; i < 5; i++) warm.push(await open());
-for (const c of warm) await (client === 'curlws' ? c.close() : new Promise((r) => (c.once('close', r), c.close())));
+const closed = (c) =>
+  new Promise((r) => {
+    c.once('close', r);
+    c.close();
+  });
+for (const c of warm) await (client === 'curlws' ? c.close() : closed(c));
 await settle();
 const before = histogram();
 const conns = [];
