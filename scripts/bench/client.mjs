@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * One benchmark client run in its own process: `node client.mjs '<json spec>'`, printing one JSON
- * line with the result. spec = { client, kind, url, n, size, ca?, warmup? } where
+ * line with the result. spec = { client, kind, url, n, size, caFile?, warmup?, inflight?, peerPid? } where
  *   client: curlws | curlws-ws (WHATWG WebSocket class, when it exists) | ws | undici
- *   kind:   recv | send | echo | hs | rss
+ *   kind:   recv | send | echo | hs | rss | many
  * The C ceiling is a separate binary (c/bench_client.c) with the same spec and output.
  */
 import fs from 'node:fs';
@@ -233,29 +233,125 @@ async function settle() {
   }
 }
 
-async function rss(open, spec) {
-  const url = `${spec.url}/idle`;
-  // Warm-up: load everything lazily loaded (TLS, DNS, the engine's threads) before the baseline.
-  const warm = [];
-  for (let i = 0; i < 10; i++) warm.push(await open(url));
-  await Promise.all(warm.map((c) => c.close()));
-  await settle();
-  const base = process.memoryUsage().rss;
-  const conns = [];
-  const batch = 50;
-  const t0 = now();
-  for (let i = 0; i < spec.n; i += batch) {
-    const m = Math.min(batch, spec.n - i);
-    conns.push(...(await Promise.all(Array.from({ length: m }, () => open(url)))));
-  }
-  const elapsed = now() - t0;
-  await settle();
-  const after = process.memoryUsage().rss;
-  await Promise.all(conns.map((c) => c.close()));
-  return { msgs: spec.n, elapsedMs: elapsed, rssPerConnKiB: (after - base) / 1024 / spec.n, rssBaseMiB: base / 2 ** 20 };
+/** Opens `n` connections with at most `inflight` handshakes under way at any time. */
+async function openMany(open, url, n, inflight) {
+  const conns = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      conns[i] = await open(url);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inflight, n) }, worker));
+  return conns;
 }
 
-const KINDS = { recv, send, echo, hs, rss };
+/** Loads what is loaded lazily (TLS, DNS, the engine's threads, JIT) before a memory baseline. */
+async function warmUp(open, url) {
+  const warm = await openMany(open, url, 10, 10);
+  await Promise.all(warm.map((c) => c.close()));
+  await settle();
+}
+
+/**
+ * RSS per idle connection: RSS after GC with N connections open minus RSS after GC before,
+ * over N. Also the slope between N/3 and N (`marginalKiB`: what one more connection costs, with
+ * one-off growth such as a larger young generation cancelled out) and the JS heap and external
+ * memory V8 accounts for (the rest of the RSS is native: the engine, libcurl, Node's sockets).
+ */
+async function rss(open, spec) {
+  const url = `${spec.url}/idle`;
+  await warmUp(open, url);
+  const base = process.memoryUsage();
+  const first = Math.floor(spec.n / 3);
+  const t0 = now();
+  const conns = await openMany(open, url, first, 50);
+  await settle();
+  const mid = process.memoryUsage();
+  conns.push(...(await openMany(open, url, spec.n - first, 50)));
+  const elapsed = now() - t0;
+  await settle();
+  const after = process.memoryUsage();
+  await Promise.all(conns.map((c) => c.close()));
+  const per = (a, b, n) => (a - b) / 1024 / n;
+  return {
+    msgs: spec.n,
+    elapsedMs: elapsed,
+    rssPerConnKiB: per(after.rss, base.rss, spec.n),
+    marginalKiB: per(after.rss, mid.rss, spec.n - first),
+    heapKiB: per(after.heapUsed, base.heapUsed, spec.n),
+    externalKiB: per(after.external, base.external, spec.n),
+    rssBaseMiB: base.rss / 2 ** 20,
+  };
+}
+
+/** CPU time (ms) the peer process has used so far, from /proc (undefined where unavailable). */
+const CLK_TCK = 100; // USER_HZ: 100 on every Linux architecture Node runs on
+function peerCpuMs(pid) {
+  if (!pid) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // utime, stime (fields 14, 15)
+  } catch {
+    return undefined;
+  }
+}
+
+/** The soft limit on open files (/proc/self/limits), or Infinity where it cannot be read. */
+function fdLimit() {
+  try {
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft === 'unlimited' ? Infinity : Number(soft);
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * N idle connections in one process (the harness raised the fd limit to the hard limit):
+ * handshakes per second with 200 under way at a time, RSS per connection after GC with all of
+ * them open, then the time until every one of them has closed (close() on all at once).
+ */
+async function many(open, spec) {
+  const limit = fdLimit();
+  if (limit < spec.n + 64) {
+    throw new Error(`the open-file limit is ${limit}: ${spec.n} connections need more (raise the hard limit: ulimit -Hn)`);
+  }
+  const url = `${spec.url}/idle`;
+  await warmUp(open, url);
+  const base = process.memoryUsage().rss;
+  const peer0 = peerCpuMs(spec.peerPid);
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  const conns = await openMany(open, url, spec.n, spec.inflight ?? 200);
+  const openMs = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const peer = peerCpuMs(spec.peerPid);
+  await settle();
+  const after = process.memoryUsage().rss;
+  const t1 = now();
+  await Promise.all(conns.map((c) => c.close()));
+  const closeMs = now() - t1;
+  return {
+    msgs: spec.n,
+    elapsedMs: openMs,
+    openMs,
+    closeMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    // The peer's CPU time while the handshakes ran: near openMs means the peer set the pace.
+    peerCpuMs: peer0 === undefined || peer === undefined ? undefined : peer - peer0,
+    rssPerConnKiB: (after - base) / 1024 / spec.n,
+    rssBaseMiB: base / 2 ** 20,
+  };
+}
+
+const KINDS = { recv, send, echo, hs, rss, many };
 
 async function main() {
   const spec = JSON.parse(process.argv[2]);

@@ -1,8 +1,10 @@
 /*
  * The ceiling: the same workloads as client.mjs, in C over the same libcurl, no Node.
- *   bench_client KIND URL N SIZE [CAFILE]     KIND: recv | send | echo | hs | rss
+ *   bench_client KIND URL N SIZE [CAFILE [PEER_PID]]     KIND: recv | send | echo | hs | rss | many
  * Prints one JSON line like client.mjs. CONNECT_ONLY=2 (WebSocket), NOSIGNAL=1, and
  * curl_ws_recv/curl_ws_send loops that poll() the socket when libcurl says CURLE_AGAIN.
+ * rss and many open their connections through one multi handle (as the binding does: one
+ * connection pool, handshakes in parallel) and keep them in it while they are open.
  */
 #include <curl/curl.h>
 #include <poll.h>
@@ -34,12 +36,17 @@ static void die(const char *what, CURLcode rc) {
   exit(1);
 }
 
-static CURL *open_ws(const char *url) {
+static CURL *new_ws(const char *url) {
   CURL *c = curl_easy_init();
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 2L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   if (g_ca) curl_easy_setopt(c, CURLOPT_CAINFO, g_ca);
+  return c;
+}
+
+static CURL *open_ws(const char *url) {
+  CURL *c = new_ws(url);
   CURLcode rc = curl_easy_perform(c);
   if (rc) die("connect", rc);
   return c;
@@ -114,6 +121,48 @@ static void close_ws(CURL *c) {
   curl_easy_cleanup(c);
 }
 
+/* Opens n connections through `m`, at most `inflight` handshakes at a time; they stay in it. */
+static void open_many(CURLM *m, const char *url, CURL **cs, long n, long inflight) {
+  long added = 0, done = 0;
+  while (done < n) {
+    while (added < n && added - done < inflight) {
+      cs[added] = new_ws(url);
+      curl_multi_add_handle(m, cs[added++]);
+    }
+    int running = 0;
+    curl_multi_perform(m, &running);
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      if (msg->data.result) die("connect", msg->data.result);
+      done++;
+    }
+    if (done < n) curl_multi_poll(m, NULL, 0, 100, NULL);
+  }
+}
+
+/* Closes them all: every CLOSE goes out first, then each waits for the peer's. */
+static void close_many(CURLM *m, CURL **cs, long n) {
+  for (long i = 0; i < n; i++) send_frame(cs[i], "\x03\xe8", 2, CURLWS_CLOSE);
+  char buf[256];
+  for (long i = 0; i < n; i++) {
+    for (int is_close = 0, k = 0; k < 1000000 && !is_close; k++) {
+      size_t got = 0;
+      const struct curl_ws_frame *meta = NULL;
+      CURLcode rc = curl_ws_recv(cs[i], buf, sizeof buf, &got, &meta);
+      if (rc == CURLE_AGAIN) {
+        wait_sock(cs[i], POLLIN);
+        continue;
+      }
+      if (rc) break;
+      if (meta->flags & CURLWS_CLOSE) is_close = 1;
+    }
+    curl_multi_remove_handle(m, cs[i]);
+    curl_easy_cleanup(cs[i]);
+  }
+}
+
 static char *url_with(const char *base, const char *path, long n, long size) {
   char *u = malloc(strlen(base) + 128);
   sprintf(u, "%s%s?n=%ld&size=%ld", base, path, n, size);
@@ -130,6 +179,22 @@ static long rss_kib(void) {
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* CPU time (ms) of another process (the peer), from /proc; -1 if unknown. */
+static double proc_cpu_ms(long pid) {
+  char path[64], buf[1024];
+  if (pid <= 0) return -1;
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[len] = 0;
+  char *p = strrchr(buf, ')');
+  unsigned long ut = 0, st = 0;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
+  return (ut + st) * 1000.0 / sysconf(_SC_CLK_TCK);
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -137,12 +202,13 @@ static int cmp_double(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s recv|send|echo|hs|rss URL N SIZE [CAFILE]\n", argv[0]);
+    fprintf(stderr, "usage: %s recv|send|echo|hs|rss|many URL N SIZE [CAFILE [PEER_PID]]\n", argv[0]);
     return 2;
   }
   const char *kind = argv[1], *base = argv[2];
   long n = atol(argv[3]), size = atol(argv[4]);
   if (argc > 5 && argv[5][0]) g_ca = argv[5];
+  long peer_pid = argc > 6 ? atol(argv[6]) : 0;
   curl_global_init(CURL_GLOBAL_ALL);
 
   if (!strcmp(kind, "recv")) {
@@ -204,18 +270,29 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) close_ws(open_ws(u));
     double el = now_ms() - t0, cpu = cpu_ms() - c0;
     printf("{\"ok\":true,\"msgs\":%ld,\"elapsedMs\":%f,\"cpuMs\":%f}\n", n, el, cpu);
-  } else if (!strcmp(kind, "rss")) {
+  } else if (!strcmp(kind, "rss") || !strcmp(kind, "many")) {
+    /* rss: 50 handshakes in flight, many: 200 (as client.mjs). */
+    int is_many = !strcmp(kind, "many");
     char *u = url_with(base, "/idle", 0, 0);
-    for (int i = 0; i < 10; i++) close_ws(open_ws(u));
+    CURLM *m = curl_multi_init();
+    CURL *warm[10];
+    open_many(m, u, warm, 10, 10);
+    close_many(m, warm, 10);
     long base_kib = rss_kib();
     CURL **cs = malloc(sizeof(CURL *) * n);
-    double t0 = now_ms();
-    for (long i = 0; i < n; i++) cs[i] = open_ws(u);
-    double el = now_ms() - t0;
+    double p0 = proc_cpu_ms(peer_pid), c0 = cpu_ms(), t0 = now_ms();
+    open_many(m, u, cs, n, is_many ? 200 : 50);
+    double el = now_ms() - t0, cpu = cpu_ms() - c0, p1 = proc_cpu_ms(peer_pid);
     long after = rss_kib();
-    for (long i = 0; i < n; i++) close_ws(cs[i]);
-    printf("{\"ok\":true,\"msgs\":%ld,\"elapsedMs\":%f,\"rssPerConnKiB\":%f,\"rssBaseMiB\":%f}\n", n, el,
-           (double)(after - base_kib) / n, base_kib / 1024.0);
+    double t1 = now_ms();
+    close_many(m, cs, n);
+    double close_ms = now_ms() - t1;
+    curl_multi_cleanup(m);
+    printf("{\"ok\":true,\"msgs\":%ld,\"elapsedMs\":%f,\"openMs\":%f,\"closeMs\":%f,\"cpuMs\":%f,"
+           "\"rssPerConnKiB\":%f,\"rssBaseMiB\":%f",
+           n, el, el, close_ms, cpu, (double)(after - base_kib) / n, base_kib / 1024.0);
+    if (p0 >= 0 && p1 >= 0) printf(",\"peerCpuMs\":%f", p1 - p0);
+    printf("}\n");
   } else {
     fprintf(stderr, "unknown kind %s\n", kind);
     return 2;

@@ -4,7 +4,12 @@
  * round, and reports medians, spreads, ratios to `ws`, the issue's targets and the C ceiling.
  *
  *   node scripts/bench/run.mjs [--quick] [--only=suite|id|prefix,…] [--rounds=N]
- *                              [--clients=curlws,ws,…] [--profile] [--no-write]
+ *                              [--clients=curlws,ws,…] [--profile] [--no-write] [--out=DIR]
+ *                              [--variant=NAME:VAR=VALUE[;VAR=VALUE…]]…
+ *
+ * --variant adds a client NAME: curlws's connect() run with those environment variables, side by
+ * side with the others, e.g. another build of the addon (`--variant=new:CURLWS_ADDON_PATH=/tmp/
+ * curlws.node`, lib/native.ts) or a switch an experimental build reads.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,12 +47,31 @@ const CLIENT_LABEL = {
 };
 
 function parseArgs(argv, defaults) {
-  const o = { quick: false, only: defaults.only ?? null, rounds: null, clients: null, profile: false, write: true };
+  const o = {
+    quick: false,
+    only: defaults.only ?? null,
+    rounds: null,
+    clients: null,
+    profile: false,
+    write: true,
+    out: RESULTS,
+    variants: {},
+  };
   for (const a of argv) {
     if (a === '--quick') o.quick = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-write') o.write = false;
-    else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
+    else if (a.startsWith('--out=')) o.out = path.resolve(a.slice(6));
+    else if (a.startsWith('--variant=')) {
+      const [name, vars = ''] = a.slice(10).split(/:(.*)/s);
+      if (!name || ALL_CLIENTS.includes(name)) throw new Error(`--variant needs a new client name: ${a}`);
+      o.variants[name] = Object.fromEntries(
+        vars
+          .split(';')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
+    } else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
     else if (a.startsWith('--rounds=')) o.rounds = Number(a.slice(9));
     else if (a.startsWith('--clients=')) o.clients = a.slice(10).split(',').filter(Boolean);
     else if (a === '--help' || a === '-h') {
@@ -165,14 +189,23 @@ function makeCert(dir) {
   return { key, cert };
 }
 
+/**
+ * Runs `cmd args` with its open-file limit raised to the hard limit (a POSIX shell's ulimit: Node
+ * cannot change its own): the 10,000-connection workload needs that many sockets in the client
+ * and in the peer, more than the usual soft limit of 1024.
+ */
+function withFdLimit(cmd, args) {
+  return ['/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', cmd, ...args]];
+}
+
 function startServer(cert) {
-  const child = spawn(
-    process.execPath,
-    [path.join(BENCH, 'server.mjs'), `--cert=${cert.cert}`, `--key=${cert.key}`, '--exit-on-stdin-end'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const [cmd, args] = withFdLimit(process.execPath, [
+    path.join(BENCH, 'server.mjs'),
+    `--cert=${cert.cert}`,
+    `--key=${cert.key}`,
+    '--exit-on-stdin-end',
+  ]);
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -190,26 +223,37 @@ function runClient(client, w, count, server, certFile, opts) {
   const base = w.tls ? `wss://127.0.0.1:${server.tlsPort}` : `ws://127.0.0.1:${server.port}`;
   let cmd;
   let args;
+  const env = opts.variants[client] ? { ...process.env, ...opts.variants[client] } : process.env;
+  const variant = opts.variants[client] !== undefined;
   if (client === 'c') {
     cmd = C_BIN;
-    args = [w.kind, base, String(count), String(w.size), w.tls ? certFile : ''];
+    args = [w.kind, base, String(count), String(w.size), w.tls ? certFile : '', String(server.child.pid)];
   } else {
-    const spec = { client, kind: w.kind, url: base, n: count, size: w.size, ...(w.tls ? { caFile: certFile } : {}) };
+    const spec = {
+      client: variant ? 'curlws' : client,
+      kind: w.kind,
+      url: base,
+      n: count,
+      size: w.size,
+      peerPid: server.child.pid,
+      ...(w.tls ? { caFile: certFile } : {}),
+    };
     const flags = ['--expose-gc'];
     if (opts.profile && client.startsWith('curlws')) {
       flags.push(
         '--cpu-prof',
-        `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`,
+        `--cpu-prof-dir=${path.join(opts.out, 'profiles')}`,
         `--cpu-prof-name=${w.id}-${client}-${Date.now()}.cpuprofile`,
       );
     }
     cmd = process.execPath;
     args = [...flags, path.join(BENCH, 'client.mjs'), JSON.stringify(spec)];
   }
+  if (w.kind === 'many') [cmd, args] = withFdLimit(cmd, args);
   // Generous: a stall shows up as a timeout, not as a hung harness.
   const timeoutMs = opts.quick ? 90_000 : 300_000;
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -280,6 +324,58 @@ export function advantage(m, a, b) {
   return LOWER_IS_BETTER.has(m) ? b / a : a / b;
 }
 
+/** ± half the min–max range of metric m over the rounds, relative to the median. */
+function spreadOf(s, m) {
+  const v = s.median[m];
+  if (s.rounds < 2 || v === undefined) return '—';
+  return v ? `±${(((s.max[m] - s.min[m]) / 2 / Math.abs(v)) * 100).toFixed(0)}%` : '';
+}
+
+/** A column with the median of metric m; `vsWs` adds its ratio to ws as a second column. */
+function columns(m, title, { vsWs = false, spread = false } = {}) {
+  const cols = [{ title, cell: (s) => fmt(s.median[m]) }];
+  if (spread) cols.push({ title: 'spread', cell: (s) => spreadOf(s, m) });
+  if (vsWs) cols.push({ title: `${title.split(' ')[0]} ÷ ws`, cell: (s, ws) => fmt(ws ? s.median[m] / ws[m] : undefined, 'ratio') });
+  return cols;
+}
+
+/** Figures shown after the primary one, per kind. */
+const EXTRA_COLUMNS = {
+  recv: [
+    ...columns('MBps', 'MB/s'),
+    ...columns('msgsPerCpuSec', 'msg/CPU-s'),
+    { title: 'CPU/ws', cell: (s, ws) => fmt(ws ? s.median.msgsPerCpuSec / ws.msgsPerCpuSec : undefined, 'ratio') },
+  ],
+  echo: [
+    ...columns('p99', 'p99 µs', { vsWs: true, spread: true }),
+    // The issue's goal: within ~10 µs of the C loop over the same libcurl.
+    {
+      title: 'p50 − C µs',
+      cell: (s, _ws, res) => {
+        const c = res.clients.c;
+        return c?.ok ? fmt(s.median.p50 - c.median.p50) : '—';
+      },
+    },
+    ...columns('cpuMs', 'CPU ms'),
+  ],
+  hs: columns('cpuMs', 'CPU ms'),
+  rss: [
+    ...columns('marginalKiB', 'marginal KiB', { vsWs: true }),
+    ...columns('heapKiB', 'JS heap KiB'),
+    ...columns('externalKiB', 'external KiB'),
+  ],
+  many: [
+    ...columns('rssPerConnKiB', 'RSS KiB/conn', { vsWs: true }),
+    ...columns('closeMs', 'close all ms', { vsWs: true }),
+    ...columns('cpuMs', 'open CPU ms'),
+    {
+      title: 'peer busy',
+      cell: (s) => (s.median.peerCpuMs === undefined ? '—' : `${((s.median.peerCpuMs / (s.median.openMs ?? NaN)) * 100).toFixed(0)}%`),
+    },
+  ],
+};
+EXTRA_COLUMNS.send = EXTRA_COLUMNS.recv;
+
 function report(results, clients) {
   const lines = [];
   for (const res of results) {
@@ -287,8 +383,7 @@ function report(results, clients) {
     const { primary, unit } = METRICS[w.kind];
     const ws = res.clients.ws?.ok ? res.clients.ws.median : undefined;
     const head = ['client', `${primary} (${unit})`, 'spread', '÷ ws'];
-    const extra =
-      w.kind === 'recv' || w.kind === 'send' ? ['MB/s', 'msg/CPU-s', 'CPU/ws'] : w.kind === 'echo' ? ['p99 µs', 'p99 ÷ ws'] : [];
+    const extra = EXTRA_COLUMNS[w.kind]?.map((c) => c.title) ?? [];
     const rows = [[...head, ...extra]];
     for (const c of clients) {
       const s = res.clients[c];
@@ -304,14 +399,9 @@ function report(results, clients) {
         continue;
       }
       const v = s.median[primary];
-      const spread = s.rounds < 2 ? '—' : v ? `±${(((s.max[primary] - s.min[primary]) / 2 / v) * 100).toFixed(0)}%` : '';
       const ratio = ws ? v / ws[primary] : undefined;
-      const row = [CLIENT_LABEL[c], fmt(v), spread, fmt(ratio, 'ratio')];
-      if (w.kind === 'recv' || w.kind === 'send') {
-        row.push(fmt(s.median.MBps), fmt(s.median.msgsPerCpuSec), fmt(ws ? s.median.msgsPerCpuSec / ws.msgsPerCpuSec : undefined, 'ratio'));
-      } else if (w.kind === 'echo') {
-        row.push(fmt(s.median.p99), fmt(ws ? s.median.p99 / ws.p99 : undefined, 'ratio'));
-      }
+      const row = [CLIENT_LABEL[c], fmt(v), spreadOf(s, primary), fmt(ratio, 'ratio')];
+      for (const col of EXTRA_COLUMNS[w.kind] ?? []) row.push(col.cell(s, ws, res));
       rows.push(row);
     }
     lines.push(`\n## ${w.label}  [${w.id}, n=${res.count}, rounds=${res.rounds}]\n${table(rows)}`);
@@ -354,10 +444,15 @@ function report(results, clients) {
 export async function main(argv, defaults = {}) {
   const opts = parseArgs(argv, defaults);
   const workloads = selectWorkloads(opts.only);
+  const meta0 = { variants: {} };
   if (!fs.existsSync(path.join(REPO, 'dist/index.js'))) throw new Error('dist/ is missing: run npm run build first');
   const deps = ensureDeps();
   const haveC = ensureCClient();
-  let clients = opts.clients ?? ALL_CLIENTS;
+  for (const [name, vars] of Object.entries(opts.variants)) {
+    CLIENT_LABEL[name] = `curlws ${name}`;
+    meta0.variants[name] = vars;
+  }
+  let clients = opts.clients ?? [...ALL_CLIENTS.slice(0, 1), ...Object.keys(opts.variants), ...ALL_CLIENTS.slice(1)];
   if (!haveC) clients = clients.filter((c) => c !== 'c');
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'curlws-bench-'));
@@ -386,6 +481,7 @@ export async function main(argv, defaults = {}) {
     // Other developers rebuild the addon on this machine: record which build was measured.
     build: buildInfo(),
     peer: 'scripts/bench/server.mjs (raw net/tls sockets, pre-encoded frames), separate process',
+    variants: meta0.variants,
   };
   log(`curlws bench: ${workloads.length} workloads × ${opts.rounds} round(s) × [${clients.join(', ')}]${opts.quick ? ' (quick)' : ''}`);
   log(
@@ -429,8 +525,8 @@ export async function main(argv, defaults = {}) {
       });
       // A partial file after every workload: an interrupted full run still leaves its numbers.
       if (opts.write) {
-        fs.mkdirSync(RESULTS, { recursive: true });
-        fs.writeFileSync(path.join(RESULTS, `partial${opts.quick ? '-quick' : ''}.json`), JSON.stringify({ meta, results }, null, 1));
+        fs.mkdirSync(opts.out, { recursive: true });
+        fs.writeFileSync(path.join(opts.out, `partial${opts.quick ? '-quick' : ''}.json`), JSON.stringify({ meta, results }, null, 1));
       }
     }
   } finally {
@@ -444,20 +540,21 @@ export async function main(argv, defaults = {}) {
   );
   console.log(text);
   if (opts.write) {
-    fs.mkdirSync(RESULTS, { recursive: true });
+    const dir = opts.out;
+    fs.mkdirSync(dir, { recursive: true });
     const tag = `${meta.date.replace(/[:.]/g, '-')}${opts.quick ? '-quick' : ''}`;
     const doc = { meta, clients: Object.fromEntries(clients.map((c) => [c, CLIENT_LABEL[c]])), results };
-    const file = path.join(RESULTS, `${tag}.json`);
+    const file = path.join(dir, `${tag}.json`);
     fs.writeFileSync(file, JSON.stringify(doc, null, 1));
-    fs.writeFileSync(path.join(RESULTS, `latest${opts.quick ? '-quick' : ''}.json`), JSON.stringify(doc, null, 1));
+    fs.writeFileSync(path.join(dir, `latest${opts.quick ? '-quick' : ''}.json`), JSON.stringify(doc, null, 1));
     fs.writeFileSync(
-      path.join(RESULTS, `report${opts.quick ? '-quick' : ''}.md`),
+      path.join(dir, `report${opts.quick ? '-quick' : ''}.md`),
       `# curlws benchmark — ${meta.date}\n\n\`\`\`\n${text}\n\`\`\`\n`,
     );
     const svg = renderChart(doc);
-    fs.writeFileSync(path.join(RESULTS, `chart${opts.quick ? '-quick' : ''}.svg`), svg);
+    fs.writeFileSync(path.join(dir, `chart${opts.quick ? '-quick' : ''}.svg`), svg);
     log(
-      `\nwrote ${path.relative(REPO, file)}, latest${opts.quick ? '-quick' : ''}.json, report${opts.quick ? '-quick' : ''}.md, chart${opts.quick ? '-quick' : ''}.svg in ${path.relative(REPO, RESULTS)}/`,
+      `\nwrote ${path.relative(REPO, file)}, latest${opts.quick ? '-quick' : ''}.json, report${opts.quick ? '-quick' : ''}.md, chart${opts.quick ? '-quick' : ''}.svg in ${path.relative(REPO, dir)}/`,
     );
   }
   return results;

@@ -1,7 +1,8 @@
 /**
  * The workloads, grouped in suites. `n` is the full run's count, `quick` the --quick count.
  * kind: recv (server floods, client counts) | send (client sends, server counts bytes) |
- *       echo (one message in flight) | hs (sequential open+close) | rss (idle connections)
+ *       echo (one message in flight) | hs (sequential open+close) | rss (idle connections) |
+ *       many (10,000 idle connections: opening, memory, closing)
  */
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -26,11 +27,27 @@ function transfer(kind, tls) {
   }));
 }
 
+/** Echo latency, 64 B and 16 KiB, over ws: or wss: (the same peer, one message in flight). */
+function echo(tls) {
+  return [
+    { tag: '64B', text: '64 B', size: 64, n: 20_000, quick: 2_000 },
+    { tag: '16KiB', text: '16 KiB', size: 16 * KiB, n: 10_000, quick: 1_000 },
+  ].map((e) => ({
+    id: `${tls ? 'wss-' : ''}echo-${e.tag}`,
+    suite: 'echo',
+    kind: 'echo',
+    tls,
+    size: e.size,
+    n: e.n,
+    quick: e.quick,
+    label: `${tls ? 'wss ' : ''}echo round trip ${e.text} (p50 / p99)`,
+  }));
+}
+
 export const WORKLOADS = [
   ...transfer('recv', false),
   ...transfer('send', false),
-  { id: 'echo-64B', suite: 'echo', kind: 'echo', tls: false, size: 64, n: 20_000, quick: 2_000, label: 'echo round trip 64 B' },
-  { id: 'echo-16KiB', suite: 'echo', kind: 'echo', tls: false, size: 16 * KiB, n: 10_000, quick: 1_000, label: 'echo round trip 16 KiB' },
+  ...echo(false),
   {
     id: 'handshake',
     suite: 'handshake',
@@ -41,12 +58,32 @@ export const WORKLOADS = [
     quick: 100,
     label: 'sequential handshakes (open + close)',
   },
-  { id: 'rss', suite: 'rss', kind: 'rss', tls: false, size: 0, n: 1_000, quick: 100, label: 'RSS per idle connection (N open at once)' },
+  {
+    id: 'rss',
+    suite: 'rss',
+    kind: 'rss',
+    tls: false,
+    size: 0,
+    n: 3_000,
+    quick: 200,
+    label: 'RSS per idle connection (N open at once, after GC)',
+  },
+  {
+    id: 'conn-10k',
+    suite: 'many',
+    kind: 'many',
+    tls: false,
+    size: 0,
+    n: 10_000,
+    quick: 500,
+    label: 'N idle connections in one process: handshakes/s (200 in flight), RSS, closing them all',
+  },
+  ...echo(true),
   ...transfer('recv', true),
   ...transfer('send', true),
 ];
 
-export const SUITES = ['receive', 'send', 'echo', 'handshake', 'rss', 'tls'];
+export const SUITES = ['receive', 'send', 'echo', 'handshake', 'rss', 'many', 'tls'];
 
 /**
  * The figures each kind reports. `primary` is the one ratios and targets use; `better` says
@@ -58,6 +95,7 @@ export const METRICS = {
   echo: { primary: 'p50', better: 'lower', unit: 'µs' },
   hs: { primary: 'perSec', better: 'higher', unit: 'handshakes/s' },
   rss: { primary: 'rssPerConnKiB', better: 'lower', unit: 'KiB/conn' },
+  many: { primary: 'perSec', better: 'higher', unit: 'handshakes/s' },
 };
 
 /** Derived figures of one client run. */
@@ -78,7 +116,19 @@ export function derive(kind, r) {
     out.cpuMs = r.cpuMs;
   } else if (kind === 'rss') {
     out.rssPerConnKiB = r.rssPerConnKiB;
+    // The slope between N/3 and N connections: one-off growth (a larger young generation, code,
+    // malloc arenas) cancels out. Far from the average = something else than the connections grew.
+    if (r.marginalKiB !== undefined) out.marginalKiB = r.marginalKiB;
+    if (r.heapKiB !== undefined) out.heapKiB = r.heapKiB;
+    if (r.externalKiB !== undefined) out.externalKiB = r.externalKiB;
+  } else if (kind === 'many') {
+    out.perSec = r.msgs / (r.openMs / 1000);
+    out.openMs = r.openMs;
+    out.rssPerConnKiB = r.rssPerConnKiB;
+    out.closeMs = r.closeMs;
+    out.cpuMs = r.cpuMs;
   }
+  if (r.peerCpuMs !== undefined) out.peerCpuMs = r.peerCpuMs;
   if (r.maxRssMiB !== undefined) out.maxRssMiB = r.maxRssMiB;
   return out;
 }
@@ -96,9 +146,28 @@ export const TARGETS = {
   echo: [
     ['p50', 'ws', 1],
     ['p99', 'ws', 1],
+    ['p50', 'undici', 1],
+    ['p99', 'undici', 1],
   ],
   hs: [['perSec', 'ws', 1]],
   rss: [['rssPerConnKiB', 'ws', 1]],
+  many: [
+    ['perSec', 'ws', 1.2],
+    ['rssPerConnKiB', 'ws', 1],
+    ['closeMs', 'ws', 1],
+  ],
 };
 
-export const LOWER_IS_BETTER = new Set(['p50', 'p99', 'rssPerConnKiB', 'cpuMs', 'maxRssMiB']);
+export const LOWER_IS_BETTER = new Set([
+  'p50',
+  'p99',
+  'rssPerConnKiB',
+  'marginalKiB',
+  'heapKiB',
+  'externalKiB',
+  'cpuMs',
+  'maxRssMiB',
+  'closeMs',
+  'peerCpuMs',
+  'openMs',
+]);
