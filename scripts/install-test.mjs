@@ -20,6 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPin } from './libcurl-pin.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = path.join(root, 'test', 'install');
@@ -344,7 +345,7 @@ function fromSource(tarball, pkg, env) {
   const addon = path.join(installed, 'build', 'Release', 'curlws.node');
   if (!existsSync(addon)) fail(`npx curlws-build left no ${path.relative(proj3, addon)}`);
   // the checks prebuild.mjs makes of a prebuild, as far as they apply to a local build
-  const pin = readFileSync(path.join(root, 'scripts', 'libcurl.pin'), 'utf8').match(/^CURL_VERSION=(.*)$/m)[1];
+  const pin = readPin().CURL_VERSION;
   const loaded = JSON.parse(
     run(
       process.execPath,

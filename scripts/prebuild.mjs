@@ -31,6 +31,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPin } from './libcurl-pin.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -258,7 +259,7 @@ function compareVersions(a, b) {
 
 function checkLoad(file) {
   const rel = path.relative(outRoot, file);
-  const pin = readFileSync(path.join(root, 'scripts', 'libcurl.pin'), 'utf8').match(/^CURL_VERSION=(.*)$/m)?.[1];
+  const pin = readPin().CURL_VERSION;
   // a fresh process: the addon must resolve its OpenSSL/zlib symbols against this Node alone
   // (for a cross build: the target's Node, under the emulator)
   const nodeCmd = emulator ? [emulator, targetNode] : [targetNode];

@@ -1,22 +1,11 @@
 // curlws/curl without a network: option and info tables (generated from the pinned headers)
 // against the linked libcurl, the option policy's errors, version and strerror.
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as curl from '../../lib/curl';
 import { Easy } from '../../lib/curl';
 import { binding } from '../../lib/native';
 
-const root = path.resolve(__dirname, '../..');
-
 describe('generated tables', () => {
-  it('lib/curl-symbols.ts is what the generator makes from the pinned headers', () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'scripts/gen-curl-symbols.mjs'), '--check'], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  });
-
   it('every CURLOPT_* has the id and type the linked libcurl reports (curl_easy_option_by_name)', () => {
     const linkedType: Record<string, string> = {
       LONG: 'long',
@@ -59,70 +48,6 @@ describe('generated tables', () => {
     expect([curl.CURLINFO_TEXT, curl.CURLINFO_HEADER_IN, curl.CURLINFO_HEADER_OUT, curl.CURLINFO_DATA_OUT]).toEqual([0, 1, 2, 4]);
     expect(curl.CURLINFOS.CURLINFO_RESPONSE_CODE).toEqual({ id: 0x200002, type: 'LONG' });
     expect(curl.CURLINFOS.CURLINFO_ACTIVESOCKET).toEqual({ id: 0x500000 + 44, type: 'SOCKET' });
-  });
-});
-
-describe('the generator (scripts/gen-curl-symbols.mjs)', () => {
-  interface Generator {
-    parseOptions(source: string): {
-      options: { name: string; type: string; id: number; deprecated: boolean }[];
-      aliases: { name: string; target: string }[];
-    };
-    parseInfos(source: string): { name: string; type: string; id: number; deprecated: boolean }[];
-    parseBits(source: string, prefix: string): { name: string; value: number }[];
-  }
-  const load = async (): Promise<Generator> =>
-    (await import(pathToFileURL(path.join(root, 'scripts/gen-curl-symbols.mjs')).href)) as Generator;
-  const defines =
-    '#define CURLOPTTYPE_LONG 0\n#define CURLOPTTYPE_OBJECTPOINT 10000\n#define CURLOPTTYPE_FUNCTIONPOINT 20000\n#define CURLOPTTYPE_OFF_T 30000\n#define CURLOPTTYPE_BLOB 40000\n';
-
-  it('reads CURLOPT and CURLOPTDEPRECATED lines and #define aliases of known options only', async () => {
-    const { parseOptions } = await load();
-    const lines = Array.from({ length: 200 }, (_, i) => `  CURLOPT(CURLOPT_PAD${i}, CURLOPTTYPE_LONG, ${1000 + i}),`);
-    const src = `${defines}
-  CURLOPT(CURLOPT_URL, CURLOPTTYPE_STRINGPOINT, 2),
-  CURLOPTDEPRECATED(CURLOPT_PUT, CURLOPTTYPE_LONG, 54,
-                    7.12.1, "Use CURLOPT_UPLOAD"),
-  CURLOPT(CURLOPT_CAINFO_BLOB, CURLOPTTYPE_BLOB, 309),
-${lines.join('\n')}
-#define CURLOPT_OLDURL CURLOPT_URL
-#define CURLOPT_GHOST CURLOPT_NOT_THERE
-`;
-    const { options, aliases } = parseOptions(src);
-    expect(options.slice(0, 3)).toEqual([
-      { name: 'CURLOPT_URL', type: 'STRINGPOINT', id: 10002, deprecated: false },
-      { name: 'CURLOPT_PUT', type: 'LONG', id: 54, deprecated: true },
-      { name: 'CURLOPT_CAINFO_BLOB', type: 'BLOB', id: 40309, deprecated: false },
-    ]);
-    expect(aliases).toEqual([{ name: 'CURLOPT_OLDURL', target: 'CURLOPT_URL' }]);
-    expect(() => parseOptions(defines + '  CURLOPT(CURLOPT_X, CURLOPTTYPE_NEW, 1),')).toThrow(/CURLOPTTYPE_NEW/);
-    expect(() => parseOptions(defines)).toThrow(/only 0 CURLOPT lines/);
-  });
-
-  it('reads CURLINFO entries with their type, deprecated ones included, and bit flags', async () => {
-    const { parseInfos, parseBits } = await load();
-    const pad = Array.from({ length: 50 }, (_, i) => `  CURLINFO_PAD${i} = CURLINFO_LONG + ${100 + i},`).join('\n');
-    const src = `#define CURLINFO_STRING   0x100000
-#define CURLINFO_LONG     0x200000
-#define CURLINFO_SOCKET   0x500000
-  CURLINFO_EFFECTIVE_URL    = CURLINFO_STRING + 1,
-  CURLINFO_LASTSOCKET  CURL_DEPRECATED(7.45.0, "Use CURLINFO_ACTIVESOCKET")
-                            = CURLINFO_LONG   + 29,
-  CURLINFO_ACTIVESOCKET     = CURLINFO_SOCKET + 44,
-${pad}
-`;
-    expect(parseInfos(src).slice(0, 3)).toEqual([
-      { name: 'CURLINFO_EFFECTIVE_URL', type: 'STRING', id: 0x100001, deprecated: false },
-      { name: 'CURLINFO_LASTSOCKET', type: 'LONG', id: 0x200000 + 29, deprecated: true },
-      { name: 'CURLINFO_ACTIVESOCKET', type: 'SOCKET', id: 0x500000 + 44, deprecated: false },
-    ]);
-    expect(
-      parseBits('#define CURLWS_TEXT       (1 << 0)\n#define CURLWS_RAW_MODE   (1L << 0)\n#define CURLWS_PONG (1 << 6)', 'CURLWS_'),
-    ).toEqual([
-      { name: 'CURLWS_TEXT', value: 1 },
-      { name: 'CURLWS_RAW_MODE', value: 1 },
-      { name: 'CURLWS_PONG', value: 64 },
-    ]);
   });
 });
 

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readPin } from '../../gen-curl-codes.mjs';
+import { readPin } from '../../libcurl-pin.mjs';
 import { renderChart } from './chart.mjs';
 import { derive, LOWER_IS_BETTER, METRICS, SUITES, TARGETS, WORKLOADS } from './workloads.mjs';
 
