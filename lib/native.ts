@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import type { NormalizedOptions } from './options';
 
 /**
- * Event types in a dispatched batch; must match native/event_batch.h. Each event is four
- * Int32Array entries [type, a, b, c]; "v" fields are indexes into `values` (-1 = undefined),
- * "n" fields are numbers.
+ * Event types in a dispatched batch, numbered as `EventType` in native/event_batch.h
+ * (test/unit/event-enum.test.ts compares the two). Each event is four Int32Array entries
+ * [type, a, b, c]; "v" fields are indexes into `values` (-1 = undefined), "n" fields are numbers.
  */
 export const enum NativeEvent {
   /** a v: HandshakeInfo */

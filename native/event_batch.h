@@ -38,6 +38,7 @@
 namespace curlws {
 
 // Layout of a, b, c per type: "v" = index into values (-1 = undefined), "n" = a number.
+// Numbered as NativeEvent in lib/native.ts (test/unit/event-enum.test.ts compares the two).
 enum class EventType : int32_t {
   kOpen = 1,     // v: HandshakeInfo
   kMessage = 2,  // a v: string | Buffer, b n: 1 if binary

@@ -1,0 +1,46 @@
+// The event types of a dispatched batch are numbered twice, once per side of the addon boundary:
+// `NativeEvent` in lib/native.ts (a const enum, so it leaves no object to compare at run time) and
+// `EventType` in native/event_batch.h. A number that differs would deliver one event as another,
+// so the two declarations are read from source and compared name by name.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** `Name = N` members of the enum declared by `header` in `file`, comments stripped. */
+function enumMembers(file: string, header: RegExp): Map<string, number> {
+  const source = readFileSync(path.join(ROOT, file), 'utf8');
+  const start = source.search(header);
+  if (start < 0) throw new Error(`${file}: no declaration matching ${header}`);
+  const open = source.indexOf('{', start);
+  const body = source
+    .slice(open + 1, source.indexOf('}', open))
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/[^\n]*/g, '');
+  const members = new Map<string, number>();
+  for (const entry of body.split(',')) {
+    if (!entry.trim()) continue;
+    const m = /^\s*(\w+)\s*=\s*(\d+)\s*$/.exec(entry);
+    if (!m) throw new Error(`${file}: enum member without an explicit number: ${entry.trim()}`);
+    members.set(m[1], Number(m[2]));
+  }
+  return members;
+}
+
+describe('the event enum across the addon boundary', () => {
+  const ts = enumMembers('lib/native.ts', /export const enum NativeEvent\b/);
+  const cc = enumMembers('native/event_batch.h', /enum class EventType\b/);
+
+  it('has the same members with the same numbers on both sides (kOpen <-> Open)', () => {
+    const fromCc = new Map([...cc].map(([name, value]) => [name.replace(/^k/, ''), value]));
+    expect(Object.fromEntries(ts)).toEqual(Object.fromEntries(fromCc));
+  });
+
+  it('numbers every event distinctly, from 1 (0 would be an empty slot)', () => {
+    const values = [...ts.values()];
+    expect(new Set(values).size).toBe(values.length);
+    expect(Math.min(...values)).toBe(1);
+    expect(ts.size).toBeGreaterThan(10);
+  });
+});
