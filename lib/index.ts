@@ -39,7 +39,7 @@ export interface Versions {
   napi: number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// require, not import: the compiled file reads the package.json it ships beside, not a copy tsc inlines
 const pkg = require('../package.json') as { version: string };
 
 /** Versions of curlws and of the libcurl it runs on (from `curl_version_info`). */

@@ -242,9 +242,7 @@ function loadBinding(): NativeBinding {
   const root = path.join(__dirname, '..');
   const override = process.env.CURLWS_ADDON_PATH;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (override) return require(path.resolve(override)) as NativeBinding;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('node-gyp-build')(root) as NativeBinding;
   } catch (err) {
     const libc = process.report?.getReport

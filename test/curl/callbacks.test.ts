@@ -128,8 +128,7 @@ describe('WRITEFUNCTION', () => {
 
   it('thrown primitives and bad return values are causes too; a short count is CURLE_WRITE_ERROR', async () => {
     const a = recorder(rawTarget('/greet-echo').url, () => {
-      // eslint-disable-next-line @typescript-eslint/only-throw-error
-      throw 'plain string';
+      throw 'plain string'; // a primitive on purpose: the cause must carry whatever was thrown
     });
     await expect(a.easy.perform()).rejects.toMatchObject({ code: 'CURLE_WRITE_ERROR', cause: 'plain string' });
     const b = recorder(rawTarget('/greet-echo').url, () => 'yes' as unknown as number);

@@ -1,4 +1,5 @@
 /** Shared helpers for the curlws/curl tests: a CONNECT_ONLY connection and a receive loop. */
+import { Writable } from 'node:stream';
 import { CURLE_AGAIN, Easy } from '../../lib/curl';
 import type { CurlWsFrame } from '../../lib/curl';
 
@@ -53,9 +54,7 @@ export async function sendAll(easy: Easy, data: Buffer, flags: number): Promise<
 }
 
 /** A collector for the examples' `stderr`. */
-export function textSink(): { stream: import('node:stream').Writable; text: () => string } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Writable } = require('node:stream') as typeof import('node:stream');
+export function textSink(): { stream: Writable; text: () => string } {
   let text = '';
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
