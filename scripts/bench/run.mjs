@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * curlws benchmark: `node scripts/bench/run.mjs [--quick] [--only=suite|id|prefix,…] [--rounds=N]
- *   [--clients=curlws,ws,undici,c] [--profile] [--no-write]`
+ *   [--clients=curlws,ws,undici,c] [--profile] [--no-write] [--out=DIR] [--publish]`
  * Suites: receive, send, echo, handshake, rss, tls (each also runs alone: node scripts/bench/suites/<suite>.mjs).
  * See scripts/bench/README.md.
  */

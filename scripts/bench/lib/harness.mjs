@@ -25,7 +25,8 @@ export const BENCH = path.resolve(here, '..');
 const REPO = path.resolve(BENCH, '../..');
 const DEPS = path.join(BENCH, '.deps');
 const BUILD = path.join(BENCH, '.build');
-const RESULTS = path.join(BENCH, 'results');
+const RESULTS = path.join(BENCH, 'results'); // scratch output, ignored by git
+const DOCS = path.join(REPO, 'docs'); // --publish: the report and chart the README links
 const CURL_VERSION = readPin().CURL_VERSION; // scripts/libcurl.pin
 const CURL_DIR = path.join(REPO, '.cache/libcurl', CURL_VERSION);
 const C_BIN = path.join(BUILD, 'bench_client');
@@ -54,6 +55,7 @@ function parseArgs(argv, defaults) {
     clients: null,
     profile: false,
     write: true,
+    publish: false,
     out: RESULTS,
     variants: {},
   };
@@ -61,6 +63,7 @@ function parseArgs(argv, defaults) {
     if (a === '--quick') o.quick = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-write') o.write = false;
+    else if (a === '--publish') o.publish = true;
     else if (a.startsWith('--out=')) o.out = path.resolve(a.slice(6));
     else if (a.startsWith('--variant=')) {
       const [name, vars = ''] = a.slice(10).split(/:(.*)/s);
@@ -80,6 +83,7 @@ function parseArgs(argv, defaults) {
     } else throw new Error(`unknown argument ${a}`);
   }
   o.rounds ??= o.quick ? 1 : 3;
+  if (o.publish && (o.quick || !o.write || o.only)) throw new Error('--publish is for a full run: no --quick, --only or --no-write');
   return o;
 }
 
@@ -534,10 +538,10 @@ export async function main(argv, defaults = {}) {
   }
   meta.seconds = Math.round((Date.now() - t0) / 1000);
   const text = report(results, clients);
-  console.log(`# curlws benchmark — ${meta.date}${opts.quick ? ' (quick)' : ''}, ${opts.rounds} round(s), ${meta.seconds}s`);
-  console.log(
-    `node ${meta.node}, ${meta.cpus} CPUs, loadavg ${meta.loadavg.map((x) => x.toFixed(1)).join(' ')}; ws ${deps.ws}${deps.bufferutilLoads ? ' + bufferutil ' + deps.bufferutil : ''}, undici ${deps.undici}`,
-  );
+  const title = `# curlws benchmark — ${meta.date}${opts.quick ? ' (quick)' : ''}, ${opts.rounds} round(s), ${meta.seconds}s`;
+  const machine = `node ${meta.node}, ${meta.cpus} CPUs, loadavg ${meta.loadavg.map((x) => x.toFixed(1)).join(' ')}; ws ${deps.ws}${deps.bufferutilLoads ? ' + bufferutil ' + deps.bufferutil : ''}, undici ${deps.undici}`;
+  console.log(title);
+  console.log(machine);
   console.log(text);
   if (opts.write) {
     const dir = opts.out;
@@ -553,6 +557,15 @@ export async function main(argv, defaults = {}) {
     );
     const svg = renderChart(doc);
     fs.writeFileSync(path.join(dir, `chart${opts.quick ? '-quick' : ''}.svg`), svg);
+    if (opts.publish) {
+      // what the README shows: the tables and the chart of a full run, kept with the docs
+      fs.writeFileSync(
+        path.join(DOCS, 'benchmark.md'),
+        `${title}\n\n${machine}. Written by \`npm run bench -- --publish\`; scripts/bench/README.md says what each row measures.\n\n\`\`\`\n${text}\n\`\`\`\n`,
+      );
+      fs.writeFileSync(path.join(DOCS, 'benchmark.svg'), svg);
+      log('wrote docs/benchmark.md and docs/benchmark.svg');
+    }
     log(
       `\nwrote ${path.relative(REPO, file)}, latest${opts.quick ? '-quick' : ''}.json, report${opts.quick ? '-quick' : ''}.md, chart${opts.quick ? '-quick' : ''}.svg in ${path.relative(REPO, dir)}/`,
     );
