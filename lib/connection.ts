@@ -20,8 +20,7 @@ import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from 
 import { normalizeUrl, validateConnectOptions } from './options';
 import type { CurlOptionValue } from './network-options';
 import type { ConnectOptions, NormalizedOptions } from './options';
-import { messageIterator } from './message-iterator';
-import type { IteratorState } from './message-iterator';
+import { MessageIterator } from './message-iterator';
 
 /** `readyState` values, as in the WHATWG `WebSocket`. */
 export const CONNECTING = 0;
@@ -172,7 +171,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #closeResult: CloseResult | undefined;
   #closeWaiters: ((r: CloseResult) => void)[] = [];
   #deferred: unknown[] | undefined; // events held back until connect() has resolved
-  #iterator: IteratorState | undefined;
+  #iterator: MessageIterator<Message> | undefined;
   #paused = false;
   #fragmentBinary: boolean | undefined; // type of the fragmented message being sent, if any
   #heartbeat: { interval: number; timeout: number; timer?: NodeJS.Timeout; deadline?: NodeJS.Timeout } | undefined;
@@ -400,7 +399,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Undoes {@link pause}. */
   resume(): void {
     this.#paused = false;
-    if (!this.#iterator || this.#iterator.queue.length < this.#receiveHighWater) this.#native?.resume();
+    if (!this.#iterator || this.#iterator.length < this.#receiveHighWater) this.#native?.resume();
   }
 
   /** True while reading is paused by {@link pause}. */
@@ -414,17 +413,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
     if (this.#iterator) throw new InvalidStateError('ERR_WS_ITERATOR_ACTIVE', 'Connection already has an active iterator');
-    const state: IteratorState = { queue: [], waiter: undefined, done: this.#readyState === CLOSED, error: undefined };
-    this.#iterator = state;
-    return messageIterator(state, {
-      taken: (remaining) => {
-        if (remaining === Math.floor(this.#receiveHighWater / 2) && !this.#paused) this.#native?.resume();
+    const it: MessageIterator<Message> = new MessageIterator(
+      {
+        taken: (remaining) => {
+          if (remaining === Math.floor(this.#receiveHighWater / 2) && !this.#paused) this.#native?.resume();
+        },
+        finished: () => {
+          if (this.#iterator === it) this.#iterator = undefined;
+          if (!this.#paused) this.#native?.resume();
+        },
       },
-      finished: () => {
-        if (this.#iterator === state) this.#iterator = undefined;
-        if (!this.#paused) this.#native?.resume();
-      },
-    });
+      this.#readyState === CLOSED,
+    );
+    this.#iterator = it;
+    return it.iterator();
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -603,18 +605,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#sink(data, binary);
       return;
     }
-    const it = this.#iterator;
-    if (it) {
-      const m: Message = { data, binary };
-      if (it.waiter) {
-        const w = it.waiter;
-        it.waiter = undefined;
-        w.resolve({ value: m, done: false });
-      } else {
-        it.queue.push(m);
-        if (it.queue.length >= this.#receiveHighWater) this.#native?.pause();
-      }
-    }
+    if (this.#iterator && this.#iterator.push({ data, binary }) >= this.#receiveHighWater) this.#native?.pause();
     this.emit('message', data, binary);
   }
 
@@ -626,7 +617,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#rejectConnect(error);
       return;
     }
-    if (this.#iterator) this.#iterator.error = error;
+    this.#iterator?.fail(error);
     if (this.listenerCount('error') > 0 || !this.#iterator) this.emit('error', error);
   }
 
@@ -673,21 +664,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const result: CloseResult = { code, reason, wasClean };
     this.#closeResult = result;
     for (const w of this.#closeWaiters.splice(0)) w(result);
-    const it = this.#iterator;
-    if (it) {
-      it.done = true;
-      if (it.waiter && it.queue.length === 0) {
-        const w = it.waiter;
-        it.waiter = undefined;
-        if (it.error) {
-          const e = it.error;
-          it.error = undefined;
-          w.reject(e);
-        } else {
-          w.resolve({ value: undefined, done: true });
-        }
-      }
-    }
+    this.#iterator?.end();
     this.emit('close', code, reason, wasClean);
   }
 }

@@ -29,8 +29,7 @@ import { toSendable, validateCloseArgs } from './frames';
 import { binding } from './native';
 import { MOVED_KEYS, OPTION_KEYS, validateConnectOptions } from './options';
 import type { ConnectOptions } from './options';
-import { messageIterator } from './message-iterator';
-import type { IteratorState } from './message-iterator';
+import { MessageIterator } from './message-iterator';
 import { checkKeys, integer, isObject } from './validate';
 
 /** Why a connection attempt failed or an open connection ended: what the policy decides on. */
@@ -266,7 +265,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
   #closeCode: { code: number | undefined; reason: Buffer | undefined } | undefined;
   #endWaiters: (() => void)[] = [];
   #lastClose: CloseResult | undefined;
-  #iterator: IteratorState | undefined;
+  #iterator: MessageIterator<Message> | undefined;
   #iteratorPaused = false;
   #ended = false;
   readonly #receiveHighWater: number;
@@ -410,17 +409,20 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
     if (this.#iterator) throw new InvalidStateError('ERR_WS_ITERATOR_ACTIVE', 'ReconnectingWebSocket already has an active iterator');
-    const state: IteratorState = { queue: [], waiter: undefined, done: this.#state === 'closed', error: undefined };
-    this.#iterator = state;
-    return messageIterator(state, {
-      taken: (remaining) => {
-        if (remaining <= Math.floor(this.#receiveHighWater / 2)) this.#resumeReading();
+    const it: MessageIterator<Message> = new MessageIterator(
+      {
+        taken: (remaining) => {
+          if (remaining <= Math.floor(this.#receiveHighWater / 2)) this.#resumeReading();
+        },
+        finished: () => {
+          if (this.#iterator === it) this.#iterator = undefined;
+          this.#resumeReading();
+        },
       },
-      finished: () => {
-        if (this.#iterator === state) this.#iterator = undefined;
-        this.#resumeReading();
-      },
-    });
+      this.#state === 'closed',
+    );
+    this.#iterator = it;
+    return it.iterator();
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -473,7 +475,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
       this.#afterFailure({ phase: 'open', error, code, reason, wasClean }, announced);
     });
     // An iterator still full from the previous connection keeps this one paused too.
-    if (this.#iterator && this.#iterator.queue.length >= this.#receiveHighWater) {
+    if (this.#iterator && this.#iterator.length >= this.#receiveHighWater) {
       this.#iteratorPaused = true;
       conn.pause();
     }
@@ -548,7 +550,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     });
     this.#state = 'closed';
     this.#rejectQueue(() => error);
-    if (this.#iterator) this.#iterator.error = error;
+    this.#iterator?.fail(error);
     this.#emitSafely('giveup', { attempt: this.#attempt, cause });
     this.#finish();
   }
@@ -559,21 +561,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     this.#state = 'closed';
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
     this.#rejectQueue(() => new InvalidStateError('ERR_WS_CLOSED', 'ReconnectingWebSocket closed before the data was sent'));
-    const it = this.#iterator;
-    if (it) {
-      it.done = true;
-      if (it.waiter && it.queue.length === 0) {
-        const w = it.waiter;
-        it.waiter = undefined;
-        if (it.error) {
-          const e = it.error;
-          it.error = undefined;
-          w.reject(e);
-        } else {
-          w.resolve({ value: undefined, done: true });
-        }
-      }
-    }
+    this.#iterator?.end();
     this.#emitSafely('end');
     for (const w of this.#endWaiters.splice(0)) w();
   }
@@ -600,19 +588,9 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
 
   #onMessage(conn: Connection, data: string | Buffer, isBinary: boolean): void {
     const it = this.#iterator;
-    if (it && !it.done) {
-      const m: Message = { data, binary: isBinary };
-      if (it.waiter) {
-        const w = it.waiter;
-        it.waiter = undefined;
-        w.resolve({ value: m, done: false });
-      } else {
-        it.queue.push(m);
-        if (it.queue.length >= this.#receiveHighWater && !this.#iteratorPaused) {
-          this.#iteratorPaused = true;
-          conn.pause();
-        }
-      }
+    if (it && it.push({ data, binary: isBinary }) >= this.#receiveHighWater && !this.#iteratorPaused) {
+      this.#iteratorPaused = true;
+      conn.pause();
     }
     this.emit('message', data, isBinary);
   }
