@@ -15,12 +15,13 @@
 //   node scripts/install-test.mjs --keep        # keep the temp dir (path printed) for a look
 //
 // Needs the npm registry (node-gyp-build, typescript, @types/node, publint); nothing else online.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPin } from './libcurl-pin.mjs';
+import { selfSignedCert } from './self-signed-cert.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = path.join(root, 'test', 'install');
@@ -197,28 +198,7 @@ try {
   const env = {};
   const certs = path.join(proj, 'certs');
   mkdirSync(certs);
-  const openssl = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'key.pem',
-      '-out',
-      'cert.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { cwd: certs, stdio: 'ignore' },
-  );
-  if (openssl.status === 0) env.CURLWS_INSTALL_TEST_CERTS = certs;
+  if (selfSignedCert(certs)) env.CURLWS_INSTALL_TEST_CERTS = certs;
   const esm = JSON.parse(run(process.execPath, ['smoke.mjs'], { cwd: proj, env }).stdout.trim().split('\n').pop());
   ok(`ESM: ${esm.exports} named exports, same instance as require(); ws: ${esm.ws}; wss: ${esm.wss}`);
   const conversationEnv = env;

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selfSignedCert } from '../self-signed-cert.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '../..');
@@ -189,28 +190,8 @@ async function main() {
   let tmp;
   if (tls) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'curlws-trace-'));
-    cert = { key: path.join(tmp, 'key.pem'), cert: path.join(tmp, 'cert.pem') };
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        cert.key,
-        '-out',
-        cert.cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    cert = selfSignedCert(tmp, 1);
+    if (!cert) throw new Error('wss needs the openssl CLI to make a certificate');
   }
   const server = await startServer(cert);
   const lo = Math.floor(n / 5);

@@ -36,6 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEchoServer } from '../../test/install/echo-server.mjs';
+import { selfSignedCert } from '../self-signed-cert.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -120,35 +121,9 @@ async function target(script, env = {}) {
 // ---- servers in the host's Node --------------------------------------------------------------
 const certs = path.join(tmp, 'certs');
 mkdirSync(certs);
-const openssl = spawnSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'key.pem',
-    '-out',
-    'cert.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ],
-  { cwd: certs, stdio: 'ignore' },
-);
+const pem = selfSignedCert(certs);
 const plain = await startEchoServer();
-const secure =
-  openssl.status === 0
-    ? await startEchoServer({
-        cert: readFileSync(path.join(certs, 'cert.pem'), 'utf8'),
-        key: readFileSync(path.join(certs, 'key.pem'), 'utf8'),
-      })
-    : undefined;
+const secure = pem ? await startEchoServer({ cert: readFileSync(pem.cert, 'utf8'), key: readFileSync(pem.key, 'utf8') }) : undefined;
 try {
   log(
     `project ${tmp}: node_modules/curlws from ${tarball} (prebuilds: ${readdirSync(path.join(pkgDir, 'prebuilds')).join(', ')}); echo servers in Node ${process.version} ${process.arch}: ${plain.url}${secure ? `, ${secure.url}` : ''}`,

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPin } from '../../libcurl-pin.mjs';
+import { selfSignedCert } from '../../self-signed-cert.mjs';
 import { renderChart } from './chart.mjs';
 import { derive, LOWER_IS_BETTER, METRICS, SUITES, TARGETS, WORKLOADS } from './workloads.mjs';
 
@@ -167,30 +168,9 @@ function buildInfo() {
 }
 
 function makeCert(dir) {
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key, cert };
+  const pem = selfSignedCert(dir, 1);
+  if (!pem) throw new Error('the wss rows need the openssl CLI to make a certificate');
+  return pem;
 }
 
 /**
