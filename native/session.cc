@@ -330,9 +330,8 @@ void Session::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
 
 void Session::UpdatePoll() {
   if (!poll_) return;
-  bool reading =
-      !paused_ && !held_ &&
-      (state_ == State::kOpen || (state_ == State::kClosing && (!peer_closed_ || failing_)));
+  bool reading = !paused_ && !held_ && (state_ == State::kOpen || state_ == State::kClosing) &&
+                 (!peer_closed_ || failing_);
   int events = (reading ? UV_READABLE : 0) | (blocked_ ? UV_WRITABLE : 0);
   if (events == poll_events_) return;
   if (events == 0)
@@ -406,7 +405,7 @@ Napi::Value Session::Hold(const Napi::CallbackInfo& info) {
   held_ = hold;
   UpdatePoll();
   if (!held_) {
-    SendFailClose();
+    SendHeldClose();
     if (state_ == State::kOpen || state_ == State::kClosing)
       engine_->Soon(this);  // buffered frames
   }
@@ -548,6 +547,11 @@ void Session::OnCallbackException() noexcept {
   } catch (...) {
     // The environment cannot run JS (worker terminating); its cleanup hook releases us.
   }
+}
+
+void Session::SendHeldClose() {
+  SendFailClose();
+  SendCloseReply();
 }
 
 void Session::SendFailClose() {
