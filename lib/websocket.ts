@@ -282,10 +282,12 @@ export class WebSocket extends EventTarget {
         if (data instanceof Blob) {
           try {
             data = Buffer.from(await data.arrayBuffer());
-          } catch {
-            // An unreadable Blob is dropped, as browsers do; it stays in bufferedAmount.
-            this.#queue.shift();
-            continue;
+          } catch (err) {
+            // An unreadable Blob (its file changed, …) cannot be sent: the standard's "cannot be
+            // sent" step closes the connection, and browsers fail it: 'error', then 'close'
+            // 1006. Nothing queued behind it goes out.
+            this.#failOnUnreadableBlob(err);
+            return;
           }
         }
         this.#queue.shift();
@@ -299,6 +301,15 @@ export class WebSocket extends EventTarget {
       this.#pendingClose = undefined;
       this.#closeConn(pending.code, pending.reason);
     }
+  }
+
+  #failOnUnreadableBlob(err: unknown): void {
+    this.#error ??= err;
+    this.#failed = true;
+    this.#queue = [];
+    this.#pendingClose = undefined;
+    if (this.#readyState === OPEN) this.#readyState = CLOSING;
+    this.#conn?.terminate();
   }
 
   #onConnected(conn: Connection): void {

@@ -101,6 +101,13 @@ const kListener = Symbol('kListener');
 
 type Callback = (err?: Error) => void;
 
+/** A send waiting behind a Blob being read; `cb` is its callback, told if it never goes out. */
+interface Queued {
+  run: () => void;
+  blob?: Blob;
+  cb?: Callback | undefined;
+}
+
 /** The `res` of `'upgrade'` and `'unexpected-response'`: an ended `Readable` with the head. */
 export interface WsResponse extends Readable {
   statusCode: number;
@@ -145,7 +152,7 @@ export class WsWebSocket extends EventEmitter {
   #closeFrameReceived = false;
   #closeFrameSent = false;
   #bufferedAmount = 0; // sends after close, and Blobs being read
-  #queue: { run: () => void; blob?: Blob; resolveBlob?: (b: Buffer) => void }[] = [];
+  #queue: Queued[] = [];
   #pendingClose: (() => void) | undefined;
   #controller = new AbortController();
 
@@ -235,9 +242,11 @@ export class WsWebSocket extends EventEmitter {
     if (opts.followRedirects !== undefined) connectOptions.followRedirects = opts.followRedirects;
     if (opts.maxRedirects !== undefined) connectOptions.maxRedirects = opts.maxRedirects;
     const requested = seen.size > 0;
+    // Listeners run from process.nextTick, not from a promise reaction: what one throws is an
+    // uncaught exception, as with ws (EventEmitter), not an unhandled rejection.
     connect(url, connectOptions).then(
-      (conn) => this.#onConnected(conn, requested),
-      (err: unknown) => this.#onConnectFailed(err),
+      (conn) => process.nextTick(() => this.#onConnected(conn, requested)),
+      (err: unknown) => process.nextTick(() => this.#onConnectFailed(err)),
     );
   }
 
@@ -287,13 +296,13 @@ export class WsWebSocket extends EventEmitter {
     if (opts.mask === false) throw unsupported('send() with mask: false (client frames are always masked)');
     const binary = Boolean(opts.binary);
     if (isBlob(data)) {
-      this.#enqueueBlob(data, (bytes) => this.#sendNow(bytes, binary, cb, opts.fin));
+      this.#enqueueBlob(data, (bytes) => this.#sendNow(bytes, binary, cb, opts.fin), cb);
       return;
     }
     const payload = data ? (typeof data === 'string' ? data : toBuffer(data)) : EMPTY;
     if (this.#queue.length > 0) {
       const copy = typeof payload === 'string' ? payload : Buffer.from(payload);
-      this.#queue.push({ run: () => this.#sendNow(copy, binary, cb, opts.fin) });
+      this.#queue.push({ run: () => this.#sendNow(copy, binary, cb, opts.fin), cb });
     } else {
       this.#sendNow(payload, binary, cb, opts.fin);
     }
@@ -422,12 +431,7 @@ export class WsWebSocket extends EventEmitter {
       return;
     }
     const p = conn.send(payload, { binary, fin });
-    if (cb)
-      p.then(
-        () => cb(),
-        (err: Error) => cb(err),
-      );
-    else p.catch(() => {});
+    settle(p, cb);
   }
 
   #control(ping: boolean, data: unknown, mask: boolean | Callback | undefined, cb: Callback | undefined): void {
@@ -452,23 +456,18 @@ export class WsWebSocket extends EventEmitter {
         return;
       }
       const p = ping ? conn.ping(bytes) : conn.pong(bytes);
-      if (cb)
-        p.then(
-          () => cb(),
-          (err: Error) => cb(err),
-        );
-      else p.catch(() => {});
+      settle(p, cb);
     };
     if (isBlob(data)) {
       if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-      this.#enqueueBlob(data, run);
+      this.#enqueueBlob(data, run, cb);
       return;
     }
     const bytes = data ? (typeof data === 'string' ? Buffer.from(data) : toBuffer(data)) : EMPTY;
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     if (this.#queue.length > 0) {
       const copy = Buffer.from(bytes);
-      this.#queue.push({ run: () => run(copy) });
+      this.#queue.push({ run: () => run(copy), cb });
     } else {
       run(bytes);
     }
@@ -486,27 +485,53 @@ export class WsWebSocket extends EventEmitter {
   }
 
   /** Blobs are read asynchronously; everything sent after one waits behind it (order kept). */
-  #enqueueBlob(blob: Blob, then: (bytes: Buffer) => void): void {
+  #enqueueBlob(blob: Blob, then: (bytes: Buffer) => void, cb: Callback | undefined): void {
     this.#bufferedAmount += blob.size;
-    const entry: { run: () => void; blob?: Blob } = { run: () => {}, blob };
+    const entry: Queued = { run: () => {}, blob, cb };
     this.#queue.push(entry);
+    // Settled from process.nextTick: what a callback or listener throws is an uncaught exception.
     blob.arrayBuffer().then(
-      (ab) => {
-        entry.run = () => {
-          this.#bufferedAmount -= blob.size;
-          then(Buffer.from(ab));
-        };
-        delete entry.blob;
-        this.#flushQueue();
-      },
-      () => {
-        entry.run = () => {
-          this.#bufferedAmount -= blob.size;
-        };
-        delete entry.blob;
-        this.#flushQueue();
-      },
+      (ab) =>
+        process.nextTick(() => {
+          entry.run = () => {
+            this.#bufferedAmount -= blob.size;
+            then(Buffer.from(ab));
+          };
+          delete entry.blob;
+          this.#flushQueue();
+        }),
+      (err: unknown) =>
+        process.nextTick(() => {
+          entry.run = () => {
+            this.#bufferedAmount -= blob.size;
+            this.#failOnUnreadableBlob(cb, err instanceof Error ? err : new Error(String(err)));
+          };
+          delete entry.blob;
+          this.#flushQueue();
+        }),
     );
+  }
+
+  /**
+   * A Blob could not be read (its file changed, …), as ws handles it: its callback and those of
+   * every send queued behind it get the error, then 'error', and the connection ends (close
+   * 1006). Runs when the Blob reaches the head of the queue, so the sends before it went out.
+   */
+  #failOnUnreadableBlob(cb: Callback | undefined, err: Error): void {
+    const behind = this.#queue.splice(0);
+    this.#pendingClose = undefined;
+    cb?.(err);
+    for (const entry of behind) {
+      if (entry.blob) this.#bufferedAmount -= entry.blob.size;
+      entry.cb?.(err);
+    }
+    if (this.#readyState === CLOSED) return;
+    this.#readyState = CLOSING;
+    if (!this.#errorEmitted) {
+      this.#errorEmitted = true;
+      this.emit('error', err);
+    }
+    this.#conn?.terminate();
   }
 
   #flushQueue(): void {
@@ -536,7 +561,10 @@ export class WsWebSocket extends EventEmitter {
   #emitClose(code: number, reason: Buffer): void {
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSED;
-    this.#queue = [];
+    // Sends still waiting behind a Blob never go out: their callbacks say so.
+    for (const entry of this.#queue.splice(0)) {
+      if (entry.cb) process.nextTick(entry.cb, new Error('WebSocket is not open: readyState 3 (CLOSED)'));
+    }
     this.#pendingClose = undefined;
     this.emit('close', code, reason);
   }
@@ -658,6 +686,16 @@ export interface WsWebSocket {
   onerror: ((event: ErrorEvent) => void) | null;
   onclose: ((event: CloseEvent) => void) | null;
   onmessage: ((event: MessageEvent) => void) | null;
+}
+
+/** Calls a send's callback once its promise settles, from process.nextTick (see the constructor). */
+function settle(p: Promise<void>, cb: Callback | undefined): void {
+  if (cb)
+    p.then(
+      () => process.nextTick(cb),
+      (err: Error) => process.nextTick(cb, err),
+    );
+  else p.catch(() => {});
 }
 
 function isBlob(value: unknown): value is Blob {

@@ -80,7 +80,7 @@ describe('server CLOSE in the same read as the 101 (WHATWG API)', () => {
       };
       ws.onerror = () => events.push(['error']);
       const closed = new Promise<void>((resolve) => {
-        ws.onclose = (e: CloseEvent) => {
+        ws.onclose = (e: { code: number; wasClean: boolean }) => {
           events.push(['close', e.code, e.wasClean]);
           resolve();
         };
