@@ -143,6 +143,7 @@ export class WsWebSocket extends EventEmitter {
   static WebSocket: typeof WsWebSocket;
 
   #url: string;
+  #requestUrl = ''; // what connect() was given (ws+unix: mapped); another URL after it means a redirect
   #conn: Connection | undefined;
   #readyState: ReadyState = CONNECTING;
   #protocol = '';
@@ -242,6 +243,7 @@ export class WsWebSocket extends EventEmitter {
     if (opts.followRedirects !== undefined) connectOptions.followRedirects = opts.followRedirects;
     if (opts.maxRedirects !== undefined) connectOptions.maxRedirects = opts.maxRedirects;
     const requested = seen.size > 0;
+    this.#requestUrl = url.href;
     // Listeners run from process.nextTick, not from a promise reaction: what one throws is an
     // uncaught exception, as with ws (EventEmitter), not an unhandled rejection.
     connect(url, connectOptions).then(
@@ -273,6 +275,7 @@ export class WsWebSocket extends EventEmitter {
   get readyState(): ReadyState {
     return this.#readyState;
   }
+  /** The URL given (`http:`/`https:` mapped to `ws:`/`wss:`); after a followed redirect, the final one. */
   get url(): string {
     return this.#url;
   }
@@ -574,6 +577,8 @@ export class WsWebSocket extends EventEmitter {
       conn.terminate();
       return;
     }
+    // After a followed redirect `url` is the final URL, as in ws.
+    if (conn.url !== this.#requestUrl) this.#url = conn.url;
     this.emit('upgrade', responseOf(conn.handshake));
     if (this.#readyState !== CONNECTING) {
       conn.terminate();
