@@ -201,6 +201,7 @@ export class WsWebSocket extends EventEmitter {
     let unixSocket: string | undefined;
     if (url.protocol === 'ws+unix:') {
       // ws+unix:///path/to.sock:/request/path — the socket path, then the request path.
+      if (!url.pathname) throw new SyntaxError("The URL's pathname is empty");
       const colon = url.pathname.indexOf(':');
       unixSocket = decodeURIComponent(colon < 0 ? url.pathname : url.pathname.slice(0, colon));
       if (!unixSocket) throw new SyntaxError(`Invalid URL: ${url.href}`);
@@ -660,6 +661,10 @@ for (const [name, value] of [
 ] as const) {
   Object.defineProperty(WsWebSocket, name, { enumerable: true, value });
   Object.defineProperty(WsWebSocket.prototype, name, { enumerable: true, value });
+}
+// Enumerable accessors, as ws defines them: code that spreads, logs or iterates a socket sees them.
+for (const property of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+  Object.defineProperty(WsWebSocket.prototype, property, { enumerable: true });
 }
 for (const method of ['open', 'error', 'close', 'message']) {
   Object.defineProperty(WsWebSocket.prototype, `on${method}`, {

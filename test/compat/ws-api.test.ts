@@ -317,6 +317,8 @@ describe('ws API: readyState rules and bad calls (ws vs curlws/ws)', () => {
       [wsEcho, ['chat', 'chat']],
       [wsEcho, [1]],
       [wsEcho, ''],
+      ['ws+unix:'],
+      ['ws+unix://'],
     ];
     for (const [url, protocols] of cases) {
       const ref = describeThrow(() => new Ref(url, protocols as any).terminate());
@@ -324,6 +326,30 @@ describe('ws API: readyState rules and bad calls (ws vs curlws/ws)', () => {
       expect(curl, `${url} ${JSON.stringify(protocols)}`).toEqual(ref);
       expect(ref.threw).toBe(true);
     }
+  });
+
+  it('enumerable prototype accessors and on* attributes, as ws defines them', () => {
+    const shape = (Ctor: WsCtor) => {
+      const names = ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url'];
+      const accessors = names.map((name) => {
+        const d = Object.getOwnPropertyDescriptor(Ctor.prototype, name);
+        return [name, d?.enumerable, typeof d?.get, name === 'binaryType' ? typeof d?.set : undefined];
+      });
+      const handlers = ['onopen', 'onerror', 'onclose', 'onmessage'].map((name) => [
+        name,
+        Object.getOwnPropertyDescriptor(Ctor.prototype, name)?.enumerable,
+      ]);
+      // what for…in sees on an instance beyond its own fields
+      const ws = new Ctor('ws://127.0.0.1:1/');
+      ws.on('error', () => {});
+      const inherited: string[] = [];
+      for (const key in ws) if (!Object.hasOwn(ws, key) && typeof ws[key] !== 'function') inherited.push(key);
+      ws.terminate();
+      return { accessors, handlers, inherited: inherited.sort() };
+    };
+    const ref = shape(Ref);
+    expect(ref.accessors.every(([, enumerable]) => enumerable === true)).toBe(true);
+    expect(shape(Curl)).toEqual(ref);
   });
 
   it('static and prototype constants and the mapped url', async () => {
