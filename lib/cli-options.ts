@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectOptions, TlsOptions } from './index';
-import { CliArgs, UsageError } from './cli-args';
+import { type CliArgs, UsageError } from './cli-args';
 
 /** A failure with a curl exit code, reported as `curlws: (code) message`. */
 export class CliFailure extends Error {

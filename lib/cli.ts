@@ -6,7 +6,7 @@
  */
 import * as readline from 'node:readline';
 import type { Connection, ConnectOptions } from './index';
-import { CliArgs, helpText, parseArgs, UsageError } from './cli-args';
+import { type CliArgs, helpText, parseArgs, UsageError } from './cli-args';
 import { connectOptions, describeFailure, EXIT, HINT } from './cli-options';
 import { validateCloseArgs } from './frames';
 

@@ -622,6 +622,13 @@ export class WsWebSocket extends EventEmitter {
       if (this.#readyState === CONNECTING) this.#emitClose(1006, EMPTY);
       return;
     }
+    if (err instanceof HandshakeError && err.status === 101 && err.headers?.upgrade !== undefined) {
+      // The 101 failed validation (Accept, Upgrade, subprotocol, extension): ws emits 'upgrade'
+      // with it before the 'error' (when it has an Upgrade header: else Node's parser sees no
+      // upgrade).
+      this.emit('upgrade', responseOf({ status: 101, headers: err.headers ?? {} }));
+      if (this.#readyState !== CONNECTING) return; // the listener closed or terminated
+    }
     this.#emitErrorAndClose(err instanceof Error ? err : new CurlWsError(String(err), 'ERR_CURLWS_INTERNAL'));
   }
 

@@ -271,6 +271,9 @@ void Session::HandshakeDone(CURLcode result) {
   std::string protocol;
   HandshakeFailure bad = ValidateUpgradeResponse(headers, key_, protocols_, &protocol);
   if (!bad.code.empty()) {
+    // The 101 travels with the error: curlws/ws emits it as 'upgrade' before 'error', as ws.
+    error_.status = status;
+    error_.headers = std::move(headers);
     Fail(bad.code.c_str(), bad.message, 0, CURLE_OK);
     return;
   }

@@ -406,6 +406,39 @@ describe('ws API: failures (ws vs curlws/ws)', () => {
     expect(ref.seen).toEqual([403, 'nope']);
   });
 
+  // ws offers permessage-deflate unless told not to: without the offer an extension is invalid
+  it.each([
+    ['/bad-accept', undefined],
+    ['/unoffered-protocol', undefined],
+    ['/unoffered-protocol', ['chat']],
+    ['/extension', undefined],
+  ])('a 101 that fails validation (%s, protocols %j) → upgrade with the 101, then error, then close 1006', async (path, protocols) => {
+    const { ref, curl } = await both(async (Ctor) => {
+      const r = record(Ctor, rawTarget(path).url, protocols ?? [], { perMessageDeflate: false });
+      await r.closed;
+      return r.log.map((e) => (e[0] === 'error' ? ['error', e[2]] : e));
+    });
+    expect(curl).toEqual(ref);
+    expect(ref).toEqual([
+      ['upgrade', 101],
+      ['error', 2],
+      ['close', 1006, 'Buffer:', 3],
+    ]);
+  });
+
+  it('a 101 without an Upgrade header → error, then close 1006, no upgrade event (Node parses no upgrade)', async () => {
+    const { ref, curl } = await both(async (Ctor) => {
+      const r = record(Ctor, rawTarget('/no-upgrade').url);
+      await r.closed;
+      return r.log.map((e) => (e[0] === 'error' ? ['error', e[2]] : e));
+    });
+    expect(curl).toEqual(ref);
+    expect(ref).toEqual([
+      ['error', 2],
+      ['close', 1006, 'Buffer:', 3],
+    ]);
+  });
+
   it('a masked server frame → one error, then close; later sends report errors', async () => {
     const { ref, curl } = await both(async (Ctor) => {
       const r = record(Ctor, rawTarget('/masked').url);
