@@ -14,7 +14,7 @@ import { CurlWsError, HandshakeError } from './errors';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { isSendableCloseCode } from './frames';
 import { NETWORK_KEYS } from './network-options';
-import type { NetworkOptions } from './network-options';
+import type { NetworkOptions, TlsOptions } from './network-options';
 import { MOVED_KEYS } from './options';
 import type { ConnectOptions } from './options';
 import { wireString } from './request-values';
@@ -24,7 +24,7 @@ export type WsBinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 
 /** Options of the `ws`-compatible constructor. */
 /** `ws` client options, plus curlws's network options (`proxy`, `resolve`, `verbose`, …). */
-export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRedirects' | 'maxRedirects'> {
+export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRedirects' | 'maxRedirects'>, Pick<TlsOptions, WsTlsKey> {
   /** Subprotocols, when the second constructor argument is omitted. */
   protocols?: string | string[];
   /** Extra request headers (`Upgrade`, `Connection`, `Sec-WebSocket-*` are rejected; `Host` replaces the URL's). */
@@ -59,13 +59,30 @@ export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRed
   maxBufferedChunks?: number;
   maxFragments?: number;
   maxPendingAutoPongs?: number;
-  /** Trusted CA certificates in PEM (what `ws` passes to `tls.connect`). */
-  ca?: string | Buffer | Array<string | Buffer>;
   /** curlws extension: TLS settings, see `ConnectOptions.tls`. */
   tls?: ConnectOptions['tls'];
   /** curlws extension: aborts like `terminate()`. */
   signal?: AbortSignal;
 }
+
+/**
+ * The options `ws` hands to `tls.connect` that curlws's `tls` option has under the same name and
+ * meaning: given at the top level, as with ws, they are moved into `tls` (`rejectUnauthorized:
+ * false` works as in ws).
+ */
+const WS_TLS_KEYS = [
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'pfx',
+  'rejectUnauthorized',
+  'servername',
+  'minVersion',
+  'maxVersion',
+  'ciphers',
+] as const;
+type WsTlsKey = (typeof WS_TLS_KEYS)[number];
 
 /** Every option key the constructor accepts (the option-injection test iterates it). */
 export const WS_OPTION_KEYS = [
@@ -85,9 +102,9 @@ export const WS_OPTION_KEYS = [
   'maxBufferedChunks',
   'maxFragments',
   'maxPendingAutoPongs',
-  'ca',
   'tls',
   'signal',
+  ...WS_TLS_KEYS,
   ...NETWORK_KEYS,
 ] as const;
 const SUPPORTED = new Set<string>(WS_OPTION_KEYS);
@@ -224,7 +241,10 @@ export class WsWebSocket extends EventEmitter {
     const origin = opts.origin ? wireString('options.origin', opts.origin) : undefined;
     if (origin && !Object.keys(headers).some((h) => h.toLowerCase() === 'origin')) headers.Origin = origin;
     let tls = opts.tls;
-    if (opts.ca !== undefined) tls = { ...tls, ca: opts.ca };
+    for (const key of WS_TLS_KEYS) {
+      // an explicit `tls` entry wins over the ws-style top-level one
+      if (opts[key] !== undefined && tls?.[key] === undefined) tls = { ...tls, [key]: opts[key] };
+    }
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.#controller.signal]) : this.#controller.signal;
     opts.signal?.addEventListener('abort', () => this.terminate(), { once: true });
     const connectOptions: ConnectOptions = { protocols: [...seen], headers, signal };

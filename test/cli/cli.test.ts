@@ -227,6 +227,10 @@ describe('curlws command: where and how to connect', () => {
     const bad = await curlws([url], 'tls\n');
     expect(bad.code).toBe(60);
     expect(bad.err).toMatch(/^curlws: \(60\) /);
+    // says what to do, with the command's flags (not the library's option names)
+    expect(bad.err).toContain('--cacert FILE');
+    expect(bad.err).toContain('-k/--insecure');
+    expect(bad.err).not.toContain('tls.ca');
   });
 
   it('--cacert trusts the test CA', async () => {
@@ -280,6 +284,17 @@ describe('curlws command: exit codes', () => {
     const r = await curlws([rawTarget('/status', { code: 403 }).url]);
     expect(r.code).toBe(22);
     expect(r.err).toContain('403');
+  });
+
+  it('a redirect without -L exits 22 and says to use -L/--location; with -L it is followed', async () => {
+    const r = await curlws([rawTarget('/redirect', { to: '/echo', status: 302 }).url]);
+    expect(r.code).toBe(22);
+    expect(r.err).toMatch(
+      /^curlws: \(22\) Unexpected server response: 302 — the server redirects to \/echo; use -L\/--location to follow it\n$/,
+    );
+    const followed = await curlws(['-L', rawTarget('/redirect', { to: '/echo', status: 302 }).url], 'moved\n');
+    expect(followed.out).toBe('moved\n');
+    expect(followed.code).toBe(0);
   });
 
   it('a protocol violation by the server exits 56', async () => {
