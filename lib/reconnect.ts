@@ -215,6 +215,17 @@ export function defaultShouldReconnect(info: ReconnectInfo): boolean {
   return info.code !== undefined && RETRY_CLOSE_CODES.has(info.code);
 }
 
+/** Why {@link ReconnectingWebSocket} stopped: out of attempts, or the policy said no (or threw). */
+type GiveUpReason = 'maxAttempts' | 'policy' | 'policyThrew';
+
+/** "the connection closed with code 4002 "bye"", "connect() failed: …" */
+function describeCause(cause: ReconnectCause): string {
+  if (cause.phase === 'handshake') return `the connection attempt failed (${cause.error?.message ?? 'no error'})`;
+  if (cause.error) return `the connection failed (${cause.error.message}), close code ${cause.code ?? 1006}`;
+  const reason = cause.reason ? ` ${JSON.stringify(cause.reason)}` : '';
+  return `the connection closed with code ${cause.code ?? 1006}${reason}`;
+}
+
 interface Queued {
   payload: string | Buffer;
   binary: boolean;
@@ -499,11 +510,14 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
   /** Ask the policy (unless stopping), then emit `close` (if the connection had opened) and reconnect or give up. */
   #afterFailure(cause: ReconnectCause, announced: boolean): void {
     let retry = false;
+    let why: GiveUpReason = 'maxAttempts';
     const attempt = this.#attempt + 1;
     if (!this.#stopping && attempt <= this.#settings.maxAttempts) {
+      why = 'policy';
       try {
         retry = this.#settings.shouldReconnect({ ...cause, attempt }) === true;
       } catch (err) {
+        why = 'policyThrew';
         // A throwing policy is a bug in the application: surface it as Node would, and stop.
         process.nextTick(() => {
           throw err;
@@ -524,7 +538,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
       return;
     }
     if (!retry) {
-      this.#giveUp(cause);
+      this.#giveUp(cause, why);
       return;
     }
     this.#attempt = attempt;
@@ -542,15 +556,29 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     return Math.round(base * (1 - s.jitter * unit));
   }
 
-  #giveUp(cause: ReconnectCause): void {
-    const error = new ReconnectError('ERR_WS_RECONNECT_GAVE_UP', `Gave up reconnecting to ${this.#url} after ${this.#attempt} attempt(s)`, {
-      cause: cause.error,
-    });
+  #giveUp(cause: ReconnectCause, why: GiveUpReason): void {
+    const error = new ReconnectError('ERR_WS_RECONNECT_GAVE_UP', this.#giveUpMessage(cause, why), { cause: cause.error });
     this.#state = 'closed';
     this.#rejectQueue(() => error);
     if (this.#iterator) this.#iterator.error = error;
     this.#emitSafely('giveup', { attempt: this.#attempt, cause });
     this.#finish();
+  }
+
+  /** Why it stopped, in words: what failed and who decided not to retry. */
+  #giveUpMessage(cause: ReconnectCause, why: GiveUpReason): string {
+    const what = describeCause(cause);
+    const tries = this.#attempt === 1 ? '1 reconnection attempt' : `${this.#attempt} reconnection attempts`;
+    if (why === 'maxAttempts') {
+      return `Gave up reconnecting to ${this.#url}: ${what}, and maxAttempts (${this.#settings.maxAttempts}) reconnection attempts were made`;
+    }
+    const policy =
+      this.#settings.shouldReconnect === defaultShouldReconnect
+        ? 'the default shouldReconnect policy does not retry it (see docs/reliability.md; pass shouldReconnect to decide yourself)'
+        : why === 'policyThrew'
+          ? 'shouldReconnect threw'
+          : 'shouldReconnect returned false';
+    return `Gave up reconnecting to ${this.#url}: ${what}, and ${policy} (after ${tries})`;
   }
 
   #finish(): void {
