@@ -57,6 +57,7 @@ const FLAG_OF: Record<string, string> = {
   maxRedirects: '--max-redirs',
   pingInterval: '--ping-interval',
   pongTimeout: '--pong-timeout',
+  closeTimeout: '--close-timeout',
   'tls.ca': '--cacert',
   'tls.cert': '--cert',
   'tls.key': '--key',
@@ -212,6 +213,7 @@ export function connectOptions(a: CliArgs): ConnectOptions {
 
   if (a.numbers.has('ping-interval')) o.pingInterval = secondsToMs('ping-interval');
   if (a.numbers.has('pong-timeout')) o.pongTimeout = secondsToMs('pong-timeout');
+  if (a.numbers.has('close-timeout')) o.closeTimeout = secondsToMs('close-timeout');
   if (a.verbose > 0) o.verbose = { output: (line) => void process.stderr.write(`${line}\n`), data: a.verbose > 1 };
   return o;
 }

@@ -97,6 +97,7 @@ try {
     'dist/ws.d.ts',
     'dist/curl.js',
     'dist/curl.d.ts',
+    'docs/cli.md', // `curlws --help` points at it
   ];
   const missing = required.filter((f) => !has(f));
   if (missing.length) fail(`the tarball lacks ${missing.join(', ')} (did \`npm run build\` run?)`);
