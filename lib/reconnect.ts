@@ -34,6 +34,13 @@ import type { IteratorState } from './message-iterator';
 import { checkKeys, integer, isObject } from './validate';
 
 /** Why a connection attempt failed or an open connection ended: what the policy decides on. */
+/**
+ * An error that ended a connection or an attempt: a `CurlWsError` (its `code`: `CURLE_*`,
+ * `WS_ERR_*`, …), or what a hook threw (an `Error`, with a `code` if it has one). So
+ * `cause.error?.code` typechecks.
+ */
+export type ReconnectFailure = CurlWsError | (Error & { code?: string | undefined });
+
 export interface ReconnectCause {
   /** `'handshake'`: `connect()` rejected; `'open'`: a connection that had opened closed. */
   phase: 'handshake' | 'open';
@@ -41,7 +48,7 @@ export interface ReconnectCause {
    * The error: `connect()`'s rejection, the connection's `'error'` (e.g. `WS_ERR_PONG_TIMEOUT`),
    * or what the `onOpen` hook threw. `undefined` when the peer simply closed.
    */
-  error: Error | undefined;
+  error: ReconnectFailure | undefined;
   /** The close code (phase `'open'`): the peer's, 1005 without one, 1006 if the TCP connection dropped. */
   code: number | undefined;
   reason: string;
@@ -126,7 +133,7 @@ export type ReconnectState = 'connecting' | 'open' | 'reconnecting' | 'closing' 
 /** `'close'` event payload: a connection that had opened has ended. */
 export interface DisconnectInfo extends CloseResult {
   /** What failed it (see {@link ReconnectCause.error}). */
-  error: Error | undefined;
+  error: ReconnectFailure | undefined;
   /** Whether another connection will be attempted. */
   willReconnect: boolean;
 }
@@ -470,7 +477,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     this.#attemptAbort = undefined;
     this.#conn = conn;
     const openedAt = performance.now();
-    let error: Error | undefined;
+    let error: ReconnectFailure | undefined;
     let announced = false;
     conn.on('error', (e) => {
       error ??= e;

@@ -720,7 +720,7 @@ WsWebSocket.WebSocket = WsWebSocket;
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface WsWebSocket {
   onopen: ((event: Event) => void) | null;
-  onerror: ((event: ErrorEvent) => void) | null;
+  onerror: ((event: ErrorEvent<Error>) => void) | null;
   onclose: ((event: CloseEvent) => void) | null;
   onmessage: ((event: MessageEvent) => void) | null;
 }
