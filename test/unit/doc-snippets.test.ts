@@ -60,7 +60,7 @@ describe('documentation examples', () => {
     const dir = path.join(root, '.snippets'); // virtual: never written
     const sources = new Map<string, string>();
     sources.set(path.join(dir, 'prelude.d.ts'), PRELUDE);
-    found.forEach((s, i) => sources.set(path.join(dir, `snippet-${i}.ts`), `${s.code}\nexport {};\n`));
+    for (const [i, s] of found.entries()) sources.set(path.join(dir, `snippet-${i}.ts`), `${s.code}\nexport {};\n`);
     const options: ts.CompilerOptions = {
       strict: true,
       noEmit: true,
