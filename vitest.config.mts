@@ -1,6 +1,10 @@
+import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // examples/ import the package by name, as users do; in-process tests use the source (the
+  // config is loaded from the repository root, vitest's root)
+  resolve: { alias: { 'curlws/curl': path.resolve('lib/curl.ts') } },
   test: {
     include: [
       'test/unit/**/*.test.ts',

@@ -4,13 +4,12 @@
  * the write callback is called the same way (synchronously, from inside libcurl, so
  * curl_ws_meta() - curl.wsMeta() - is valid in it) and receives a Buffer.
  *
- * Run from a built checkout (npm run build) with a TypeScript runner, e.g.
- *   npx tsx examples/websocket-cb.ts ws://127.0.0.1:8080/
- * test/curl/ runs it against a local server. In your project, import from 'curlws/curl'
- * instead of '../lib/curl'.
+ * The build compiles it to dist/examples/websocket-cb.js (shipped in the package), so it runs with
+ * plain Node: `node dist/examples/websocket-cb.js ws://127.0.0.1:8080/`. test/curl/ runs it
+ * in-process and test/integration/examples.test.ts runs the compiled file, against local servers.
  */
 import type { Writable } from 'node:stream';
-import { CURLWS_BINARY, CurlError, Easy, strerror } from '../lib/curl';
+import { CURLWS_BINARY, CurlError, Easy, strerror } from 'curlws/curl';
 
 let stderr: Writable = process.stderr;
 function fprintf(stream: Writable, text: string): void {

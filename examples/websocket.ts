@@ -7,10 +7,10 @@
  *   - real errors (anything but CURLE_OK and CURLE_AGAIN) throw a CurlError instead of being
  *     returned, so the "else break" branches are the catch in main().
  *
- * Run from a built checkout (npm run build) with a TypeScript runner, e.g.
- *   npx tsx examples/websocket.ts ws://127.0.0.1:8080/
- * test/curl/ runs it against a local server. In your project, import from 'curlws/curl'
- * instead of '../lib/curl'.
+ * The build compiles it to dist/examples/websocket.js (shipped in the package), so it runs with
+ * plain Node: `node dist/examples/websocket.js ws://127.0.0.1:8080/` (in an installed package:
+ * node_modules/curlws/dist/examples/websocket.js). test/curl/ runs it in-process and
+ * test/integration/examples.test.ts runs the compiled file, against local servers.
  */
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,7 +25,7 @@ import {
   CurlError,
   Easy,
   strerror,
-} from '../lib/curl';
+} from 'curlws/curl';
 
 let stderr: Writable = process.stderr;
 function fprintf(stream: Writable, text: string): void {

@@ -55,6 +55,13 @@ export const SPECS: readonly Spec[] = [
     help: 'Wait this long for each PONG (default: the ping interval)',
   },
   { long: 'close-code', kind: 'int', meta: 'CODE', group: 'session', help: 'Close code sent at the end (default 1000)' },
+  {
+    long: 'close-timeout',
+    kind: 'seconds',
+    meta: 'SECONDS',
+    group: 'session',
+    help: "Wait this long for the server's CLOSE after ours (default 30)",
+  },
   { long: 'close-reason', kind: 'string', meta: 'TEXT', group: 'session', help: 'Close reason sent at the end' },
   {
     long: 'max-time',
@@ -315,7 +322,8 @@ export function helpText(): string {
     'Connects to a WebSocket server (ws://, wss://, http://, https://; no scheme means ws://).',
     'Each line typed on stdin is sent as a text message; received messages are printed, text',
     'as is and binary as one line of hex. End of input (Ctrl-D) closes the connection.',
-    'Exit status: 0 after a closing handshake, else the curl exit code (see docs/cli.md).',
+    'Exit status: 0 after a closing handshake, else the curl exit code (docs/cli.md in the',
+    'curlws package lists them).',
     '',
   ];
   for (const group of Object.keys(GROUP_TITLES) as Spec['group'][]) {

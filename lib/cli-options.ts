@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectOptions, TlsOptions } from './index';
-import { CliArgs, UsageError } from './cli-args';
+import { type CliArgs, UsageError } from './cli-args';
+import { HINT_SEPARATOR } from './errors';
 
 /** A failure with a curl exit code, reported as `curlws: (code) message`. */
 export class CliFailure extends Error {
@@ -30,6 +31,7 @@ export const EXIT = {
   TOO_MANY_REDIRECTS: 47,
   RECV_ERROR: 56,
   SSL_CERTPROBLEM: 58,
+  PEER_FAILED_VERIFICATION: 60,
   SSL_CACERT_BADFILE: 77,
   INTERRUPTED: 130, // 128 + SIGINT, as a shell reports a Ctrl-C'd curl
 } as const;
@@ -55,6 +57,7 @@ const FLAG_OF: Record<string, string> = {
   maxRedirects: '--max-redirs',
   pingInterval: '--ping-interval',
   pongTimeout: '--pong-timeout',
+  closeTimeout: '--close-timeout',
   'tls.ca': '--cacert',
   'tls.cert': '--cert',
   'tls.key': '--key',
@@ -210,6 +213,7 @@ export function connectOptions(a: CliArgs): ConnectOptions {
 
   if (a.numbers.has('ping-interval')) o.pingInterval = secondsToMs('ping-interval');
   if (a.numbers.has('pong-timeout')) o.pongTimeout = secondsToMs('pong-timeout');
+  if (a.numbers.has('close-timeout')) o.closeTimeout = secondsToMs('close-timeout');
   if (a.verbose > 0) o.verbose = { output: (line) => void process.stderr.write(`${line}\n`), data: a.verbose > 1 };
   return o;
 }
@@ -234,6 +238,14 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   if (e instanceof UsageError) return { code: EXIT.USAGE, message: e.message };
   const err = e as Error & { code?: string; curlCode?: number; closeCode?: number };
   const code = err.code ?? '';
+  // The library's hint names options; the command's names its flags.
+  const base = err.message.split(HINT_SEPARATOR)[0] as string;
+  if (err.curlCode === EXIT.PEER_FAILED_VERIFICATION) {
+    return {
+      code: err.curlCode,
+      message: `${base}${HINT_SEPARATOR}pass the server's CA certificate with --cacert FILE, or -k/--insecure to skip verification (for tests only)`,
+    };
+  }
   if (typeof err.curlCode === 'number') return { code: err.curlCode, message: err.message };
   if (code === 'ERR_INVALID_URL') return { code: EXIT.URL_MALFORMAT, message: `URL rejected: ${err.message}` };
   if (code.startsWith('ERR_INVALID_ARG') || code === 'ERR_OUT_OF_RANGE') {
@@ -253,7 +265,12 @@ export function describeFailure(e: unknown): { code: number; message: string } {
   if (code === 'WS_ERR_HANDSHAKE_TIMEOUT' || code === 'WS_ERR_PONG_TIMEOUT') return { code: EXIT.TIMEOUT, message: err.message };
   if (code === 'WS_ERR_TOO_MANY_REDIRECTS') return { code: EXIT.TOO_MANY_REDIRECTS, message: err.message };
   if (code === 'ERR_CURLWS_KEYLOG') return { code: EXIT.WRITE_ERROR, message: err.message.replace('options.tls.keylog', '--tls-keylog') };
-  if (err.name === 'HandshakeError') return { code: EXIT.HTTP_RETURNED_ERROR, message: err.message };
+  if (err.name === 'HandshakeError') {
+    const location = (err as { headers?: Record<string, string> }).headers?.location;
+    const redirect = code === 'WS_ERR_UNEXPECTED_RESPONSE' && location !== undefined && base !== err.message;
+    const message = redirect ? `${base}${HINT_SEPARATOR}the server redirects to ${location}; use -L/--location to follow it` : err.message;
+    return { code: EXIT.HTTP_RETURNED_ERROR, message };
+  }
   if (code.startsWith('WS_ERR_')) return { code: EXIT.RECV_ERROR, message: err.message };
   return { code: 1, message: err.message || String(e) };
 }

@@ -6,9 +6,10 @@
  */
 import * as readline from 'node:readline';
 import type { Connection, ConnectOptions } from './index';
-import { CliArgs, helpText, parseArgs, UsageError } from './cli-args';
+import { type CliArgs, helpText, parseArgs, UsageError } from './cli-args';
 import { connectOptions, describeFailure, EXIT, HINT } from './cli-options';
 import { validateCloseArgs } from './frames';
+import { DEFAULTS } from './options';
 
 type Lib = typeof import('./index');
 
@@ -104,6 +105,9 @@ function closeArgs(args: CliArgs): { code: number; reason: string | undefined } 
 }
 
 const NORMAL_CLOSE = new Set([1000, 1001, 1005]);
+const DEFAULT_CLOSE_TIMEOUT_MS = DEFAULTS.closeTimeout;
+/** How long the wait for the server's CLOSE goes on before the command says what it waits for. */
+const CLOSE_NOTICE_AFTER_MS = 500;
 
 /** Connects, pumps stdin to the server and messages to stdout; resolves with the exit code. */
 async function session(
@@ -157,11 +161,24 @@ async function session(
   });
 
   let closing = false;
+  const closeTimeoutMs = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
   const startClose = (): void => {
     if (closing || !conn) return;
     closing = true;
     info(`Closing: ${close.code}${close.reason ? ` ${close.reason}` : ''}`);
     void conn.close(close.code, close.reason);
+    // A server that does not answer our CLOSE holds the exit for up to --close-timeout: say so
+    // once the wait is noticeable, rather than hanging silently.
+    if (!silent && closeTimeoutMs > CLOSE_NOTICE_AFTER_MS) {
+      const notice = setTimeout(() => {
+        if (finished) return;
+        const line = `curlws: waiting for the server's CLOSE (up to ${closeTimeoutMs / 1000} s; --close-timeout changes it, Ctrl-C quits)`;
+        if (ui && rl) print(`${paint(color, '2', line)}\n`);
+        else stderr.write(`${paint(errColor, '2', line)}\n`);
+      }, CLOSE_NOTICE_AFTER_MS);
+      notice.unref();
+      timers.push(notice);
+    }
   };
   /** max-time and Ctrl-C: close politely, but do not wait for a silent server for long. */
   const stop = (): void => {
@@ -173,6 +190,8 @@ async function session(
     timers.push(setTimeout(() => conn?.terminate(), 1000).unref());
   };
   function onSigint(): void {
+    // The prompt line ends here, so the shell's prompt starts on a line of its own.
+    if (ui && !interrupted) stdout.write('\n');
     if (interrupted) {
       conn?.terminate();
       finish(EXIT.INTERRUPTED);

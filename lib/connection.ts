@@ -515,8 +515,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       }
       if (type === NativeEvent.Open && i + 4 < meta.length) {
         // Hold the rest of this batch until connect()'s caller has attached its listeners; the
-        // engine reads nothing more meanwhile, and keeps a failure CLOSE until replies to these
-        // events had their chance to go first.
+        // engine reads nothing more meanwhile, and keeps its CLOSE (a failure's, or the reply to
+        // the peer's) until what the application sends in answer to these events went first.
         this.#deferred = unpack(meta, i + 4, values, arena, text);
         this.#native?.hold(true);
         setImmediate(() => {

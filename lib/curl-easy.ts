@@ -9,7 +9,7 @@ import type { NativeEasy, NativePerformResult, NativeWsFrame } from './native';
 import { CurlError, CurlWsError, codedError, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { CALLBACKS, curlOptionRule, curlOptionValue } from './curl-policy';
 import type { CallbackOptionName, CurlOptionAlias, CurlOptionName, OptionRule } from './curl-policy';
-import { CURLE_AGAIN, CURLH_HEADER, CURLHE_NAMES, CURLINFOS, CURLOPT_ALIASES, CURLOPTS } from './curl-symbols';
+import { CURLE_AGAIN, CURLH_HEADER, CURLHE_NAMES, CURLINFOS, type CURLOPT_ALIASES, type CURLOPTS } from './curl-symbols';
 
 /** `struct curl_ws_frame`: what a received chunk is (see curl_ws_meta(3)). */
 export type CurlWsFrame = NativeWsFrame;

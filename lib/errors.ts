@@ -216,7 +216,8 @@ const HANDSHAKE_CODES: ReadonlySet<string> = new Set<HandshakeErrorCode>([
  * @param info - the plain object from the engine
  */
 export function errorFromNative(info: NativeErrorInfo): CurlWsError {
-  const { code, message } = info;
+  const { code } = info;
+  const message = withHint(info);
   if (typeof info.curlCode === 'number' && (code === '' || code.startsWith('CURLE'))) {
     const error = new CurlError(info.curlCode, message);
     error.proxyStatus = info.proxyStatus;
@@ -234,6 +235,26 @@ export function errorFromNative(info: NativeErrorInfo): CurlWsError {
     return new WebSocketProtocolError(code as WebSocketProtocolErrorCode, message, info.closeCode ?? 1006);
   }
   return new CurlWsError(message, code || 'ERR_CURLWS_INTERNAL');
+}
+
+/** Separates a message from the hint saying what to do (the CLI replaces the hint with its flags). */
+export const HINT_SEPARATOR = ' — ';
+
+const CURLE_PEER_FAILED_VERIFICATION = 60;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** The engine's message, plus what to do where the failure has a usual remedy. */
+function withHint(info: NativeErrorInfo): string {
+  if (info.curlCode === CURLE_PEER_FAILED_VERIFICATION) {
+    return `${info.message}${HINT_SEPARATOR}to trust this server, pass its CA certificate as tls.ca (the PEM contents: fs.readFileSync('ca.pem')); tls.rejectUnauthorized: false skips verification (for tests only)`;
+  }
+  if (info.code === 'WS_ERR_UNEXPECTED_RESPONSE' && info.status !== undefined && REDIRECTS.has(info.status)) {
+    const location = info.headers?.find(([name]) => name.toLowerCase() === 'location')?.[1]?.slice(0, 512);
+    if (location !== undefined) {
+      return `${info.message}${HINT_SEPARATOR}the server redirects to ${location}; set followRedirects: true to follow it`;
+    }
+  }
+  return info.message;
 }
 
 /** Lower-case names; join repeats with ', ' (RFC 9110 §5.3, as Node's `IncomingMessage`). */

@@ -75,26 +75,28 @@ Object.defineProperty(CloseEvent.prototype, Symbol.toStringTag, {
 });
 
 /** Init dictionary of {@link ErrorEvent}. */
-export interface ErrorEventInit extends EventInitLike {
+export interface ErrorEventInit<E = unknown> extends EventInitLike {
   message?: string;
   filename?: string;
   lineno?: number;
   colno?: number;
-  error?: unknown;
+  error?: E;
 }
 
 /**
  * The `error` event. The WebSocket standard fires a plain `Event`; curlws fires this subclass so
- * the cause is available as `event.error` (a `CurlWsError`) and `event.message`.
+ * the cause is available as `event.error` (a `CurlWsError`) and `event.message`. `E` is the type
+ * of `error`: `WebSocket.onerror` gets an `ErrorEvent<WebSocketErrorCause>`, so
+ * `e.error?.code` typechecks.
  */
-export class ErrorEvent extends Event {
-  readonly #init: Required<Omit<ErrorEventInit, keyof EventInitLike>>;
+export class ErrorEvent<E = unknown> extends Event {
+  readonly #init: { message: string; filename: string; lineno: number; colno: number; error: E | undefined };
 
   /**
    * @param type - the event type, usually `'error'`
    * @param init - `message`, `error` (and `filename`/`lineno`/`colno`, unused by curlws)
    */
-  constructor(type: string, init: ErrorEventInit = {}) {
+  constructor(type: string, init: ErrorEventInit<E> = {}) {
     if (arguments.length === 0) throw new TypeError('The "type" argument must be specified');
     super(type, init);
     this.#init = {
@@ -118,7 +120,7 @@ export class ErrorEvent extends Event {
     return this.#init.colno;
   }
   /** The `CurlWsError` that failed the connection. */
-  get error(): unknown {
+  get error(): E | undefined {
     return this.#init.error;
   }
 }

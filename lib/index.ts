@@ -54,7 +54,7 @@ export const versions: Readonly<Versions> = Object.freeze({
   napi: binding.versions.napi,
 });
 export { WebSocket } from './websocket';
-export type { BinaryType, WebSocketData, WebSocketOptions } from './websocket';
+export type { BinaryType, WebSocketData, WebSocketErrorCause, WebSocketOptions } from './websocket';
 export { CloseEvent, ErrorEvent, MessageEvent } from './events';
 export type { CloseEventInit, ErrorEventInit } from './events';
 export { WsWebSocket } from './ws-compat';
@@ -65,6 +65,7 @@ export { ReconnectingWebSocket, defaultShouldReconnect } from './reconnect';
 export type {
   DisconnectInfo,
   ReconnectCause,
+  ReconnectFailure,
   ReconnectInfo,
   ReconnectOptions,
   ReconnectState,

@@ -15,7 +15,7 @@ import type { NormalizedOptions } from './options';
  * (test/unit/event-enum.test.ts compares the two). Each event is four Int32Array entries
  * [type, a, b, c]; "v" fields are indexes into `values` (-1 = undefined), "n" fields are numbers.
  */
-export const enum NativeEvent {
+export enum NativeEvent {
   /** a v: HandshakeInfo */
   Open = 1,
   /** a message in its own block: a v: string (text) | Buffer (binary), b n: 1 if binary */

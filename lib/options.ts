@@ -126,7 +126,8 @@ export interface NormalizedOptions {
   servernameRoute: string | undefined;
 }
 
-const DEFAULTS = {
+/** Defaults of `connect()`'s numeric options. */
+export const DEFAULTS = {
   handshakeTimeout: 30_000,
   maxPayload: 104_857_600,
   closeTimeout: 30_000,

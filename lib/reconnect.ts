@@ -33,6 +33,13 @@ import { MessageIterator } from './message-iterator';
 import { checkKeys, integer, isObject } from './validate';
 
 /** Why a connection attempt failed or an open connection ended: what the policy decides on. */
+/**
+ * An error that ended a connection or an attempt: a `CurlWsError` (its `code`: `CURLE_*`,
+ * `WS_ERR_*`, …), or what a hook threw (an `Error`, with a `code` if it has one). So
+ * `cause.error?.code` typechecks.
+ */
+export type ReconnectFailure = CurlWsError | (Error & { code?: string | undefined });
+
 export interface ReconnectCause {
   /** `'handshake'`: `connect()` rejected; `'open'`: a connection that had opened closed. */
   phase: 'handshake' | 'open';
@@ -40,7 +47,7 @@ export interface ReconnectCause {
    * The error: `connect()`'s rejection, the connection's `'error'` (e.g. `WS_ERR_PONG_TIMEOUT`),
    * or what the `onOpen` hook threw. `undefined` when the peer simply closed.
    */
-  error: Error | undefined;
+  error: ReconnectFailure | undefined;
   /** The close code (phase `'open'`): the peer's, 1005 without one, 1006 if the TCP connection dropped. */
   code: number | undefined;
   reason: string;
@@ -125,7 +132,7 @@ export type ReconnectState = 'connecting' | 'open' | 'reconnecting' | 'closing' 
 /** `'close'` event payload: a connection that had opened has ended. */
 export interface DisconnectInfo extends CloseResult {
   /** What failed it (see {@link ReconnectCause.error}). */
-  error: Error | undefined;
+  error: ReconnectFailure | undefined;
   /** Whether another connection will be attempted. */
   willReconnect: boolean;
 }
@@ -212,6 +219,17 @@ export function defaultShouldReconnect(info: ReconnectInfo): boolean {
   if (isArgumentError(e)) return false;
   if (e !== undefined) return true; // thrown by the beforeConnect/onOpen hooks: treated as transient
   return info.code !== undefined && RETRY_CLOSE_CODES.has(info.code);
+}
+
+/** Why {@link ReconnectingWebSocket} stopped: out of attempts, or the policy said no (or threw). */
+type GiveUpReason = 'maxAttempts' | 'policy' | 'policyThrew';
+
+/** "the connection closed with code 4002 "bye"", "connect() failed: …" */
+function describeCause(cause: ReconnectCause): string {
+  if (cause.phase === 'handshake') return `the connection attempt failed (${cause.error?.message ?? 'no error'})`;
+  if (cause.error) return `the connection failed (${cause.error.message}), close code ${cause.code ?? 1006}`;
+  const reason = cause.reason ? ` ${JSON.stringify(cause.reason)}` : '';
+  return `the connection closed with code ${cause.code ?? 1006}${reason}`;
 }
 
 interface Queued {
@@ -461,7 +479,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     this.#attemptAbort = undefined;
     this.#conn = conn;
     const openedAt = performance.now();
-    let error: Error | undefined;
+    let error: ReconnectFailure | undefined;
     let announced = false;
     conn.on('error', (e) => {
       error ??= e;
@@ -501,11 +519,14 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
   /** Ask the policy (unless stopping), then emit `close` (if the connection had opened) and reconnect or give up. */
   #afterFailure(cause: ReconnectCause, announced: boolean): void {
     let retry = false;
+    let why: GiveUpReason = 'maxAttempts';
     const attempt = this.#attempt + 1;
     if (!this.#stopping && attempt <= this.#settings.maxAttempts) {
+      why = 'policy';
       try {
         retry = this.#settings.shouldReconnect({ ...cause, attempt }) === true;
       } catch (err) {
+        why = 'policyThrew';
         // A throwing policy is a bug in the application: surface it as Node would, and stop.
         process.nextTick(() => {
           throw err;
@@ -526,7 +547,7 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
       return;
     }
     if (!retry) {
-      this.#giveUp(cause);
+      this.#giveUp(cause, why);
       return;
     }
     this.#attempt = attempt;
@@ -544,15 +565,29 @@ export class ReconnectingWebSocket extends EventEmitter<ReconnectingEvents> {
     return Math.round(base * (1 - s.jitter * unit));
   }
 
-  #giveUp(cause: ReconnectCause): void {
-    const error = new ReconnectError('ERR_WS_RECONNECT_GAVE_UP', `Gave up reconnecting to ${this.#url} after ${this.#attempt} attempt(s)`, {
-      cause: cause.error,
-    });
+  #giveUp(cause: ReconnectCause, why: GiveUpReason): void {
+    const error = new ReconnectError('ERR_WS_RECONNECT_GAVE_UP', this.#giveUpMessage(cause, why), { cause: cause.error });
     this.#state = 'closed';
     this.#rejectQueue(() => error);
     this.#iterator?.fail(error);
     this.#emitSafely('giveup', { attempt: this.#attempt, cause });
     this.#finish();
+  }
+
+  /** Why it stopped, in words: what failed and who decided not to retry. */
+  #giveUpMessage(cause: ReconnectCause, why: GiveUpReason): string {
+    const what = describeCause(cause);
+    const tries = this.#attempt === 1 ? '1 reconnection attempt' : `${this.#attempt} reconnection attempts`;
+    if (why === 'maxAttempts') {
+      return `Gave up reconnecting to ${this.#url}: ${what}, and maxAttempts (${this.#settings.maxAttempts}) reconnection attempts were made`;
+    }
+    const policy =
+      this.#settings.shouldReconnect === defaultShouldReconnect
+        ? 'the default shouldReconnect policy does not retry it (see docs/reliability.md; pass shouldReconnect to decide yourself)'
+        : why === 'policyThrew'
+          ? 'shouldReconnect threw'
+          : 'shouldReconnect returned false';
+    return `Gave up reconnecting to ${this.#url}: ${what}, and ${policy} (after ${tries})`;
   }
 
   #finish(): void {

@@ -8,7 +8,7 @@ import { types } from 'node:util';
 import { CLOSED, CLOSING, CONNECTING, OPEN, connect, kMessageSink } from './connection';
 import type { Connection, ReadyState } from './connection';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
-import { invalidArgValue } from './errors';
+import { CurlWsError, invalidArgValue } from './errors';
 import type { ConnectOptions } from './options';
 
 /** Values of {@link WebSocket.binaryType}: the standard's two plus `'nodebuffer'` (a Buffer). */
@@ -74,7 +74,7 @@ export class WebSocket extends EventTarget {
   #pendingClose: { code: number | undefined; reason: Buffer } | undefined;
   /** close() during CONNECTING: the connection must end as failed (error + 1006). */
   #failed = false;
-  #error: unknown;
+  #error: WebSocketErrorCause | undefined;
   #handlers = new Map<string, HandlerEntry>();
 
   /**
@@ -162,10 +162,11 @@ export class WebSocket extends EventTarget {
   set onmessage(v: ((this: WebSocket, ev: MessageEvent) => unknown) | null) {
     this.#setHandler('message', v);
   }
-  get onerror(): ((this: WebSocket, ev: Event) => unknown) | null {
+  /** Gets an {@link ErrorEvent} whose `error` says what failed (`e.error?.code`). */
+  get onerror(): ((this: WebSocket, ev: ErrorEvent<WebSocketErrorCause>) => unknown) | null {
     return this.#getHandler('error');
   }
-  set onerror(v: ((this: WebSocket, ev: Event) => unknown) | null) {
+  set onerror(v: ((this: WebSocket, ev: ErrorEvent<WebSocketErrorCause>) => unknown) | null) {
     this.#setHandler('error', v);
   }
   get onclose(): ((this: WebSocket, ev: CloseEvent) => unknown) | null {
@@ -282,10 +283,12 @@ export class WebSocket extends EventTarget {
         if (data instanceof Blob) {
           try {
             data = Buffer.from(await data.arrayBuffer());
-          } catch {
-            // An unreadable Blob is dropped, as browsers do; it stays in bufferedAmount.
-            this.#queue.shift();
-            continue;
+          } catch (err) {
+            // An unreadable Blob (its file changed, …) cannot be sent: the standard's "cannot be
+            // sent" step closes the connection, and browsers fail it: 'error', then 'close'
+            // 1006. Nothing queued behind it goes out.
+            this.#failOnUnreadableBlob(err);
+            return;
           }
         }
         this.#queue.shift();
@@ -299,6 +302,15 @@ export class WebSocket extends EventTarget {
       this.#pendingClose = undefined;
       this.#closeConn(pending.code, pending.reason);
     }
+  }
+
+  #failOnUnreadableBlob(err: unknown): void {
+    this.#error ??= asCause(err);
+    this.#failed = true;
+    this.#queue = [];
+    this.#pendingClose = undefined;
+    if (this.#readyState === OPEN) this.#readyState = CLOSING;
+    this.#conn?.terminate();
   }
 
   #onConnected(conn: Connection): void {
@@ -320,7 +332,7 @@ export class WebSocket extends EventTarget {
   }
 
   #onConnectFailed(err: unknown): void {
-    this.#error = err;
+    this.#error = asCause(err);
     this.#onClose(1006, '', false, true);
   }
 
@@ -358,7 +370,7 @@ export class WebSocket extends EventTarget {
     if (failed || this.#error !== undefined) {
       const error = this.#error;
       const message = error instanceof Error ? error.message : 'WebSocket connection failed';
-      this.dispatchEvent(new ErrorEvent('error', { message, error }));
+      this.dispatchEvent(new ErrorEvent<WebSocketErrorCause>('error', { message, error }));
     }
     this.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
   }
@@ -407,6 +419,19 @@ for (const [name, value] of [
   Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
 }
 Object.defineProperty(WebSocket.prototype, Symbol.toStringTag, { value: 'WebSocket', configurable: true });
+
+/**
+ * What the `error` event's `error` holds: the `CurlWsError` that failed the connection (its
+ * `code`: `CURLE_*`, `WS_ERR_*`, `ABORT_ERR`, …), or the `DOMException` of a Blob that could not
+ * be read (`NotReadableError`). `undefined` when `close()` ended the handshake.
+ */
+export type WebSocketErrorCause = CurlWsError | DOMException;
+
+/** Anything else (not expected) becomes a CurlWsError, so the type above holds. */
+function asCause(err: unknown): WebSocketErrorCause {
+  if (err instanceof CurlWsError || err instanceof DOMException) return err;
+  return new CurlWsError(err instanceof Error ? err.message : String(err), 'ERR_CURLWS_INTERNAL', { cause: err });
+}
 
 /**
  * The constructor's URL steps: parse, map http(s) to ws(s), require ws/wss, forbid fragments.

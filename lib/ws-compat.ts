@@ -14,7 +14,7 @@ import { CurlWsError, HandshakeError } from './errors';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { isSendableCloseCode } from './frames';
 import { NETWORK_KEYS } from './network-options';
-import type { NetworkOptions } from './network-options';
+import type { NetworkOptions, TlsOptions } from './network-options';
 import { MOVED_KEYS } from './options';
 import type { ConnectOptions } from './options';
 import { wireString } from './request-values';
@@ -24,7 +24,7 @@ export type WsBinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 
 /** Options of the `ws`-compatible constructor. */
 /** `ws` client options, plus curlws's network options (`proxy`, `resolve`, `verbose`, …). */
-export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRedirects' | 'maxRedirects'> {
+export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRedirects' | 'maxRedirects'>, Pick<TlsOptions, WsTlsKey> {
   /** Subprotocols, when the second constructor argument is omitted. */
   protocols?: string | string[];
   /** Extra request headers (`Upgrade`, `Connection`, `Sec-WebSocket-*` are rejected; `Host` replaces the URL's). */
@@ -59,13 +59,30 @@ export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRed
   maxBufferedChunks?: number;
   maxFragments?: number;
   maxPendingAutoPongs?: number;
-  /** Trusted CA certificates in PEM (what `ws` passes to `tls.connect`). */
-  ca?: string | Buffer | Array<string | Buffer>;
   /** curlws extension: TLS settings, see `ConnectOptions.tls`. */
   tls?: ConnectOptions['tls'];
   /** curlws extension: aborts like `terminate()`. */
   signal?: AbortSignal;
 }
+
+/**
+ * The options `ws` hands to `tls.connect` that curlws's `tls` option has under the same name and
+ * meaning: given at the top level, as with ws, they are moved into `tls` (`rejectUnauthorized:
+ * false` works as in ws).
+ */
+const WS_TLS_KEYS = [
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'pfx',
+  'rejectUnauthorized',
+  'servername',
+  'minVersion',
+  'maxVersion',
+  'ciphers',
+] as const;
+type WsTlsKey = (typeof WS_TLS_KEYS)[number];
 
 /** Every option key the constructor accepts (the option-injection test iterates it). */
 export const WS_OPTION_KEYS = [
@@ -85,9 +102,9 @@ export const WS_OPTION_KEYS = [
   'maxBufferedChunks',
   'maxFragments',
   'maxPendingAutoPongs',
-  'ca',
   'tls',
   'signal',
+  ...WS_TLS_KEYS,
   ...NETWORK_KEYS,
 ] as const;
 const SUPPORTED = new Set<string>(WS_OPTION_KEYS);
@@ -100,6 +117,13 @@ const kForOnEventAttribute = Symbol('kIsForOnEventAttribute');
 const kListener = Symbol('kListener');
 
 type Callback = (err?: Error) => void;
+
+/** A send waiting behind a Blob being read; `cb` is its callback, told if it never goes out. */
+interface Queued {
+  run: () => void;
+  blob?: Blob;
+  cb?: Callback | undefined;
+}
 
 /** The `res` of `'upgrade'` and `'unexpected-response'`: an ended `Readable` with the head. */
 export interface WsResponse extends Readable {
@@ -136,6 +160,7 @@ export class WsWebSocket extends EventEmitter {
   static WebSocket: typeof WsWebSocket;
 
   #url: string;
+  #requestUrl = ''; // what connect() was given (ws+unix: mapped); another URL after it means a redirect
   #conn: Connection | undefined;
   #readyState: ReadyState = CONNECTING;
   #protocol = '';
@@ -145,7 +170,7 @@ export class WsWebSocket extends EventEmitter {
   #closeFrameReceived = false;
   #closeFrameSent = false;
   #bufferedAmount = 0; // sends after close, and Blobs being read
-  #queue: { run: () => void; blob?: Blob; resolveBlob?: (b: Buffer) => void }[] = [];
+  #queue: Queued[] = [];
   #pendingClose: (() => void) | undefined;
   #controller = new AbortController();
 
@@ -193,6 +218,7 @@ export class WsWebSocket extends EventEmitter {
     let unixSocket: string | undefined;
     if (url.protocol === 'ws+unix:') {
       // ws+unix:///path/to.sock:/request/path — the socket path, then the request path.
+      if (!url.pathname) throw new SyntaxError("The URL's pathname is empty");
       const colon = url.pathname.indexOf(':');
       unixSocket = decodeURIComponent(colon < 0 ? url.pathname : url.pathname.slice(0, colon));
       if (!unixSocket) throw new SyntaxError(`Invalid URL: ${url.href}`);
@@ -215,7 +241,10 @@ export class WsWebSocket extends EventEmitter {
     const origin = opts.origin ? wireString('options.origin', opts.origin) : undefined;
     if (origin && !Object.keys(headers).some((h) => h.toLowerCase() === 'origin')) headers.Origin = origin;
     let tls = opts.tls;
-    if (opts.ca !== undefined) tls = { ...tls, ca: opts.ca };
+    for (const key of WS_TLS_KEYS) {
+      // an explicit `tls` entry wins over the ws-style top-level one
+      if (opts[key] !== undefined && tls?.[key] === undefined) tls = { ...tls, [key]: opts[key] };
+    }
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.#controller.signal]) : this.#controller.signal;
     opts.signal?.addEventListener('abort', () => this.terminate(), { once: true });
     const connectOptions: ConnectOptions = { protocols: [...seen], headers, signal };
@@ -235,9 +264,12 @@ export class WsWebSocket extends EventEmitter {
     if (opts.followRedirects !== undefined) connectOptions.followRedirects = opts.followRedirects;
     if (opts.maxRedirects !== undefined) connectOptions.maxRedirects = opts.maxRedirects;
     const requested = seen.size > 0;
+    this.#requestUrl = url.href;
+    // Listeners run from process.nextTick, not from a promise reaction: what one throws is an
+    // uncaught exception, as with ws (EventEmitter), not an unhandled rejection.
     connect(url, connectOptions).then(
-      (conn) => this.#onConnected(conn, requested),
-      (err: unknown) => this.#onConnectFailed(err),
+      (conn) => process.nextTick(() => this.#onConnected(conn, requested)),
+      (err: unknown) => process.nextTick(() => this.#onConnectFailed(err)),
     );
   }
 
@@ -264,6 +296,7 @@ export class WsWebSocket extends EventEmitter {
   get readyState(): ReadyState {
     return this.#readyState;
   }
+  /** The URL given (`http:`/`https:` mapped to `ws:`/`wss:`); after a followed redirect, the final one. */
   get url(): string {
     return this.#url;
   }
@@ -287,13 +320,13 @@ export class WsWebSocket extends EventEmitter {
     if (opts.mask === false) throw unsupported('send() with mask: false (client frames are always masked)');
     const binary = Boolean(opts.binary);
     if (isBlob(data)) {
-      this.#enqueueBlob(data, (bytes) => this.#sendNow(bytes, binary, cb, opts.fin));
+      this.#enqueueBlob(data, (bytes) => this.#sendNow(bytes, binary, cb, opts.fin), cb);
       return;
     }
     const payload = data ? (typeof data === 'string' ? data : toBuffer(data)) : EMPTY;
     if (this.#queue.length > 0) {
       const copy = typeof payload === 'string' ? payload : Buffer.from(payload);
-      this.#queue.push({ run: () => this.#sendNow(copy, binary, cb, opts.fin) });
+      this.#queue.push({ run: () => this.#sendNow(copy, binary, cb, opts.fin), cb });
     } else {
       this.#sendNow(payload, binary, cb, opts.fin);
     }
@@ -422,12 +455,7 @@ export class WsWebSocket extends EventEmitter {
       return;
     }
     const p = conn.send(payload, { binary, fin });
-    if (cb)
-      p.then(
-        () => cb(),
-        (err: Error) => cb(err),
-      );
-    else p.catch(() => {});
+    settle(p, cb);
   }
 
   #control(ping: boolean, data: unknown, mask: boolean | Callback | undefined, cb: Callback | undefined): void {
@@ -452,23 +480,18 @@ export class WsWebSocket extends EventEmitter {
         return;
       }
       const p = ping ? conn.ping(bytes) : conn.pong(bytes);
-      if (cb)
-        p.then(
-          () => cb(),
-          (err: Error) => cb(err),
-        );
-      else p.catch(() => {});
+      settle(p, cb);
     };
     if (isBlob(data)) {
       if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-      this.#enqueueBlob(data, run);
+      this.#enqueueBlob(data, run, cb);
       return;
     }
     const bytes = data ? (typeof data === 'string' ? Buffer.from(data) : toBuffer(data)) : EMPTY;
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     if (this.#queue.length > 0) {
       const copy = Buffer.from(bytes);
-      this.#queue.push({ run: () => run(copy) });
+      this.#queue.push({ run: () => run(copy), cb });
     } else {
       run(bytes);
     }
@@ -486,27 +509,53 @@ export class WsWebSocket extends EventEmitter {
   }
 
   /** Blobs are read asynchronously; everything sent after one waits behind it (order kept). */
-  #enqueueBlob(blob: Blob, then: (bytes: Buffer) => void): void {
+  #enqueueBlob(blob: Blob, then: (bytes: Buffer) => void, cb: Callback | undefined): void {
     this.#bufferedAmount += blob.size;
-    const entry: { run: () => void; blob?: Blob } = { run: () => {}, blob };
+    const entry: Queued = { run: () => {}, blob, cb };
     this.#queue.push(entry);
+    // Settled from process.nextTick: what a callback or listener throws is an uncaught exception.
     blob.arrayBuffer().then(
-      (ab) => {
-        entry.run = () => {
-          this.#bufferedAmount -= blob.size;
-          then(Buffer.from(ab));
-        };
-        delete entry.blob;
-        this.#flushQueue();
-      },
-      () => {
-        entry.run = () => {
-          this.#bufferedAmount -= blob.size;
-        };
-        delete entry.blob;
-        this.#flushQueue();
-      },
+      (ab) =>
+        process.nextTick(() => {
+          entry.run = () => {
+            this.#bufferedAmount -= blob.size;
+            then(Buffer.from(ab));
+          };
+          delete entry.blob;
+          this.#flushQueue();
+        }),
+      (err: unknown) =>
+        process.nextTick(() => {
+          entry.run = () => {
+            this.#bufferedAmount -= blob.size;
+            this.#failOnUnreadableBlob(cb, err instanceof Error ? err : new Error(String(err)));
+          };
+          delete entry.blob;
+          this.#flushQueue();
+        }),
     );
+  }
+
+  /**
+   * A Blob could not be read (its file changed, …), as ws handles it: its callback and those of
+   * every send queued behind it get the error, then 'error', and the connection ends (close
+   * 1006). Runs when the Blob reaches the head of the queue, so the sends before it went out.
+   */
+  #failOnUnreadableBlob(cb: Callback | undefined, err: Error): void {
+    const behind = this.#queue.splice(0);
+    this.#pendingClose = undefined;
+    cb?.(err);
+    for (const entry of behind) {
+      if (entry.blob) this.#bufferedAmount -= entry.blob.size;
+      entry.cb?.(err);
+    }
+    if (this.#readyState === CLOSED) return;
+    this.#readyState = CLOSING;
+    if (!this.#errorEmitted) {
+      this.#errorEmitted = true;
+      this.emit('error', err);
+    }
+    this.#conn?.terminate();
   }
 
   #flushQueue(): void {
@@ -536,7 +585,10 @@ export class WsWebSocket extends EventEmitter {
   #emitClose(code: number, reason: Buffer): void {
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSED;
-    this.#queue = [];
+    // Sends still waiting behind a Blob never go out: their callbacks say so.
+    for (const entry of this.#queue.splice(0)) {
+      if (entry.cb) process.nextTick(entry.cb, new Error('WebSocket is not open: readyState 3 (CLOSED)'));
+    }
     this.#pendingClose = undefined;
     this.emit('close', code, reason);
   }
@@ -546,6 +598,8 @@ export class WsWebSocket extends EventEmitter {
       conn.terminate();
       return;
     }
+    // After a followed redirect `url` is the final URL, as in ws.
+    if (conn.url !== this.#requestUrl) this.#url = conn.url;
     this.emit('upgrade', responseOf(conn.handshake));
     if (this.#readyState !== CONNECTING) {
       conn.terminate();
@@ -588,6 +642,13 @@ export class WsWebSocket extends EventEmitter {
       if (this.#readyState === CONNECTING) this.#emitClose(1006, EMPTY);
       return;
     }
+    if (err instanceof HandshakeError && err.status === 101 && err.headers?.upgrade !== undefined) {
+      // The 101 failed validation (Accept, Upgrade, subprotocol, extension): ws emits 'upgrade'
+      // with it before the 'error' (when it has an Upgrade header: else Node's parser sees no
+      // upgrade).
+      this.emit('upgrade', responseOf({ status: 101, headers: err.headers ?? {} }));
+      if (this.#readyState !== CONNECTING) return; // the listener closed or terminated
+    }
     this.#emitErrorAndClose(err instanceof Error ? err : new CurlWsError(String(err), 'ERR_CURLWS_INTERNAL'));
   }
 
@@ -628,6 +689,10 @@ for (const [name, value] of [
   Object.defineProperty(WsWebSocket, name, { enumerable: true, value });
   Object.defineProperty(WsWebSocket.prototype, name, { enumerable: true, value });
 }
+// Enumerable accessors, as ws defines them: code that spreads, logs or iterates a socket sees them.
+for (const property of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+  Object.defineProperty(WsWebSocket.prototype, property, { enumerable: true });
+}
 for (const method of ['open', 'error', 'close', 'message']) {
   Object.defineProperty(WsWebSocket.prototype, `on${method}`, {
     enumerable: true,
@@ -655,9 +720,19 @@ WsWebSocket.WebSocket = WsWebSocket;
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface WsWebSocket {
   onopen: ((event: Event) => void) | null;
-  onerror: ((event: ErrorEvent) => void) | null;
+  onerror: ((event: ErrorEvent<Error>) => void) | null;
   onclose: ((event: CloseEvent) => void) | null;
   onmessage: ((event: MessageEvent) => void) | null;
+}
+
+/** Calls a send's callback once its promise settles, from process.nextTick (see the constructor). */
+function settle(p: Promise<void>, cb: Callback | undefined): void {
+  if (cb)
+    p.then(
+      () => process.nextTick(cb),
+      (err: Error) => process.nextTick(cb, err),
+    );
+  else p.catch(() => {});
 }
 
 function isBlob(value: unknown): value is Blob {

@@ -271,6 +271,9 @@ void Session::HandshakeDone(CURLcode result) {
   std::string protocol;
   HandshakeFailure bad = ValidateUpgradeResponse(headers, key_, protocols_, &protocol);
   if (!bad.code.empty()) {
+    // The 101 travels with the error: curlws/ws emits it as 'upgrade' before 'error', as ws.
+    error_.status = status;
+    error_.headers = std::move(headers);
     Fail(bad.code.c_str(), bad.message, 0, CURLE_OK);
     return;
   }
@@ -330,9 +333,8 @@ void Session::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
 
 void Session::UpdatePoll() {
   if (!poll_) return;
-  bool reading =
-      !paused_ && !held_ &&
-      (state_ == State::kOpen || (state_ == State::kClosing && (!peer_closed_ || failing_)));
+  bool reading = !paused_ && !held_ && (state_ == State::kOpen || state_ == State::kClosing) &&
+                 (!peer_closed_ || failing_);
   int events = (reading ? UV_READABLE : 0) | (blocked_ ? UV_WRITABLE : 0);
   if (events == poll_events_) return;
   if (events == 0)
@@ -406,7 +408,7 @@ Napi::Value Session::Hold(const Napi::CallbackInfo& info) {
   held_ = hold;
   UpdatePoll();
   if (!held_) {
-    SendFailClose();
+    SendHeldClose();
     if (state_ == State::kOpen || state_ == State::kClosing)
       engine_->Soon(this);  // buffered frames
   }
@@ -548,6 +550,11 @@ void Session::OnCallbackException() noexcept {
   } catch (...) {
     // The environment cannot run JS (worker terminating); its cleanup hook releases us.
   }
+}
+
+void Session::SendHeldClose() {
+  SendFailClose();
+  SendCloseReply();
 }
 
 void Session::SendFailClose() {

@@ -73,6 +73,10 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   void HandshakeDone(CURLcode result);
   void ScheduleIfPending();
   void SendFailClose();
+  void SendCloseReply();
+  // Our CLOSEs that wait for the current dispatch (and any JS hold) to end: SendFailClose, then
+  // SendCloseReply.
+  void SendHeldClose();
   // Setup.
   void Configure(const Napi::Object& init);
   // I/O.
@@ -139,6 +143,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   bool close_queued_ = false;  // our CLOSE (or close reply) is queued or sent
   bool close_sent_ = false;
   bool peer_closed_ = false;
+  bool close_reply_due_ = false;  // the peer's CLOSE arrived in a dispatch: our reply waits for it
   uint16_t peer_code_ = 1005;
   std::string peer_reason_;
 

@@ -121,7 +121,7 @@ class DispatchScope {
     }
     s_->batch_ = nullptr;
     try {
-      s_->SendFailClose();
+      s_->SendHeldClose();
       s_->AfterDispatch();
       // What the last round produced waits in the session (pending_*, trace lines): a later
       // loop iteration delivers it (Engine::Soon → RunSoon → a new DispatchScope).

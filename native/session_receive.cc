@@ -182,11 +182,31 @@ void Session::HandlePeerClose() {
     Finish(code, reason, true);
     return;
   }
+  if (close_queued_) {
+    state_ = State::kClosing;
+    if (!blocked_) PumpSend();
+    UpdatePoll();
+    return;
+  }
+  // Inside a dispatch the reply waits until the events read before the CLOSE (and the 'open'
+  // that came with it) have been delivered: what the application sends from their handlers is
+  // still accepted and goes out first, as with ws, whose 'open' and 'message' handlers run
+  // before it parses the CLOSE. Nothing more is read meanwhile (peer_closed_).
+  close_reply_due_ = true;
+  UpdatePoll();
+  if (!batch_) SendCloseReply();
+}
+
+void Session::SendCloseReply() {
+  if (!close_reply_due_ || held_ || state_ == State::kClosed) return;
+  close_reply_due_ = false;
+  // The application's close() (from a handler of the events delivered first) queued a CLOSE
+  // already: it is the answer.
   if (!close_queued_) {
     // Echo the peer's code (RFC 6455 §5.5.1); queued data not yet started is dropped.
     close_queued_ = true;
     bool ok = true;
-    sendq_.ReplaceWithCloseReply(ClosePayload(code, std::string()), &ok);
+    sendq_.ReplaceWithCloseReply(ClosePayload(peer_code_, std::string()), &ok);
     if (!ok) {
       Finish(1006, "", false);
       return;
@@ -195,6 +215,7 @@ void Session::HandlePeerClose() {
   state_ = State::kClosing;
   if (!blocked_) PumpSend();
   UpdatePoll();
+  ScheduleIfPending();
 }
 
 // ---- sending ---------------------------------------------------------------------------------

@@ -99,6 +99,8 @@ try {
     'dist/ws.d.ts',
     'dist/curl.js',
     'dist/curl.d.ts',
+    'docs/cli.md', // `curlws --help` points at it
+    'dist/examples/websocket.js', // docs/libcurl.md runs it from the package
   ];
   const missing = required.filter((f) => !has(f));
   if (missing.length) fail(`the tarball lacks ${missing.join(', ')} (did \`npm run build\` run?)`);

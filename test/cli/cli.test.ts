@@ -227,6 +227,10 @@ describe('curlws command: where and how to connect', () => {
     const bad = await curlws([url], 'tls\n');
     expect(bad.code).toBe(60);
     expect(bad.err).toMatch(/^curlws: \(60\) /);
+    // says what to do, with the command's flags (not the library's option names)
+    expect(bad.err).toContain('--cacert FILE');
+    expect(bad.err).toContain('-k/--insecure');
+    expect(bad.err).not.toContain('tls.ca');
   });
 
   it('--cacert trusts the test CA', async () => {
@@ -280,6 +284,28 @@ describe('curlws command: exit codes', () => {
     const r = await curlws([rawTarget('/status', { code: 403 }).url]);
     expect(r.code).toBe(22);
     expect(r.err).toContain('403');
+  });
+
+  it('a redirect without -L exits 22 and says to use -L/--location; with -L it is followed', async () => {
+    const r = await curlws([rawTarget('/redirect', { to: '/echo', status: 302 }).url]);
+    expect(r.code).toBe(22);
+    expect(r.err).toMatch(
+      /^curlws: \(22\) Unexpected server response: 302 — the server redirects to \/echo; use -L\/--location to follow it\n$/,
+    );
+    const followed = await curlws(['-L', rawTarget('/redirect', { to: '/echo', status: 302 }).url], 'moved\n');
+    expect(followed.out).toBe('moved\n');
+    expect(followed.code).toBe(0);
+  });
+
+  it('at EOF against a server that never answers the CLOSE: says what it waits for; --close-timeout bounds it', async () => {
+    const r = await curlws(['--close-timeout', '1.5', rawTarget('/no-close-reply').url], 'x\n');
+    expect(r.err).toContain("curlws: waiting for the server's CLOSE (up to 1.5 s; --close-timeout changes it, Ctrl-C quits)\n");
+    expect(r.err).toContain('curlws: (56) Connection closed without a closing handshake (1006)\n');
+    expect(r.code).toBe(56);
+    // a server that answers says nothing of the kind
+    const ok = await curlws(['--close-timeout', '1.5', wsEcho], 'x\n');
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
   });
 
   it('a protocol violation by the server exits 56', async () => {
@@ -351,6 +377,12 @@ describe('curlws command: exit codes', () => {
     expect(help.code).toBe(0);
     expect(help.out).toContain('Usage: curlws [options] URL');
     expect(help.out).toContain('--unix-socket PATH');
+    expect(help.out).toContain('--close-timeout SECONDS');
+    // it points at docs/cli.md, so the package must ship it
+    expect(help.out).toContain('docs/cli.md in the\ncurlws package');
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { files: string[] };
+    expect(pkg.files).toContain('docs');
+    expect(existsSync(path.join(root, 'docs', 'cli.md'))).toBe(true);
     const version = await curlws(['-V']);
     expect(version.code).toBe(0);
     expect(version.out).toMatch(/^curlws \d+\.\d+\.\d+ \(node v[\d.]+\) libcurl\/\d+\.\d+\.\d+ /);
@@ -388,5 +420,23 @@ describe('curlws command: terminal', () => {
     child.stdin.write('\x04'); // Ctrl-D
     expect(await closed).toBe(0);
     expect(out).toContain('Closed: 1000');
+  });
+
+  it.skipIf(!hasScript)('in a PTY: Ctrl-C ends the prompt line, so the shell prompt starts on its own line', async () => {
+    const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} ${wsEcho}`, '/dev/null'], {
+      stdio: 'pipe',
+      env: { ...process.env, NO_COLOR: '', TERM: 'xterm' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const deadline = Date.now() + 10_000;
+    while (!out.includes('> ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(out).toContain('> ');
+    child.stdin.write('\x03'); // Ctrl-C
+    expect(await closed).toBe(130);
+    // (readline's cursor moves are not text)
+    const text = out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    expect(text.slice(text.lastIndexOf('> '))).toMatch(/^> \r?\n$/);
   });
 });

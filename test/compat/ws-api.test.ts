@@ -317,6 +317,8 @@ describe('ws API: readyState rules and bad calls (ws vs curlws/ws)', () => {
       [wsEcho, ['chat', 'chat']],
       [wsEcho, [1]],
       [wsEcho, ''],
+      ['ws+unix:'],
+      ['ws+unix://'],
     ];
     for (const [url, protocols] of cases) {
       const ref = describeThrow(() => new Ref(url, protocols as any).terminate());
@@ -324,6 +326,30 @@ describe('ws API: readyState rules and bad calls (ws vs curlws/ws)', () => {
       expect(curl, `${url} ${JSON.stringify(protocols)}`).toEqual(ref);
       expect(ref.threw).toBe(true);
     }
+  });
+
+  it('enumerable prototype accessors and on* attributes, as ws defines them', () => {
+    const shape = (Ctor: WsCtor) => {
+      const names = ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url'];
+      const accessors = names.map((name) => {
+        const d = Object.getOwnPropertyDescriptor(Ctor.prototype, name);
+        return [name, d?.enumerable, typeof d?.get, name === 'binaryType' ? typeof d?.set : undefined];
+      });
+      const handlers = ['onopen', 'onerror', 'onclose', 'onmessage'].map((name) => [
+        name,
+        Object.getOwnPropertyDescriptor(Ctor.prototype, name)?.enumerable,
+      ]);
+      // what for…in sees on an instance beyond its own fields
+      const ws = new Ctor('ws://127.0.0.1:1/');
+      ws.on('error', () => {});
+      const inherited: string[] = [];
+      for (const key in ws) if (!Object.hasOwn(ws, key) && typeof ws[key] !== 'function') inherited.push(key);
+      ws.terminate();
+      return { accessors, handlers, inherited: inherited.sort() };
+    };
+    const ref = shape(Ref);
+    expect(ref.accessors.every(([, enumerable]) => enumerable === true)).toBe(true);
+    expect(shape(Curl)).toEqual(ref);
   });
 
   it('static and prototype constants and the mapped url', async () => {
@@ -378,6 +404,39 @@ describe('ws API: failures (ws vs curlws/ws)', () => {
     });
     expect(curl).toEqual(ref);
     expect(ref.seen).toEqual([403, 'nope']);
+  });
+
+  // ws offers permessage-deflate unless told not to: without the offer an extension is invalid
+  it.each([
+    ['/bad-accept', undefined],
+    ['/unoffered-protocol', undefined],
+    ['/unoffered-protocol', ['chat']],
+    ['/extension', undefined],
+  ])('a 101 that fails validation (%s, protocols %j) → upgrade with the 101, then error, then close 1006', async (path, protocols) => {
+    const { ref, curl } = await both(async (Ctor) => {
+      const r = record(Ctor, rawTarget(path).url, protocols ?? [], { perMessageDeflate: false });
+      await r.closed;
+      return r.log.map((e) => (e[0] === 'error' ? ['error', e[2]] : e));
+    });
+    expect(curl).toEqual(ref);
+    expect(ref).toEqual([
+      ['upgrade', 101],
+      ['error', 2],
+      ['close', 1006, 'Buffer:', 3],
+    ]);
+  });
+
+  it('a 101 without an Upgrade header → error, then close 1006, no upgrade event (Node parses no upgrade)', async () => {
+    const { ref, curl } = await both(async (Ctor) => {
+      const r = record(Ctor, rawTarget('/no-upgrade').url);
+      await r.closed;
+      return r.log.map((e) => (e[0] === 'error' ? ['error', e[2]] : e));
+    });
+    expect(curl).toEqual(ref);
+    expect(ref).toEqual([
+      ['error', 2],
+      ['close', 1006, 'Buffer:', 3],
+    ]);
   });
 
   it('a masked server frame → one error, then close; later sends report errors', async () => {

@@ -29,7 +29,7 @@ function status() {
 
 const baseline = status();
 let echoes = 0;
-let echoWaiters = [];
+const echoWaiters = [];
 const echo = await connect(input.echoUrl);
 echo.on('message', () => {
   echoes++;

@@ -3,7 +3,7 @@
 import {
   connect,
   WebSocket,
-  WsWebSocket,
+  type WsWebSocket,
   versions,
   CLOSE_CODES,
   CurlError,

@@ -136,6 +136,7 @@ describe('connect() rejections', () => {
     expect(err.code).toBe('WS_ERR_UNEXPECTED_RESPONSE');
     expect(err.status).toBe(301);
     expect(err.headers?.['location']).toBe('/echo');
+    expect(err.message).toBe('Unexpected server response: 301 — the server redirects to /echo; set followRedirects: true to follow it');
   });
 
   it.each([
@@ -148,6 +149,9 @@ describe('connect() rejections', () => {
     const err = await rejectionOf(connect(t.url));
     expect(err).toBeInstanceOf(CurlWsError);
     expect(err.code).toBe(code);
+    // the 101 travels with the error (curlws/ws emits it as 'upgrade')
+    expect(err.status).toBe(101);
+    expect(err.headers?.['sec-websocket-accept']).toBeDefined();
     const log = await waitForSocketClosed(t.id);
     // nothing WebSocket-level may be sent after a failed handshake
     expect(log.received).toEqual([]);

@@ -133,6 +133,13 @@ const NESTED_CASES: { [P in keyof typeof NESTED_KEYS]: Record<(typeof NESTED_KEY
 };
 
 /** Every option key of every API (the union of their tables). */
+/** ws's top-level TLS options: curlws/ws moves them into `tls`, whose checks name them. */
+function topLevelTls(key: keyof (typeof NESTED_CASES)['tls']): Entry {
+  const nested = NESTED_CASES.tls[key];
+  if ('notAString' in nested) return nested;
+  return nested.map((c): Case => ({ ...c, build: (p, ctx) => c.build(p, ctx).tls as Record<string, unknown> }));
+}
+
 const CASES: Record<string, Entry> = {
   url: [
     {
@@ -219,6 +226,15 @@ const CASES: Record<string, Entry> = {
     { names: 'options.tls.ca', build: (p) => ({ ca: p }) },
     { names: 'options.tls.ca', build: (p) => ({ ca: PEM(p) }), breaksAccepted: PEM_IS_A_BLOB },
   ],
+  cert: topLevelTls('cert'),
+  key: topLevelTls('key'),
+  passphrase: topLevelTls('passphrase'),
+  pfx: topLevelTls('pfx'),
+  rejectUnauthorized: topLevelTls('rejectUnauthorized'),
+  servername: topLevelTls('servername'),
+  minVersion: topLevelTls('minVersion'),
+  maxVersion: topLevelTls('maxVersion'),
+  ciphers: topLevelTls('ciphers'),
   protocolVersion: notAString('a number'),
   skipUTF8Validation: notAString('a boolean'),
   perMessageDeflate: notAString('false'),

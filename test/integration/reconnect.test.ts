@@ -246,6 +246,49 @@ describe('ReconnectingWebSocket: what is not retried', () => {
     });
   }
 
+  it('giving up says why: the close code and that the default policy does not retry it', async () => {
+    const srv = await server([{ close: 4002, after: 0 }]);
+    const rws = client(srv.url);
+    const ended = (async () => {
+      for await (const _ of rws);
+    })().then(
+      () => null,
+      (e: Error & { code?: string }) => e,
+    );
+    const err = await ended;
+    expect(err?.code).toBe('ERR_WS_RECONNECT_GAVE_UP');
+    expect(err?.message).toMatch(
+      /^Gave up reconnecting to ws:\/\/127\.0\.0\.1:\d+\/: the connection closed with code 4002(?: "[^"]*")?, and the default shouldReconnect policy does not retry it \(see docs\/reliability\.md; pass shouldReconnect to decide yourself\) \(after 0 reconnection attempts\)$/,
+    );
+    expect(err?.message).not.toContain('attempt(s)');
+  });
+
+  it('giving up says so when shouldReconnect refused, or when maxAttempts ran out', async () => {
+    const refused = await server([{ close: 4002, after: 0, reason: 'moved' }]);
+    const rws = client(refused.url, { shouldReconnect: () => false });
+    const policyError = await (async () => {
+      for await (const _ of rws);
+    })().then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(policyError?.message).toMatch(
+      /: the connection closed with code 4002 "moved", and shouldReconnect returned false \(after 0 reconnection attempts\)$/,
+    );
+
+    const srv = await server(Array.from({ length: 5 }, () => ({ refuse: 503 })));
+    const limited = client(srv.url, { maxAttempts: 2, initialDelay: 5 });
+    const messages: string[] = [];
+    const done = (async () => {
+      for await (const _ of limited);
+    })().catch((e: Error) => messages.push(e.message));
+    await done;
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(
+      /^Gave up reconnecting to .*: the connection attempt failed \(Unexpected server response: 503\), and maxAttempts \(2\) reconnection attempts were made$/,
+    );
+  });
+
   it('shouldReconnect overrides the default, and sees attempt, phase and code', async () => {
     const srv = await server([
       { close: 4001, after: 0 },

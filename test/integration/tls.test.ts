@@ -54,6 +54,7 @@ describe('certificate verification failures', () => {
     const err = await rejectionOf(connect(inject('wssSelfSignedUrl')));
     expect(err).toBeInstanceOf(CurlWsError);
     expect(err.code).toBe('CURLE_PEER_FAILED_VERIFICATION');
+    expect(err.message).toContain('pass its CA certificate as tls.ca');
   });
 
   it('the self-signed cert passed as its own CA is accepted', async () => {

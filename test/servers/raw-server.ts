@@ -384,6 +384,12 @@ class RawConnection {
         this.frame({ opcode: Op.TEXT, payload: 'hello' }, 'greeting');
         return;
     }
+    // ?together=1: the 101 and what the route sends right after it leave in one write (one
+    // segment), so the client reads them in one go
+    if (this.log.query.together) {
+      this.socket.cork();
+      process.nextTick(() => this.socket.uncork());
+    }
     this.respond101();
     switch (p) {
       // ---- frame-level violations ----

@@ -15,6 +15,9 @@ declare module 'ws' {
     on(event: string, listener: (...args: any[]) => void): this;
   }
 
+  /** ws's Duplex over a WebSocket (the compat suite hands it curlws/ws instances too). */
+  export function createWebSocketStream(ws: WebSocket, options?: import('node:stream').DuplexOptions): import('node:stream').Duplex;
+
   export interface ServerOptions {
     server?: HttpServer | HttpsServer;
     host?: string;

@@ -121,6 +121,26 @@ describe('errorFromNative', () => {
     expect(err).toMatchObject({ code: 'CURLE_OPERATION_TIMEDOUT', curlCode: 28, message: 'Timeout was reached' });
   });
 
+  it('an untrusted server certificate (60) says to pass tls.ca, or rejectUnauthorized for tests', () => {
+    const err = errorFromNative({ code: '', message: 'SSL certificate problem: self-signed certificate', curlCode: 60 });
+    expect(err).toMatchObject({ code: 'CURLE_PEER_FAILED_VERIFICATION', curlCode: 60 });
+    expect(err.message).toMatch(
+      /^SSL certificate problem: self-signed certificate — to trust this server, pass its CA certificate as tls\.ca /,
+    );
+    expect(err.message).toContain('tls.rejectUnauthorized: false');
+  });
+
+  it('a redirect answer says where to and that followRedirects follows it; other statuses get no hint', () => {
+    const redirect = (status: number, headers: [string, string][]) =>
+      errorFromNative({ code: 'WS_ERR_UNEXPECTED_RESPONSE', message: `Unexpected server response: ${status}`, status, headers }).message;
+    expect(redirect(302, [['Location', '/next']])).toBe(
+      'Unexpected server response: 302 — the server redirects to /next; set followRedirects: true to follow it',
+    );
+    expect(redirect(308, [['location', 'wss://b.test/']])).toContain('followRedirects: true');
+    expect(redirect(302, [])).toBe('Unexpected server response: 302');
+    expect(redirect(404, [['Location', '/x']])).toBe('Unexpected server response: 404');
+  });
+
   it('makes a CurlError when the code is already a CURLE name', () => {
     const err = errorFromNative({ code: 'CURLE_RECV_ERROR', message: 'recv failed', curlCode: 56 });
     expect(err).toBeInstanceOf(CurlError);

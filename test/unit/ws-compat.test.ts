@@ -19,13 +19,10 @@ describe('WsWebSocket options', () => {
     expect(err?.message).toMatch(message);
   });
 
-  it("points ws's TLS options to curlws's tls option", () => {
-    for (const key of ['rejectUnauthorized', 'cert', 'key', 'servername']) {
-      expect(() => new WsWebSocket('ws://127.0.0.1:1/', { [key]: 'x' } as never)).toThrow(
-        expect.objectContaining({
-          code: 'ERR_CURLWS_UNSUPPORTED',
-          message: `curlws/ws: the option "${key}" is not supported; use "tls.${key}"`,
-        }),
+  it("takes ws's top-level TLS options into tls (validated there, named by their key)", () => {
+    for (const key of ['rejectUnauthorized', 'cert', 'key', 'servername', 'minVersion']) {
+      expect(() => new WsWebSocket('ws://127.0.0.1:1/', { [key]: 42 } as never)).toThrow(
+        expect.objectContaining({ message: expect.stringContaining(`options.tls.${key}`) }),
       );
     }
   });
