@@ -8,6 +8,7 @@ import { Duplex } from 'node:stream';
 import type { DuplexOptions } from 'node:stream';
 import { CLOSED, CONNECTING, OPEN, connect } from './connection';
 import type { Connection } from './connection';
+import { MAX_CLOSE_REASON } from './frames';
 import type { ConnectOptions } from './options';
 
 /**
@@ -219,7 +220,9 @@ export class WebSocketStream {
     if (closeCode !== undefined && closeCode !== 1000 && !(closeCode >= 3000 && closeCode <= 4999)) {
       throw new DOMException(`Invalid close code ${closeCode}`, 'InvalidAccessError');
     }
-    if (Buffer.byteLength(reason) > 123) throw new DOMException('The close reason is longer than 123 bytes', 'SyntaxError');
+    if (Buffer.byteLength(reason) > MAX_CLOSE_REASON) {
+      throw new DOMException(`The close reason is longer than ${MAX_CLOSE_REASON} bytes`, 'SyntaxError');
+    }
     const conn = this.#conn;
     if (!conn) {
       this.#controller.abort(new WebSocketError('WebSocket closed during the handshake', closeInfo));

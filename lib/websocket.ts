@@ -9,7 +9,10 @@ import { CLOSED, CLOSING, CONNECTING, OPEN, connect, kMessageSink } from './conn
 import type { Connection, ReadyState } from './connection';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { CurlWsError, invalidArgValue } from './errors';
+import { MAX_CLOSE_REASON } from './frames';
 import type { ConnectOptions } from './options';
+import { defineReadyStateConstants } from './ready-state';
+import { TOKEN } from './request-values';
 
 /** Values of {@link WebSocket.binaryType}: the standard's two plus `'nodebuffer'` (a Buffer). */
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
@@ -24,9 +27,6 @@ export type WebSocketOptions = Omit<ConnectOptions, 'protocols'>;
 export type WebSocketData = string | Blob | ArrayBuffer | ArrayBufferView;
 
 const BINARY_TYPES: readonly string[] = ['blob', 'arraybuffer', 'nodebuffer'];
-/** RFC 7230 token: the requirement for `Sec-WebSocket-Protocol` elements. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const MAX_REASON = 123;
 
 interface Queued {
   /** a Blob still to be read, or the bytes/text to send */
@@ -233,9 +233,9 @@ export class WebSocket extends EventTarget {
     let reasonBytes = Buffer.alloc(0);
     if (reason !== undefined) {
       reasonBytes = Buffer.from(toUSVString(reason));
-      if (reasonBytes.length > MAX_REASON) {
+      if (reasonBytes.length > MAX_CLOSE_REASON) {
         throw new DOMException(
-          `Failed to execute 'close' on 'WebSocket': The close reason must not be greater than ${MAX_REASON} UTF-8 bytes.`,
+          `Failed to execute 'close' on 'WebSocket': The close reason must not be greater than ${MAX_CLOSE_REASON} UTF-8 bytes.`,
           'SyntaxError',
         );
       }
@@ -408,16 +408,7 @@ export class WebSocket extends EventTarget {
   }
 }
 
-for (const [name, value] of [
-  ['CONNECTING', CONNECTING],
-  ['OPEN', OPEN],
-  ['CLOSING', CLOSING],
-  ['CLOSED', CLOSED],
-] as const) {
-  // Constants live on the interface object and the prototype, enumerable and read-only (WebIDL).
-  Object.defineProperty(WebSocket, name, { value, enumerable: true });
-  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
-}
+defineReadyStateConstants(WebSocket);
 Object.defineProperty(WebSocket.prototype, Symbol.toStringTag, { value: 'WebSocket', configurable: true });
 
 /**

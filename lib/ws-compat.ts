@@ -12,12 +12,13 @@ import { CLOSED, CLOSING, CONNECTING, OPEN, connect } from './connection';
 import type { Connection, Handshake, ReadyState } from './connection';
 import { CurlWsError, HandshakeError } from './errors';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
-import { isSendableCloseCode } from './frames';
+import { isSendableCloseCode, MAX_CLOSE_REASON } from './frames';
 import { NETWORK_KEYS } from './network-options';
 import type { NetworkOptions, TlsOptions } from './network-options';
 import { MOVED_KEYS } from './options';
 import type { ConnectOptions } from './options';
 import { wireString } from './request-values';
+import { defineReadyStateConstants, READY_STATE_NAMES } from './ready-state';
 
 /** `binaryType` values, as in `ws`. */
 export type WsBinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
@@ -109,7 +110,6 @@ export const WS_OPTION_KEYS = [
 ] as const;
 const SUPPORTED = new Set<string>(WS_OPTION_KEYS);
 
-const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 const BINARY_TYPES: readonly string[] = ['nodebuffer', 'arraybuffer', 'fragments', 'blob'];
 const SUBPROTOCOL = /^[!#$%&'*+\-.0-9A-Z^_`|a-z~]+$/;
 const EMPTY = Buffer.alloc(0);
@@ -360,7 +360,7 @@ export class WsWebSocket extends EventEmitter {
       }
       if (data !== undefined && data.length) {
         reason = Buffer.from(data as string);
-        if (reason.length > 123) throw new RangeError('The message must not be greater than 123 bytes');
+        if (reason.length > MAX_CLOSE_REASON) throw new RangeError(`The message must not be greater than ${MAX_CLOSE_REASON} bytes`);
       }
     }
     this.#readyState = CLOSING;
@@ -503,7 +503,7 @@ export class WsWebSocket extends EventEmitter {
     }
     if (cb) {
       const state = this.#readyState;
-      const err = new Error(`WebSocket is not open: readyState ${state} (${READY_STATES[state]})`);
+      const err = new Error(`WebSocket is not open: readyState ${state} (${READY_STATE_NAMES[state]})`);
       process.nextTick(cb, err);
     }
   }
@@ -680,15 +680,7 @@ type WrappedListener = ((...args: unknown[]) => void) & {
   [kListener]?: unknown;
 };
 
-for (const [name, value] of [
-  ['CONNECTING', CONNECTING],
-  ['OPEN', OPEN],
-  ['CLOSING', CLOSING],
-  ['CLOSED', CLOSED],
-] as const) {
-  Object.defineProperty(WsWebSocket, name, { enumerable: true, value });
-  Object.defineProperty(WsWebSocket.prototype, name, { enumerable: true, value });
-}
+defineReadyStateConstants(WsWebSocket);
 // Enumerable accessors, as ws defines them: code that spreads, logs or iterates a socket sees them.
 for (const property of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
   Object.defineProperty(WsWebSocket.prototype, property, { enumerable: true });
