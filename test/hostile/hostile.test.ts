@@ -264,9 +264,11 @@ describe('hostile peers: declared sizes never size an allocation', () => {
     });
     expectOpen(r, 'trickle');
     expect(r.peerOf('trickle').sent).toBeGreaterThanOrEqual(2 * MiB);
-    // 2 MiB arrived after READY: the buffer holds about that (doubling), nowhere near 1 GiB.
-    // (From READY on: opening connections maps malloc arenas of 64 MiB for libcurl's threads.)
-    if (!sanitized) expect((r.result.status.VmSize - r.ready.status.VmSize) / 1024).toBeLessThan(64);
+    // 2 MiB arrived after READY: the buffer holds about that (doubling), nowhere near the 1 GiB
+    // the header claims. The bound leaves room for malloc arenas (64 MiB of address space each),
+    // which glibc maps for the resolver's threads from READY on, and more of under contention
+    // (a loaded machine showed 69 MiB against a bound of 64); a reservation of the claim is 1 GiB.
+    if (!sanitized) expect((r.result.status.VmSize - r.ready.status.VmSize) / 1024).toBeLessThan(256);
   });
 
   it('a message of 200,000 small fragments: assembled when complete, refused at maxPayload', { timeout: 60_000 }, async () => {
