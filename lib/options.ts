@@ -172,6 +172,12 @@ export const MOVED_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
   (['tls', 'auth'] as const).flatMap((parent) => NESTED_KEYS[parent].map((k): [string, string] => [k, `${parent}.${k}`])),
 );
 
+/** `http:` and `https:` URLs name the WebSocket at the same place (`ws:`, `wss:`), as in every API. */
+export function toWebSocketScheme(url: URL): void {
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+}
+
 /**
  * Parse and check a WebSocket URL.
  * @param input - a string or `URL`; `http:`/`https:` are mapped to `ws:`/`wss:`
@@ -189,9 +195,8 @@ export function normalizeUrl(input: unknown): URL {
   } catch {
     throw invalidUrl(input, `Invalid URL: ${String(input)}`);
   }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+  toWebSocketScheme(url);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw invalidUrl(input, 'The URL\'s protocol must be one of "ws:", "wss:", "http:", or "https:" ' + `(received "${url.protocol}")`);
   }
   // `hash` is '' for a bare trailing '#', so look at the serialisation: it has a '#' only there.

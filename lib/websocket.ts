@@ -10,6 +10,7 @@ import type { Connection, ReadyState } from './connection';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { CurlWsError, invalidArgValue } from './errors';
 import { MAX_CLOSE_REASON } from './frames';
+import { toWebSocketScheme } from './options';
 import type { ConnectOptions } from './options';
 import { defineReadyStateConstants } from './ready-state';
 import { TOKEN } from './request-values';
@@ -436,8 +437,7 @@ function parseWebSocketUrl(input: unknown): URL {
   } catch {
     throw new DOMException(`Failed to construct 'WebSocket': The URL '${text}' is invalid.`, 'SyntaxError');
   }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  toWebSocketScheme(url);
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new DOMException(
       `Failed to construct 'WebSocket': The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${url.protocol.slice(0, -1)}' is not allowed.`,

@@ -15,9 +15,9 @@ import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { isSendableCloseCode, MAX_CLOSE_REASON } from './frames';
 import { NETWORK_KEYS } from './network-options';
 import type { NetworkOptions, TlsOptions } from './network-options';
-import { MOVED_KEYS } from './options';
+import { MOVED_KEYS, toWebSocketScheme } from './options';
 import type { ConnectOptions } from './options';
-import { wireString } from './request-values';
+import { TOKEN, wireString } from './request-values';
 import { defineReadyStateConstants, READY_STATE_NAMES } from './ready-state';
 
 /** `binaryType` values, as in `ws`. */
@@ -111,7 +111,6 @@ export const WS_OPTION_KEYS = [
 const SUPPORTED = new Set<string>(WS_OPTION_KEYS);
 
 const BINARY_TYPES: readonly string[] = ['nodebuffer', 'arraybuffer', 'fragments', 'blob'];
-const SUBPROTOCOL = /^[!#$%&'*+\-.0-9A-Z^_`|a-z~]+$/;
 const EMPTY = Buffer.alloc(0);
 const kForOnEventAttribute = Symbol('kIsForOnEventAttribute');
 const kListener = Symbol('kListener');
@@ -212,8 +211,7 @@ export class WsWebSocket extends EventEmitter {
         throw new SyntaxError(`Invalid URL: ${String(address)}`);
       }
     }
-    if (url.protocol === 'http:') url.protocol = 'ws:';
-    else if (url.protocol === 'https:') url.protocol = 'wss:';
+    toWebSocketScheme(url);
     this.#url = url.href;
     let unixSocket: string | undefined;
     if (url.protocol === 'ws+unix:') {
@@ -232,7 +230,7 @@ export class WsWebSocket extends EventEmitter {
     if (url.href.endsWith('#')) url.hash = '';
     const seen = new Set<string>();
     for (const p of list) {
-      if (typeof p !== 'string' || !SUBPROTOCOL.test(p) || seen.has(p)) {
+      if (typeof p !== 'string' || !TOKEN.test(p) || seen.has(p)) {
         throw new SyntaxError('An invalid or duplicated subprotocol was specified');
       }
       seen.add(p);
