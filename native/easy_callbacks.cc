@@ -1,8 +1,57 @@
 #include "easy_callbacks.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace curlws {
+namespace {
+
+// A JS Buffer over libcurl's read buffer for the duration of one READFUNCTION call. The
+// ArrayBuffer is detached when the call returns, so a Buffer the callback kept reads as empty
+// instead of reaching memory libcurl has reused. Where the runtime refuses external buffers
+// (napi_no_external_buffers_allowed), the callback fills a copy and the bytes it reports are
+// copied back.
+class ReadView {
+ public:
+  ReadView(napi_env env, char* data, size_t n) : env_(env), data_(data) {
+    if (napi_create_external_buffer(env, n, data, nullptr, nullptr, &value_) != napi_ok) {
+      bool pending = false;
+      napi_value ignored;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+        napi_get_and_clear_last_exception(env, &ignored);
+      void* copy = nullptr;
+      if (napi_create_buffer(env, n, &copy, &value_) != napi_ok) throw std::bad_alloc();
+      copy_ = static_cast<char*>(copy);
+    }
+  }
+  ~ReadView() {
+    if (copy_) return;  // a JS-owned copy: harmless to keep
+    // Plain Node-API calls: nothing may throw from a destructor. A failure (the callback
+    // detached or transferred the buffer itself) leaves nothing to do.
+    napi_value ab = nullptr;
+    bool detached = false;
+    if (napi_get_typedarray_info(env_, value_, nullptr, nullptr, nullptr, &ab, nullptr) ==
+            napi_ok &&
+        napi_is_detached_arraybuffer(env_, ab, &detached) == napi_ok && !detached)
+      napi_detach_arraybuffer(env_, ab);
+  }
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+
+  napi_value value() const { return value_; }
+  // The callback filled `count` bytes: with a copy, they go to libcurl's buffer now.
+  void Commit(size_t count) {
+    if (copy_ && count) std::memcpy(data_, copy_, count);
+  }
+
+ private:
+  napi_env env_;
+  char* data_;
+  char* copy_ = nullptr;
+  napi_value value_ = nullptr;
+};
+
+}  // namespace
 
 bool EasyCallbacks::Invoke(Easy* self, Easy::Callback which, size_t argc, const napi_value* argv,
                            napi_value* result) {
@@ -47,15 +96,45 @@ size_t EasyCallbacks::Data(Easy* self, Easy::Callback which, char* ptr, size_t n
     if (self->closed_) return CURL_WRITEFUNC_ERROR;  // close() from the callback stops it
     Napi::Value v(env, out);
     if (!v.IsNumber()) return n;  // the TS wrapper turns `undefined` into "all of it"
-    double d = v.As<Napi::Number>().DoubleValue();
-    // CURL_WRITEFUNC_PAUSE would need curl_easy_pause to resume, which is not exposed.
-    // (also > n: anything but n fails the transfer anyway, and a double beyond SIZE_MAX does
-    // not convert to size_t)
-    if (!(d >= 0) || std::floor(d) != d || d > static_cast<double>(n) || d == CURL_WRITEFUNC_PAUSE)
-      return CURL_WRITEFUNC_ERROR;
-    return static_cast<size_t>(d);
+    // Pausing a header is not supported by libcurl: only the write callback may pause.
+    if (which == Easy::Callback::kWrite)
+      return Count(v, n, {CURL_WRITEFUNC_PAUSE, CURL_WRITEFUNC_ERROR}, CURL_WRITEFUNC_ERROR);
+    return Count(v, n, {CURL_WRITEFUNC_ERROR}, CURL_WRITEFUNC_ERROR);
   } catch (...) {
     return CURL_WRITEFUNC_ERROR;
+  }
+}
+
+size_t EasyCallbacks::Count(const Napi::Value& v, size_t max, std::initializer_list<size_t> special,
+                            size_t invalid) {
+  if (!v.IsNumber()) return invalid;
+  double d = v.As<Napi::Number>().DoubleValue();
+  for (size_t code : special)
+    if (d == static_cast<double>(code)) return code;
+  // (a double beyond SIZE_MAX does not convert to size_t; more than `max` fails the transfer)
+  if (!(d >= 0) || std::floor(d) != d || d > static_cast<double>(max)) return invalid;
+  return static_cast<size_t>(d);
+}
+
+size_t EasyCallbacks::Read(char* buffer, size_t size, size_t nitems, void* userp) {
+  auto* self = static_cast<Easy*>(userp);
+  if (!self->has_callback_[static_cast<int>(Easy::Callback::kRead)]) return 0;
+  if (self->closed_ || !self->js_allowed_) return CURL_READFUNC_ABORT;
+  size_t n = size * nitems;
+  try {
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    ReadView view(env, buffer, n);
+    napi_value arg = view.value();
+    napi_value out = nullptr;
+    if (!Invoke(self, Easy::Callback::kRead, 1, &arg, &out)) return CURL_READFUNC_ABORT;
+    if (self->closed_) return CURL_READFUNC_ABORT;  // close() from the callback stops it
+    size_t r = Count(Napi::Value(env, out), n, {CURL_READFUNC_PAUSE, CURL_READFUNC_ABORT},
+                     CURL_READFUNC_ABORT);
+    if (r != CURL_READFUNC_PAUSE && r != CURL_READFUNC_ABORT) view.Commit(r);
+    return r;
+  } catch (...) {
+    return CURL_READFUNC_ABORT;
   }
 }
 

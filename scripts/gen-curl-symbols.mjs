@@ -91,9 +91,29 @@ export function parseBits(source, prefix) {
   return out;
 }
 
+/**
+ * `CURLPAUSE_*` for `curl_easy_pause`: bit flags, plain numbers and `(A | B)` combinations of
+ * the ones before them, as curl.h defines them.
+ */
+export function parsePause(source) {
+  const known = new Map([...parseBits(source, 'CURLPAUSE_').map((e) => [e.name, e.value]), ...defines(source, 'CURLPAUSE_')]);
+  for (const m of source.matchAll(/^#define (CURLPAUSE_\w+)\s+\((CURLPAUSE_\w+)\s*\|\s*(CURLPAUSE_\w+)\)/gm)) {
+    if (!known.has(m[2]) || !known.has(m[3])) throw new Error(`${m[1]} combines unknown flags`);
+    known.set(m[1], known.get(m[2]) | known.get(m[3]));
+  }
+  return [...known].map(([name, value]) => ({ name, value }));
+}
+
+/** The special return values of the write and read callbacks (`CURL_WRITEFUNC_PAUSE`, …). */
+export function parseCallbackReturns(source) {
+  const out = [...defines(source, 'CURL_WRITEFUNC_'), ...defines(source, 'CURL_READFUNC_')].map(([name, value]) => ({ name, value }));
+  if (out.length < 4) throw new Error('CURL_WRITEFUNC_* / CURL_READFUNC_* not found');
+  return out;
+}
+
 const q = (s) => `'${s}'`;
 
-export function render(version, { options, aliases }, infos, infotypes, hcodes, wsBits, hBits, curlcodes) {
+export function render(version, { options, aliases }, infos, infotypes, hcodes, wsBits, hBits, curlcodes, pause, returns) {
   const opt = options.map((o) => `  ${o.name}: { id: ${o.id}, type: ${q(o.type)}${o.deprecated ? ', deprecated: true' : ''} },`);
   const ali = aliases.map((a) => `  ${a.name}: ${q(a.target)},`);
   const inf = infos.map((i) => `  ${i.name}: { id: ${i.id}, type: ${q(i.type)}${i.deprecated ? ', deprecated: true' : ''} },`);
@@ -154,6 +174,12 @@ ${consts(wsBits)}
 
 /** \`CURLH_*\` header origins for \`curl_easy_header\`. */
 ${consts(hBits)}
+
+/** \`CURLPAUSE_*\`: what \`curl_easy_pause\` (\`easy.pause()\`) pauses or resumes. */
+${consts(pause)}
+
+/** Special return values of \`CURLOPT_WRITEFUNCTION\` and \`CURLOPT_READFUNCTION\`. */
+${returns.map((e) => `export const ${e.name} = 0x${e.value.toString(16)};`).join('\n')}
 `;
 }
 
@@ -185,6 +211,8 @@ function main() {
     parseBits(wsH, 'CURLWS_'),
     parseBits(headerH, 'CURLH_'),
     parseEnum(curlH, 'CURLcode'),
+    parsePause(curlH),
+    parseCallbackReturns(curlH),
   );
   const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : undefined;
   if (args.check) {
