@@ -424,15 +424,19 @@ export class Easy {
   /**
    * `curl_easy_pause(handle, bitmask)`: `CURLPAUSE_RECV`, `CURLPAUSE_SEND`, `CURLPAUSE_ALL` or
    * `CURLPAUSE_CONT` (resume both). Allowed inside this handle's callbacks, as in C. Resuming
-   * may call `CURLOPT_WRITEFUNCTION` with the held data before `pause()` returns.
-   * @throws RangeError `ERR_OUT_OF_RANGE` for other bits; CurlError if libcurl refuses.
+   * may call `CURLOPT_WRITEFUNCTION` with the held data before `pause()` returns; if that fails
+   * (the callback throws or refuses the data), the transfer is aborted: `perform()` rejects with
+   * that code and the exception as `cause`, and `pause()` throws the code too.
+   * @throws RangeError `ERR_OUT_OF_RANGE` for other bits; CurlError if libcurl refuses (e.g.
+   *   `CURLE_BAD_FUNCTION_ARGUMENT` for a handle without a transfer).
    */
   pause(bitmask: number): void {
     this.#check('pause()', false);
     int('bitmask', bitmask, 0, CURLPAUSE_ALL);
     if (bitmask & ~CURLPAUSE_ALL) throw outOfRange('bitmask', 'a combination of CURLPAUSE_RECV and CURLPAUSE_SEND', bitmask);
     const rc = this.#call(() => this.#native.pause(bitmask));
-    if (rc !== 0) throw curlFailure(rc, this.#native.errorBuffer());
+    // (closed by a callback that pause() ran: the transfer is over by the caller's own hand)
+    if (rc !== 0 && !this.#closed) throw curlFailure(rc, this.#native.errorBuffer());
   }
 
   /**

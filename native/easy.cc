@@ -272,7 +272,7 @@ void Easy::OnTransferDone(CURLcode result) {
   if (!performing_ || closed_) return;
   // A DEBUGFUNCTION threw during this transfer and its abort was deferred, but libcurl finished
   // first (the handshake's last bytes arrived in the same socket action): still a failure.
-  if (abort_deferred_ && result == CURLE_OK) result = CURLE_ABORTED_BY_CALLBACK;
+  if (deferred_abort_ != CURLE_OK && result == CURLE_OK) result = deferred_abort_;
   // A CONNECT_ONLY connection lives in the multi (removing it closes the socket); anything
   // else is over, and leaves so that a later perform() can add the handle again.
   if (connect_only_ == 0 || result != CURLE_OK) LeaveMulti();
@@ -290,7 +290,7 @@ void Easy::SettlePerform(CURLcode result) {
   if (!perform_) return;
   auto d = std::move(perform_);
   performing_ = false;
-  abort_deferred_ = false;  // meant for this transfer: must not abort a perform() started next
+  deferred_abort_ = CURLE_OK;  // meant for this transfer: must not abort a perform() started next
   Napi::Env env = Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", Napi::Number::New(env, result));
@@ -323,9 +323,10 @@ void Easy::RunSoon() {
     }
     if (released_) return;
     if (start_deferred_) StartPerform();
-    if (abort_deferred_) {
-      abort_deferred_ = false;
-      AbortPerform(CURLE_ABORTED_BY_CALLBACK);
+    if (deferred_abort_ != CURLE_OK) {
+      CURLcode result = deferred_abort_;
+      deferred_abort_ = CURLE_OK;
+      AbortPerform(result);
     }
   } catch (...) {
   }

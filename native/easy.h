@@ -115,7 +115,10 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
   bool in_multi_ = false;
   bool performing_ = false;
   bool start_deferred_ = false;  // perform() asked for inside a libcurl callback
-  bool abort_deferred_ = false;  // a DEBUGFUNCTION threw inside curl_multi_socket_action
+  // Not CURLE_OK: the transfer failed where the handle cannot leave the multi (inside libcurl),
+  // and is aborted with this code from RunSoon: a DEBUGFUNCTION threw inside
+  // curl_multi_socket_action, or a write callback failed while pause() redelivered data.
+  CURLcode deferred_abort_ = CURLE_OK;
   bool close_deferred_ = false;  // close() asked for inside a libcurl callback
   bool closed_ = false;
   bool released_ = false;

@@ -161,7 +161,7 @@ int EasyCallbacks::Debug(CURL* /*handle*/, curl_infotype type, char* data, size_
       // libcurl ignores DEBUGFUNCTION's return value: abort the transfer from outside libcurl.
       // (When JS called into libcurl, that call rethrows the error instead.)
       if (self->performing_ && self->engine_ && self->engine_->multi().in_action()) {
-        self->abort_deferred_ = true;
+        self->deferred_abort_ = CURLE_ABORTED_BY_CALLBACK;
         self->engine_->Soon(self);
       }
     }

@@ -12,15 +12,25 @@ using easy_args::BytesOf;
 using easy_args::CodedError;
 
 // pause(bitmask): curl_easy_pause. Allowed inside this handle's callbacks, as in C. Unpausing
-// may deliver held data through the write callback before curl_easy_pause returns: an exception
-// thrown there fails the transfer and becomes the cause of perform()'s CurlError; with no
-// perform() to report it, pause() throws it.
+// may deliver held data through the write callback before curl_easy_pause returns. If that
+// fails (the callback threw or refused the data), libcurl returns the error but leaves the
+// transfer in the multi with nothing more to do: perform() would never settle. So the transfer
+// is aborted with that code (from RunSoon when libcurl is on the stack), the exception being
+// the cause of perform()'s CurlError; with no perform() to report it, pause() throws it.
 Napi::Value Easy::Pause(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Check(env, "pause()", false);
   int bitmask = info[0].ToNumber().Int32Value();
   errbuf_[0] = '\0';
   CURLcode rc = curl_easy_pause(easy_.get(), bitmask);
+  if (rc != CURLE_OK && performing_ && !closed_) {
+    if (engine_->multi().in_callback()) {
+      deferred_abort_ = rc;
+      engine_->Soon(this);
+    } else {
+      AbortPerform(rc);
+    }
+  }
   if (!performing_) RethrowCallbackError(env);
   return Napi::Number::New(env, rc);
 }

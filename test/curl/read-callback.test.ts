@@ -3,14 +3,7 @@
 // CURL_READFUNC_ABORT, a throw, a bad value), the Buffer's lifetime, wsStartFrame() inside the
 // callback, close() and the other methods called from inside it. Real libcurl, the raw server.
 import { describe, expect, it } from 'vitest';
-import {
-  CURL_READFUNC_ABORT,
-  CURL_READFUNC_PAUSE,
-  CURLPAUSE_CONT,
-  CURLPAUSE_SEND,
-  CURLWS_TEXT,
-  Easy,
-} from '../../lib/curl';
+import { CURL_READFUNC_ABORT, CURL_READFUNC_PAUSE, CURLPAUSE_CONT, CURLPAUSE_SEND, CURLWS_TEXT, Easy } from '../../lib/curl';
 import type { ReadFunction, WriteFunction } from '../../lib/curl';
 import { Op, rawTarget, waitForRawLog, waitForSocketClosed } from '../helpers/raw';
 
@@ -61,13 +54,14 @@ describe('CURLOPT_READFUNCTION', () => {
       [Op.BINARY, 'abc'],
       [Op.TEXT, 'hello'],
     ]);
-    expect(calls.length).toBe(3);
+    // (a third call, answered with PAUSE, may or may not come before the echoes)
+    expect(calls.length).toBeGreaterThanOrEqual(2);
     for (const [length, size, nitems, userdata] of calls) {
       expect(length).toBeGreaterThan(0);
       expect([size, nitems, userdata]).toEqual([1, length, easy]);
     }
     // detached once the call returned: a kept Buffer cannot reach memory libcurl reuses
-    expect(kept.map((b) => b.length)).toEqual([0, 0, 0]);
+    expect(kept.every((b) => b.length === 0)).toBe(true);
   });
 
   it('returning 0 ends the upload; the connection stays up both ways', async () => {
