@@ -83,7 +83,7 @@ Napi::Value Easy::DupFrom(const Napi::CallbackInfo& info) {
   source->Check(env, "duphandle()", false);
   CURL* copy = curl_easy_duphandle(source->easy_.get());
   if (!copy)
-    throw CodedError(env, "ERR_CURL_OUT_OF_MEMORY", "curl_easy_duphandle failed: out of memory");
+    throw CodedError(env, "ERR_CURLWS_INTERNAL", "curl_easy_duphandle failed (out of memory)");
   easy_.reset(copy);  // the handle made by the constructor was never used
   ApplyDefaults();
   curl_easy_setopt(copy, CURLOPT_WRITEFUNCTION, nullptr);

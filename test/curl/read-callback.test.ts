@@ -64,6 +64,33 @@ describe('CURLOPT_READFUNCTION', () => {
     expect(kept.every((b) => b.length === 0)).toBe(true);
   });
 
+  it('after wsStartFrame(), reads fill that frame until its length is reached', async () => {
+    const { url, id } = rawTarget('/echo');
+    const parts = ['0123', '456789', 'next'];
+    let step = 0;
+    const echoes: string[] = [];
+    const easy = uploader(
+      url,
+      (buf, _s, _n, p) => {
+        if (step === 0) (p as Easy).wsStartFrame(CURLWS_TEXT, 10);
+        const part = parts[step++];
+        return part === undefined ? CURL_READFUNC_PAUSE : buf.write(part);
+      },
+      (d) => {
+        echoes.push(String(d));
+        if (echoes.length === 2) easy.close();
+        return d.length;
+      },
+    );
+    await expect(easy.perform()).rejects.toMatchObject({ code: 'ERR_CURL_EASY_CLOSED' });
+    expect(echoes).toEqual(['0123456789', 'next']);
+    // one TEXT frame of 10 bytes from two reads, then a read of its own: BINARY again
+    expect((await waitForSocketClosed(id)).received.map(decoded)).toEqual([
+      [Op.TEXT, '0123456789'],
+      [Op.BINARY, 'next'],
+    ]);
+  });
+
   it('returning 0 ends the upload; the connection stays up both ways', async () => {
     const { url, id } = rawTarget('/echo');
     let reads = 0;
@@ -151,6 +178,7 @@ describe('CURLOPT_READFUNCTION', () => {
           });
           return CURL_READFUNC_PAUSE;
         }
+        if (events.includes('read: late')) return 0; // the upload is complete
         events.push('read: late');
         return buf.write('late');
       },
