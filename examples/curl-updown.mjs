@@ -2,8 +2,8 @@
 // CURLOPT_READFUNCTION (libcurl's read-callback send model, 8.16+) and every received frame
 // printed by CURLOPT_WRITEFUNCTION, line for line as in C. curl_easy_perform() becomes
 // `await curl.perform()`; the callbacks run synchronously inside libcurl, as in C, so
-// curl.wsMeta() and curl.wsStartFrame() work in them. The read callback's buffer is libcurl's
-// own: fill it, return the count; it is valid only during the call.
+// curl.wsMeta() and curl.wsStartFrame() work in them. The read callback's buffer is valid only
+// during the call, like libcurl's pointer in C: fill it and return the count.
 //
 // Run: node examples/curl-updown.mjs ws://127.0.0.1:8080/
 // test/curl/twins.test.ts runs it and the C original (test/curl/fixtures/ws-updown.c) against

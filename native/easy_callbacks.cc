@@ -2,30 +2,25 @@
 
 #include <cmath>
 #include <cstring>
+#include <new>
 
 namespace curlws {
 namespace {
 
-// A JS Buffer over libcurl's read buffer for the duration of one READFUNCTION call. The
-// ArrayBuffer is detached when the call returns, so a Buffer the callback kept reads as empty
-// instead of reaching memory libcurl has reused. Where the runtime refuses external buffers
-// (napi_no_external_buffers_allowed), the callback fills a copy and the bytes it reports are
-// copied back.
+// The Buffer a READFUNCTION fills, for the duration of one call. It is a JS-owned buffer of
+// libcurl's size (zeroed: a callback that reports bytes it did not write sends zeros, not old
+// heap contents), copied into libcurl's buffer for the count the callback returns, and detached
+// when the call returns, so a Buffer the callback kept reads as empty: "valid only during the
+// call", as libcurl's pointer is in C. Not libcurl's memory itself: JS could move an ArrayBuffer
+// over it out of the call (ArrayBuffer.prototype.transfer), and keep it past the handle's life.
 class ReadView {
  public:
-  ReadView(napi_env env, char* data, size_t n) : env_(env), data_(data) {
-    if (napi_create_external_buffer(env, n, data, nullptr, nullptr, &value_) != napi_ok) {
-      bool pending = false;
-      napi_value ignored;
-      if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
-        napi_get_and_clear_last_exception(env, &ignored);
-      void* copy = nullptr;
-      if (napi_create_buffer(env, n, &copy, &value_) != napi_ok) throw std::bad_alloc();
-      copy_ = static_cast<char*>(copy);
-    }
+  ReadView(napi_env env, char* data, size_t n) : env_(env), data_(data), n_(n) {
+    void* bytes = nullptr;
+    if (napi_create_buffer(env, n, &bytes, &value_) != napi_ok) throw std::bad_alloc();
+    if (n) std::memset(bytes, 0, n);
   }
   ~ReadView() {
-    if (copy_) return;  // a JS-owned copy: harmless to keep
     // Plain Node-API calls: nothing may throw from a destructor. A failure (the callback
     // detached or transferred the buffer itself) leaves nothing to do.
     napi_value ab = nullptr;
@@ -39,15 +34,23 @@ class ReadView {
   ReadView& operator=(const ReadView&) = delete;
 
   napi_value value() const { return value_; }
-  // The callback filled `count` bytes: with a copy, they go to libcurl's buffer now.
+  // The callback filled `count` bytes: they go to libcurl's buffer now. Read through the
+  // Buffer again: the callback may have detached it (then it sends zeros, never freed memory).
   void Commit(size_t count) {
-    if (copy_ && count) std::memcpy(data_, copy_, count);
+    if (!count || count > n_) return;
+    void* bytes = nullptr;
+    size_t length = 0;
+    if (napi_get_buffer_info(env_, value_, &bytes, &length) != napi_ok || length < count) {
+      std::memset(data_, 0, count);
+      return;
+    }
+    std::memcpy(data_, bytes, count);
   }
 
  private:
   napi_env env_;
   char* data_;
-  char* copy_ = nullptr;
+  size_t n_;
   napi_value value_ = nullptr;
 };
 

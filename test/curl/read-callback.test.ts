@@ -64,6 +64,22 @@ describe('CURLOPT_READFUNCTION', () => {
     expect(kept.every((b) => b.length === 0)).toBe(true);
   });
 
+  it('a callback that transfers its Buffer away keeps a copy, never libcurl memory; the read fails', async () => {
+    let moved: ArrayBuffer | undefined;
+    const easy = uploader(rawTarget('/echo').url, (buf) => {
+      buf.write('secret');
+      moved = structuredClone(buf.buffer, { transfer: [buf.buffer] });
+      return 6; // the Buffer is empty now: more than it holds
+    });
+    await expect(easy.perform()).rejects.toMatchObject({
+      code: 'CURLE_ABORTED_BY_CALLBACK',
+      cause: expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    });
+    easy.close();
+    // the moved memory is the callback's own, alive after the handle is gone
+    expect(Buffer.from(moved!).subarray(0, 6).toString()).toBe('secret');
+  });
+
   it('after wsStartFrame(), reads fill that frame until its length is reached', async () => {
     const { url, id } = rawTarget('/echo');
     const parts = ['0123', '456789', 'next'];
