@@ -94,6 +94,14 @@ describe('CURL_WRITEFUNC_PAUSE and pause()', () => {
     easy.close();
   });
 
+  it('only the write callback may pause: CURL_WRITEFUNC_PAUSE from the header callback fails the transfer', async () => {
+    const easy = new Easy();
+    easy.setopt('CURLOPT_URL', rawTarget('/greet-echo').url);
+    easy.setopt('CURLOPT_HEADERFUNCTION', () => CURL_WRITEFUNC_PAUSE);
+    await expect(easy.perform()).rejects.toMatchObject({ name: 'CurlError', code: 'CURLE_WRITE_ERROR' });
+    easy.close();
+  });
+
   it('close() while receiving is paused ends perform() and the connection', async () => {
     const { url, id } = rawTarget('/greet-echo');
     const easy = new Easy();
