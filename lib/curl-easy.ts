@@ -32,10 +32,11 @@ export type CurlWsFrame = NativeWsFrame;
 export type WriteFunction = (data: Buffer, size: 1, nmemb: number, userdata: unknown) => number | void;
 /**
  * `CURLOPT_READFUNCTION` (with `CURLOPT_UPLOAD` 1): fill `buffer` — `size * nitems` bytes,
- * valid only during the call (then copied into libcurl's buffer and detached: a kept one reads as
- * empty) — and return how many bytes you wrote: they are sent as WebSocket frame payload (`easy.wsStartFrame()` in the call sets
- * the frame's type and length). `0` ends the upload, `CURL_READFUNC_PAUSE` pauses sending until
- * `easy.pause(CURLPAUSE_CONT)`, `CURL_READFUNC_ABORT` fails the transfer.
+ * valid only during the call (then copied into libcurl's buffer and detached: a kept one reads
+ * as empty) — and return how many bytes you wrote. They are sent as WebSocket frame payload
+ * (`easy.wsStartFrame()` in the call sets the frame's type and length). `0` ends the upload,
+ * `CURL_READFUNC_PAUSE` pauses sending until `easy.pause(CURLPAUSE_CONT)`,
+ * `CURL_READFUNC_ABORT` fails the transfer.
  */
 export type ReadFunction = (buffer: Buffer, size: 1, nitems: number, userdata: unknown) => number;
 /** `CURLOPT_HEADERFUNCTION`: one response header line, CRLF included. */
