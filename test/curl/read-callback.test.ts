@@ -243,6 +243,7 @@ describe('CURLOPT_READFUNCTION', () => {
       attempt('getinfo', () => self.getinfo('CURLINFO_RESPONSE_CODE'));
       attempt('pause', () => self.pause(CURLPAUSE_SEND));
       attempt('duphandle', () => self.duphandle().close());
+      attempt('wsSend', () => self.wsSend(Buffer.from('from inside'), CURLWS_TEXT));
       self.close();
       return buf.length;
     });
@@ -259,6 +260,7 @@ describe('CURLOPT_READFUNCTION', () => {
       getinfo: 'ok',
       pause: 'ok',
       duphandle: 'ok',
+      wsSend: 'ok', // a blocking send, as libcurl does inside callbacks
     });
   });
 });
