@@ -33,7 +33,7 @@ describe('re-entrancy stress', () => {
       // the callbacks really ran, and did each kind of thing
       const counts = JSON.parse(lines.pop()!) as Record<string, number>;
       expect(counts.writes).toBeGreaterThan(200);
-      expect(counts.reads).toBeGreaterThan(20);
+      expect(counts.reads).toBeGreaterThan(5);
       expect(counts.writePauses).toBeGreaterThan(5);
       for (const op of ['close', 'send', 'performOther', 'closeOther', 'connect', 'throw', 'recv', 'pause', 'dup', 'rawSend'])
         expect(counts[op], op).toBeGreaterThan(5);
