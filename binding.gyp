@@ -40,6 +40,7 @@
         'native/easy.cc',
         'native/easy_callbacks.cc',
         'native/easy_info.cc',
+        'native/easy_io.cc',
         'native/easy_ws.cc',
         'native/engine.cc',
         'native/event_batch.cc',

@@ -9,13 +9,36 @@ import type { NativeEasy, NativePerformResult, NativeWsFrame } from './native';
 import { CurlError, CurlWsError, codedError, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { CALLBACKS, curlOptionRule, curlOptionValue } from './curl-policy';
 import type { CallbackOptionName, CurlOptionAlias, CurlOptionName, OptionRule } from './curl-policy';
-import { CURLE_AGAIN, CURLH_HEADER, CURLHE_NAMES, CURLINFOS, type CURLOPT_ALIASES, type CURLOPTS } from './curl-symbols';
+import {
+  CURL_READFUNC_ABORT,
+  CURL_READFUNC_PAUSE,
+  CURLE_AGAIN,
+  CURLH_HEADER,
+  CURLHE_NAMES,
+  CURLINFOS,
+  CURLOPT_ALIASES,
+  CURLOPTS,
+  CURLPAUSE_ALL,
+} from './curl-symbols';
 
 /** `struct curl_ws_frame`: what a received chunk is (see curl_ws_meta(3)). */
 export type CurlWsFrame = NativeWsFrame;
 
-/** `CURLOPT_WRITEFUNCTION`: one chunk of received data (in WebSocket callback mode: one frame fragment). */
+/**
+ * `CURLOPT_WRITEFUNCTION`: one chunk of received data (in WebSocket callback mode: one frame
+ * fragment). Return the count (or nothing: all of it), `CURL_WRITEFUNC_PAUSE` to pause receiving
+ * (the same chunk comes again after `easy.pause(CURLPAUSE_CONT)`), `CURL_WRITEFUNC_ERROR` to fail.
+ */
 export type WriteFunction = (data: Buffer, size: 1, nmemb: number, userdata: unknown) => number | void;
+/**
+ * `CURLOPT_READFUNCTION` (with `CURLOPT_UPLOAD` 1): fill `buffer` — `size * nitems` bytes,
+ * valid only during the call (then copied into libcurl's buffer and detached: a kept one reads
+ * as empty) — and return how many bytes you wrote. They are sent as WebSocket frame payload
+ * (`easy.wsStartFrame()` in the call sets the frame's type and length). `0` ends the upload,
+ * `CURL_READFUNC_PAUSE` pauses sending until `easy.pause(CURLPAUSE_CONT)`,
+ * `CURL_READFUNC_ABORT` fails the transfer.
+ */
+export type ReadFunction = (buffer: Buffer, size: 1, nitems: number, userdata: unknown) => number;
 /** `CURLOPT_HEADERFUNCTION`: one response header line, CRLF included. */
 export type HeaderFunction = (data: Buffer, size: 1, nmemb: number, userdata: unknown) => number | void;
 /** `CURLOPT_DEBUGFUNCTION`: one piece of libcurl's trace; `type` is a `CURLINFO_TEXT`… value. */
@@ -32,21 +55,23 @@ export type CurlOptionValue<N extends CurlOptionName | CurlOptionAlias> = N exte
       ? HeaderFunction | null
       : N extends 'CURLOPT_DEBUGFUNCTION'
         ? DebugFunction | null
-        : N extends 'CURLOPT_PRIVATE' | 'CURLOPT_WRITEDATA' | 'CURLOPT_HEADERDATA' | 'CURLOPT_DEBUGDATA'
-          ? unknown
-          : N extends CurlOptionName
-            ? OptType<N> extends 'LONG' | 'VALUES'
-              ? number | boolean
-              : OptType<N> extends 'OFF_T'
-                ? number | bigint
-                : OptType<N> extends 'STRINGPOINT'
-                  ? string | null
-                  : OptType<N> extends 'SLISTPOINT'
-                    ? readonly string[] | null
-                    : OptType<N> extends 'BLOB'
-                      ? Uint8Array | null
-                      : never
-            : never;
+        : N extends 'CURLOPT_READFUNCTION'
+          ? ReadFunction | null
+          : N extends 'CURLOPT_PRIVATE' | 'CURLOPT_WRITEDATA' | 'CURLOPT_HEADERDATA' | 'CURLOPT_DEBUGDATA' | 'CURLOPT_READDATA'
+            ? unknown
+            : N extends CurlOptionName
+              ? OptType<N> extends 'LONG' | 'VALUES'
+                ? number | boolean
+                : OptType<N> extends 'OFF_T'
+                  ? number | bigint
+                  : OptType<N> extends 'STRINGPOINT'
+                    ? string | null
+                    : OptType<N> extends 'SLISTPOINT'
+                      ? readonly string[] | null
+                      : OptType<N> extends 'BLOB'
+                        ? Uint8Array | null
+                        : never
+              : never;
 
 /** Every `CURLINFO_*` name of the pinned libcurl. */
 export type CurlInfoName = keyof typeof CURLINFOS;
@@ -101,6 +126,23 @@ export interface WsSendResult {
   sent: number;
 }
 
+/** `curl_easy_send` result: `result` is `CURLE_OK` or `CURLE_AGAIN` (anything else throws). */
+export interface EasySendResult {
+  result: number;
+  /** bytes written to the socket */
+  sent: number;
+}
+
+/**
+ * `curl_easy_recv` result: `result` is `CURLE_OK` or `CURLE_AGAIN` (anything else throws).
+ * `CURLE_OK` with `nread` 0 means the peer closed the connection.
+ */
+export interface EasyRecvResult {
+  result: number;
+  /** bytes written into the buffer */
+  nread: number;
+}
+
 /** A `CurlError` with libcurl's text and the error buffer's detail, as `curl` prints them. */
 function curlFailure(code: number, detail: string, cause?: { cause: unknown }): CurlError {
   const text = binding.curlStrerror(code);
@@ -127,6 +169,21 @@ function int(name: string, value: unknown, min: number, max: number): number {
   return value;
 }
 
+/** Calls a READFUNCTION and checks its answer: a count that fits the buffer, or a READFUNC code. */
+function readCount(fn: ReadFunction, buffer: Buffer, userdata: unknown): number {
+  const r: unknown = fn(buffer, 1, buffer.length, userdata);
+  if (typeof r !== 'number') throw invalidArgType('the return value of CURLOPT_READFUNCTION', 'a number', r);
+  if (r === CURL_READFUNC_PAUSE || r === CURL_READFUNC_ABORT) return r;
+  if (!Number.isInteger(r) || r < 0 || r > buffer.length) {
+    throw outOfRange(
+      'the return value of CURLOPT_READFUNCTION',
+      `a byte count from 0 to ${buffer.length}, CURL_READFUNC_PAUSE or CURL_READFUNC_ABORT`,
+      r,
+    );
+  }
+  return r;
+}
+
 function noNul(name: string, s: string): string {
   if (s.includes('\0')) throw invalidArgValue(name, s, 'a string without NUL characters (libcurl takes C strings)');
   return s;
@@ -143,7 +200,9 @@ export class Easy {
   #closed = false;
   #inCallback = 0;
   #private: unknown = undefined;
-  readonly #userdata: unknown[] = [undefined, undefined, undefined];
+  readonly #userdata: unknown[] = [undefined, undefined, undefined, undefined];
+  /** the functions set per callback kind, for duphandle() */
+  readonly #functions: (((...args: never[]) => unknown) | null)[] = [null, null, null, null];
 
   constructor() {
     try {
@@ -197,7 +256,9 @@ export class Easy {
     const { kind } = CALLBACKS[name];
     let bridge: ((...args: never[]) => unknown) | null = null;
     if (typeof fn === 'function') {
-      if (kind === 2) {
+      if (kind === 3) {
+        bridge = (buffer: Buffer) => this.#enter(() => readCount(fn as ReadFunction, buffer, this.#userdata[3]));
+      } else if (kind === 2) {
         bridge = (type: number, data: Buffer) => this.#enter(() => (fn as DebugFunction)(this, type, data, this.#userdata[2]));
       } else {
         bridge = (data: Buffer) =>
@@ -211,6 +272,7 @@ export class Easy {
     }
     const rc = this.#native.setCallback(kind, bridge);
     if (rc !== 0) throw curlFailure(rc, '');
+    this.#functions[kind] = typeof fn === 'function' ? (fn as (...args: never[]) => unknown) : null;
   }
 
   #enter<T>(fn: () => T): T {
@@ -267,12 +329,16 @@ export class Easy {
       // from the connection's teardown, thrown after the reset (as wsSend() rethrows one)
       const code = (err as { code?: unknown } | null)?.code;
       if (typeof code === 'string' && code.startsWith('ERR_CURL')) throw fromNative(err);
-      this.#private = undefined;
-      this.#userdata.fill(undefined);
+      this.#forgetJsState();
       throw err;
     }
+    this.#forgetJsState();
+  }
+
+  #forgetJsState(): void {
     this.#private = undefined;
     this.#userdata.fill(undefined);
+    this.#functions.fill(null);
   }
 
   /**
@@ -306,15 +372,15 @@ export class Easy {
 
   /**
    * `curl_ws_recv(handle, buffer, buffer.length, &nread, &meta)`: at most one frame (or part of
-   * one) per call. `CURLE_AGAIN` is a result, not an error: nothing is pending now.
+   * one) per call. `CURLE_AGAIN` is a result, not an error: nothing is pending now. An empty
+   * buffer peeks, as in C: `CURLE_OK` with `nread` 0 and the next frame's `meta` (its
+   * `bytesleft` is the payload still to read) consuming nothing — so a loop must read with a
+   * non-empty buffer to make progress — or `CURLE_AGAIN` when nothing has arrived yet.
    * @throws CurlError for any other CURLcode.
    */
   wsRecv(buffer: Uint8Array): WsRecvResult {
     this.#check('wsRecv()', false);
     const data = bytes('buffer', buffer);
-    // libcurl answers CURLE_AGAIN to an empty buffer even with data pending: a wsRecv/wsReadable
-    // loop would spin forever (a detached buffer is empty too)
-    if (data.byteLength === 0) throw outOfRange('buffer.byteLength', 'at least 1', 0);
     const r = this.#call(() => this.#native.wsRecv(data));
     if (r.result !== 0 && r.result !== CURLE_AGAIN) throw curlFailure(r.result, this.#native.errorBuffer());
     return r;
@@ -357,9 +423,79 @@ export class Easy {
   }
 
   /**
+   * `curl_easy_pause(handle, bitmask)`: `CURLPAUSE_RECV`, `CURLPAUSE_SEND`, `CURLPAUSE_ALL` or
+   * `CURLPAUSE_CONT` (resume both). Allowed inside this handle's callbacks, as in C. Resuming
+   * may call `CURLOPT_WRITEFUNCTION` with the held data before `pause()` returns; if that fails
+   * (the callback throws or refuses the data), the transfer is aborted: `perform()` rejects with
+   * that code and the exception as `cause`, and `pause()` throws the code too.
+   * @throws RangeError `ERR_OUT_OF_RANGE` for other bits; CurlError if libcurl refuses (e.g.
+   *   `CURLE_BAD_FUNCTION_ARGUMENT` for a handle without a transfer).
+   */
+  pause(bitmask: number): void {
+    this.#check('pause()', false);
+    int('bitmask', bitmask, 0, CURLPAUSE_ALL);
+    if (bitmask & ~CURLPAUSE_ALL) throw outOfRange('bitmask', 'a combination of CURLPAUSE_RECV and CURLPAUSE_SEND', bitmask);
+    const rc = this.#call(() => this.#native.pause(bitmask));
+    // (closed by a callback that pause() ran: the transfer is over by the caller's own hand)
+    if (rc !== 0 && !this.#closed) throw curlFailure(rc, this.#native.errorBuffer());
+  }
+
+  /**
+   * `curl_easy_send(handle, buffer, buffer.length, &sent)` on a `CURLOPT_CONNECT_ONLY`
+   * connection: the bytes go to the socket as they are — also with `CONNECT_ONLY = 2`, where
+   * they bypass libcurl's WebSocket framing. `CURLE_AGAIN`: retry once `wsWritable()` resolves.
+   * @throws CurlError for any other CURLcode (e.g. `CURLE_UNSUPPORTED_PROTOCOL` without a connection).
+   */
+  send(buffer: Uint8Array): EasySendResult {
+    this.#check('send()', false);
+    const data = bytes('buffer', buffer);
+    const r = this.#call(() => this.#native.send(data));
+    if (r.result !== 0 && r.result !== CURLE_AGAIN) throw curlFailure(r.result, this.#native.errorBuffer());
+    return r;
+  }
+
+  /**
+   * `curl_easy_recv(handle, buffer, buffer.length, &nread)` on a `CURLOPT_CONNECT_ONLY`
+   * connection: the connection's bytes as they arrive (with `CONNECT_ONLY = 2`: raw WebSocket
+   * frames, bypassing `wsRecv()`'s decoder). `CURLE_AGAIN`: wait with `wsReadable()`.
+   * @throws CurlError for any other CURLcode.
+   */
+  recv(buffer: Uint8Array): EasyRecvResult {
+    this.#check('recv()', false);
+    const data = bytes('buffer', buffer);
+    const r = this.#call(() => this.#native.recv(data));
+    if (r.result !== 0 && r.result !== CURLE_AGAIN) throw curlFailure(r.result, this.#native.errorBuffer());
+    return r;
+  }
+
+  /**
+   * `curl_easy_duphandle`: a new Easy with the same options — not the connection, as in C.
+   * The callbacks are the same functions, called with the copy's own userdata (the same values
+   * as the original's, as C copies the pointers) and, for `CURLOPT_DEBUGFUNCTION`, the copy as
+   * `handle`; `CURLOPT_PRIVATE` is copied too.
+   */
+  duphandle(): Easy {
+    this.#check('duphandle()', false);
+    const copy = new Easy();
+    try {
+      copy.#native.dupFrom(this.#native);
+    } catch (err) {
+      copy.close();
+      throw fromNative(err);
+    }
+    copy.#private = this.#private;
+    copy.#userdata.splice(0, this.#userdata.length, ...this.#userdata);
+    for (const [name, { kind }] of Object.entries(CALLBACKS)) {
+      const fn = this.#functions[kind];
+      if (fn) copy.#setCallback(name as CallbackOptionName, fn);
+    }
+    return copy;
+  }
+
+  /**
    * Resolves when the connection's socket is readable (what C code would `select()`/`poll()`
    * for). As in C, first read with `wsRecv()` until `CURLE_AGAIN`: data libcurl already buffered
-   * does not make the socket readable. Only after `perform()` with `CURLOPT_CONNECT_ONLY = 2`.
+   * does not make the socket readable. Only after `perform()` with `CURLOPT_CONNECT_ONLY` 1 or 2.
    * Rejects with `ERR_CURL_EASY_CLOSED` if the handle is closed meanwhile.
    */
   wsReadable(): Promise<void> {

@@ -46,9 +46,9 @@ export type OptionKind =
   | 'string'
   | 'slist'
   | 'blob'
-  /** WRITEFUNCTION, HEADERFUNCTION, DEBUGFUNCTION: a JS function (curlws/curl only) */
+  /** WRITEFUNCTION, HEADERFUNCTION, DEBUGFUNCTION, READFUNCTION: a JS function (curlws/curl only) */
   | 'function'
-  /** WRITEDATA, HEADERDATA, DEBUGDATA: any JS value, passed to the callback (curlws/curl only) */
+  /** WRITEDATA, HEADERDATA, DEBUGDATA, READDATA: any JS value, passed to the callback (curlws/curl only) */
   | 'userdata'
   /** CURLOPT_PRIVATE: any JS value, returned by getinfo('CURLINFO_PRIVATE') (curlws/curl only) */
   | 'private';
@@ -65,6 +65,7 @@ export const CALLBACKS = {
   CURLOPT_WRITEFUNCTION: { kind: 0, data: 'CURLOPT_WRITEDATA' },
   CURLOPT_HEADERFUNCTION: { kind: 1, data: 'CURLOPT_HEADERDATA' },
   CURLOPT_DEBUGFUNCTION: { kind: 2, data: 'CURLOPT_DEBUGDATA' },
+  CURLOPT_READFUNCTION: { kind: 3, data: 'CURLOPT_READDATA' },
 } as const;
 export type CallbackOptionName = keyof typeof CALLBACKS;
 const USERDATA = new Set<string>(Object.values(CALLBACKS).map((c) => c.data));
@@ -76,6 +77,8 @@ const everywhere = (why: string): Refusal => ({ connect: why, easy: why });
 
 const WS_ONLY = 'curlws speaks ws:// and wss:// only';
 const BODY = 'a WebSocket upgrade is a GET without a request body (messages are sent after the upgrade)';
+// libcurl's read-callback send model (8.16+): each read becomes WebSocket frame payload.
+const ENGINE_SENDS = 'the engine sends the messages itself (send() on the connection)';
 const GET_ONLY = 'the upgrade request is a plain GET: no ranges, conditions or custom methods';
 const H1_ONLY = 'WebSocket over libcurl is HTTP/1.1 only';
 const TOTAL_TIMEOUT = 'use handshakeTimeout (a total timeout would cut the open connection on some libcurl versions)';
@@ -95,14 +98,14 @@ export const CURL_OPTION_POLICY: Readonly<Record<string, Refusal>> = {
     "a C FILE*: use the verbose option (connect()) or CURLOPT_DEBUGFUNCTION (curlws/curl) to receive libcurl's trace",
   ),
   CURLOPT_CURLU: everywhere('a C CURLU*: pass the URL as a string'),
-  // A request body: #15 may open READFUNCTION/UPLOAD to curlws/curl (libcurl's read-callback
-  // send model); drop their `easy` entry then.
-  CURLOPT_READFUNCTION: everywhere(BODY),
-  CURLOPT_READDATA: everywhere(BODY),
+  // A request body. curlws/curl takes UPLOAD + READFUNCTION: with a WebSocket URL they are
+  // libcurl's read-callback send model (each read becomes frame payload), not a body.
+  CURLOPT_READFUNCTION: { connect: ENGINE_SENDS },
+  CURLOPT_READDATA: { connect: ENGINE_SENDS },
+  CURLOPT_UPLOAD: { connect: ENGINE_SENDS },
+  CURLOPT_UPLOAD_BUFFERSIZE: { connect: ENGINE_SENDS },
   CURLOPT_SEEKFUNCTION: everywhere(BODY),
   CURLOPT_SEEKDATA: everywhere(BODY),
-  CURLOPT_UPLOAD: everywhere(BODY),
-  CURLOPT_UPLOAD_BUFFERSIZE: everywhere(BODY),
   CURLOPT_UPLOAD_FLAGS: everywhere(BODY),
   CURLOPT_PUT: everywhere(BODY),
   CURLOPT_POST: everywhere(BODY),
@@ -154,9 +157,9 @@ export const CURL_OPTION_POLICY: Readonly<Record<string, Refusal>> = {
 const VALUE_POLICY: Readonly<Record<string, Partial<Record<CurlApi, (value: unknown) => string | undefined>>>> = {
   CURLOPT_CONNECT_ONLY: {
     easy: (v) =>
-      v === 0 || v === 2
+      v === 0 || v === 1 || v === 2
         ? undefined
-        : 'must be 0 or 2 (WebSocket style) in curlws/curl; 1 connects without the upgrade and needs curl_easy_send/curl_easy_recv, which are not exposed',
+        : 'must be 0, 1 (connect only: then easy.send()/easy.recv()) or 2 (connect and upgrade to WebSocket)',
   },
   CURLOPT_COOKIEFILE: {
     connect: stdinCookies,
@@ -196,7 +199,7 @@ const OTHER_PROTOCOLS: readonly [RegExp, string][] = [
 const POINTER_TYPES: Readonly<Partial<Record<CurlOptType, Record<CurlApi, string>>>> = {
   FUNCTIONPOINT: {
     connect: 'a C callback, which cannot be set from JavaScript (the engine owns the transfer; use its events)',
-    easy: 'a C callback curlws/curl does not bridge to JS (bridged: CURLOPT_WRITEFUNCTION, CURLOPT_HEADERFUNCTION, CURLOPT_DEBUGFUNCTION)',
+    easy: 'a C callback curlws/curl does not bridge to JS (bridged: CURLOPT_WRITEFUNCTION, CURLOPT_READFUNCTION, CURLOPT_HEADERFUNCTION, CURLOPT_DEBUGFUNCTION)',
   },
   CBPOINT: {
     connect: 'the data pointer of a C callback, which cannot be set from JavaScript',

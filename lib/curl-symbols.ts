@@ -579,3 +579,17 @@ export const CURLH_TRAILER = 2;
 export const CURLH_CONNECT = 4;
 export const CURLH_1XX = 8;
 export const CURLH_PSEUDO = 16;
+
+/** `CURLPAUSE_*`: what `curl_easy_pause` (`easy.pause()`) pauses or resumes. */
+export const CURLPAUSE_RECV = 1;
+export const CURLPAUSE_SEND = 4;
+export const CURLPAUSE_RECV_CONT = 0;
+export const CURLPAUSE_SEND_CONT = 0;
+export const CURLPAUSE_ALL = 5;
+export const CURLPAUSE_CONT = 0;
+
+/** Special return values of `CURLOPT_WRITEFUNCTION` and `CURLOPT_READFUNCTION`. */
+export const CURL_WRITEFUNC_PAUSE = 0x10000001;
+export const CURL_WRITEFUNC_ERROR = 0xffffffff;
+export const CURL_READFUNC_ABORT = 0x10000000;
+export const CURL_READFUNC_PAUSE = 0x10000001;

@@ -1,7 +1,7 @@
 /**
  * `curlws/curl`: libcurl's own API from TypeScript, for people who know it from C. `Easy` is a
  * libcurl easy handle (`curl_easy_setopt`, `curl_easy_getinfo`, `curl_easy_header`,
- * `curl_ws_recv`, `curl_ws_send`, `curl_ws_meta`, …) whose `perform()` runs asynchronously on
+ * `curl_ws_recv`, `curl_ws_send`, `curl_ws_meta`, `curl_easy_pause`, …) whose `perform()` runs asynchronously on
  * curlws's engine. The constants are libcurl's, generated from its headers. See docs/libcurl.md.
  *
  * ```ts
@@ -19,7 +19,10 @@ export type {
   CurlOptionValue,
   CurlWsFrame,
   DebugFunction,
+  EasyRecvResult,
+  EasySendResult,
   HeaderFunction,
+  ReadFunction,
   WriteFunction,
   WsRecvResult,
   WsSendResult,
@@ -28,9 +31,6 @@ export type { CurlOptionAlias, CurlOptionName } from './curl-policy';
 export { CurlError, CurlWsError } from './errors';
 export { curlCodeName } from './curl-codes';
 export * from './curl-symbols';
-
-/** Returned by a `CURLOPT_WRITEFUNCTION` / `CURLOPT_HEADERFUNCTION` to fail the transfer (C's `CURL_WRITEFUNC_ERROR`). */
-export const CURL_WRITEFUNC_ERROR = 0xffffffff;
 
 /** `curl_version()`: e.g. `'libcurl/8.21.0 OpenSSL/3.0.15 zlib/1.3.1'`. */
 export function version(): string {

@@ -175,8 +175,8 @@ export interface NativePerformResult {
 export interface NativeEasy {
   /** curl_easy_setopt by CURLOPT_* name for plain types; returns the CURLcode */
   setopt(name: string, value: unknown): number;
-  /** 0 WRITEFUNCTION (data), 1 HEADERFUNCTION (data), 2 DEBUGFUNCTION (type, data) */
-  setCallback(kind: 0 | 1 | 2, fn: ((...args: never[]) => unknown) | null): number;
+  /** 0 WRITEFUNCTION (data), 1 HEADERFUNCTION (data), 2 DEBUGFUNCTION (type, data), 3 READFUNCTION (buffer) */
+  setCallback(kind: 0 | 1 | 2 | 3, fn: ((...args: never[]) => unknown) | null): number;
   /** [CURLcode, value] */
   getinfo(id: number): [number, unknown];
   /** [CURLHcode, header | null] */
@@ -191,6 +191,14 @@ export interface NativeEasy {
   wsStartFrame(flags: number, length: number): number;
   /** 1 readable, 2 writable */
   wsWait(events: 1 | 2): Promise<void>;
+  /** curl_easy_pause; returns the CURLcode */
+  pause(bitmask: number): number;
+  /** curl_easy_send */
+  send(buffer: Uint8Array): { result: number; sent: number };
+  /** curl_easy_recv */
+  recv(buffer: Uint8Array): { result: number; nread: number };
+  /** makes this fresh handle a curl_easy_duphandle of `source` (JS callbacks unset) */
+  dupFrom(source: NativeEasy): void;
 }
 
 export interface NativeHeader {

@@ -6,6 +6,7 @@
 
 #include "addon.h"
 #include "curl_options.h"
+#include "easy_args.h"
 #include "easy_callbacks.h"
 #include "easy_info.h"
 #include "tls_context.h"
@@ -13,11 +14,7 @@
 namespace curlws {
 namespace {
 
-Napi::Error CodedError(const Napi::Env& env, const char* code, const std::string& message) {
-  Napi::Error err = Napi::Error::New(env, message);
-  err.Set("code", code);
-  return err;
-}
+using easy_args::CodedError;
 
 // Options whose value the binding owns: changing them would break perform() or the engine.
 bool EngineOwned(CURLoption id) {
@@ -50,6 +47,10 @@ Napi::Function Easy::Define(Napi::Env env) {
                          InstanceMethod<&Easy::WsMeta>("wsMeta"),
                          InstanceMethod<&Easy::WsStartFrame>("wsStartFrame"),
                          InstanceMethod<&Easy::WsWait>("wsWait"),
+                         InstanceMethod<&Easy::Pause>("pause"),
+                         InstanceMethod<&Easy::Send>("send"),
+                         InstanceMethod<&Easy::Recv>("recv"),
+                         InstanceMethod<&Easy::DupFrom>("dupFrom"),
                      });
 }
 
@@ -78,6 +79,10 @@ void Easy::ApplyDefaults() {
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss");
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_);
   curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this));
+  // Without a JS READFUNCTION an upload ends at once (Read returns 0): libcurl's default would
+  // fread() the process's stdin on the event loop.
+  curl_easy_setopt(e, CURLOPT_READFUNCTION, &EasyCallbacks::Read);
+  curl_easy_setopt(e, CURLOPT_READDATA, this);
   // No TLS key log, whatever SSLKEYLOGFILE says (tls_context.h).
   InstallTlsContextHook(e, nullptr);
 }
@@ -111,7 +116,7 @@ Napi::Value Easy::SetOpt(const Napi::CallbackInfo& info) {
     throw CodedError(env, "ERR_CURL_OPTION_UNSUPPORTED", name + " is set by curlws itself");
   Napi::Value value = info[1];
   std::string why;
-  CURLcode rc = SetCurlOption(easy_.get(), opt, value, &lists_, &why);
+  CURLcode rc = SetCurlOption(easy_.get(), opt, value, lists_.get(), &why);
   if (!why.empty()) throw Napi::TypeError::New(env, name + " " + why);
   if (rc == CURLE_OK && opt->id == CURLOPT_CONNECT_ONLY)
     connect_only_ = value.IsBoolean() ? (value.ToBoolean() ? 1 : 0)
@@ -119,12 +124,14 @@ Napi::Value Easy::SetOpt(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, rc);
 }
 
-// setCallback(kind, fn | null): 0 WRITEFUNCTION, 1 HEADERFUNCTION, 2 DEBUGFUNCTION.
+// setCallback(kind, fn | null): 0 WRITEFUNCTION, 1 HEADERFUNCTION, 2 DEBUGFUNCTION,
+// 3 READFUNCTION.
 Napi::Value Easy::SetCallback(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Check(env, "setopt()", true);
   uint32_t kind = info[0].ToNumber().Uint32Value();
-  if (kind > 2) throw Napi::RangeError::New(env, "setCallback: unknown callback kind");
+  if (kind >= kCallbackCount)
+    throw Napi::RangeError::New(env, "setCallback: unknown callback kind");
   bool set = info[1].IsFunction();
   CURL* e = easy_.get();
   CURLcode rc = CURLE_OK;
@@ -143,6 +150,9 @@ Napi::Value Easy::SetCallback(const Napi::CallbackInfo& info) {
     case Callback::kDebug:
       rc = curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, set ? &EasyCallbacks::Debug : nullptr);
       if (rc == CURLE_OK) rc = curl_easy_setopt(e, CURLOPT_DEBUGDATA, set ? this : nullptr);
+      break;
+    case Callback::kRead:
+      // Always installed (ApplyDefaults); Read() calls JS only when has_callback_ says so.
       break;
   }
   if (rc == CURLE_OK) {
@@ -183,8 +193,8 @@ Napi::Value Easy::Reset(const Napi::CallbackInfo& info) {
   SettleWaiters(true, true, nullptr);  // "ready": the next ws call reports the closed connection
   LeaveMulti();
   curl_easy_reset(easy_.get());
-  lists_.clear();
-  for (int kind = 0; kind < 3; kind++) {
+  DropLists();
+  for (int kind = 0; kind < kCallbackCount; kind++) {
     Value().Set(CallbackKey(static_cast<Callback>(kind)), env.Undefined());
     has_callback_[kind] = false;
   }
@@ -262,10 +272,10 @@ void Easy::OnTransferDone(CURLcode result) {
   if (!performing_ || closed_) return;
   // A DEBUGFUNCTION threw during this transfer and its abort was deferred, but libcurl finished
   // first (the handshake's last bytes arrived in the same socket action): still a failure.
-  if (abort_deferred_ && result == CURLE_OK) result = CURLE_ABORTED_BY_CALLBACK;
-  // A CONNECT_ONLY=2 connection lives in the multi (removing it closes the socket); anything
+  if (deferred_abort_ != CURLE_OK && result == CURLE_OK) result = deferred_abort_;
+  // A CONNECT_ONLY connection lives in the multi (removing it closes the socket); anything
   // else is over, and leaves so that a later perform() can add the handle again.
-  if (connect_only_ != 2 || result != CURLE_OK) LeaveMulti();
+  if (connect_only_ == 0 || result != CURLE_OK) LeaveMulti();
   try {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
@@ -280,7 +290,7 @@ void Easy::SettlePerform(CURLcode result) {
   if (!perform_) return;
   auto d = std::move(perform_);
   performing_ = false;
-  abort_deferred_ = false;  // meant for this transfer: must not abort a perform() started next
+  deferred_abort_ = CURLE_OK;  // meant for this transfer: must not abort a perform() started next
   Napi::Env env = Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", Napi::Number::New(env, result));
@@ -313,9 +323,10 @@ void Easy::RunSoon() {
     }
     if (released_) return;
     if (start_deferred_) StartPerform();
-    if (abort_deferred_) {
-      abort_deferred_ = false;
-      AbortPerform(CURLE_ABORTED_BY_CALLBACK);
+    if (deferred_abort_ != CURLE_OK) {
+      CURLcode result = deferred_abort_;
+      deferred_abort_ = CURLE_OK;
+      AbortPerform(result);
     }
   } catch (...) {
   }
@@ -341,13 +352,13 @@ void Easy::Release(bool js) {
   }
   LeaveMulti();
   easy_.reset();
-  lists_.clear();
+  DropLists();
   if (engine_) {
     engine_->CancelSoon(this);
     engine_->Unregister(this);
     engine_ = nullptr;  // the engine may go away before this object is collected
   }
-  for (int kind = 0; kind < 3; kind++) {
+  for (int kind = 0; kind < kCallbackCount; kind++) {
     // close(): let the callbacks (and what they capture) go now, not with the wrapper
     if (js && has_callback_[kind])
       Value().Set(CallbackKey(static_cast<Callback>(kind)), Env().Undefined());
@@ -360,6 +371,7 @@ const char* Easy::CallbackKey(Callback which) {
     case Callback::kWrite: return "__curlwsWriteFunction";
     case Callback::kHeader: return "__curlwsHeaderFunction";
     case Callback::kDebug: return "__curlwsDebugFunction";
+    case Callback::kRead: return "__curlwsReadFunction";
   }
   return "";
 }
@@ -367,6 +379,12 @@ const char* Easy::CallbackKey(Callback which) {
 void Easy::Detach() {
   // Environment teardown: pending promises stay pending (no JS can run any more).
   Release(false);
+}
+
+void Easy::DropLists() {
+  // A fresh vector, not clear(): a duplicate may still hold (and libcurl use) the old lists.
+  lists_ = std::make_shared<std::vector<SlistPtr>>();
+  inherited_lists_.clear();
 }
 
 void Easy::UpdateKeepAlive() {

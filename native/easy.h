@@ -2,8 +2,9 @@
 // with curl_easy_perform replaced by an asynchronous perform() through the environment's Multi.
 //
 // Files: easy.cc (lifecycle, setopt/getinfo/header/reset/close/perform), easy_ws.cc
-// (curl_ws_recv/send/meta/start_frame and the readiness poll), easy_callbacks.cc (the libcurl
-// callbacks that call JS). The TypeScript wrapper (lib/curl-easy.ts) validates every argument
+// (curl_ws_recv/send/meta/start_frame and the readiness poll), easy_io.cc (curl_easy_pause,
+// curl_easy_send/recv, curl_easy_duphandle), easy_callbacks.cc (the libcurl callbacks that
+// call JS). The TypeScript wrapper (lib/curl-easy.ts) validates every argument
 // and maps CURLcodes to CurlError; this class only guards its own invariants.
 //
 // Ownership/threading: a Napi::ObjectWrap on its environment's loop thread. It Ref()s its JS
@@ -11,12 +12,13 @@
 // collected with work in flight; otherwise an Easy nobody holds is collected and its finalizer
 // removes the handle from the multi before curl_easy_cleanup (the order libcurl requires).
 //
-// Re-entrancy: WRITEFUNCTION/HEADERFUNCTION/DEBUGFUNCTION call JS synchronously from inside
-// libcurl (usually from curl_multi_socket_action). JS may then call back into this object:
+// Re-entrancy: WRITEFUNCTION/READFUNCTION/HEADERFUNCTION/DEBUGFUNCTION call JS synchronously from
+// inside libcurl (usually from curl_multi_socket_action). JS may then call back into this object:
 // close() is deferred until libcurl is out of its callback (the transfer is aborted by the
 // callback's return value), perform()/reset() throw, ws calls go to libcurl (which answers them
-// by its own rules, e.g. CURLE_RECURSIVE_API_CALL for curl_ws_recv). An exception thrown by a
-// callback aborts the transfer and becomes the `cause` of perform()'s CurlError.
+// by its own rules, e.g. CURLE_RECURSIVE_API_CALL for curl_ws_recv; curl_easy_pause is allowed
+// and may deliver paused data by calling the write callback before it returns). An exception thrown
+// by a callback aborts the transfer and becomes the `cause` of perform()'s CurlError.
 #ifndef CURLWS_NATIVE_EASY_H_
 #define CURLWS_NATIVE_EASY_H_
 
@@ -44,7 +46,8 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
   void Detach() override;
 
  private:
-  enum class Callback { kWrite = 0, kHeader = 1, kDebug = 2 };
+  enum class Callback { kWrite = 0, kHeader = 1, kDebug = 2, kRead = 3 };
+  static constexpr int kCallbackCount = 4;
   friend class EasyCallbacks;
 
   // easy.cc
@@ -62,6 +65,11 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
   Napi::Value WsMeta(const Napi::CallbackInfo& info);
   Napi::Value WsStartFrame(const Napi::CallbackInfo& info);
   Napi::Value WsWait(const Napi::CallbackInfo& info);
+  // easy_io.cc
+  Napi::Value Pause(const Napi::CallbackInfo& info);
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Recv(const Napi::CallbackInfo& info);
+  Napi::Value DupFrom(const Napi::CallbackInfo& info);
 
   void ApplyDefaults();
   void StartPerform();
@@ -72,6 +80,7 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
   // Releases every native resource. `js`: JS may run (close()); false from GC and teardown.
   void Release(bool js);
   void UpdateKeepAlive();
+  void DropLists();
   void DrainMicrotasks();
   // Throws ERR_CURL_EASY_CLOSED (closed) or ERR_CURL_IN_CALLBACK when `what` may not run now.
   void Check(const Napi::Env& env, const char* what, bool forbid_in_callback);
@@ -85,24 +94,31 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
 
   Engine* engine_ = nullptr;
   EasyPtr easy_;
-  std::vector<SlistPtr> lists_;  // slists handed to libcurl by setopt; live until reset/close
+  // slists handed to libcurl by setopt. Shared: curl_easy_duphandle copies the pointers, not
+  // the lists, so a duplicate keeps its source's lists alive (reset/close drop the reference).
+  using Lists = std::shared_ptr<std::vector<SlistPtr>>;
+  Lists lists_ = std::make_shared<std::vector<SlistPtr>>();
+  std::vector<Lists> inherited_lists_;  // the lists of the handle this one was duplicated from
   char errbuf_[CURL_ERROR_SIZE] = {0};
   Napi::AsyncContext async_context_;
 
   // The JS callbacks live as properties of this object's own JS wrapper (see CallbackKey), not
   // in persistent references: a strong reference would root a cycle (callback closure → TS
   // Easy → this wrapper) and an Easy with callbacks would never be collected.
-  bool has_callback_[3] = {false, false, false};  // indexed by Callback
+  bool has_callback_[kCallbackCount] = {false, false, false, false};  // indexed by Callback
   static const char* CallbackKey(Callback which);
   int callback_depth_ = 0;                // > 0 while a JS callback runs
   Napi::ObjectReference callback_error_;  // { value } thrown by the last failing callback
   bool js_allowed_ = true;                // false from GC finalizer and teardown on
 
-  long connect_only_ = 0;
+  long connect_only_ = 0;  // 1: a plain connection (curl_easy_send/recv), 2: a WebSocket
   bool in_multi_ = false;
   bool performing_ = false;
   bool start_deferred_ = false;  // perform() asked for inside a libcurl callback
-  bool abort_deferred_ = false;  // a DEBUGFUNCTION threw inside curl_multi_socket_action
+  // Not CURLE_OK: the transfer failed where the handle cannot leave the multi (inside libcurl),
+  // and is aborted with this code from RunSoon: a DEBUGFUNCTION threw inside
+  // curl_multi_socket_action, or a write callback failed while pause() redelivered data.
+  CURLcode deferred_abort_ = CURLE_OK;
   bool close_deferred_ = false;  // close() asked for inside a libcurl callback
   bool closed_ = false;
   bool released_ = false;

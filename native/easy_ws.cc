@@ -3,38 +3,13 @@
 #include <string>
 
 #include "easy.h"
+#include "easy_args.h"
 
 namespace curlws {
 namespace {
 
-Napi::Error CodedError(const Napi::Env& env, const char* code, const std::string& message) {
-  Napi::Error err = Napi::Error::New(env, message);
-  err.Set("code", code);
-  return err;
-}
-
-// The bytes of a Buffer / Uint8Array / any ArrayBufferView argument.
-void BytesOf(const Napi::Value& v, uint8_t** data, size_t* len) {
-  if (!v.IsTypedArray() && !v.IsDataView())
-    throw Napi::TypeError::New(v.Env(), "expected a Buffer or Uint8Array");
-  napi_env env = v.Env();
-  void* p = nullptr;
-  size_t n = 0;
-  if (v.IsTypedArray()) {
-    napi_typedarray_type type;
-    size_t length = 0;
-    napi_value ab;
-    size_t offset = 0;
-    napi_get_typedarray_info(env, v, &type, &length, &p, &ab, &offset);
-    n = length * v.As<Napi::TypedArray>().ElementSize();
-  } else {
-    napi_value ab;
-    size_t offset = 0;
-    napi_get_dataview_info(env, v, &n, &p, &ab, &offset);
-  }
-  *data = static_cast<uint8_t*>(p);
-  *len = n;
-}
+using easy_args::BytesOf;
+using easy_args::CodedError;
 
 Napi::Value MetaToJs(const Napi::Env& env, const curl_ws_frame* meta) {
   if (!meta) return env.Null();
@@ -111,16 +86,16 @@ Napi::Value Easy::WsStartFrame(const Napi::CallbackInfo& info) {
 }
 
 // wsWait(events): a promise settled when the connection's socket is readable (1) / writable
-// (2). Only for an established CONNECT_ONLY=2 connection: libcurl has stopped watching the
-// socket then (CURL_POLL_REMOVE at CURLMSG_DONE), so one uv_poll of our own is allowed.
+// (2). Only for an established CONNECT_ONLY connection (1 or 2): libcurl has stopped watching
+// the socket then (CURL_POLL_REMOVE at CURLMSG_DONE), so one uv_poll of our own is allowed.
 Napi::Value Easy::WsWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Check(env, "wsReadable()/wsWritable()", false);
   int events = static_cast<int>(info[0].ToNumber().Int32Value());
-  if (!in_multi_ || performing_ || connect_only_ != 2)
+  if (!in_multi_ || performing_ || connect_only_ == 0)
     throw CodedError(env, "ERR_CURL_NOT_CONNECTED",
-                     "wsReadable()/wsWritable() need a CONNECT_ONLY=2 connection: call them after "
-                     "perform() has resolved");
+                     "wsReadable()/wsWritable() need a CONNECT_ONLY connection (1 or 2): call them "
+                     "after perform() has resolved");
   Napi::Promise::Deferred d(env);
   Napi::Promise promise = d.Promise();
   curl_socket_t fd = CURL_SOCKET_BAD;

@@ -9,14 +9,15 @@
 //   lib/curl-codes.ts    CURLcode / CURLMcode names by value (error codes of every API)
 //   lib/curl-symbols.ts  the low-level API's symbols: every CURLOPT_* with type and number, option
 //                        aliases, CURLINFO_*, curl_infotype, CURLHcode, CURLcode by name, CURLWS_* /
-//                        CURLH_* bits. Which options curlws accepts is policy, not parsing.
+//                        CURLH_* / CURLPAUSE_* bits, the callbacks' CURL_WRITEFUNC_* / CURL_READFUNC_*
+//                        returns. Which options curlws accepts is policy, not parsing.
 // The headers are the pinned release's (.cache/libcurl/<CURL_VERSION>/include/curl/, the version
 // from scripts/libcurl.pin). Without them (`npm run build:curl` not run) --check says so and passes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPin } from './libcurl-pin.mjs';
-import { parseBits, parseEnum, parseInfos, parseOptions } from './gen-curl-tables/parse.mjs';
+import { parseBits, parseCallbackReturns, parseEnum, parseInfos, parseOptions, parsePause } from './gen-curl-tables/parse.mjs';
 import { renderCodes, renderSymbols } from './gen-curl-tables/render.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,6 +56,8 @@ export function generate(dir, fallbackVersion) {
         parseBits(wsH, 'CURLWS_'),
         parseBits(headerH, 'CURLH_'),
         curlcode,
+        parsePause(curlH),
+        parseCallbackReturns(curlH),
       ),
     },
   };

@@ -130,3 +130,23 @@ export function parseBits(source, prefix) {
   if (!out.length) throw new Error(`no ${prefix}* bit flags found`);
   return out;
 }
+
+/**
+ * `CURLPAUSE_*` for `curl_easy_pause`: bit flags, plain numbers and `(A | B)` combinations of
+ * the ones before them, as curl.h defines them.
+ */
+export function parsePause(source) {
+  const known = new Map([...parseBits(source, 'CURLPAUSE_').map((e) => [e.name, e.value]), ...defines(source, 'CURLPAUSE_')]);
+  for (const m of source.matchAll(/^#define (CURLPAUSE_\w+)\s+\((CURLPAUSE_\w+)\s*\|\s*(CURLPAUSE_\w+)\)/gm)) {
+    if (!known.has(m[2]) || !known.has(m[3])) throw new Error(`${m[1]} combines unknown flags`);
+    known.set(m[1], known.get(m[2]) | known.get(m[3]));
+  }
+  return [...known].map(([name, value]) => ({ name, value }));
+}
+
+/** The special return values of the write and read callbacks (`CURL_WRITEFUNC_PAUSE`, …). */
+export function parseCallbackReturns(source) {
+  const out = [...defines(source, 'CURL_WRITEFUNC_'), ...defines(source, 'CURL_READFUNC_')].map(([name, value]) => ({ name, value }));
+  if (out.length < 4) throw new Error('CURL_WRITEFUNC_* / CURL_READFUNC_* not found');
+  return out;
+}

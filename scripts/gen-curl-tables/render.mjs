@@ -68,7 +68,7 @@ export function curlMultiCodeName(n: number): string {
 const q = (s) => `'${s}'`;
 
 /** lib/curl-symbols.ts from the option, info, infotype, CURLHcode and CURLcode tables and the bit flags. */
-export function renderSymbols(version, { options, aliases }, infos, infotypes, hcodes, wsBits, hBits, curlcodes) {
+export function renderSymbols(version, { options, aliases }, infos, infotypes, hcodes, wsBits, hBits, curlcodes, pause, returns) {
   const opt = options.map((o) => `  ${o.name}: { id: ${o.id}, type: ${q(o.type)}${o.deprecated ? ', deprecated: true' : ''} },`);
   const ali = aliases.map((a) => `  ${a.name}: ${q(a.target)},`);
   const inf = infos.map((i) => `  ${i.name}: { id: ${i.id}, type: ${q(i.type)}${i.deprecated ? ', deprecated: true' : ''} },`);
@@ -129,5 +129,11 @@ ${consts(wsBits)}
 
 /** \`CURLH_*\` header origins for \`curl_easy_header\`. */
 ${consts(hBits)}
+
+/** \`CURLPAUSE_*\`: what \`curl_easy_pause\` (\`easy.pause()\`) pauses or resumes. */
+${consts(pause)}
+
+/** Special return values of \`CURLOPT_WRITEFUNCTION\` and \`CURLOPT_READFUNCTION\`. */
+${returns.map((e) => `export const ${e.name} = 0x${e.value.toString(16)};`).join('\n')}
 `;
 }

@@ -90,17 +90,24 @@ describe('setopt errors', () => {
     refused('CURLOPT_MAIL_FROM', /mail protocols/);
     refused('CURLOPT_SSH_PRIVATE_KEYFILE', /SSH/);
     refused('CURLOPT_POSTFIELDS', /without a request body/);
-    refused('CURLOPT_UPLOAD', /without a request body/);
-    refused('CURLOPT_READFUNCTION', /without a request body/);
+    refused('CURLOPT_SEEKFUNCTION', /without a request body/);
     refused('CURLOPT_CUSTOMREQUEST', /plain GET/);
     refused('CURLOPT_PROTOCOLS_STR', /ws:\/\/ and wss:\/\/ only/);
     refused('CURLOPT_ERRORBUFFER', /easy\.errorBuffer/);
     refused('CURLOPT_XFERINFOFUNCTION', /C callback .*bridged: CURLOPT_WRITEFUNCTION/);
     refused('CURLOPT_SSL_CTX_DATA', /data pointer/);
     refused('CURLOPT_FTPAPPEND', /CURLOPT_FTPAPPEND is an old name of CURLOPT_APPEND/);
-    expect(() => easy.setopt('CURLOPT_CONNECT_ONLY', 1)).toThrow(
-      expect.objectContaining({ code: 'ERR_CURL_OPTION_UNSUPPORTED', message: expect.stringMatching(/must be 0 or 2/) }),
+    expect(() => easy.setopt('CURLOPT_CONNECT_ONLY', 3)).toThrow(
+      expect.objectContaining({ code: 'ERR_CURL_OPTION_UNSUPPORTED', message: expect.stringMatching(/must be 0, 1 .* or 2/) }),
     );
+    // libcurl's read-callback send model and CONNECT_ONLY=1 are taken (easy.send()/easy.recv())
+    easy.setopt('CURLOPT_UPLOAD', 1);
+    easy.setopt('CURLOPT_READFUNCTION', () => 0);
+    easy.setopt('CURLOPT_READFUNCTION', null);
+    easy.setopt('CURLOPT_READDATA', { any: 'value' });
+    easy.setopt('CURLOPT_UPLOAD_BUFFERSIZE', 16384);
+    easy.setopt('CURLOPT_CONNECT_ONLY', 1);
+    easy.setopt('CURLOPT_CONNECT_ONLY', 0);
   });
 
   it('accepts every plain type, null to reset, and aliases', () => {

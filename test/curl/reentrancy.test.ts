@@ -1,5 +1,6 @@
 // Random re-entrancy from inside libcurl callbacks (see fixtures/reentrancy-stress.mjs): the
-// engine must survive any mix of close/perform/connect/send/recv/throw/GC from callbacks.
+// engine must survive any mix of close/perform/connect/send/recv/throw/GC/pause/duphandle from
+// callbacks, with random read-callback answers and write-callback pauses.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +33,9 @@ describe('re-entrancy stress', () => {
       // the callbacks really ran, and did each kind of thing
       const counts = JSON.parse(lines.pop()!) as Record<string, number>;
       expect(counts.writes).toBeGreaterThan(200);
-      for (const op of ['close', 'send', 'performOther', 'closeOther', 'connect', 'throw', 'recv'])
+      expect(counts.reads).toBeGreaterThan(5);
+      expect(counts.writePauses).toBeGreaterThan(5);
+      for (const op of ['close', 'send', 'performOther', 'closeOther', 'connect', 'throw', 'recv', 'pause', 'dup', 'rawSend'])
         expect(counts[op], op).toBeGreaterThan(5);
     },
     60_000,

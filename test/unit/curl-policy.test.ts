@@ -79,7 +79,17 @@ describe('one policy for libcurl options (connect() escape hatch and Easy.setopt
     );
     expect(thrown(() => easyValue('CURLOPT_REQUEST_TARGET', '/a\tb')).code).toBe('ERR_CURL_OPTION_UNSUPPORTED');
     expect(easyValue('CURLOPT_REQUEST_TARGET', '/a')).toBe('/a');
-    expect(thrown(() => easyValue('CURLOPT_CONNECT_ONLY', true)).message).toMatch(/must be 0 or 2/);
+    expect(thrown(() => easyValue('CURLOPT_CONNECT_ONLY', 3)).message).toMatch(/must be 0, 1 .* or 2/);
+    expect(easyValue('CURLOPT_CONNECT_ONLY', true)).toBe(1);
+  });
+
+  it("libcurl's read-callback send model: curlws/curl takes it, connect() refuses it (its engine sends)", () => {
+    for (const name of ['CURLOPT_UPLOAD', 'CURLOPT_READFUNCTION', 'CURLOPT_READDATA', 'CURLOPT_UPLOAD_BUFFERSIZE']) {
+      expect(curlOptionRule('easy', name).name).toBe(name);
+      expect(thrown(() => viaConnect(name, 1)).message).toContain('the engine sends the messages itself');
+    }
+    expect(curlOptionRule('easy', 'CURLOPT_READFUNCTION').kind).toBe('function');
+    expect(curlOptionRule('easy', 'CURLOPT_READDATA').kind).toBe('userdata');
   });
 
   it('names an unknown option with a did-you-mean in both APIs', () => {

@@ -165,3 +165,48 @@ ${pad}
     ]);
   });
 });
+
+describe('pause and callback-return parsers', () => {
+  interface PauseParsers {
+    parsePause(source: string): { name: string; value: number }[];
+    parseCallbackReturns(source: string): { name: string; value: number }[];
+  }
+  const load = async (): Promise<PauseParsers> => (await import(pathToFileURL(PARSE).href)) as PauseParsers;
+
+  it('reads CURLPAUSE_* bits, plain numbers and (A | B) combinations of earlier ones', async () => {
+    const { parsePause } = await load();
+    // as curl.h 8.22 writes them
+    const src = `#define CURLPAUSE_RECV      (1 << 0)
+#define CURLPAUSE_RECV_CONT 0
+#define CURLPAUSE_SEND      (1 << 2)
+#define CURLPAUSE_SEND_CONT 0
+#define CURLPAUSE_ALL       (CURLPAUSE_RECV | CURLPAUSE_SEND)
+#define CURLPAUSE_CONT      (CURLPAUSE_RECV_CONT | CURLPAUSE_SEND_CONT)`;
+    expect(Object.fromEntries(parsePause(src).map((e) => [e.name, e.value]))).toEqual({
+      CURLPAUSE_RECV: 1,
+      CURLPAUSE_SEND: 4,
+      CURLPAUSE_RECV_CONT: 0,
+      CURLPAUSE_SEND_CONT: 0,
+      CURLPAUSE_ALL: 5,
+      CURLPAUSE_CONT: 0,
+    });
+    expect(() => parsePause('#define CURLPAUSE_RECV (1<<0)\n#define CURLPAUSE_X (CURLPAUSE_RECV|CURLPAUSE_NOPE)')).toThrow(
+      'CURLPAUSE_X combines unknown flags',
+    );
+  });
+
+  it("reads the write and read callbacks' special returns, and refuses a header without them", async () => {
+    const { parseCallbackReturns } = await load();
+    const src = `#define CURL_WRITEFUNC_PAUSE 0x10000001
+#define CURL_WRITEFUNC_ERROR 0xFFFFFFFF
+#define CURL_READFUNC_ABORT 0x10000000
+#define CURL_READFUNC_PAUSE 0x10000001`;
+    expect(parseCallbackReturns(src)).toEqual([
+      { name: 'CURL_WRITEFUNC_PAUSE', value: 0x10000001 },
+      { name: 'CURL_WRITEFUNC_ERROR', value: 0xffffffff },
+      { name: 'CURL_READFUNC_ABORT', value: 0x10000000 },
+      { name: 'CURL_READFUNC_PAUSE', value: 0x10000001 },
+    ]);
+    expect(() => parseCallbackReturns('')).toThrow('not found');
+  });
+});
