@@ -25,7 +25,7 @@ const OTHER_PROJECTS: Record<string, string> = {
 
 const TOP_LEVEL = ['lib', 'native', 'scripts', 'test', 'docs', 'examples', 'bin'];
 // a repository path starts a word (after a space, quote, bracket, colon or comma), not inside a URL
-const REPO_PATH = new RegExp(`(?<=^|[\\s\`'"(\\[<:,])((?:${TOP_LEVEL.join('|')})/[\\w./-]*\\w)`, 'gm');
+const REPO_PATH = new RegExp(`(?<=^|[\\s\`'"(\\[<:,])((?:${TOP_LEVEL.join('|')})/[\\w./*-]*[\\w*])`, 'gm');
 const OUTSIDE = /(?:\.\.\/shared\/|shared\/notes|\/work\/|\/home\/[a-z]|\/Users\/)/;
 const SOURCE_EXTENSIONS = ['', '.ts', '.mjs', '.js', '.h', '.cc', '.md'];
 
@@ -39,8 +39,18 @@ function ignoredByGit(rel: string): boolean {
   return [rel, `${rel}/`].some((p) => spawnSync('git', ['check-ignore', '-q', '--no-index', p], { cwd: ROOT }).status === 0);
 }
 
-/** A named path resolves from the root, or from the naming file's folder (a README's neighbours). */
+/** A named path resolves from the root, or from the naming file's folder (a README's neighbours); a
+ * glob (`examples/curl-*.mjs`) resolves when a tracked file matches it. */
 function resolves(file: string, named: string): boolean {
+  if (named.includes('*')) {
+    const pattern = named
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*\*\//g, '\0')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\0/g, '(?:.*/)?');
+    const glob = new RegExp(`^${pattern}$`);
+    return tracked.some((f) => glob.test(f));
+  }
   const bases = [ROOT, path.join(ROOT, path.dirname(file))];
   return bases.some((base) => SOURCE_EXTENSIONS.some((ext) => existsSync(path.join(base, named + ext))));
 }
