@@ -86,6 +86,7 @@ export type SessionInit = Pick<
   | 'verbose'
   | 'privateDns'
   | 'autoPong'
+  | 'perMessageDeflate'
 > & {
   /** PEM file for CURLOPT_CAINFO and CURLOPT_PROXY_CAINFO (preferred: libcurl caches it) */
   caFile?: string;

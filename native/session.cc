@@ -149,19 +149,20 @@ void Session::Configure(const Napi::Object& init) {
     }
   }
 
-  bool ok =
-      curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss") == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 2L) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_WS_OPTIONS, static_cast<long>(CURLWS_NOAUTOPONG)) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this)) == CURLE_OK &&
-      // ws:// through an HTTP proxy must tunnel (CONNECT); before 8.21 libcurl would
-      // forward-proxy a GET ws://… that most proxies refuse.
-      curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
+  const long ws_options = CURLWS_NOAUTOPONG | ConfigureDeflate(init);
+
+  bool ok = curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss") == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 2L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_WS_OPTIONS, ws_options) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this)) == CURLE_OK &&
+            // ws:// through an HTTP proxy must tunnel (CONNECT); before 8.21 libcurl would
+            // forward-proxy a GET ws://… that most proxies refuse.
+            curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
   if (!ok) fail("libcurl refused a basic option");
 
   // TLS secrets go to tls.keylog, or nowhere: never to libcurl's SSLKEYLOGFILE (tls_context.h).
@@ -269,11 +270,14 @@ void Session::HandshakeDone(CURLcode result) {
 
   HeaderList headers = CollectHeaders(e, CURLH_1XX);
   std::string protocol;
-  HandshakeFailure bad = ValidateUpgradeResponse(headers, key_, protocols_, &protocol);
+  HandshakeFailure bad =
+      ValidateUpgradeResponse(headers, key_, protocols_, offer_deflate_, &protocol);
   if (!bad.code.empty()) {
     Fail(bad.code.c_str(), bad.message, 0, CURLE_OK);
     return;
   }
+  std::string extension;
+  if (!NegotiateExtensions(headers, &extension)) return;
   // Only the handshake needed these; an open (often idle) connection keeps none of them.
   std::string().swap(key_);
   std::vector<std::string>().swap(protocols_);
@@ -295,6 +299,7 @@ void Session::HandshakeDone(CURLcode result) {
   state_ = State::kOpen;
 
   Napi::Object open = HandshakeInfoToJs(Env(), e, status, headers, protocol);
+  open.Set("extensions", extension);
   batch_->Add(EventType::kOpen, open);
 
   UpdatePoll();
