@@ -168,6 +168,7 @@ const CASES: Record<string, Entry> = {
   pongTimeout: notAString('a number'),
   highWaterMark: notAString('a number'),
   receiveHighWaterMark: notAString('a number'),
+  perMessageDeflate: notAString('a boolean or an object of booleans and numbers (its offer is built from validated numbers)'),
   tls: [], // nested: NESTED_CASES.tls
   proxy: [
     { names: 'options.proxy', build: (p, c) => ({ proxy: `${c.proxy}/${p}` }) },
@@ -221,7 +222,7 @@ const CASES: Record<string, Entry> = {
   ],
   protocolVersion: notAString('a number'),
   skipUTF8Validation: notAString('a boolean'),
-  perMessageDeflate: notAString('false'),
+  perMessageDeflate: notAString('a boolean or an object of booleans and numbers'),
   allowSynchronousEvents: notAString('a boolean'),
   maxBufferedChunks: notAString('a number'),
   maxFragments: notAString('a number'),
