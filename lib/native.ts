@@ -225,7 +225,8 @@ export interface NativeBinding {
   Session: new (init: SessionInit, target: object) => NativeSession;
   curlOption(name: string): CurlOptionInfo | null;
   /** Internal leak counters (native/diagnostics.h); idle baseline { uvHandles: 3, sessions: 0 }. */
-  diagnostics(): { uvHandles: number; sessions: number };
+  /** zlibBytes: bytes held by the permessage-deflate zlib streams of the whole process */
+  diagnostics(): { uvHandles: number; sessions: number; zlibBytes: number };
   Easy: new () => NativeEasy;
   curlVersion(): string;
   curlVersionInfo(): Record<string, unknown>;

@@ -465,6 +465,7 @@ void Session::StartTimer(uint64_t ms) {
   // from the call that armed them (connect(), close()), so refresh the clock first, as Node's
   // own setTimeout does.
   uv_update_time(timer_->uv.loop);
+  deflate_idle_armed_ = false;  // a timeout takes the timer over
   uv_timer_start(&timer_->uv, &Session::OnTimeout, ms, 0);
 }
 
@@ -472,6 +473,10 @@ void Session::OnTimeout(uv_timer_t* timer) noexcept {
   auto* self = static_cast<Session*>(timer->data);
   if (!self) return;
   try {
+    if (self->deflate_idle_armed_) {
+      self->OnDeflateIdle();  // not a timeout: no JS involved
+      return;
+    }
     DispatchScope scope(self);
     if (self->state_ == State::kConnecting)
       self->Fail("WS_ERR_HANDSHAKE_TIMEOUT", "Opening handshake has timed out", 0, CURLE_OK);
@@ -613,6 +618,10 @@ void Session::ReleaseNative() {
   dns_share_.reset();
   request_headers_.reset();
   assembler_.Abandon();  // a message cut off by the close is never delivered
+  // permessage-deflate's zlib streams (hundreds of KiB) go with the connection, not with the
+  // JS object's garbage collection. Nothing reads or sends after this (easy_ is gone).
+  raw_.reset();
+  deflater_.reset();
 }
 
 void Session::EmitPending() {

@@ -104,6 +104,11 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // says so, as is otherwise.
   bool PushMessage(const uint8_t* data, size_t size, unsigned int flags);
   static CURLcode RawRead(void* ctx, uint8_t* buf, size_t len, size_t* n);
+  // Under context takeover the compressor's zlib stream (~256 KiB) would stay for the life of the
+  // connection: once no message was compressed for a while, it is released and only its window
+  // (<= 32 KiB) is kept (Deflater::Release). Uses timer_, which is idle while the session is open.
+  void NoteCompressedSend();
+  void OnDeflateIdle();
   // Ending.
   void Fail(const char* code, std::string message, uint16_t close_code, CURLcode curl_code);
   // Memory ran out for this connection (`while_doing`: "receiving a message", …): fails it with
@@ -152,6 +157,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   std::unique_ptr<Deflater> deflater_;  // once agreed; its zlib stream is made lazily
   bool sending_fragments_ = false;      // send(..., fin=false) began a message
   bool compressing_fragments_ = false;  // ... and it is compressed
+  bool deflate_idle_armed_ = false;     // timer_ runs for OnDeflateIdle
+  bool compressed_since_armed_ = false;
 
   State state_ = State::kConnecting;
   bool paused_ = false;

@@ -13,6 +13,9 @@ using namespace session_detail;  // NOLINT: this file's own internals
 
 namespace {
 
+// How long no message must have been compressed before the compressor's stream is released.
+constexpr uint64_t kDeflateIdleMs = 2000;
+
 int IntOr(const Napi::Object& o, const char* key, int fallback) {
   Napi::Value v = o.Get(key);
   return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
@@ -87,11 +90,34 @@ bool Session::PushMessage(const uint8_t* data, size_t size, unsigned int flags) 
     FailOutOfMemory("compressing a message");
     throw OutOfMemoryError(Env());
   }
-  if (sendq_.PushData(deflater_->output(), deflater_->output_size(), flags, true)) return true;
+  if (sendq_.PushData(deflater_->output(), deflater_->output_size(), flags, true)) {
+    NoteCompressedSend();
+    return true;
+  }
   // The deflater has moved on while the peer never gets these bytes: later messages would refer
   // to data it does not have, so the connection cannot go on.
   if (!sendq_.out_of_memory()) Fail("", sendq_.failure(), 1011, CURLE_SEND_ERROR);
   return false;
+}
+
+void Session::NoteCompressedSend() {
+  compressed_since_armed_ = true;
+  if (deflate_idle_armed_ || !timer_ || state_ != State::kOpen) return;
+  if (deflater_->zlib_memory() == 0) return;  // no stream held (no_context_takeover frees it)
+  deflate_idle_armed_ = true;
+  compressed_since_armed_ = false;
+  uv_timer_start(&timer_->uv, &Session::OnTimeout, kDeflateIdleMs, 0);
+}
+
+void Session::OnDeflateIdle() {
+  deflate_idle_armed_ = false;
+  if (!deflater_ || state_ != State::kOpen) return;
+  if (compressed_since_armed_) {
+    NoteCompressedSend();  // still busy: look again later
+    return;
+  }
+  // False (nothing freed) while a fragmented message is being sent; the next send re-arms.
+  deflater_->Release();
 }
 
 }  // namespace curlws

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { ReconnectingWebSocket, WebSocket, WsWebSocket, connect } from '../../lib/index.js';
+import { binding } from '../../lib/native.js';
 
 let wss: WebSocketServer;
 let url: string;
@@ -101,5 +102,37 @@ describe('ReconnectingWebSocket', () => {
     expect(await reply).toBe('y'.repeat(3000));
     expect(offers.at(-1)).toBe('permessage-deflate; server_max_window_bits=12; client_max_window_bits');
     await rws.close();
+  });
+});
+
+describe('zlib memory', () => {
+  const zlib = (): number => binding.diagnostics().zlibBytes;
+  const settle = async (pred: (n: number) => boolean, what: string): Promise<number> => {
+    for (let i = 0; i < 200; i++) {
+      if (pred(zlib())) return zlib();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`zlib memory never ${what}: ${zlib()} bytes`);
+  };
+
+  it('none until a compressed message needs it; the compressor is released once sending stops', async () => {
+    const before = zlib();
+    const conn = await connect(url, { perMessageDeflate: true });
+    expect(zlib()).toBe(before); // negotiated, nothing made yet
+    const echoed = new Promise((resolve) => conn.once('message', resolve));
+    await conn.send('z'.repeat(4000));
+    await echoed;
+    // Both streams exist now: the compressor (~256 KiB at 15/8) and the inflater.
+    expect(zlib() - before).toBeGreaterThan(200 * 1024);
+    // No send for a while: the compressor's stream goes (its window is parked); the inflater
+    // was freed after the message already (this server agreed to server_no_context_takeover).
+    const idle = await settle((n) => n - before < 64 * 1024, 'went down after sending stopped');
+    expect(idle - before).toBeLessThan(64 * 1024);
+    // And compressing again works from the parked window.
+    const again = new Promise((resolve) => conn.once('message', resolve));
+    await conn.send('z'.repeat(4000));
+    expect(await again).toBe('z'.repeat(4000));
+    await conn.close();
+    await settle((n) => n === before, 'returned to its level after close');
   });
 });
