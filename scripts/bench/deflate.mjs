@@ -237,9 +237,17 @@ const cpuMs = () => {
 };
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function client(name, url, n, conns) {
+/** One measurement per process (`mode`: transfer | rss-idle | rss-used), so memory freed by
+ * one cannot be reused by the next and hide its growth. */
+async function client(name, url, n, conns, mode) {
   const open = ADAPTERS[name];
   const out = { client: name };
+  if (mode === 'transfer') await transfer(open, url, n, out);
+  else await rss(open, url, conns, mode === 'rss-used', out);
+  process.send(out);
+}
+
+async function transfer(open, url, n, out) {
   // recv
   {
     let got = 0;
@@ -288,9 +296,12 @@ async function client(name, url, n, conns) {
     };
     await c.close();
   }
-  // rss per idle connection: negotiated only, then used (one message each way)
+}
+
+/** RSS per idle connection: negotiated only, or used (one message each way). */
+async function rss(open, url, conns, used, out) {
   const reply = feed()[1];
-  for (const used of [false, true]) {
+  {
     for (let i = 0; i < 3; i++) globalThis.gc();
     const before = process.memoryUsage().rss;
     const list = [];
@@ -319,7 +330,6 @@ async function client(name, url, n, conns) {
     out[used ? 'rssUsedKiB' : 'rssIdleKiB'] = Math.round((process.memoryUsage().rss - before) / 1024 / conns);
     await Promise.all(list.map((c) => c.close()));
   }
-  process.send(out);
 }
 
 function child(args, extra = []) {
@@ -347,9 +357,13 @@ async function main() {
     const { port } = await srv.first;
     const url = `ws://127.0.0.1:${port}/`;
     for (const c of clients) {
-      const run = child(['--role=client', `--client=${c}`, `--url=${url}`, `--n=${n}`, `--conns=${conns}`]);
-      rows.push(await run.first);
-      run.p.kill();
+      const row = {};
+      for (const mode of ['transfer', 'rss-idle', 'rss-used']) {
+        const run = child(['--role=client', `--client=${c}`, `--url=${url}`, `--n=${n}`, `--conns=${conns}`, `--mode=${mode}`]);
+        Object.assign(row, await run.first);
+        run.p.kill();
+      }
+      rows.push(row);
     }
   } finally {
     srv.p.kill();
@@ -377,5 +391,5 @@ async function main() {
 }
 
 if (args.role === 'server') await server(Number(args.n));
-else if (args.role === 'client') await client(args.client, args.url, Number(args.n), Number(args.conns));
+else if (args.role === 'client') await client(args.client, args.url, Number(args.n), Number(args.conns), args.mode);
 else await main();
