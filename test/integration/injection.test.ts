@@ -168,7 +168,6 @@ const CASES: Record<string, Entry> = {
   pongTimeout: notAString('a number'),
   highWaterMark: notAString('a number'),
   receiveHighWaterMark: notAString('a number'),
-  perMessageDeflate: notAString('a boolean or an object of booleans and numbers (its offer is built from validated numbers)'),
   tls: [], // nested: NESTED_CASES.tls
   proxy: [
     { names: 'options.proxy', build: (p, c) => ({ proxy: `${c.proxy}/${p}` }) },
