@@ -61,6 +61,7 @@
         'native/session.cc',
         'native/session_receive.cc',
         'native/session_send.cc',
+        'native/session_deflate.cc',
         'native/tls_context.cc',
         'native/tracer.cc',
         'native/utf8_validator.cc',

@@ -85,6 +85,12 @@ export const SPECS: readonly Spec[] = [
   { long: 'user-agent', short: 'A', kind: 'string', meta: 'NAME', group: 'connection', help: 'User-Agent header' },
   { long: 'cookie', short: 'b', kind: 'string', meta: 'NAME=VALUE[; …]', group: 'connection', help: 'Cookie header' },
   { long: 'location', short: 'L', kind: 'flag', group: 'connection', help: 'Follow redirects of the handshake' },
+  {
+    long: 'compressed',
+    kind: 'flag',
+    group: 'connection',
+    help: 'Offer permessage-deflate (RFC 7692): messages compressed on the wire if the server agrees',
+  },
   { long: 'max-redirs', kind: 'int', meta: 'N', group: 'connection', help: 'Maximum redirects with -L (default 10)' },
   { long: 'resolve', kind: 'list', meta: 'HOST:PORT:ADDR[,ADDR]', group: 'connection', help: 'Use ADDR for HOST:PORT (repeatable)' },
   {

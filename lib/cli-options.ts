@@ -139,6 +139,7 @@ export function connectOptions(a: CliArgs): ConnectOptions {
     o.cookies = cookie;
   }
   if (a.flags.has('location')) o.followRedirects = true;
+  if (a.flags.has('compressed')) o.perMessageDeflate = true;
   if (a.numbers.has('max-redirs')) o.maxRedirects = a.numbers.get('max-redirs');
 
   if (list('resolve').length) o.resolve = list('resolve');

@@ -226,7 +226,9 @@ async function session(
   }
   const c = conn;
   // After the handshake's trace lines, which the engine delivers on the next turn.
-  setImmediate(() => info(`WebSocket open${c.protocol ? `, subprotocol: ${c.protocol}` : ''}`));
+  setImmediate(() =>
+    info(`WebSocket open${c.protocol ? `, subprotocol: ${c.protocol}` : ''}${c.extensions ? `, extensions: ${c.extensions}` : ''}`),
+  );
   let error: (Error & { code?: string }) | undefined;
   c.on('error', (e) => {
     error = e;

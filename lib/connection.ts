@@ -157,6 +157,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #readyState: ReadyState = CONNECTING;
   #url: string;
   #protocol = '';
+  #extensions = '';
   #handshake: Handshake | undefined; // built from #handshakeInfo on first read
   #handshakeInfo: HandshakeInfo | undefined;
   #signal: AbortSignal | undefined;
@@ -230,6 +231,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         verbose: options.verbose,
         privateDns: options.privateDns,
         autoPong: options.autoPong,
+        perMessageDeflate: options.perMessageDeflate,
       },
       this,
     );
@@ -243,9 +245,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   get protocol(): string {
     return this.#protocol;
   }
-  /** Negotiated extensions: always '' (libcurl implements none). */
+  /**
+   * The extension the server agreed to, as its `Sec-WebSocket-Extensions` element
+   * (`'permessage-deflate; server_no_context_takeover'`), or '' if none.
+   */
   get extensions(): string {
-    return '';
+    return this.#extensions;
   }
   get readyState(): ReadyState {
     return this.#readyState;
@@ -587,6 +592,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     // ms) is built on first read, which keeps it off every idle connection's heap.
     this.#handshakeInfo = info;
     this.#protocol = info.protocol;
+    this.#extensions = info.extensions;
     this.#readyState = OPEN;
     this.#startHeartbeat();
     const settle = this.#settleConnect;

@@ -13,6 +13,7 @@ export type {
   ReadyState,
 } from './connection';
 export type { ConnectOptions } from './options';
+export type { PerMessageDeflateOptions } from './deflate-options';
 export type { CurlOptionValue, NetworkOptions, TlsOptions, TlsVersion, VerboseOption } from './network-options';
 export type { NativeStats as ConnectionStats } from './native';
 export {

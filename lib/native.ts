@@ -86,6 +86,7 @@ export type SessionInit = Pick<
   | 'verbose'
   | 'privateDns'
   | 'autoPong'
+  | 'perMessageDeflate'
 > & {
   /** PEM file for CURLOPT_CAINFO and CURLOPT_PROXY_CAINFO (preferred: libcurl caches it) */
   caFile?: string;
@@ -232,7 +233,8 @@ export interface NativeBinding {
   Session: new (init: SessionInit, target: object) => NativeSession;
   curlOption(name: string): CurlOptionInfo | null;
   /** Internal leak counters (native/diagnostics.h); idle baseline { uvHandles: 3, sessions: 0 }. */
-  diagnostics(): { uvHandles: number; sessions: number };
+  /** zlibBytes: bytes held by the permessage-deflate zlib streams of the whole process */
+  diagnostics(): { uvHandles: number; sessions: number; zlibBytes: number };
   Easy: new () => NativeEasy;
   curlVersion(): string;
   curlVersionInfo(): Record<string, unknown>;

@@ -3,6 +3,8 @@
  * engine takes. Everything is checked here, before any native call, so errors name the option
  * and the engine only re-checks types cheaply.
  */
+import { validatePerMessageDeflate } from './deflate-options';
+import type { NativeDeflateOptions, PerMessageDeflateOptions } from './deflate-options';
 import { invalidArgType, invalidArgValue, invalidUrl, outOfRange } from './errors';
 import { NESTED_KEYS, NETWORK_KEYS, normalizeNetwork } from './network-options';
 import type { CurlOptionLookup, CurlOptionValue, NetworkOptions } from './network-options';
@@ -81,6 +83,12 @@ export interface ConnectOptions extends NetworkOptions {
    * @defaultValue `1024`
    */
   receiveHighWaterMark?: number;
+  /**
+   * Offer permessage-deflate (RFC 7692): `true` with ws's defaults, or its settings. The server
+   * decides; `connection.extensions` says what was agreed. `maxPayload` limits the inflated size.
+   * @defaultValue `false` (the `curlws/ws` and WHATWG `WebSocket` wrappers default to `true`)
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** Validated options, flat, with defaults applied; what the native `Session` receives. */
@@ -105,6 +113,8 @@ export interface NormalizedOptions {
   highWaterMark: number;
   /** messages the async iterator holds before reading pauses (≥ 1) */
   receiveHighWaterMark: number;
+  /** permessage-deflate settings; undefined: not offered */
+  perMessageDeflate: NativeDeflateOptions | undefined;
   /** The trusted CA roots in PEM (handed to libcurl as a cached file, else as a blob). */
   caBundle: Buffer;
   /** tls.keylog: the file this connection's TLS secrets are appended to, if any. */
@@ -148,6 +158,7 @@ export const OPTION_KEYS = [
   'pongTimeout',
   'highWaterMark',
   'receiveHighWaterMark',
+  'perMessageDeflate',
   ...NETWORK_KEYS,
 ] as const satisfies readonly (keyof ConnectOptions)[];
 
@@ -246,6 +257,7 @@ export function validateConnectOptions(url: unknown, options: unknown, lookup?: 
       integer('options.receiveHighWaterMark', o.receiveHighWaterMark, DEFAULTS.receiveHighWaterMark, 2 ** 30),
       2 ** 30,
     ),
+    perMessageDeflate: validatePerMessageDeflate(o.perMessageDeflate, false),
     caBundle: net.caBundle,
     keylog: net.keylog,
     curlOptions: net.curlOptions,

@@ -109,7 +109,9 @@ export class WebSocket extends EventTarget {
     if (userSignal) {
       userSignal.addEventListener('abort', () => this.close(), { once: true });
     }
-    connect(this.#url, { ...options, protocols: list, signal }).then(
+    // permessage-deflate is on unless turned off, as in browsers and undici.
+    const perMessageDeflate = options?.perMessageDeflate ?? true;
+    connect(this.#url, { ...options, perMessageDeflate, protocols: list, signal }).then(
       (conn) => this.#onConnected(conn),
       (err: unknown) => this.#onConnectFailed(err),
     );
@@ -131,7 +133,10 @@ export class WebSocket extends EventTarget {
   get bufferedAmount(): number {
     return this.#buffered;
   }
-  /** Negotiated extensions: always '' (libcurl implements none). */
+  /**
+   * The extensions the server agreed to, as its `Sec-WebSocket-Extensions` value ('' before open
+   * or if none). permessage-deflate is offered unless `options.perMessageDeflate` is `false`.
+   */
   get extensions(): string {
     return this.#extensions;
   }

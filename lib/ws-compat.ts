@@ -14,6 +14,7 @@ import { CurlWsError, HandshakeError } from './errors';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { isSendableCloseCode, MAX_CLOSE_REASON } from './frames';
 import { NETWORK_KEYS } from './network-options';
+import type { PerMessageDeflateOptions } from './deflate-options';
 import type { NetworkOptions, TlsOptions } from './network-options';
 import { MOVED_KEYS, toWebSocketScheme } from './options';
 import type { ConnectOptions } from './options';
@@ -52,8 +53,12 @@ export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRed
   skipUTF8Validation?: boolean;
   /** Milliseconds to wait for the peer's CLOSE after ours. @defaultValue `30000` */
   closeTimeout?: number;
-  /** Only `false`/absent: libcurl implements no extensions (permessage-deflate). */
-  perMessageDeflate?: false;
+  /**
+   * permessage-deflate, as in ws: `true`, `false`, or its settings (ws's `zlibDeflateOptions`
+   * `level`/`memLevel` are taken; `zlibInflateOptions` and `concurrencyLimit` are accepted and
+   * ignored: zlib runs on the event loop, in bounded slices of work). @defaultValue `true`
+   */
+  perMessageDeflate?: boolean | WsPerMessageDeflateOptions;
   /** Accepted and ignored: events are emitted as messages arrive. */
   allowSynchronousEvents?: boolean;
   /** Accepted for compatibility (ws receiver limits); the engine applies its own. */
@@ -84,6 +89,26 @@ const WS_TLS_KEYS = [
   'ciphers',
 ] as const;
 type WsTlsKey = (typeof WS_TLS_KEYS)[number];
+
+/** ws's perMessageDeflate object: curlws's settings plus ws's zlib option objects. */
+export interface WsPerMessageDeflateOptions extends PerMessageDeflateOptions {
+  zlibDeflateOptions?: { level?: number; memLevel?: number };
+  zlibInflateOptions?: object;
+  concurrencyLimit?: number;
+}
+
+/** ws's perMessageDeflate object in connect()'s terms (anything unexpected is left to it). */
+function deflateOptions(value: WsClientOptions['perMessageDeflate']): ConnectOptions['perMessageDeflate'] {
+  if (value === undefined) return true;
+  if (typeof value !== 'object' || value === null) return value;
+  const { zlibDeflateOptions, zlibInflateOptions: _inflate, concurrencyLimit: _limit, ...rest } = value;
+  const zlib = zlibDeflateOptions ?? {};
+  return {
+    ...rest,
+    ...(zlib.level !== undefined && rest.level === undefined ? { level: zlib.level } : {}),
+    ...(zlib.memLevel !== undefined && rest.memLevel === undefined ? { memLevel: zlib.memLevel } : {}),
+  };
+}
 
 /** Every option key the constructor accepts (the option-injection test iterates it). */
 export const WS_OPTION_KEYS = [
@@ -200,7 +225,6 @@ export class WsWebSocket extends EventEmitter {
     if (opts.protocolVersion !== undefined && opts.protocolVersion !== 13) {
       throw new RangeError(`Unsupported protocol version: ${opts.protocolVersion} (supported versions: 13)`);
     }
-    if (opts.perMessageDeflate) throw unsupported('perMessageDeflate (libcurl implements no extensions)');
 
     let url: URL;
     if (address instanceof URL) url = new URL(address.href);
@@ -250,6 +274,7 @@ export class WsWebSocket extends EventEmitter {
     if (opts.maxPayload !== undefined) connectOptions.maxPayload = opts.maxPayload;
     if (opts.closeTimeout !== undefined) connectOptions.closeTimeout = opts.closeTimeout;
     if (opts.autoPong !== undefined) connectOptions.autoPong = opts.autoPong;
+    connectOptions.perMessageDeflate = deflateOptions(opts.perMessageDeflate);
     // curlws's network options (proxy, resolve, verbose, curl: {…}, …) pass straight through.
     for (const key of NETWORK_KEYS) {
       const value = (opts as Record<string, unknown>)[key];
@@ -281,9 +306,10 @@ export class WsWebSocket extends EventEmitter {
   get bufferedAmount(): number {
     return this.#bufferedAmount + (this.#conn?.bufferedAmount ?? 0);
   }
-  /** Always '' (no extensions). */
+  /** Names of the negotiated extensions, comma-separated (ws's shape: `'permessage-deflate'`). */
   get extensions(): string {
-    return '';
+    const agreed = this.#conn?.extensions ?? '';
+    return agreed && agreed.split(';', 1)[0]!.trim();
   }
   get isPaused(): boolean {
     return this.#paused;

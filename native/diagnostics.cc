@@ -1,6 +1,7 @@
 #include "diagnostics.h"
 
 #include "addon.h"
+#include "protocol/zlib_heap.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CURLWS_LSAN 1
@@ -26,6 +27,8 @@ Napi::Value Diagnostics(const Napi::CallbackInfo& info) {
         Napi::Number::New(env, engine ? static_cast<double>(engine->open_handles()) : 0));
   o.Set("sessions",
         Napi::Number::New(env, engine ? static_cast<double>(engine->live_sessions()) : 0));
+  // permessage-deflate: bytes held by every zlib stream of the process (all environments).
+  o.Set("zlibBytes", Napi::Number::New(env, static_cast<double>(ZlibHeap::ProcessLive())));
   return o;
 }
 

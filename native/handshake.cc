@@ -74,6 +74,12 @@ std::string ExpectedAccept(const std::string& key) {
   return Base64(digest, len);
 }
 
+std::vector<std::string> HeaderValues(const HeaderList& headers, const char* name) {
+  std::vector<std::string> out;
+  for (const std::string* v : Values(headers, name)) out.push_back(*v);
+  return out;
+}
+
 HeaderList CollectHeaders(CURL* easy, unsigned int origin) {
   HeaderList out;
   curl_header* prev = nullptr;
@@ -84,7 +90,7 @@ HeaderList CollectHeaders(CURL* easy, unsigned int origin) {
 
 HandshakeFailure ValidateUpgradeResponse(const HeaderList& headers, const std::string& key,
                                          const std::vector<std::string>& offered,
-                                         std::string* protocol) {
+                                         bool extensions_offered, std::string* protocol) {
   if (!HasToken(headers, "Upgrade", "websocket"))
     return {"WS_ERR_INVALID_UPGRADE", "Invalid Upgrade header in the 101 response"};
   if (!HasToken(headers, "Connection", "upgrade"))
@@ -96,6 +102,7 @@ HandshakeFailure ValidateUpgradeResponse(const HeaderList& headers, const std::s
 
   auto extensions = Values(headers, "Sec-WebSocket-Extensions");
   for (const std::string* v : extensions) {
+    if (extensions_offered) break;
     if (!Trim(*v).empty())
       return {"WS_ERR_UNEXPECTED_EXTENSION",
               "Server sent a Sec-WebSocket-Extensions header but no extension was requested: " +

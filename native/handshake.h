@@ -33,9 +33,14 @@ struct HandshakeFailure {
 };
 
 // Checks a 101 response. On success fills `protocol` and returns a failure with an empty code.
+// `extensions_offered`: Sec-WebSocket-Extensions in the answer is judged by the caller (see
+// protocol/deflate_negotiation.h); otherwise any non-empty value fails the handshake.
 HandshakeFailure ValidateUpgradeResponse(const HeaderList& headers, const std::string& key,
                                          const std::vector<std::string>& offered,
-                                         std::string* protocol);
+                                         bool extensions_offered, std::string* protocol);
+
+// Every value of the named header, in order (case-insensitive name).
+std::vector<std::string> HeaderValues(const HeaderList& headers, const char* name);
 
 }  // namespace curlws
 

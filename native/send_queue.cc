@@ -96,8 +96,8 @@ void Release(uint8_t* p, size_t cap) {
 
 }  // namespace
 
-bool SendQueue::PushData(const uint8_t* payload, size_t size, unsigned int flags) {
-  if (!PushFrame(payload, size, flags, Kind::kData)) return false;
+bool SendQueue::PushData(const uint8_t* payload, size_t size, unsigned int flags, bool compressed) {
+  if (!PushFrame(payload, size, flags, Kind::kData, compressed)) return false;
   buffered_ += size;
   return true;
 }
@@ -126,7 +126,8 @@ SendQueue::Block* SendQueue::BlockFor(size_t frame_size) {
   return &blocks_.back();
 }
 
-bool SendQueue::PushFrame(const uint8_t* payload, size_t size, unsigned int flags, Kind kind) {
+bool SendQueue::PushFrame(const uint8_t* payload, size_t size, unsigned int flags, Kind kind,
+                          bool compressed) {
   uint8_t key[4];
   if (!NextMaskKey(key)) {
     failure_ = "no random bytes for a frame's masking key";
@@ -154,6 +155,8 @@ bool SendQueue::PushFrame(const uint8_t* payload, size_t size, unsigned int flag
     // A fragmented message: the first frame carries the type, the rest are continuations
     // (opcode 0); FIN on the last one.
     first = fragmenting_ ? 0x0 : Opcode(flags);
+    // RFC 7692 §6.1: RSV1 marks a compressed message on its first frame only.
+    if (compressed && !fragmenting_) first |= 0x40;
     bool more = (flags & CURLWS_CONT) != 0;
     if (!more) first |= 0x80;
     fragmenting_ = more;

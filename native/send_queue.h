@@ -57,8 +57,9 @@ class SendQueue {
   enum class Status { kIdle, kBlocked, kError };
 
   // `flags`: CURLWS_TEXT or CURLWS_BINARY, plus CURLWS_CONT for a fragment with more to follow.
+  // `compressed`: the payload is permessage-deflate data (RSV1 on the message's first frame).
   // False (nothing queued) when no memory or no masking key could be had: see failure().
-  bool PushData(const uint8_t* payload, size_t size, unsigned int flags);
+  bool PushData(const uint8_t* payload, size_t size, unsigned int flags, bool compressed = false);
   bool PushControl(const uint8_t* payload, size_t size, unsigned int flags, Origin origin);
   // Queues our CLOSE behind all data already queued.
   bool PushClose(const std::string& payload);
@@ -118,7 +119,8 @@ class SendQueue {
     Origin origin;
   };
 
-  bool PushFrame(const uint8_t* payload, size_t size, unsigned int flags, Kind kind);
+  bool PushFrame(const uint8_t* payload, size_t size, unsigned int flags, Kind kind,
+                 bool compressed = false);
   bool EncodeControl(Control* c, const uint8_t* payload, size_t size, unsigned int flags);
   Block* BlockFor(size_t frame_size);
   void Recycle(Block&& b);

@@ -149,19 +149,20 @@ void Session::Configure(const Napi::Object& init) {
     }
   }
 
-  bool ok =
-      curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss") == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 2L) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_WS_OPTIONS, static_cast<long>(CURLWS_NOAUTOPONG)) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
-      curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this)) == CURLE_OK &&
-      // ws:// through an HTTP proxy must tunnel (CONNECT); before 8.21 libcurl would
-      // forward-proxy a GET ws://… that most proxies refuse.
-      curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
+  const long ws_options = CURLWS_NOAUTOPONG | ConfigureDeflate(init);
+
+  bool ok = curl_easy_setopt(e, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ws,wss") == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 2L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_WS_OPTIONS, ws_options) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf_) == CURLE_OK &&
+            curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<Transfer*>(this)) == CURLE_OK &&
+            // ws:// through an HTTP proxy must tunnel (CONNECT); before 8.21 libcurl would
+            // forward-proxy a GET ws://… that most proxies refuse.
+            curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK;
   if (!ok) fail("libcurl refused a basic option");
 
   // TLS secrets go to tls.keylog, or nowhere: never to libcurl's SSLKEYLOGFILE (tls_context.h).
@@ -269,7 +270,8 @@ void Session::HandshakeDone(CURLcode result) {
 
   HeaderList headers = CollectHeaders(e, CURLH_1XX);
   std::string protocol;
-  HandshakeFailure bad = ValidateUpgradeResponse(headers, key_, protocols_, &protocol);
+  HandshakeFailure bad =
+      ValidateUpgradeResponse(headers, key_, protocols_, offer_deflate_, &protocol);
   if (!bad.code.empty()) {
     // The 101 travels with the error: curlws/ws emits it as 'upgrade' before 'error', as ws.
     error_.status = status;
@@ -277,6 +279,8 @@ void Session::HandshakeDone(CURLcode result) {
     Fail(bad.code.c_str(), bad.message, 0, CURLE_OK);
     return;
   }
+  std::string extension;
+  if (!NegotiateExtensions(headers, &extension)) return;
   // Only the handshake needed these; an open (often idle) connection keeps none of them.
   std::string().swap(key_);
   std::vector<std::string>().swap(protocols_);
@@ -298,6 +302,7 @@ void Session::HandshakeDone(CURLcode result) {
   state_ = State::kOpen;
 
   Napi::Object open = HandshakeInfoToJs(Env(), e, status, headers, protocol);
+  open.Set("extensions", extension);
   batch_->Add(EventType::kOpen, open);
 
   UpdatePoll();
@@ -462,6 +467,7 @@ void Session::StartTimer(uint64_t ms) {
   // from the call that armed them (connect(), close()), so refresh the clock first, as Node's
   // own setTimeout does.
   uv_update_time(timer_->uv.loop);
+  deflate_idle_armed_ = false;  // a timeout takes the timer over
   uv_timer_start(&timer_->uv, &Session::OnTimeout, ms, 0);
 }
 
@@ -469,6 +475,10 @@ void Session::OnTimeout(uv_timer_t* timer) noexcept {
   auto* self = static_cast<Session*>(timer->data);
   if (!self) return;
   try {
+    if (self->deflate_idle_armed_) {
+      self->OnDeflateIdle();  // not a timeout: no JS involved
+      return;
+    }
     DispatchScope scope(self);
     if (self->state_ == State::kConnecting)
       self->Fail("WS_ERR_HANDSHAKE_TIMEOUT", "Opening handshake has timed out", 0, CURLE_OK);
@@ -615,6 +625,10 @@ void Session::ReleaseNative() {
   dns_share_.reset();
   request_headers_.reset();
   assembler_.Abandon();  // a message cut off by the close is never delivered
+  // permessage-deflate's zlib streams (hundreds of KiB) go with the connection, not with the
+  // JS object's garbage collection. Nothing reads or sends after this (easy_ is gone).
+  raw_.reset();
+  deflater_.reset();
 }
 
 void Session::EmitPending() {

@@ -28,6 +28,9 @@
 #include "frame_assembler.h"
 #include "handles.h"
 #include "handshake.h"
+#include "protocol/deflate_negotiation.h"
+#include "protocol/deflater.h"
+#include "protocol/raw_receiver.h"
 #include "send_queue.h"
 #include "tls_context.h"
 #include "tracer.h"
@@ -90,6 +93,26 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   void UpdatePoll();
   void StartTimer(uint64_t ms);
   size_t QueueControl(const Napi::CallbackInfo& info, unsigned int flags);
+  // permessage-deflate (session_deflate.cc).
+  // Reads init.perMessageDeflate; when set, adds the offer to the request headers. Returns the
+  // CURLOPT_WS_OPTIONS bits it needs (CURLWS_RAW_MODE when offering).
+  long ConfigureDeflate(const Napi::Object& init);
+  // Judges the server's Sec-WebSocket-Extensions; false when the handshake fails (Fail called).
+  bool NegotiateExtensions(const HeaderList& headers, std::string* extension);
+  // curl_ws_recv() for this connection: libcurl's decoder, or raw_ when the extension is offered.
+  CURLcode Receive(uint8_t* buf, size_t len, size_t* n, const curl_ws_frame** meta) {
+    if (raw_) return raw_->Recv(buf, len, n, meta);
+    return curl_ws_recv(easy_.get(), buf, len, n, meta);
+  }
+  // Queues one send() call: compressed when the extension was agreed and ws's threshold rule
+  // says so, as is otherwise.
+  bool PushMessage(const uint8_t* data, size_t size, unsigned int flags);
+  static CURLcode RawRead(void* ctx, uint8_t* buf, size_t len, size_t* n);
+  // Under context takeover the compressor's zlib stream (~256 KiB) would stay for the life of the
+  // connection: once no message was compressed for a while, it is released and only its window
+  // (<= 32 KiB) is kept (Deflater::Release). Uses timer_, which is idle while the session is open.
+  void NoteCompressedSend();
+  void OnDeflateIdle();
   // Ending.
   void Fail(const char* code, std::string message, uint16_t close_code, CURLcode curl_code);
   // Memory ran out for this connection (`while_doing`: "receiving a message", …): fails it with
@@ -128,6 +151,18 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   uint64_t close_timeout_ms_ = 30000;
   FrameAssembler assembler_;
   SendQueue sendq_;
+
+  // permessage-deflate. A session that offers it reads with raw_ (CURLWS_RAW_MODE: libcurl's
+  // decoder rejects RSV1); one that does not keeps libcurl's decoder and has none of these.
+  bool offer_deflate_ = false;
+  DeflateOffer deflate_offer_;
+  Deflater::Config deflate_config_;  // level, memLevel, threshold; the rest once agreed
+  std::unique_ptr<RawReceiver> raw_;
+  std::unique_ptr<Deflater> deflater_;  // once agreed; its zlib stream is made lazily
+  bool sending_fragments_ = false;      // send(..., fin=false) began a message
+  bool compressing_fragments_ = false;  // ... and it is compressed
+  bool deflate_idle_armed_ = false;     // timer_ runs for OnDeflateIdle
+  bool compressed_since_armed_ = false;
 
   State state_ = State::kConnecting;
   bool paused_ = false;

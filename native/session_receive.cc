@@ -45,7 +45,7 @@ void Session::Drain() {
     CURLcode rc;
     {
       RecvChunkBudget read_ahead(kReadAheadChunks);
-      rc = curl_ws_recv(easy_.get(), dst, space, &n, &meta);
+      rc = Receive(dst, space, &n, &meta);
       if (rc == CURLE_AGAIN) read_ahead.ReleaseEmptyChunks();
     }
     if (open_info_) {
@@ -54,6 +54,7 @@ void Session::Drain() {
     }
     if (rc == CURLE_AGAIN) {
       assembler_.ReleaseIdle();
+      if (raw_) raw_->ReleaseIdle();
       break;
     }
     if (rc != CURLE_OK || !meta) {
@@ -136,6 +137,12 @@ void Session::HandleRecvError(CURLcode rc) {
   }
   if (failing_) {
     Finish(1006, "", false);
+    return;
+  }
+  if (raw_ && raw_->failure().close_code != 0) {
+    // The engine's own frame parser or the inflater refused the peer's bytes (raw mode).
+    const WireFailure& f = raw_->failure();
+    Fail(f.code, f.message, f.close_code, CURLE_OK);
     return;
   }
   if (rc == CURLE_OUT_OF_MEMORY) {  // libcurl could not allocate its receive buffer

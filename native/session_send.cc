@@ -93,11 +93,11 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
     // Framed and masked straight from the caller's memory: the only copy.
     auto b = info[0].As<Napi::Buffer<uint8_t>>();
     size = b.Length();
-    ok = sendq_.PushData(b.Data(), size, flags);
+    ok = PushMessage(b.Data(), size, flags);
   } else {
     std::string text = info[0].As<Napi::String>().Utf8Value();
     size = text.size();
-    ok = sendq_.PushData(BytePtr(text), size, flags);
+    ok = PushMessage(BytePtr(text), size, flags);
   }
   if (!ok) throw QueueFailure(env);
   // Blocked: the writable event goes on. Small: wait for flush() (-1 asks JS to schedule it).

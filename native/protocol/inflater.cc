@@ -103,7 +103,7 @@ Inflater::Status Inflater::Inflate(uint8_t* out, size_t cap, size_t* produced) {
     return Status::kMessageEnd;
   }
   if (!ready_ && !Start())
-    return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG", "Out of memory while inflating a message");
+    return Fail(1011, "WS_ERR_OUT_OF_MEMORY", "Out of memory while inflating a message");
 
   // Never produce more than one byte past the limit: that byte proves the message too big.
   size_t room = cap;
@@ -147,7 +147,7 @@ Inflater::Status Inflater::Inflate(uint8_t* out, size_t cap, size_t* produced) {
       continue;
     }
     if (ret == Z_MEM_ERROR)
-      return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG", "Out of memory while inflating a message");
+      return Fail(1011, "WS_ERR_OUT_OF_MEMORY", "Out of memory while inflating a message");
     if (ret == Z_DATA_ERROR || ret == Z_NEED_DICT || ret == Z_STREAM_ERROR) {
       return Fail(
           1007, "WS_ERR_INVALID_COMPRESSED_DATA",

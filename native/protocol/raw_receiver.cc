@@ -53,7 +53,8 @@ CURLcode RawReceiver::Fail(const WireFailure& f) {
 CURLcode RawReceiver::Fill() {
   if (!in_) {
     in_ = static_cast<uint8_t*>(std::malloc(kInSize));
-    if (!in_) return Fail({1009, "WS_ERR_MESSAGE_TOO_BIG", "Out of memory while receiving"});
+    if (!in_)
+      return Fail({1011, "WS_ERR_OUT_OF_MEMORY", "Out of memory while receiving a message"});
   }
   in_start_ = in_end_ = 0;
   size_t got = 0;

@@ -126,6 +126,14 @@ describe('curlws command: messages', () => {
     expect(r.err).toContain('* Connection closed: 1000');
   });
 
+  it("--compressed offers permessage-deflate (curl's flag name); without it nothing is offered", async () => {
+    const on = await curlws(['--compressed', '-n', `${wsEcho}headers`]);
+    expect(on.code).toBe(0);
+    expect(JSON.parse(on.out)['sec-websocket-extensions']).toBe('permessage-deflate; client_max_window_bits');
+    const off = await curlws(['-n', `${wsEcho}headers`]);
+    expect(JSON.parse(off.out)['sec-websocket-extensions']).toBeUndefined();
+  });
+
   it('-u sends Basic credentials; -A the User-Agent', async () => {
     const r = await curlws(['-n', '-u', 'alice:s3cret', '-A', 'cli-test/1', `${wsEcho}headers`]);
     const h = JSON.parse(r.out) as Record<string, string>;

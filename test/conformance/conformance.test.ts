@@ -10,9 +10,10 @@ import { describe, expect, it } from 'vitest';
 const driver = join(__dirname, 'run.mjs');
 
 describe('Autobahn fuzzingserver conformance (groups 1-7, 9, 10)', () => {
-  it('curlws passes every case', () => {
+  // Both receive paths: libcurl's decoder, and the engine's own parser (permessage-deflate offered).
+  it('curlws passes every case, with and without permessage-deflate offered', () => {
     const extra = process.env.CONFORMANCE_ARGS ? process.env.CONFORMANCE_ARGS.split(' ').filter(Boolean) : [];
-    const r = spawnSync(process.execPath, [driver, '--agent', 'curlws', '--quiet', ...extra], {
+    const r = spawnSync(process.execPath, [driver, '--agent', 'curlws,curlws-deflate', '--quiet', ...extra], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       timeout: 590_000,

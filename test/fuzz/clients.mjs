@@ -24,6 +24,7 @@ function clientPlan(seed, index) {
     sendEvery: r.chance(0.5) ? r.int(1, 80) : 0, // ms between sends; 0 = never sends
     sendSize: r.pick([0, 10, 125, 1000, 70_000, 1_000_000]),
     fragmentSends: r.chance(0.2), // connect() only: messages as 2–4 fin:false fragments
+    perMessageDeflate: r.chance(0.6), // offered (the whatwg and ws APIs offer by default)
     trace: r.chance(0.1) ? r.pick([1, 2]) : 0, // verbose trace (1: text, 2: also frames)
     pingEvery: r.chance(0.2) ? r.int(5, 200) : 0,
     pauseAt: r.chance(0.2) ? r.int(0, 1000) : -1,
@@ -159,6 +160,7 @@ export function runClient(lib, target, seed, index) {
     };
     const options = { handshakeTimeout: p.handshakeTimeout, closeTimeout: p.closeTimeout };
     if (p.maxPayload !== undefined) options.maxPayload = p.maxPayload;
+    options.perMessageDeflate = p.perMessageDeflate;
     if (secure) {
       if (p.api === 'ws') options.ca = target.ca;
       else options.tls = { ca: target.ca };

@@ -75,6 +75,7 @@ class HostileConnection {
     this.chop = new Rng(deriveSeed(this.seed, index, 2));
     this.stats.connections++;
     if (rest.length) this.onClientFrames(this.parser.push(rest));
+    this.offeredDeflate = /\r\nsec-websocket-extensions:[^\r]*permessage-deflate/i.test(request);
     this.run(key).catch(() => this.socket.destroy());
   }
 
@@ -127,6 +128,11 @@ class HostileConnection {
         break;
       case 'ok-slow':
         await this.write(Buffer.from(ok()), { slow: true });
+        break;
+      case 'deflate':
+        // Accepts permessage-deflate when offered: the steps' RSV1 frames ('compressed', 'rsv')
+        // then go to the client's inflater.
+        await this.write(Buffer.from(ok(this.offeredDeflate ? ['Sec-WebSocket-Extensions: permessage-deflate'] : [])));
         break;
       case 'ok-with-frames': {
         const first = p.steps.findIndex((s) => s.kind === 'write');

@@ -8,6 +8,7 @@
 //   { kind: 'rst' }                  TCP RST (socket.resetAndDestroy), the connection ends
 //   { kind: 'end' }                  half-close (FIN), keep reading the client
 //   { kind: 'destroy' }              close both directions
+import { constants, deflateRawSync } from 'node:zlib';
 import { Rng, deriveSeed } from './prng.mjs';
 import { Op, encodeFrame } from './frames.mjs';
 
@@ -18,6 +19,7 @@ const HANDSHAKES = {
   ok: 60,
   'ok-slow': 8, // 101 dribbled out with stalls
   'ok-with-frames': 6, // 101 and the first frames in one write
+  deflate: 20, // permessage-deflate accepted when the client offers it
   'bad-accept': 2,
   'no-upgrade': 2,
   'unoffered-protocol': 1,
@@ -45,6 +47,7 @@ const STEPS = {
   'wrong-length-short': 3,
   'wrong-length-long': 3,
   rsv: 3,
+  compressed: 6, // RSV1 + deflate data: valid, truncated, bit-flipped or a bomb
   'reserved-opcode': 3,
   masked: 3,
   'bad-utf8': 3,
@@ -157,6 +160,16 @@ function stepBytes(r, what) {
       const payload = r.bytes(r.int(1, 300));
       const declared = what === 'wrong-length-short' ? r.int(0, payload.length - 1) : payload.length + r.int(1, 5000);
       return encodeFrame({ opcode: r.pick([Op.TEXT, Op.BINARY, Op.PING]), payload, declared });
+    }
+    case 'compressed': {
+      const plain = r.chance(0.1) ? Buffer.alloc(r.int(100_000, 4_000_000)) : Buffer.from(r.text(r.int(0, 3000)));
+      let data = deflateRawSync(plain, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+      if (r.chance(0.2)) data = data.subarray(0, r.int(0, data.length));
+      if (r.chance(0.2) && data.length) {
+        data = Buffer.from(data);
+        data[r.int(0, data.length - 1)] ^= 1 << r.int(0, 7);
+      }
+      return encodeFrame({ opcode: r.pick([Op.TEXT, Op.BINARY]), rsv: 4, payload: data });
     }
     case 'rsv':
       return encodeFrame({ opcode: r.pick([Op.TEXT, Op.BINARY, Op.PING]), rsv: r.int(1, 7), payload: Buffer.from(r.text(r.int(0, 100))) });

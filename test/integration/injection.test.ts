@@ -237,7 +237,7 @@ const CASES: Record<string, Entry> = {
   ciphers: topLevelTls('ciphers'),
   protocolVersion: notAString('a number'),
   skipUTF8Validation: notAString('a boolean'),
-  perMessageDeflate: notAString('false'),
+  perMessageDeflate: notAString('a boolean or an object of booleans and numbers'),
   allowSynchronousEvents: notAString('a boolean'),
   maxBufferedChunks: notAString('a number'),
   maxFragments: notAString('a number'),

@@ -17,9 +17,10 @@ export function pyEchoUnavailableReason(): string {
   return '';
 }
 
-export async function startPyEcho(): Promise<PyEcho> {
+/** @param args - `['--deflate']`: permessage-deflate on, as python3-websockets has it by default */
+export async function startPyEcho(args: string[] = []): Promise<PyEcho> {
   const script = path.join(__dirname, 'pyecho.py');
-  const child: ChildProcess = spawn(SYSTEM_PYTHON, ['-u', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(SYSTEM_PYTHON, ['-u', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

@@ -2,6 +2,7 @@
 
 Run with /usr/bin/python3. Listens on 127.0.0.1 port 0, prints `PORT <n>` once listening.
 Echo keeps str/bytes; subprotocols chat/superchat; max_size 16 MiB + 1 KiB.
+Compression off, unless `--deflate`: then permessage-deflate as the library's default ('deflate').
 Exits when stdin reaches EOF (so the parent dying never leaks this process) or on SIGTERM.
 """
 import asyncio
@@ -40,7 +41,7 @@ async def main():
         max_size=16 * 1024 * 1024 + 1024,
         max_queue=None,
         subprotocols=['chat', 'superchat'],
-        compression=None,
+        compression='deflate' if '--deflate' in sys.argv[1:] else None,
     ) as server:
         port = server.sockets[0].getsockname()[1]
         print(f'PORT {port}', flush=True)

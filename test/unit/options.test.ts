@@ -145,11 +145,65 @@ describe('validateConnectOptions', () => {
 
   it('rejects an unknown option without a suggestion when nothing is close', () => {
     expectError(
-      () => validateConnectOptions(URL_, { perMessageDeflate: true }),
+      () => validateConnectOptions(URL_, { zlibDeflateOptions: {} }),
       TypeError,
       'ERR_INVALID_ARG_VALUE',
-      'Unknown option "perMessageDeflate"',
+      'Unknown option "zlibDeflateOptions"',
     );
+  });
+
+  describe('perMessageDeflate', () => {
+    const pmd = (value: unknown) => validateConnectOptions(URL_, { perMessageDeflate: value }).perMessageDeflate;
+    it('is off by default and with false', () => {
+      expect(pmd(undefined)).toBeUndefined();
+      expect(pmd(false)).toBeUndefined();
+    });
+    it('true takes ws defaults: client_max_window_bits offered without a value, threshold 1024', () => {
+      expect(pmd(true)).toEqual({
+        serverNoContextTakeover: false,
+        clientNoContextTakeover: undefined,
+        serverMaxWindowBits: 0,
+        clientMaxWindowBits: 0,
+        threshold: 1024,
+        level: -1,
+        memLevel: 8,
+      });
+    });
+    it('maps every setting', () => {
+      const all = {
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: false,
+        serverMaxWindowBits: 8,
+        clientMaxWindowBits: 15,
+        threshold: 0,
+        level: 9,
+        memLevel: 1,
+      };
+      expect(pmd(all)).toEqual(all);
+      expect(pmd({ clientMaxWindowBits: false })!.clientMaxWindowBits).toBe(-1);
+      expect(pmd({ clientMaxWindowBits: true })!.clientMaxWindowBits).toBe(0);
+    });
+    it.each([
+      [{ serverMaxWindowBits: 7 }, RangeError, 'ERR_OUT_OF_RANGE', 'options.perMessageDeflate.serverMaxWindowBits'],
+      [{ serverMaxWindowBits: 16 }, RangeError, 'ERR_OUT_OF_RANGE', 'options.perMessageDeflate.serverMaxWindowBits'],
+      [{ serverMaxWindowBits: true }, TypeError, 'ERR_INVALID_ARG_TYPE', 'options.perMessageDeflate.serverMaxWindowBits'],
+      [{ clientMaxWindowBits: 9.5 }, RangeError, 'ERR_OUT_OF_RANGE', 'options.perMessageDeflate.clientMaxWindowBits'],
+      [{ clientMaxWindowBits: '15' }, TypeError, 'ERR_INVALID_ARG_TYPE', 'options.perMessageDeflate.clientMaxWindowBits'],
+      [{ level: 10 }, RangeError, 'ERR_OUT_OF_RANGE', 'options.perMessageDeflate.level'],
+      [{ level: -2 }, RangeError, 'ERR_OUT_OF_RANGE', 'options.perMessageDeflate.level'],
+      [{ memLevel: 0 }, RangeError, 'ERR_OUT_OF_RANGE', 'options.perMessageDeflate.memLevel'],
+      [{ threshold: -1 }, RangeError, 'ERR_OUT_OF_RANGE', 'options.perMessageDeflate.threshold'],
+      [{ serverNoContextTakeover: 1 }, TypeError, 'ERR_INVALID_ARG_TYPE', 'options.perMessageDeflate.serverNoContextTakeover'],
+      [{ clientNoContextTakeover: 'yes' }, TypeError, 'ERR_INVALID_ARG_TYPE', 'options.perMessageDeflate.clientNoContextTakeover'],
+      [{ serverMaxWindowBit: 10 }, TypeError, 'ERR_INVALID_ARG_VALUE', 'did you mean "perMessageDeflate.serverMaxWindowBits"'],
+      ['yes', TypeError, 'ERR_INVALID_ARG_TYPE', 'options.perMessageDeflate'],
+      [null, TypeError, 'ERR_INVALID_ARG_TYPE', 'options.perMessageDeflate'],
+    ])('rejects %j', (value, Ctor, code, text) => {
+      const err = thrown(() => pmd(value));
+      expect(err).toBeInstanceOf(Ctor);
+      expect(err.code).toBe(code);
+      expect(err.message).toContain(text);
+    });
   });
 
   describe('protocols', () => {

@@ -5,7 +5,6 @@ import WsDefault from '../../lib/ws.js';
 
 describe('WsWebSocket options', () => {
   it.each([
-    [{ perMessageDeflate: true }, /perMessageDeflate/],
     [{ createConnection: () => null }, /createConnection/],
     [{ generateMask: () => null }, /generateMask/],
   ])('throws ERR_CURLWS_UNSUPPORTED for %j', (options, message) => {
@@ -17,6 +16,19 @@ describe('WsWebSocket options', () => {
     }
     expect(err?.code).toBe('ERR_CURLWS_UNSUPPORTED');
     expect(err?.message).toMatch(message);
+  });
+
+  it('validates perMessageDeflate settings synchronously, naming the setting', () => {
+    expect(() => new WsWebSocket('ws://127.0.0.1:1/', { perMessageDeflate: { serverMaxWindowBits: 7 } })).toThrow(
+      expect.objectContaining({
+        name: 'RangeError',
+        code: 'ERR_OUT_OF_RANGE',
+        message: expect.stringContaining('perMessageDeflate.serverMaxWindowBits'),
+      }),
+    );
+    expect(() => new WsWebSocket('ws://127.0.0.1:1/', { perMessageDeflate: 'yes' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
   });
 
   it("takes ws's top-level TLS options into tls (validated there, named by their key)", () => {

@@ -103,7 +103,7 @@ function log(msg) {
   process.stderr.write(`${msg}\n`);
 }
 
-function ensureDeps() {
+export function ensureDeps() {
   const have = (m) => fs.existsSync(path.join(DEPS, 'node_modules', m, 'package.json'));
   const undiciMajor = () =>
     Number(JSON.parse(fs.readFileSync(path.join(DEPS, 'node_modules', 'undici', 'package.json'), 'utf8')).version.split('.')[0]);

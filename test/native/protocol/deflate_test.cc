@@ -492,7 +492,7 @@ SUITE(deflate_oom) {
     Bytes out;
     CHECK(InflateMessage(&inf, peer.Message(Text(50000)), &out) == Inflater::Status::kError,
           "Inflate without memory, limit " + std::to_string(limit));
-    CHECK(inf.failure().close_code == 1009 &&
+    CHECK(inf.failure().close_code == 1011 &&
               inf.failure().message == "Out of memory while inflating a message",
           inf.failure().message);
   }
