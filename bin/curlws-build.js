@@ -48,15 +48,17 @@ const missing = [];
 if (!works('bash')) missing.push('bash');
 if (!system && !works('cmake')) missing.push('cmake');
 if (!works('make')) missing.push('make');
+// the bundled libcurl carries patches (scripts/curl-patches/), applied with patch(1)
+if (!system && !works('patch')) missing.push('patch');
 if (!works('python3') && !works('python')) missing.push('python3');
 if (![process.env.CXX, 'c++', 'g++', 'clang++'].some((c) => c && works(c))) missing.push('a C++ compiler (g++ or clang++)');
 if (system && !works('pkg-config')) missing.push('pkg-config');
 if (missing.length) {
   die(
     `missing: ${missing.join(', ')}. For example:\n` +
-      '  Debian/Ubuntu: apt-get install cmake g++ make python3 libssl-dev zlib1g-dev\n' +
-      '  Fedora/RHEL:   dnf install cmake gcc-c++ make python3 openssl-devel zlib-devel\n' +
-      '  Alpine:        apk add bash cmake g++ make python3 linux-headers openssl-dev zlib-dev\n' +
+      '  Debian/Ubuntu: apt-get install cmake g++ make patch python3 libssl-dev zlib1g-dev\n' +
+      '  Fedora/RHEL:   dnf install cmake gcc-c++ make patch python3 openssl-devel zlib-devel\n' +
+      '  Alpine:        apk add bash cmake g++ make patch python3 linux-headers openssl-dev zlib-dev\n' +
       '  macOS:         xcode-select --install; brew install cmake coreutils openssl@3',
   );
 }

@@ -1,5 +1,7 @@
 #include "curl_memory.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -91,13 +93,32 @@ void* Realloc(void* p, size_t size) {
   return p ? std::realloc(p, size) : Malloc(size);
 }
 
+// Bytes of a receive chunk that are zeroed: up to the end of its first page, and at least
+// libcurl's chunk header (lib/bufq.c, struct buf_chunk: next, dlen, r_offset, w_offset).
+size_t ChunkHeadBytes(const void* p, size_t total) {
+  constexpr uintptr_t kPage = 4096;
+  constexpr size_t kHeaderMin = 64;
+  uintptr_t at = reinterpret_cast<uintptr_t>(p);
+  size_t to_page_end = static_cast<size_t>(((at + kPage) & ~(kPage - 1)) - at);
+  return std::min(total, std::max(kHeaderMin, to_page_end));
+}
+
 void* Calloc(size_t count, size_t size) {
   if (size && count > static_cast<size_t>(-1) / size) return nullptr;
   size_t total = count * size;
   if (!InClass(total)) return std::calloc(count, size);
   if (!Spend()) return nullptr;
+  const bool receive_chunk = chunk_budget >= 0;  // inside a RecvChunkBudget (see the header)
   void* p = TakeCached();
-  if (p) {
+  if (receive_chunk) {
+    // A receive chunk's data bytes are never read before libcurl writes them (reads stop at
+    // w_offset; the spare chunks it recycles are not zeroed either), so only the header is
+    // cleared. Zeroing all 64 KiB faulted in 16 pages on every connection's first read, which
+    // ReleaseEmptyChunks then had to hand back (a TLB shootdown on every CPU): most of the CPU
+    // time of opening thousands of connections.
+    if (!p) p = std::malloc(kBlockSize);
+    if (p) std::memset(p, 0, ChunkHeadBytes(p, total));
+  } else if (p) {
     // A warm cached block: zeroing it costs far less than the page faults it replaces.
     std::memset(p, 0, total);
   } else {

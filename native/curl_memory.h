@@ -17,7 +17,9 @@
 // data is consumed while it is still in the cache. This relies on curl_ws_recv() allocating
 // chunks of that size for its receive buffer only, which holds while libcurl's own auto-PONG
 // is off (CURLWS_NOAUTOPONG, always set by Session): an auto-PONG would be queued in its send
-// buffer from inside curl_ws_recv().
+// buffer from inside curl_ws_recv(). Chunks allocated inside a RecvChunkBudget are zeroed only
+// up to the end of their first page (libcurl's chunk header): their data bytes are never read
+// before being written, and pages that are never touched never become resident.
 //
 // Threading: any thread (libcurl allocates on resolver threads too); the cache is locked.
 // Installed once per process, before anything else initializes this libcurl; with a libcurl
@@ -43,8 +45,9 @@ class RecvChunkBudget {
   ~RecvChunkBudget();
   // Call when curl_ws_recv() returned CURLE_AGAIN: its receive buffer is empty then, so the
   // chunks libcurl allocated for it during this scope hold nothing, and their pages go back to
-  // the system (they read as zero, as calloc promised). The first read of every connection
-  // allocates one, which otherwise stayed resident: 48 KiB of every idle connection's RSS.
+  // the system. The first read of every connection allocates one: a fresh block is untouched
+  // (nothing to hand back, and madvise costs no TLB shootdown then), a recycled one would
+  // otherwise stay resident: up to 60 KiB of every idle connection's RSS.
   void ReleaseEmptyChunks();
   RecvChunkBudget(const RecvChunkBudget&) = delete;
   RecvChunkBudget& operator=(const RecvChunkBudget&) = delete;

@@ -13,8 +13,9 @@
 #   1. $CURLWS_CURL_SOURCE: a tarball path, an unpacked source directory, or an http(s) URL;
 #   2. the official release tarball (curl's download site);
 #   3. Debian's source archive through apt-get (the route on machines that only reach Debian).
-# Every tarball is checked against the pinned SHA-256. Re-running after a successful build is a
-# no-op (the install prefix carries a stamp with the version and the build flags' hash).
+# Every tarball is checked against the pinned SHA-256, then the patches in scripts/curl-patches/
+# are applied in name order. Re-running after a successful build is a no-op (the install prefix
+# carries a stamp with the version, the build flags' hash and the patches' hash).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,7 +52,14 @@ cmake_flags=(
   -DCURL_DISABLE_TFTP=ON -DCURL_DISABLE_IPFS=ON -DCURL_DISABLE_WEBSOCKETS=OFF
   "$@"
 )
-stamp_text="$CURL_VERSION $CURL_SHA256 $(printf '%s ' "${cmake_flags[@]}" | sha256sum | cut -c1-16)"
+# Patches to the pinned source (scripts/curl-patches/*.patch, `patch -p1`, applied in name order;
+# docs/troubleshooting.md says what each fixes). Their content is part of the stamp: adding or
+# changing one rebuilds.
+patches=()
+for p in "$here"/curl-patches/*.patch; do [ -f "$p" ] && patches+=("$p"); done
+patches_hash=none
+if [ "${#patches[@]}" -gt 0 ]; then patches_hash=$(cat "${patches[@]}" | sha256sum | cut -c1-16); fi
+stamp_text="$CURL_VERSION $CURL_SHA256 $(printf '%s ' "${cmake_flags[@]}" | sha256sum | cut -c1-16) patches:$patches_hash"
 
 if [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ] \
    && [ -f "$prefix/lib/libcurl.a" ]; then
@@ -133,8 +141,17 @@ if [ -z "$fetched" ]; then
   fi
 fi
 
-if [ "$fetched" = dir ]; then srctree="$src"
+if [ "$fetched" = dir ]; then
+  if [ "${#patches[@]}" -gt 0 ]; then # patch a copy: the caller's tree stays as it was
+    need patch; cp -a "$src" "$work/curl-$CURL_VERSION"; srctree="$work/curl-$CURL_VERSION"
+  else srctree="$src"; fi
 else tar -xzf "$tarball" -C "$work"; srctree="$work/curl-$CURL_VERSION"; fi
+for p in "${patches[@]}"; do
+  need patch
+  echo "build-curl: applying $(basename "$p")"
+  patch -p1 -N -s -d "$srctree" < "$p" \
+    || { echo "build-curl: $(basename "$p") does not apply to curl $CURL_VERSION" >&2; exit 1; }
+done
 
 echo "build-curl: building libcurl $CURL_VERSION (static, HTTP/WS only) into $prefix"
 rm -rf "$prefix"

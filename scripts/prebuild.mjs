@@ -97,7 +97,7 @@ function newestSource() {
     if (st.isDirectory()) for (const e of readdirSync(p)) visit(path.join(p, e));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['native', 'CMakeLists.txt', 'scripts/libcurl.pin']) visit(path.join(root, p));
+  for (const p of ['native', 'CMakeLists.txt', 'scripts/libcurl.pin', 'scripts/curl-patches']) visit(path.join(root, p));
   return newest;
 }
 

@@ -15,7 +15,7 @@ run_demo=1
 # and clang-format for `npm run lint`.
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in cmake g++ make pkg-config libssl-dev zlib1g-dev openssl python3-websockets tinyproxy microsocks ca-certificates clang-format; do
+for pkg in cmake g++ make patch pkg-config libssl-dev zlib1g-dev openssl python3-websockets tinyproxy microsocks ca-certificates clang-format; do
   have "$pkg" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

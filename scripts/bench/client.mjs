@@ -188,6 +188,8 @@ async function send(open, spec) {
 }
 
 async function echo(open, spec) {
+  // Idle connections first (spec.idle), opened as the rss kind does; they stay open until exit.
+  const idle = spec.idle ? await openMany(open, `${spec.url}/idle`, spec.idle, 50) : [];
   const c = await open(`${spec.url}/echo`);
   const buf = Buffer.alloc(spec.size, 0x63);
   let wake = null;
@@ -210,6 +212,7 @@ async function echo(open, spec) {
   const elapsed = now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await c.close();
+  await Promise.all(idle.map((i) => i.close()));
   samples.sort();
   const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))];
   return { msgs: spec.n, elapsedMs: elapsed, cpuMs: (cpu.user + cpu.system) / 1000, p50: q(0.5), p99: q(0.99) };

@@ -202,13 +202,14 @@ static int cmp_double(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s recv|send|echo|hs|rss|many URL N SIZE [CAFILE [PEER_PID]]\n", argv[0]);
+    fprintf(stderr, "usage: %s recv|send|echo|hs|rss|many URL N SIZE [CAFILE [PEER_PID [IDLE]]]\n", argv[0]);
     return 2;
   }
   const char *kind = argv[1], *base = argv[2];
   long n = atol(argv[3]), size = atol(argv[4]);
   if (argc > 5 && argv[5][0]) g_ca = argv[5];
   long peer_pid = argc > 6 ? atol(argv[6]) : 0;
+  long idle = argc > 7 ? atol(argv[7]) : 0; /* echo: idle connections open alongside */
   curl_global_init(CURL_GLOBAL_ALL);
 
   if (!strcmp(kind, "recv")) {
@@ -240,7 +241,17 @@ int main(int argc, char **argv) {
     close_ws(c);
     printf("{\"ok\":true,\"msgs\":%ld,\"bytes\":%lld,\"elapsedMs\":%f,\"cpuMs\":%f}\n", n, (long long)n * size, el, cpu);
   } else if (!strcmp(kind, "echo")) {
-    CURL *c = open_ws(url_with(base, "/echo", 0, 0));
+    /* With IDLE > 0: that many idle connections first, and the echo connection after them, all
+       in one multi (as the binding runs them), so per-call costs that grow with the pool show. */
+    CURLM *m = idle > 0 ? curl_multi_init() : NULL;
+    CURL **idles = idle > 0 ? malloc(sizeof(CURL *) * idle) : NULL;
+    CURL *c = NULL;
+    if (m) {
+      open_many(m, url_with(base, "/idle", 0, 0), idles, idle, 50);
+      open_many(m, url_with(base, "/echo", 0, 0), &c, 1, 1);
+    } else {
+      c = open_ws(url_with(base, "/echo", 0, 0));
+    }
     char *buf = malloc(size ? size : 1);
     memset(buf, 0x63, size);
     size_t cap = size + 1024;
@@ -259,7 +270,14 @@ int main(int argc, char **argv) {
       s[i] = (now_ms() - a) * 1000.0;
     }
     double el = now_ms() - t0, cpu = cpu_ms() - c0;
-    close_ws(c);
+    if (m) {
+      idles = realloc(idles, sizeof(CURL *) * (idle + 1));
+      idles[idle] = c;
+      close_many(m, idles, idle + 1);
+      curl_multi_cleanup(m);
+    } else {
+      close_ws(c);
+    }
     qsort(s, n, sizeof(double), cmp_double);
     printf("{\"ok\":true,\"msgs\":%ld,\"elapsedMs\":%f,\"cpuMs\":%f,\"p50\":%f,\"p99\":%f}\n", n, el, cpu,
            s[n / 2], s[(long)(n * 0.99) < n ? (long)(n * 0.99) : n - 1]);

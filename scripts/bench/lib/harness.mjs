@@ -138,7 +138,9 @@ function ensureCClient() {
     log(`no static libcurl at ${CURL_DIR}: the C ceiling is skipped (run npm run build:curl)`);
     return false;
   }
-  const fresh = fs.existsSync(C_BIN) && fs.statSync(C_BIN).mtimeMs > fs.statSync(src).mtimeMs;
+  // Rebuilt when its source or the static libcurl (a rebuild with other patches) is newer.
+  const lib = path.join(CURL_DIR, 'lib/libcurl.a');
+  const fresh = fs.existsSync(C_BIN) && fs.statSync(C_BIN).mtimeMs > Math.max(fs.statSync(src).mtimeMs, fs.statSync(lib).mtimeMs);
   if (!fresh) {
     fs.mkdirSync(BUILD, { recursive: true });
     execFileSync(
@@ -209,9 +211,10 @@ function runClient(client, w, count, server, certFile, opts) {
   let args;
   const env = opts.variants[client] ? { ...process.env, ...opts.variants[client] } : process.env;
   const variant = opts.variants[client] !== undefined;
+  const idle = w.idle ? w.idle[opts.quick ? 1 : 0] : 0;
   if (client === 'c') {
     cmd = C_BIN;
-    args = [w.kind, base, String(count), String(w.size), w.tls ? certFile : '', String(server.child.pid)];
+    args = [w.kind, base, String(count), String(w.size), w.tls ? certFile : '', String(server.child.pid), String(idle)];
   } else {
     const spec = {
       client: variant ? 'curlws' : client,
@@ -220,6 +223,7 @@ function runClient(client, w, count, server, certFile, opts) {
       n: count,
       size: w.size,
       peerPid: server.child.pid,
+      ...(idle ? { idle } : {}),
       ...(w.tls ? { caFile: certFile } : {}),
     };
     const flags = ['--expose-gc'];
@@ -233,7 +237,7 @@ function runClient(client, w, count, server, certFile, opts) {
     cmd = process.execPath;
     args = [...flags, path.join(BENCH, 'client.mjs'), JSON.stringify(spec)];
   }
-  if (w.kind === 'many') [cmd, args] = withFdLimit(cmd, args);
+  if (w.kind === 'many' || idle > 0) [cmd, args] = withFdLimit(cmd, args);
   // Generous: a stall shows up as a timeout, not as a hung harness.
   const timeoutMs = opts.quick ? 90_000 : 300_000;
   return new Promise((resolve) => {

@@ -3,6 +3,7 @@
  * kind: recv (server floods, client counts) | send (client sends, server counts bytes) |
  *       echo (one message in flight) | hs (sequential open+close) | rss (idle connections) |
  *       many (10,000 idle connections: opening, memory, closing)
+ * `idle` ([full, quick]): connections opened first and left idle in the client's process.
  */
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -48,6 +49,20 @@ export const WORKLOADS = [
   ...transfer('recv', false),
   ...transfer('send', false),
   ...echo(false),
+  {
+    // What one connection's latency costs when the process holds many others: a per-call cost
+    // that grows with the number of open connections (such as libcurl's connection lookup)
+    // shows here and nowhere else.
+    id: 'echo-64B-idle3k',
+    suite: 'echo',
+    kind: 'echo',
+    tls: false,
+    size: 64,
+    n: 5_000,
+    quick: 1_000,
+    idle: [3_000, 500],
+    label: 'echo round trip 64 B with 3,000 idle connections open (quick: 500) (p50 / p99)',
+  },
   {
     id: 'handshake',
     suite: 'handshake',
