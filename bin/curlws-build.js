@@ -37,7 +37,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   );
   process.exit(0);
 }
-if (fs.existsSync(path.join(pkgRoot, 'lib', 'native.ts')))
+if (fs.existsSync(path.join(pkgRoot, 'lib', 'index.ts')))
   die(`${pkgRoot} is a source checkout: build it with \`npm run build\` (docs/install.md)`);
 if (process.platform === 'win32') die('building on Windows is not supported by this command yet (it needs bash); see docs/install.md');
 

@@ -8,9 +8,9 @@
  * import { Easy, CURLWS_PING, CURLE_AGAIN } from 'curlws/curl';
  * ```
  */
-import { binding } from './native';
+import { binding } from './core/native';
 
-export { Easy } from './curl-easy';
+export { Easy } from './curl/easy';
 export type {
   CurlHeader,
   CurlHeaderOptions,
@@ -26,11 +26,11 @@ export type {
   WriteFunction,
   WsRecvResult,
   WsSendResult,
-} from './curl-easy';
-export type { CurlOptionAlias, CurlOptionName } from './curl-policy';
-export { CurlError, CurlWsError } from './errors';
-export { curlCodeName } from './curl-codes';
-export * from './curl-symbols';
+} from './curl/easy';
+export type { CurlOptionAlias, CurlOptionName } from './core/curl-policy';
+export { CurlError, CurlWsError } from './core/errors';
+export { curlCodeName } from './core/curl-codes';
+export * from './core/curl-symbols';
 
 /** `curl_version()`: e.g. `'libcurl/8.21.0 OpenSSL/3.0.15 zlib/1.3.1'`. */
 export function version(): string {

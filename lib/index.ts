@@ -2,20 +2,20 @@
  * curlws: a WebSocket client for Node.js whose engine is libcurl.
  * This module only re-exports; see docs/api.md for the full reference.
  */
-import { binding } from './native';
+import { binding } from './core/native';
 
-export { connect, Connection, CONNECTING, OPEN, CLOSING, CLOSED } from './connection';
+export { connect, Connection, CONNECTING, OPEN, CLOSING, CLOSED } from './core/connection';
 export type {
   CloseResult,
   ConnectionEvents,
   Handshake,
   Message,
   ReadyState,
-} from './connection';
-export type { ConnectOptions } from './options';
-export type { PerMessageDeflateOptions } from './deflate-options';
-export type { CurlOptionValue, NetworkOptions, TlsOptions, TlsVersion, VerboseOption } from './network-options';
-export type { NativeStats as ConnectionStats } from './native';
+} from './core/connection';
+export type { ConnectOptions } from './core/options';
+export type { PerMessageDeflateOptions } from './core/deflate-options';
+export type { CurlOptionValue, NetworkOptions, TlsOptions, TlsVersion, VerboseOption } from './core/network-options';
+export type { NativeStats as ConnectionStats } from './core/contract';
 export {
   AbortError,
   CurlError,
@@ -24,8 +24,8 @@ export {
   InvalidStateError,
   ReconnectError,
   WebSocketProtocolError,
-} from './errors';
-export { CLOSE_CODES } from './frames';
+} from './core/errors';
+export { CLOSE_CODES } from './core/frames';
 
 /** Versions of the engine: the linked libcurl, its TLS library and zlib, and Node-API. */
 export interface Versions {
@@ -54,15 +54,15 @@ export const versions: Readonly<Versions> = Object.freeze({
   features: [...binding.versions.features],
   napi: binding.versions.napi,
 });
-export { WebSocket } from './websocket';
-export type { BinaryType, WebSocketData, WebSocketErrorCause, WebSocketOptions } from './websocket';
-export { CloseEvent, ErrorEvent, MessageEvent } from './events';
-export type { CloseEventInit, ErrorEventInit } from './events';
-export { WsWebSocket } from './ws-compat';
-export type { WsBinaryType, WsClientOptions, WsResponse } from './ws-compat';
-export { createWebSocketStream, WebSocketStream, WebSocketError } from './stream';
-export type { WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStreamOptions } from './stream';
-export { ReconnectingWebSocket, defaultShouldReconnect } from './reconnect';
+export { WebSocket } from './api/websocket';
+export type { BinaryType, WebSocketData, WebSocketErrorCause, WebSocketOptions } from './api/websocket';
+export { CloseEvent, ErrorEvent, MessageEvent } from './api/events';
+export type { CloseEventInit, ErrorEventInit } from './api/events';
+export { WsWebSocket } from './api/ws-compat';
+export type { WsBinaryType, WsClientOptions, WsResponse } from './api/ws-compat';
+export { createWebSocketStream, WebSocketStream, WebSocketError } from './api/stream';
+export type { WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStreamOptions } from './api/stream';
+export { ReconnectingWebSocket, defaultShouldReconnect } from './api/reconnect';
 export type {
   DisconnectInfo,
   ReconnectCause,
@@ -71,4 +71,4 @@ export type {
   ReconnectOptions,
   ReconnectState,
   ReconnectingEvents,
-} from './reconnect';
+} from './api/reconnect';

@@ -8,6 +8,6 @@
  * const { WebSocket } = require('curlws/ws'); // also works (static self-reference, as in ws)
  * ```
  */
-import { WsWebSocket } from './ws-compat';
+import { WsWebSocket } from './api/ws-compat';
 
 export = WsWebSocket;

@@ -6,12 +6,12 @@
 #include <mutex>
 #include <string>
 
-#include "curl_api.h"
-#include "curl_memory.h"
-#include "curl_options.h"
-#include "diagnostics.h"
-#include "easy.h"
-#include "session.h"
+#include "easy/easy.h"
+#include "engine/curl_api.h"
+#include "engine/curl_options.h"
+#include "engine/diagnostics.h"
+#include "memory/curl_memory.h"
+#include "session/session.h"
 
 namespace curlws {
 namespace {

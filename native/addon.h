@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "ca_file.h"
-#include "engine.h"
+#include "engine/ca_file.h"
+#include "engine/engine.h"
 
 namespace curlws {
 

@@ -85,7 +85,7 @@ export CURLWS_FUZZ_RSS_LIMIT_MB=0   # ASan's quarantine keeps freed memory: RSS 
 
 # The tests must really run on the sanitized addon: check a process loads it and the runtime.
 node -e "
-  require('./dist/native.js');
+  require('./dist/core/native.js');
   const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
   if (!maps.includes('build-asan/Release/curlws.node') || !maps.includes('libasan'))
     { console.error('asan: the sanitized addon or libasan is not loaded'); process.exit(1); }

@@ -6,8 +6,8 @@
 //
 // One generator for everything curlws reads out of libcurl's headers, so a table can never come
 // from a different header than its neighbour:
-//   lib/curl-codes.ts    CURLcode / CURLMcode names by value (error codes of every API)
-//   lib/curl-symbols.ts  the low-level API's symbols: every CURLOPT_* with type and number, option
+//   lib/core/curl-codes.ts    CURLcode / CURLMcode names by value (error codes of every API)
+//   lib/core/curl-symbols.ts  the low-level API's symbols: every CURLOPT_* with type and number, option
 //                        aliases, CURLINFO_*, curl_infotype, CURLHcode, CURLcode by name, CURLWS_* /
 //                        CURLH_* / CURLPAUSE_* bits, the callbacks' CURL_WRITEFUNC_* / CURL_READFUNC_*
 //                        returns. Which options curlws accepts is policy, not parsing.
@@ -22,7 +22,7 @@ import { renderCodes, renderSymbols } from './gen-curl-tables/render.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HEADERS = ['curl.h', 'multi.h', 'websockets.h', 'header.h'];
-export const OUTPUTS = { codes: 'lib/curl-codes.ts', symbols: 'lib/curl-symbols.ts' };
+export const OUTPUTS = { codes: 'lib/core/curl-codes.ts', symbols: 'lib/core/curl-symbols.ts' };
 
 export function parseArgs(argv) {
   const args = { check: false, header: undefined };

@@ -107,7 +107,7 @@ async function main() {
     }
   };
   const lib = require(path.join(root, 'dist/index.js'));
-  const { binding } = require(path.join(root, 'dist/native.js'));
+  const { binding } = require(path.join(root, 'dist/core/native.js'));
   const snapshot = () => {
     const m = process.memoryUsage();
     const names = process.getActiveResourcesInfo();

@@ -1,5 +1,5 @@
-// The two generated TypeScript tables: result-code names (lib/curl-codes.ts, used by every error
-// path) and the symbols of the low-level API (lib/curl-symbols.ts). Pure functions of the parsed
+// The two generated TypeScript tables: result-code names (lib/core/curl-codes.ts, used by every error
+// path) and the symbols of the low-level API (lib/core/curl-symbols.ts). Pure functions of the parsed
 // headers: no timestamps, so --check can run in `npm run build:ts`.
 
 /** Drop the `*_LAST` sentinel ("never use!") and split into a dense table and negatives. */
@@ -24,7 +24,7 @@ function renderArray(constName, doc, dense) {
 const CURLE_DOC = "`CURLcode` names indexed by value: `CURLE_NAMES[7] === 'CURLE_COULDNT_CONNECT'`.";
 const CURLM_DOC = '`CURLMcode` names for the values 0 and up, indexed by value.';
 
-/** lib/curl-codes.ts from the CURLcode and CURLMcode enums. */
+/** lib/core/curl-codes.ts from the CURLcode and CURLMcode enums. */
 export function renderCodes(version, curlcode, curlmcode) {
   const e = toTable(curlcode, 'CURLcode');
   const m = toTable(curlmcode, 'CURLMcode');
@@ -67,7 +67,7 @@ export function curlMultiCodeName(n: number): string {
 
 const q = (s) => `'${s}'`;
 
-/** lib/curl-symbols.ts from the option, info, infotype, CURLHcode and CURLcode tables and the bit flags. */
+/** lib/core/curl-symbols.ts from the option, info, infotype, CURLHcode and CURLcode tables and the bit flags. */
 export function renderSymbols(version, { options, aliases }, infos, infotypes, hcodes, wsBits, hBits, curlcodes, pause, returns) {
   const opt = options.map((o) => `  ${o.name}: { id: ${o.id}, type: ${q(o.type)}${o.deprecated ? ', deprecated: true' : ''} },`);
   const ali = aliases.map((a) => `  ${a.name}: ${q(a.target)},`);
@@ -78,7 +78,7 @@ export function renderSymbols(version, { options, aliases }, infos, infotypes, h
 /**
  * libcurl's option, info and flag symbols, parsed from the pinned \`curl/curl.h\`,
  * \`curl/websockets.h\` and \`curl/header.h\`. Which options \`curlws/curl\` accepts is decided in
- * lib/curl-policy.ts; this file only says what libcurl ${version} has.
+ * lib/core/curl-policy.ts; this file only says what libcurl ${version} has.
  */
 
 /** \`CURLOPTTYPE_*\` of an option (without the prefix), as curl.h spells it. */

@@ -19,7 +19,7 @@ const echoPort = Number(new URL(wsEcho).port);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'curlws-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-if (!existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build:ts` first');
+if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build:ts` first');
 
 interface Result {
   code: number | null;

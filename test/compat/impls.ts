@@ -10,8 +10,8 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { WebSocket as WsRef } from 'ws';
-import { WebSocket as CurlWebSocket } from '../../lib/websocket.js';
-import { WsWebSocket } from '../../lib/ws-compat.js';
+import { WebSocket as CurlWebSocket } from '../../lib/api/websocket.js';
+import { WsWebSocket } from '../../lib/api/ws-compat.js';
 
 const require = createRequire(path.join(process.cwd(), 'package.json'));
 

@@ -3,8 +3,8 @@
  * semantics) and WebSocketStream (web streams), including receive backpressure.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { connect } from '../../lib/connection.js';
-import { WebSocketError, WebSocketStream, createWebSocketStream } from '../../lib/stream.js';
+import { connect } from '../../lib/core/connection.js';
+import { WebSocketError, WebSocketStream, createWebSocketStream } from '../../lib/api/stream.js';
 import { patternBuffer } from '../helpers/pattern.js';
 
 const wsEcho = inject('wsEchoUrl');

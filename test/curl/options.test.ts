@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as curl from '../../lib/curl';
 import { Easy } from '../../lib/curl';
-import { binding } from '../../lib/native';
+import { binding } from '../../lib/core/native';
 
 describe('generated tables', () => {
   it('every CURLOPT_* has the id and type the linked libcurl reports (curl_easy_option_by_name)', () => {

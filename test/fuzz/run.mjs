@@ -34,7 +34,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const dist = path.join(here, '../../dist');
 const lib = require(path.join(dist, 'index.js'));
-const { binding } = require(path.join(dist, 'native.js'));
+const { binding } = require(path.join(dist, 'core', 'native.js'));
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { connect } from '../../lib/index.js';
-import { binding } from '../../lib/native.js';
+import { binding } from '../../lib/core/native.js';
 import { startNodeChild } from '../helpers/child.js';
 import { rawTarget } from '../helpers/raw.js';
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { ReconnectingWebSocket, WebSocket, WsWebSocket, connect } from '../../lib/index.js';
-import { binding } from '../../lib/native.js';
+import { binding } from '../../lib/core/native.js';
 
 let wss: WebSocketServer;
 let url: string;

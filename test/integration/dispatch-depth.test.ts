@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { connect } from '../../lib/index.js';
 import type { Connection } from '../../lib/index.js';
-import { binding } from '../../lib/native.js';
+import { binding } from '../../lib/core/native.js';
 import { track } from '../helpers/conn.js';
 import { runScript } from '../helpers/child.js';
 import { rawTarget } from '../helpers/raw.js';

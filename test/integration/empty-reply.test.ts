@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { connect, CurlError, ReconnectingWebSocket, WebSocket } from '../../lib/index.js';
-import { WsWebSocket } from '../../lib/ws-compat.js';
+import { WsWebSocket } from '../../lib/api/ws-compat.js';
 import { rejectionOf } from '../helpers/conn.js';
 import { rawTarget, waitForSocketClosed } from '../helpers/raw.js';
 

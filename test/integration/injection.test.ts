@@ -21,17 +21,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Easy } from '../../lib/curl-easy.js';
-import type { CurlOptType } from '../../lib/curl-symbols.js';
-import { CURLOPT_ALIASES, CURLOPTS } from '../../lib/curl-symbols.js';
-import { SPECS } from '../../lib/cli-args.js';
+import { Easy } from '../../lib/curl/easy.js';
+import type { CurlOptType } from '../../lib/core/curl-symbols.js';
+import { CURLOPT_ALIASES, CURLOPTS } from '../../lib/core/curl-symbols.js';
+import { SPECS } from '../../lib/cli/args.js';
 import { connect, ReconnectingWebSocket, WebSocket, WebSocketStream, WsWebSocket } from '../../lib/index.js';
-import { binding } from '../../lib/native.js';
-import { NESTED_KEYS } from '../../lib/network-options.js';
-import { OPTION_KEYS } from '../../lib/options.js';
-import { RECONNECT_KEYS } from '../../lib/reconnect.js';
-import { TOKEN } from '../../lib/request-values.js';
-import { WS_OPTION_KEYS } from '../../lib/ws-compat.js';
+import { binding } from '../../lib/core/native.js';
+import { NESTED_KEYS } from '../../lib/core/network-options.js';
+import { OPTION_KEYS } from '../../lib/core/options.js';
+import { RECONNECT_KEYS } from '../../lib/api/reconnect.js';
+import { TOKEN } from '../../lib/core/request-values.js';
+import { WS_OPTION_KEYS } from '../../lib/api/ws-compat.js';
 import { headerFields, type RecordedRequest, type Recorder, startRecorder } from '../servers/recorder.js';
 
 const BREAKS = {

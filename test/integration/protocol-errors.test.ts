@@ -18,7 +18,7 @@ interface Case {
   closeCode: number;
 }
 
-// lib/errors.ts also defines WS_ERR_INVALID_CLOSE_CODE / WS_ERR_INVALID_CLOSE_PAYLOAD; the brief asks
+// lib/core/errors.ts also defines WS_ERR_INVALID_CLOSE_CODE / WS_ERR_INVALID_CLOSE_PAYLOAD; the brief asks
 // for WS_ERR_PROTOCOL on close-frame violations. Both are accepted; the close code is exact.
 const CASES: Case[] = [
   { path: '/masked', codes: ['WS_ERR_PROTOCOL'], closeCode: 1002 },

@@ -1,5 +1,5 @@
 /**
- * The receive path's batching (native/event_batch.h): many messages of every kind in one socket
+ * The receive path's batching (native/session/event_batch.h): many messages of every kind in one socket
  * write arrive in order and intact, values the application keeps stay intact while more arrive,
  * and a flood lets the event loop run.
  */

@@ -1,5 +1,5 @@
 /**
- * The binding's own framer (native/send_queue.cc, frame_writer.cc): what the client puts on the
+ * The binding's own framer (native/protocol/send_queue.cc, frame_writer.cc): what the client puts on the
  * wire, byte for byte. A recording peer in this file (plain, TLS, or behind tinyproxy) parses
  * every frame the client sent, keeps the masking keys and unmasks the payloads itself, so these
  * tests see header encodings, keys and the exact order of frames, not only what an echo returns.

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { connect } from '../../lib/index.js';
-import { WsWebSocket } from '../../lib/ws-compat.js';
+import { WsWebSocket } from '../../lib/api/ws-compat.js';
 import { rejectionOf } from '../helpers/conn.js';
 import { rawTarget } from '../helpers/raw.js';
 

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { connect, CurlWsError } from '../../lib/index.js';
-import { binding } from '../../lib/native.js';
+import { binding } from '../../lib/core/native.js';
 import { rejectionOf } from '../helpers/conn.js';
 import { startNodeChild } from '../helpers/child.js';
 import { generatePki, type TestPki } from '../servers/tls-certs.js';

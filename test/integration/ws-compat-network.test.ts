@@ -1,6 +1,6 @@
 /** The ws-compatible client's network options that map onto curlws's: ws+unix: and redirects. */
 import { describe, expect, inject, it } from 'vitest';
-import { WsWebSocket } from '../../lib/ws-compat.js';
+import { WsWebSocket } from '../../lib/api/ws-compat.js';
 import { rawTarget } from '../helpers/raw.js';
 
 function firstMessage(ws: WsWebSocket): Promise<string> {

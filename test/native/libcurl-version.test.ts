@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { version as curlVersion, versionInfo as curlVersionInfo } from '../../lib/curl.js';
-import { binding } from '../../lib/native.js';
+import { binding } from '../../lib/core/native.js';
 
 const pin = /^CURL_VERSION=(\S+)$/m.exec(readFileSync(path.join(__dirname, '../../scripts/libcurl.pin'), 'utf8'))?.[1];
 const system = process.env.CURLWS_LIBCURL === 'system';

@@ -1,4 +1,4 @@
-// Model check of native/send_queue.cc and frame_writer.cc, built by send-queue-model.test.ts
+// Model check of native/protocol/send_queue.cc and frame_writer.cc, built by send-queue-model.test.ts
 // with the system C++ compiler (ASan/UBSan when available) against fakes of curl_easy_send and
 // the masking-key source. Random pushes (every length class, fragments, PING/PONG, our CLOSE or
 // the peer's) interleave with Pump() calls whose writes the fake accepts fully, partly, or refuses
@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "random_pool.h"
-#include "send_queue.h"
+#include "protocol/random_pool.h"
+#include "protocol/send_queue.h"
 
 using curlws::SendQueue;
 

@@ -1,6 +1,6 @@
 /**
  * The send queue's wire rules under every write outcome libcurl can report (whole, partial,
- * CURLE_AGAIN with OpenSSL's retry rule): send-queue-model.cc links native/send_queue.cc and
+ * CURLE_AGAIN with OpenSSL's retry rule): send-queue-model.cc links native/protocol/send_queue.cc and
  * frame_writer.cc against fakes of curl_easy_send and the masking-key source, drives them with
  * random pushes and pumps, and parses what went "on the wire". Built here with the system C++
  * compiler, with ASan/UBSan when the toolchain has them.
@@ -16,8 +16,8 @@ describe.skipIf(!cxx)('send queue model check (native, fake transport)', () => {
   beforeAll(async () => {
     binary = await buildTestProgram(cxx!, 'send-queue-model', [
       'test/native/send-queue-model.cc',
-      'native/send_queue.cc',
-      'native/frame_writer.cc',
+      'native/protocol/send_queue.cc',
+      'native/protocol/frame_writer.cc',
     ]);
   }, 180_000);
 

@@ -5,7 +5,7 @@
  * scripts/asan-report.mjs reads. A no-op with a normal build (leakCheck() returns null).
  */
 import { afterAll } from 'vitest';
-import { binding } from '../../lib/native.js';
+import { binding } from '../../lib/core/native.js';
 
 afterAll(() => {
   binding.leakCheck();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caBundleFile, defaultCaBundle, mayUseTls } from '../../lib/ca-bundle.js';
+import { caBundleFile, defaultCaBundle, mayUseTls } from '../../lib/core/ca-bundle.js';
 
 /** A stand-in for the engine's caFile(): counts the files it makes. */
 function fakeCreator(result = (n: number) => `/proc/self/fd/${100 + n}`) {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CURL_OPTION_POLICY, curlOptionRule, curlOptionValue } from '../../lib/curl-policy';
-import type { CurlApi } from '../../lib/curl-policy';
-import { validateConnectOptions } from '../../lib/options';
+import { CURL_OPTION_POLICY, curlOptionRule, curlOptionValue } from '../../lib/core/curl-policy';
+import type { CurlApi } from '../../lib/core/curl-policy';
+import { validateConnectOptions } from '../../lib/core/options';
 import { thrown } from '../helpers/thrown';
 
 const URL_ = 'ws://127.0.0.1:8080/';

@@ -13,7 +13,7 @@ import {
   invalidArgValue,
   invalidUrl,
   outOfRange,
-} from '../../lib/errors';
+} from '../../lib/core/errors';
 
 describe('CurlWsError', () => {
   it('carries message, code and cause, with its name on the prototype', () => {

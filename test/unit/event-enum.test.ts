@@ -1,5 +1,5 @@
 // The event types of a dispatched batch are numbered twice, once per side of the addon boundary:
-// `NativeEvent` in lib/native.ts and `EventType` in native/event_batch.h. A number that differs
+// `NativeEvent` in lib/core/contract.ts and `EventType` in native/session/event_batch.h. A number that differs
 // would deliver one event as another, so the two declarations are read from source (C++ has no
 // enum object to ask) and compared name by name.
 import { readFileSync } from 'node:fs';
@@ -29,8 +29,8 @@ function enumMembers(file: string, header: RegExp): Map<string, number> {
 }
 
 describe('the event enum across the addon boundary', () => {
-  const ts = enumMembers('lib/native.ts', /export (?:const )?enum NativeEvent\b/);
-  const cc = enumMembers('native/event_batch.h', /enum class EventType\b/);
+  const ts = enumMembers('lib/core/contract.ts', /export (?:const )?enum NativeEvent\b/);
+  const cc = enumMembers('native/session/event_batch.h', /enum class EventType\b/);
 
   it('has the same members with the same numbers on both sides (kOpen <-> Open)', () => {
     const fromCc = new Map([...cc].map(([name, value]) => [name.replace(/^k/, ''), value]));

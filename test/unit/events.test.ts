@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloseEvent, ErrorEvent, MessageEvent } from '../../lib/events.js';
+import { CloseEvent, ErrorEvent, MessageEvent } from '../../lib/api/events.js';
 
 describe('events', () => {
   it('CloseEvent is an Event with wasClean/code/reason defaults and init values', () => {

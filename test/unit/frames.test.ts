@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CODES, MAX_CLOSE_REASON, isSendableCloseCode, toControlPayload, toSendable, validateCloseArgs } from '../../lib/frames';
+import { CLOSE_CODES, MAX_CLOSE_REASON, isSendableCloseCode, toControlPayload, toSendable, validateCloseArgs } from '../../lib/core/frames';
 
 describe('CLOSE_CODES', () => {
   it('matches RFC 6455 §7.4.1', () => {

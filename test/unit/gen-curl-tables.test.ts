@@ -1,5 +1,5 @@
 // scripts/gen-curl-tables.mjs, the one generator of the tables read out of libcurl's headers
-// (lib/curl-codes.ts, lib/curl-symbols.ts): its --check against the pinned headers, and each parser
+// (lib/core/curl-codes.ts, lib/core/curl-symbols.ts): its --check against the pinned headers, and each parser
 // on header shapes libcurl has used.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(__dirname, '../..');
 const SCRIPT = path.join(ROOT, 'scripts/gen-curl-tables.mjs');
 const PARSE = path.join(ROOT, 'scripts/gen-curl-tables/parse.mjs');
-const OUTPUTS = { codes: 'lib/curl-codes.ts', symbols: 'lib/curl-symbols.ts' };
+const OUTPUTS = { codes: 'lib/core/curl-codes.ts', symbols: 'lib/core/curl-symbols.ts' };
 
 interface EnumParser {
   parseEnum(source: string, typeName: string): { name: string; value: number }[];

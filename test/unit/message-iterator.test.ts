@@ -1,6 +1,6 @@
 // MessageIterator: both sides of the async iterator Connection and ReconnectingWebSocket share.
 import { describe, expect, it } from 'vitest';
-import { MessageIterator } from '../../lib/message-iterator';
+import { MessageIterator } from '../../lib/core/message-iterator';
 
 function make(ended = false) {
   const log: string[] = [];

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { defaultCaBundle, normalizeUrl, validateConnectOptions } from '../../lib/options';
+import { defaultCaBundle, normalizeUrl, validateConnectOptions } from '../../lib/core/options';
 import { thrown } from '../helpers/thrown';
 
-type OptionsModule = typeof import('../../lib/options');
+type OptionsModule = typeof import('../../lib/core/options');
 
 const URL_ = 'ws://127.0.0.1:8080/';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -528,7 +528,7 @@ describe('defaultCaBundle', () => {
   // Each case loads a fresh module, because the bundle is computed once per module instance.
   async function freshModule(): Promise<OptionsModule> {
     vi.resetModules();
-    return (await import('../../lib/options')) as OptionsModule;
+    return (await import('../../lib/core/options')) as OptionsModule;
   }
 
   it("holds Node's root certificates and returns the same Buffer every time", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cookiePair, headerLine, LINE_BREAK_OR_NUL, wireString } from '../../lib/request-values';
+import { cookiePair, headerLine, LINE_BREAK_OR_NUL, wireString } from '../../lib/core/request-values';
 
 describe('request values: what a caller string may put into the handshake', () => {
   it('wireString refuses CR, LF and NUL anywhere, naming the option, and checks the type first', () => {

@@ -1,6 +1,6 @@
 /** Synchronous checks of the WHATWG WebSocket constructor (they throw before any connection). */
 import { describe, expect, it } from 'vitest';
-import { WebSocket, toArrayBuffer } from '../../lib/websocket.js';
+import { WebSocket, toArrayBuffer } from '../../lib/api/websocket.js';
 
 function thrown(fn: () => unknown): DOMException | TypeError {
   try {

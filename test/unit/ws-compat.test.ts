@@ -1,6 +1,6 @@
 /** Synchronous checks of the ws-compatible constructor: options curlws cannot honour throw. */
 import { describe, expect, it } from 'vitest';
-import { WsWebSocket } from '../../lib/ws-compat.js';
+import { WsWebSocket } from '../../lib/api/ws-compat.js';
 import WsDefault from '../../lib/ws.js';
 
 describe('WsWebSocket options', () => {

@@ -9,7 +9,7 @@
  *
  * --variant adds a client NAME: curlws's connect() run with those environment variables, side by
  * side with the others, e.g. another build of the addon (`--variant=new:CURLWS_ADDON_PATH=/tmp/
- * curlws.node`, lib/native.ts) or a switch an experimental build reads.
+ * curlws.node`, lib/core/native.ts) or a switch an experimental build reads.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,0 +1,863 @@
+/**
+ * `connect()` and `Connection`: the Promise + EventEmitter API over one native Session.
+ * This module only coordinates; validation lives in options.ts/frames.ts, errors in errors.ts,
+ * and every protocol decision (framing, UTF-8, close replies, timeouts) in the native engine.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  AbortError,
+  CurlWsError,
+  HandshakeError,
+  InvalidStateError,
+  WebSocketProtocolError,
+  errorFromNative,
+  invalidArgType,
+} from './errors';
+import { toControlPayload, toSendable, validateCloseArgs } from './frames';
+import { caBundleFile, mayUseTls } from './ca-bundle';
+import { binding } from './native';
+import { NativeEvent } from './contract';
+import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from './contract';
+import { normalizeUrl, validateConnectOptions } from './options';
+import type { CurlOptionValue } from './network-options';
+import type { ConnectOptions, NormalizedOptions } from './options';
+import { MessageIterator } from './message-iterator';
+
+/** `readyState` values, as in the WHATWG `WebSocket`. */
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSING = 2;
+export const CLOSED = 3;
+export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
+
+/** What the server answered to the opening handshake. */
+export interface Handshake {
+  /** HTTP status, always 101 for an open connection. */
+  status: number;
+  /** Response headers, names lower-cased, repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** Response headers as sent, in order. */
+  rawHeaders: [string, string][];
+  /** The URL libcurl connected to. */
+  url: string;
+  /** The subprotocol the server chose ('' if none). */
+  protocol: string;
+  /** Both ends of the TCP connection (the proxy's address when connected through one). */
+  address: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number };
+  /** TLS version and cipher, for `wss:`. */
+  tls: { version: string; cipher: string } | undefined;
+  /** Milliseconds from the start of the handshake until each phase completed. */
+  timings: { dns: number; connect: number; tls: number; firstByte: number; total: number };
+}
+
+/** One message from the async iterator. */
+export interface Message {
+  /** Text as a string, binary as a Buffer. */
+  data: string | Buffer;
+  binary: boolean;
+}
+
+/** How a connection ended. */
+export interface CloseResult {
+  /** The peer's close code; 1005 if its CLOSE had none; 1006 if no CLOSE was exchanged. */
+  code: number;
+  reason: string;
+  /** True when both CLOSE frames were exchanged. */
+  wasClean: boolean;
+}
+
+/** Events of a `Connection`, with their listener arguments. */
+export interface ConnectionEvents {
+  message: [data: string | Buffer, isBinary: boolean];
+  ping: [payload: Buffer];
+  pong: [payload: Buffer];
+  /** Every byte queued by `send()` has been handed to the kernel after backpressure. */
+  drain: [];
+  /** Always followed by `close`. */
+  error: [error: CurlWsError];
+  close: [code: number, reason: string, wasClean: boolean];
+}
+
+/**
+ * Promises of send()/ping() waiting for the engine, oldest first. The engine reports completions
+ * as counts in FIFO order; a head index keeps taking them O(1) with a million messages queued.
+ */
+class PendingSends {
+  #resolvers: (() => void)[] = [];
+  #rejecters: ((error: Error) => void)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#resolvers.length - this.#head;
+  }
+
+  add(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#resolvers.push(resolve);
+      this.#rejecters.push(reject);
+    });
+  }
+
+  /** Resolves the `count` oldest. */
+  resolve(count: number): void {
+    const end = Math.min(this.#head + count, this.#resolvers.length);
+    for (let i = this.#head; i < end; i++) this.#resolvers[i]!();
+    this.#head = end;
+    if (this.#head === this.#resolvers.length) {
+      this.#resolvers.length = this.#rejecters.length = this.#head = 0;
+    } else if (this.#head >= 4096 && this.#head * 2 >= this.#resolvers.length) {
+      this.#resolvers.splice(0, this.#head);
+      this.#rejecters.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  rejectAll(error: () => Error): void {
+    const rejecters = this.#rejecters.slice(this.#head);
+    this.#resolvers.length = this.#rejecters.length = this.#head = 0;
+    for (const reject of rejecters) reject(error());
+  }
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const kCreate = Symbol('curlws.create');
+
+/**
+ * The CA roots, for connections that may use TLS: as an in-memory file when possible (libcurl
+ * caches those per multi), else as a blob. A plain ws:// connection gets none.
+ */
+function caSource(options: NormalizedOptions): { caFile: string } | { caBundle: Buffer } | undefined {
+  if (!mayUseTls(options.url, options.curlOptions)) return undefined;
+  const file = caBundleFile(options.caBundle, (bundle) => binding.caFile(bundle));
+  return file ? { caFile: file } : { caBundle: options.caBundle };
+}
+const kOnEvents = Symbol('curlws.onEvents');
+
+/**
+ * @internal How a wrapper that owns its Connection (the WHATWG WebSocket) takes messages instead
+ * of 'message' events: no emit, and a small binary message comes as (undefined, true, arena,
+ * offset, length) so the wrapper makes the one object it needs (an ArrayBuffer, a Blob) without
+ * a Buffer in between. Set it before any message can arrive; 'message' is not emitted then.
+ */
+export const kMessageSink = Symbol('curlws.messageSink');
+export type MessageSink = (
+  data: string | Buffer | undefined,
+  isBinary: boolean,
+  arena?: ArrayBuffer,
+  offset?: number,
+  length?: number,
+) => void;
+
+/**
+ * An open WebSocket connection. Obtain one with {@link connect}.
+ */
+export class Connection extends EventEmitter<ConnectionEvents> {
+  #native: NativeSession | undefined;
+  #session: NativeSession | undefined; // kept after close for stats()
+  #trace: ((line: string) => void) | undefined;
+  #readyState: ReadyState = CONNECTING;
+  #url: string;
+  #protocol = '';
+  #extensions = '';
+  #handshake: Handshake | undefined; // built from #handshakeInfo on first read
+  #handshakeInfo: HandshakeInfo | undefined;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
+  #connectStack: Error | undefined; // dropped once open: only a failed connect() uses it
+  #error: CurlWsError | undefined;
+  // Created by the first send()/ping(): an idle connection carries neither.
+  #sends: PendingSends | undefined;
+  #controls: PendingSends | undefined;
+  #flushQueued = false;
+  #closeResult: CloseResult | undefined;
+  #closeWaiters: ((r: CloseResult) => void)[] = [];
+  #deferred: unknown[] | undefined; // events held back until connect() has resolved
+  #iterator: MessageIterator<Message> | undefined;
+  #paused = false;
+  #fragmentBinary: boolean | undefined; // type of the fragmented message being sent, if any
+  #heartbeat: { interval: number; timeout: number; timer?: NodeJS.Timeout; deadline?: NodeJS.Timeout } | undefined;
+  #highWaterMark: number; // send side, bytes (options.highWaterMark)
+  #receiveHighWater: number; // messages the async iterator holds before reading pauses
+  #sink: MessageSink | undefined;
+
+  /** @internal Use {@link connect}. */
+  constructor(
+    token: typeof kCreate,
+    options: NormalizedOptions,
+    settle: { resolve(c: Connection): void; reject(e: Error): void },
+    stack: Error,
+  ) {
+    super();
+    if (token !== kCreate) throw new TypeError('Use connect() to create a Connection');
+    this.#url = options.publicUrl;
+    this.#highWaterMark = options.highWaterMark;
+    this.#receiveHighWater = options.receiveHighWaterMark;
+    if (options.pingInterval > 0) {
+      this.#heartbeat = { interval: options.pingInterval, timeout: options.pongTimeout || options.pingInterval };
+    }
+    this.#trace = options.trace;
+    this.#settleConnect = settle;
+    this.#connectStack = stack;
+    this.#signal = options.signal;
+    try {
+      this.#native = this.#createSession(options);
+      this.#session = this.#native;
+    } catch (err) {
+      // The engine refused to start (e.g. the environment is shutting down): reject connect()
+      // with a coded error rather than whatever the native layer threw.
+      const e = err as Error & { code?: string };
+      this.#readyState = CLOSED;
+      this.#rejectConnect(new CurlWsError(e.message, e.code ?? 'ERR_CURLWS_INTERNAL', { cause: err }));
+      return;
+    }
+    if (this.#signal) {
+      this.#onAbort = () => this.#abort();
+      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  #createSession(options: NormalizedOptions): NativeSession {
+    return new binding.Session(
+      {
+        url: options.url,
+        protocols: options.protocols,
+        headers: options.headers,
+        handshakeTimeout: options.handshakeTimeout,
+        maxPayload: options.maxPayload,
+        closeTimeout: options.closeTimeout,
+        ...caSource(options),
+        keylog: options.keylog,
+        curlOptions: options.curlOptions,
+        verbose: options.verbose,
+        privateDns: options.privateDns,
+        autoPong: options.autoPong,
+        perMessageDeflate: options.perMessageDeflate,
+      },
+      this,
+    );
+  }
+
+  /** The URL connected to (after `http:`→`ws:` mapping). */
+  get url(): string {
+    return this.#url;
+  }
+  /** The subprotocol the server chose, or '' if none. */
+  get protocol(): string {
+    return this.#protocol;
+  }
+  /**
+   * The extension the server agreed to, as its `Sec-WebSocket-Extensions` element
+   * (`'permessage-deflate; server_no_context_takeover'`), or '' if none.
+   */
+  get extensions(): string {
+    return this.#extensions;
+  }
+  get readyState(): ReadyState {
+    return this.#readyState;
+  }
+  /** The server's answer to the opening handshake. */
+  get handshake(): Handshake {
+    if (!this.#handshake && this.#handshakeInfo) {
+      this.#handshake = handshakeFrom(this.#handshakeInfo);
+      this.#handshakeInfo = undefined;
+    }
+    return this.#handshake as Handshake;
+  }
+  /** Bytes queued by `send()` and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.#native ? this.#native.bufferedAmount() : 0;
+  }
+
+  /**
+   * `true` while open and {@link bufferedAmount} is below `options.highWaterMark`. When it is
+   * `false`, wait for `'drain'` (or `close`) before sending more, as with a Node `Writable`.
+   */
+  get writable(): boolean {
+    return this.#readyState === OPEN && this.bufferedAmount < this.#highWaterMark;
+  }
+
+  /** `options.highWaterMark`: the `bufferedAmount` at which {@link writable} turns `false`. */
+  get writableHighWaterMark(): number {
+    return this.#highWaterMark;
+  }
+
+  /**
+   * Sends a message: a string as text, a Buffer/ArrayBuffer/view as binary.
+   * Resolves when its bytes are handed to the kernel; rejects if the connection closes first.
+   * @param options.binary - override the frame type: `false` sends bytes as a text frame
+   *   (they must be UTF-8; the peer fails the connection otherwise), `true` sends a string's
+   *   UTF-8 as a binary frame.
+   * @param options.fin - `false` sends a fragment: more of the same message follows, ending
+   *   with a `send()` whose `fin` is true (the default). Later fragments keep the first one's type.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` for other data types.
+   */
+  send(data: string | Buffer | ArrayBuffer | ArrayBufferView, options?: { binary?: boolean; fin?: boolean }): Promise<void> {
+    const sendable = toSendable(data);
+    const payload = sendable.payload;
+    let binary = sendable.binary;
+    let fin = true;
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+      if (options.binary !== undefined) {
+        if (typeof options.binary !== 'boolean') throw invalidArgType('options.binary', 'a boolean', options.binary);
+        binary = options.binary;
+      }
+      if (options.fin !== undefined) {
+        if (typeof options.fin !== 'boolean') throw invalidArgType('options.fin', 'a boolean', options.fin);
+        fin = options.fin;
+      }
+    }
+    // Every fragment of one message carries the type of its first fragment (as ws does).
+    if (this.#fragmentBinary !== undefined) binary = this.#fragmentBinary;
+    const native = this.#writableNative();
+    if (!native) return Promise.reject(this.#notOpenError());
+    let completed: number;
+    try {
+      completed = native.send(payload, binary, fin);
+    } catch (err) {
+      // Nothing was queued: the engine is still where it was in the fragmented message, if any.
+      return Promise.reject(this.#stateError(err));
+    }
+    this.#fragmentBinary = fin ? undefined : binary;
+    if (completed === 1 && !this.#sends?.length) return RESOLVED;
+    this.#sends ??= new PendingSends();
+    const sends = this.#sends;
+    const promise = sends.add();
+    if (completed > 0) sends.resolve(completed);
+    else if (completed < 0 && !this.#flushQueued) {
+      // The engine holds small messages until the current synchronous code is done, then writes
+      // all of them at once.
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
+    return promise;
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    const completed = this.#native?.flush() ?? 0;
+    if (completed > 0) this.#sends?.resolve(completed);
+  }
+
+  /** Sends a PING (payload ≤ 125 bytes). Resolves when it is handed to the kernel. */
+  ping(data?: string | number | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
+    return this.#control(toControlPayload('data', data), true);
+  }
+
+  /** Sends an unsolicited PONG (payload ≤ 125 bytes). PINGs are answered automatically. */
+  pong(data?: string | number | Buffer | ArrayBuffer | ArrayBufferView): Promise<void> {
+    return this.#control(toControlPayload('data', data), false);
+  }
+
+  /**
+   * Starts the closing handshake (after queued messages) and resolves when the connection is
+   * closed: with the peer's code when it answered, or 1006 after `closeTimeout`.
+   * @param code 1000–1003, 1007–1014 or 3000–4999; omitted sends a CLOSE without a code.
+   * @param reason at most 123 bytes of UTF-8.
+   * @throws RangeError `ERR_OUT_OF_RANGE`, TypeError `ERR_INVALID_ARG_TYPE`/`ERR_INVALID_ARG_VALUE`.
+   */
+  close(code?: number, reason?: string | Buffer): Promise<CloseResult> {
+    const args = validateCloseArgs(code, reason);
+    if (this.#closeResult) return Promise.resolve(this.#closeResult);
+    const result = new Promise<CloseResult>((resolve) => this.#closeWaiters.push(resolve));
+    if (this.#native && this.#readyState === OPEN) {
+      this.#readyState = CLOSING;
+      this.#paused = false; // the engine reads again to see the peer's CLOSE
+      this.#native.close(args.code, args.reason);
+    }
+    return result;
+  }
+
+  /** Drops the connection at once, without a closing handshake (close code 1006). */
+  terminate(): void {
+    this.#native?.terminate();
+  }
+
+  /**
+   * Lets the process exit while this connection is open, like `socket.unref()`: the connection
+   * alone no longer keeps the event loop alive. (The handshake always does.)
+   */
+  unref(): this {
+    this.#native?.keepAlive(false);
+    return this;
+  }
+
+  /** Undoes {@link unref}. */
+  ref(): this {
+    this.#native?.keepAlive(true);
+    return this;
+  }
+
+  /** Messages and payload bytes received and sent so far (still available after close). */
+  stats(): NativeStats {
+    return this.#session
+      ? this.#session.stats()
+      : { messagesReceived: 0, bytesReceived: 0, messagesSent: 0, bytesSent: 0, bufferedAmount: 0 };
+  }
+
+  /** Stops reading from the socket: the peer's sends back up into its own buffers. */
+  pause(): void {
+    this.#paused = true;
+    this.#native?.pause();
+  }
+
+  /** Undoes {@link pause}. */
+  resume(): void {
+    this.#paused = false;
+    if (!this.#iterator || this.#iterator.length < this.#receiveHighWater) this.#native?.resume();
+  }
+
+  /** True while reading is paused by {@link pause}. */
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Iterates over incoming messages until the connection closes. Reading pauses while the
+   * consumer falls behind by `options.receiveHighWaterMark` messages. Only one iterator at a time.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    if (this.#iterator) throw new InvalidStateError('ERR_WS_ITERATOR_ACTIVE', 'Connection already has an active iterator');
+    const it: MessageIterator<Message> = new MessageIterator(
+      {
+        taken: (remaining) => {
+          if (remaining === Math.floor(this.#receiveHighWater / 2) && !this.#paused) this.#native?.resume();
+        },
+        finished: () => {
+          if (this.#iterator === it) this.#iterator = undefined;
+          if (!this.#paused) this.#native?.resume();
+        },
+      },
+      this.#readyState === CLOSED,
+    );
+    this.#iterator = it;
+    return it.iterator();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  #writableNative(): NativeSession | undefined {
+    return this.#readyState === OPEN ? this.#native : undefined;
+  }
+
+  #notOpenError(): CurlWsError {
+    return this.#readyState === CONNECTING
+      ? InvalidStateError.notOpen(this.#readyState)
+      : new InvalidStateError(
+          'ERR_WS_CLOSED',
+          `WebSocket is not open: readyState ${this.#readyState} (${this.#readyState === CLOSING ? 'CLOSING' : 'CLOSED'})`,
+        );
+  }
+
+  /** The engine refused a send because it is already closing: report that as a state error. */
+  #stateError(err: unknown): CurlWsError {
+    const code = (err as { code?: string }).code;
+    return code === 'ERR_WS_NOT_OPEN' || code === 'ERR_WS_CLOSED'
+      ? new InvalidStateError(code, (err as Error).message, { cause: err })
+      : new CurlWsError((err as Error).message, code ?? 'ERR_CURLWS_INTERNAL', { cause: err });
+  }
+
+  #control(payload: Buffer, ping: boolean): Promise<void> {
+    const native = this.#writableNative();
+    if (!native) return Promise.reject(this.#notOpenError());
+    let completed: number;
+    try {
+      completed = ping ? native.ping(payload) : native.pong(payload);
+    } catch (err) {
+      return Promise.reject(this.#stateError(err));
+    }
+    this.#controls ??= new PendingSends();
+    const controls = this.#controls;
+    const promise = controls.add();
+    if (completed > 0) controls.resolve(completed);
+    return promise;
+  }
+
+  #abort(): void {
+    const reason = this.#signal?.reason;
+    if (this.#readyState === CONNECTING) {
+      this.#native?.terminate();
+      this.#rejectConnect(new AbortError(reason));
+    } else if (this.#readyState === OPEN) {
+      void this.close();
+    }
+  }
+
+  #rejectConnect(error: Error): void {
+    const settle = this.#settleConnect;
+    if (!settle) return;
+    this.#settleConnect = undefined;
+    if (this.#connectStack?.stack) {
+      // Point the rejection at the connect() call, not at the event loop.
+      const frames = this.#connectStack.stack.split('\n').slice(1).join('\n');
+      error.stack = `${error.name}: ${error.message}\n${frames}`;
+    }
+    settle.reject(error);
+  }
+
+  /** @internal Called by the dispatcher with one batch of native events (see Dispatcher). */
+  [kOnEvents](meta: Int32Array, values: unknown[] | undefined, arena: ArrayBuffer | undefined, text: string | undefined): void {
+    if (this.#deferred) {
+      this.#deferred.push(...unpack(meta, 0, values, arena, text));
+      return;
+    }
+    for (let i = 0; i < meta.length; i += 4) {
+      const type = meta[i] as NativeEvent;
+      try {
+        // The two kinds of small messages are decoded inline: they are most of a flood.
+        if (type === NativeEvent.BinarySlice) {
+          const sink = this.#sink;
+          if (sink) sink(undefined, true, arena, meta[i + 1], meta[i + 2]);
+          else this.#onMessage(Buffer.from(arena as ArrayBuffer, meta[i + 1], meta[i + 2]), true);
+        } else if (type === NativeEvent.TextSlice) {
+          this.#onMessage((text as string).slice(meta[i + 1], meta[i + 2]), false);
+        } else {
+          const [a, b, c] = eventArgs(type, meta, i, values, arena, text);
+          this.#onEvent(type, a, b, c);
+        }
+      } catch (err) {
+        reportListenerError(err);
+      }
+      if (type === NativeEvent.Open && i + 4 < meta.length) {
+        // Hold the rest of this batch until connect()'s caller has attached its listeners; the
+        // engine reads nothing more meanwhile, and keeps its CLOSE (a failure's, or the reply to
+        // the peer's) until what the application sends in answer to these events went first.
+        this.#deferred = unpack(meta, i + 4, values, arena, text);
+        this.#native?.hold(true);
+        setImmediate(() => {
+          const rest = this.#deferred ?? [];
+          this.#deferred = undefined;
+          this.#onUnpacked(rest);
+          this.#session?.hold(false);
+        });
+        return;
+      }
+    }
+  }
+
+  /** Events from {@link unpack}, [type, a, b, c] with JS values. */
+  #onUnpacked(events: unknown[]): void {
+    for (let i = 0; i < events.length; i += 4) {
+      try {
+        this.#onEvent(events[i] as NativeEvent, events[i + 1], events[i + 2], events[i + 3]);
+      } catch (err) {
+        reportListenerError(err);
+      }
+    }
+  }
+
+  /** `type` is any NativeEvent but the slices; Message's `a` is the data, `b` isBinary. */
+  #onEvent(type: NativeEvent, a: unknown, b: unknown, c: unknown): void {
+    switch (type) {
+      case NativeEvent.Open:
+        this.#onOpen(a as HandshakeInfo);
+        return;
+      case NativeEvent.Message:
+        this.#onMessage(a as string | Buffer, b as boolean);
+        return;
+      case NativeEvent.Ping:
+        this.emit('ping', a as Buffer);
+        return;
+      case NativeEvent.Pong:
+        if (this.#heartbeat?.deadline) {
+          clearTimeout(this.#heartbeat.deadline);
+          this.#heartbeat.deadline = undefined;
+        }
+        this.emit('pong', a as Buffer);
+        return;
+      case NativeEvent.Sent:
+        if ((a as number) > 0) this.#sends?.resolve(a as number);
+        if ((b as number) > 0) this.#controls?.resolve(b as number);
+        return;
+      case NativeEvent.Drain:
+        this.emit('drain');
+        return;
+      case NativeEvent.Error:
+        this.#onError(errorFromNative(a as NativeErrorInfo));
+        return;
+      case NativeEvent.PeerClose:
+        if (this.#readyState === OPEN) this.#readyState = CLOSING;
+        return;
+      case NativeEvent.Closed:
+        this.#onClosed(a as number, b as string, c as boolean);
+        return;
+      case NativeEvent.Trace:
+        this.#trace?.(a as string);
+        return;
+    }
+  }
+
+  #onOpen(info: HandshakeInfo): void {
+    // Most connections never read `handshake`: its object (headers folded by name, timings in
+    // ms) is built on first read, which keeps it off every idle connection's heap.
+    this.#handshakeInfo = info;
+    this.#protocol = info.protocol;
+    this.#extensions = info.extensions;
+    this.#readyState = OPEN;
+    this.#startHeartbeat();
+    const settle = this.#settleConnect;
+    this.#settleConnect = undefined;
+    this.#connectStack = undefined;
+    settle?.resolve(this);
+  }
+
+  /** @internal See {@link kMessageSink}. */
+  [kMessageSink](sink: MessageSink): void {
+    this.#sink = sink;
+  }
+
+  #onMessage(data: string | Buffer, binary: boolean): void {
+    if (this.#sink) {
+      this.#sink(data, binary);
+      return;
+    }
+    if (this.#iterator && this.#iterator.push({ data, binary }) >= this.#receiveHighWater) this.#native?.pause();
+    this.emit('message', data, binary);
+  }
+
+  #onError(error: CurlWsError): void {
+    this.#error = error;
+    // The engine is now closing the connection (sending our CLOSE, waiting for the peer's).
+    if (this.#readyState === OPEN) this.#readyState = CLOSING;
+    if (this.#settleConnect) {
+      this.#rejectConnect(error);
+      return;
+    }
+    this.#iterator?.fail(error);
+    if (this.listenerCount('error') > 0 || !this.#iterator) this.emit('error', error);
+  }
+
+  /** PING every `pingInterval`; a PONG must come back within `pongTimeout`, else drop (1006). */
+  #startHeartbeat(): void {
+    const hb = this.#heartbeat;
+    if (!hb) return;
+    hb.timer = setInterval(() => {
+      if (this.#readyState !== OPEN || hb.deadline) return;
+      this.ping().catch(() => {});
+      hb.deadline = setTimeout(() => {
+        hb.deadline = undefined;
+        if (this.#readyState === CLOSED) return;
+        this.#onError(new WebSocketProtocolError('WS_ERR_PONG_TIMEOUT', `No PONG within ${hb.timeout} ms of a heartbeat PING`, 1006));
+        this.#native?.terminate();
+      }, hb.timeout);
+      // The connection itself keeps the process alive; the heartbeat must not.
+      hb.deadline.unref();
+    }, hb.interval);
+    hb.timer.unref();
+  }
+
+  #stopHeartbeat(): void {
+    const hb = this.#heartbeat;
+    if (!hb) return;
+    clearInterval(hb.timer);
+    clearTimeout(hb.deadline);
+    hb.timer = hb.deadline = undefined;
+  }
+
+  #onClosed(code: number, reason: string, wasClean: boolean): void {
+    this.#stopHeartbeat();
+    this.#readyState = CLOSED;
+    this.#native = undefined;
+    if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
+    if (this.#settleConnect) {
+      this.#rejectConnect(this.#error ?? new InvalidStateError('ERR_WS_CLOSED', 'Connection closed during the handshake'));
+      return;
+    }
+    const closedError = (): Error =>
+      new InvalidStateError('ERR_WS_CLOSED', 'WebSocket closed before the data was sent', { cause: this.#error });
+    this.#sends?.rejectAll(closedError);
+    this.#controls?.rejectAll(closedError);
+    const result: CloseResult = { code, reason, wasClean };
+    this.#closeResult = result;
+    for (const w of this.#closeWaiters.splice(0)) w(result);
+    this.#iterator?.end();
+    this.emit('close', code, reason, wasClean);
+  }
+}
+
+/** A listener threw: report it like any uncaught exception, keep the engine consistent. */
+function reportListenerError(err: unknown): void {
+  process.nextTick(() => {
+    throw err;
+  });
+}
+
+/**
+ * The fields of one event of a batch as JS values (the form {@link Connection.#onEvent} takes):
+ * Message (also for the slices): data, isBinary; Ping/Pong: the payload; others: their values.
+ */
+function eventArgs(
+  type: NativeEvent,
+  meta: Int32Array,
+  i: number,
+  values: unknown[] | undefined,
+  arena: ArrayBuffer | undefined,
+  text: string | undefined,
+): [unknown, unknown, unknown] {
+  const a = meta[i + 1] as number;
+  const b = meta[i + 2] as number;
+  const c = meta[i + 3] as number;
+  switch (type) {
+    case NativeEvent.BinarySlice:
+      return [Buffer.from(arena as ArrayBuffer, a, b), true, undefined];
+    case NativeEvent.TextSlice:
+      return [(text as string).slice(a, b), false, undefined];
+    case NativeEvent.Message:
+      return [(values as unknown[])[a], b === 1, undefined];
+    case NativeEvent.Ping:
+    case NativeEvent.Pong:
+      return [Buffer.from(arena as ArrayBuffer, a, b), undefined, undefined];
+    default:
+      return [a < 0 ? undefined : values?.[a], b < 0 ? undefined : values?.[b], c < 0 ? undefined : values?.[c]];
+  }
+}
+
+/** Events of a batch from index `from` on, as [type, a, b, c] with JS values (held events). */
+function unpack(
+  meta: Int32Array,
+  from: number,
+  values: unknown[] | undefined,
+  arena: ArrayBuffer | undefined,
+  text: string | undefined,
+): unknown[] {
+  const out: unknown[] = [];
+  for (let i = from; i < meta.length; i += 4) {
+    let type = meta[i] as NativeEvent;
+    const [a, b, c] = eventArgs(type, meta, i, values, arena, text);
+    if (type === NativeEvent.BinarySlice || type === NativeEvent.TextSlice) type = NativeEvent.Message;
+    out.push(type, a, b, c);
+  }
+  return out;
+}
+
+binding.setDispatcher((target, meta, values, arena, text) => {
+  (target as Connection)[kOnEvents](meta, values, arena, text);
+});
+
+/**
+ * Opens a WebSocket connection through libcurl and resolves once the server has accepted it.
+ *
+ * @param url `ws:`/`wss:` (or `http:`/`https:`) URL; a string or a `URL`.
+ * @param options see {@link ConnectOptions}.
+ * @throws TypeError/RangeError synchronously for invalid arguments (`ERR_INVALID_URL`,
+ *   `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`).
+ * @returns rejects with a `CurlWsError`: `CURLE_*` (network, TLS), `WS_ERR_*` (handshake),
+ *   `ABORT_ERR` (signal).
+ */
+export function connect(url: string | URL, options?: ConnectOptions): Promise<Connection> {
+  const normalized = validateConnectOptions(url, options, binding.curlOption);
+  const stack = new Error();
+  if (normalized.signal?.aborted) return Promise.reject(new AbortError(normalized.signal.reason));
+  return normalized.followRedirects ? openFollowing(normalized, stack) : open(normalized, stack);
+}
+
+function open(options: NormalizedOptions, stack: Error): Promise<Connection> {
+  return new Promise<Connection>((resolve, reject) => {
+    new Connection(kCreate, options, { resolve, reject }, stack);
+  });
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** libcurl refuses any non-101 answer, so a redirect is a new handshake to `Location`. */
+async function openFollowing(options: NormalizedOptions, stack: Error): Promise<Connection> {
+  let current = options;
+  for (let redirects = 0; ; redirects++) {
+    try {
+      return await open(current, stack);
+    } catch (err) {
+      const location =
+        err instanceof HandshakeError &&
+        err.code === 'WS_ERR_UNEXPECTED_RESPONSE' &&
+        err.status !== undefined &&
+        REDIRECT_STATUSES.has(err.status)
+          ? err.headers?.location
+          : undefined;
+      if (location === undefined) throw err;
+      if (redirects >= current.maxRedirects) {
+        throw new HandshakeError('WS_ERR_TOO_MANY_REDIRECTS', `Maximum redirects exceeded (${current.maxRedirects})`, {
+          cause: err,
+          status: (err as HandshakeError).status,
+          headers: Object.entries((err as HandshakeError).headers ?? {}),
+        });
+      }
+      current = redirectTo(current, location, err as HandshakeError);
+    }
+  }
+}
+
+/**
+ * The options for the next handshake. Credentials and cookies only travel within the origin,
+ * and never from wss: to ws: (as browsers and ws do); a caller's `Host` header only to the same
+ * host (as ws). Once dropped they stay dropped, even if a later hop comes back. `tls.servername`
+ * (its route and its Host line) applies to the first URL only.
+ */
+function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeError): NormalizedOptions {
+  const base = new URL(from.publicUrl);
+  let to: URL;
+  try {
+    to = normalizeUrl(new URL(location, base).href);
+  } catch (err) {
+    throw new HandshakeError('WS_ERR_INVALID_REDIRECT', `Invalid redirect location: ${location}`, {
+      cause: err,
+      status: cause.status,
+      headers: Object.entries(cause.headers ?? {}),
+    });
+  }
+  const sameHost = to.host === base.host;
+  const sameOrigin = sameHost && !(base.protocol === 'wss:' && to.protocol === 'ws:');
+  const credentialOptions = new Set([
+    'CURLOPT_USERNAME',
+    'CURLOPT_PASSWORD',
+    'CURLOPT_USERPWD',
+    'CURLOPT_XOAUTH2_BEARER',
+    'CURLOPT_COOKIE',
+    'CURLOPT_HTTPAUTH',
+  ]);
+  const curlOptions = from.curlOptions
+    .filter(([name]) => sameOrigin || !credentialOptions.has(name))
+    .map(([name, value]): [string, CurlOptionValue] =>
+      name === 'CURLOPT_CONNECT_TO' && Array.isArray(value) ? [name, value.filter((r) => r !== from.servernameRoute)] : [name, value],
+    );
+  return {
+    ...from,
+    url: to.href,
+    publicUrl: to.href,
+    headers: from.headers.filter(
+      (line) =>
+        line !== from.servernameHost &&
+        (sameHost || !/^host\s*[:;]/i.test(line)) &&
+        (sameOrigin || !/^(authorization|cookie)\s*[:;]/i.test(line)),
+    ),
+    curlOptions,
+    servernameRoute: undefined,
+    servernameHost: undefined,
+  };
+}
+
+/** The public `handshake` object, from the engine's report of the opening handshake. */
+function handshakeFrom(info: HandshakeInfo): Handshake {
+  const headers: Record<string, string> = Object.create(null);
+  for (const [name, value] of info.headers) {
+    const key = name.toLowerCase();
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+  }
+  const ms = (us: number): number => us / 1000;
+  return {
+    status: info.status,
+    headers,
+    rawHeaders: info.headers,
+    url: info.effectiveUrl,
+    protocol: info.protocol,
+    address: info.address,
+    tls: info.tls,
+    timings: {
+      dns: ms(info.timings.dns),
+      connect: ms(info.timings.connect),
+      tls: ms(info.timings.tls),
+      firstByte: ms(info.timings.firstByte),
+      total: ms(info.timings.total),
+    },
+  };
+}

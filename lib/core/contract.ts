@@ -1,0 +1,266 @@
+/**
+ * The contract between the TypeScript layer and the C++ engine (native/): the event records of a
+ * dispatched batch, the shapes C++ hands over (handshake, errors, stats, versions, libcurl frames)
+ * and the objects it exports (`NativeBinding`, `NativeSession`, `NativeEasy`). Types only; it
+ * imports nothing, so every module can depend on it. Nothing here is public API.
+ *
+ * Events flow from C++ to JS through one dispatcher, called once per batch (one readable event
+ * may carry many messages): `dispatch(target, meta, values, arena, text)` (see {@link Dispatcher}
+ * and native/session/event_batch.h). `target` is the object handed to the `Session` constructor.
+ */
+/**
+ * Event types in a dispatched batch, numbered as `EventType` in native/session/event_batch.h
+ * (test/unit/event-enum.test.ts compares the two). Each event is four Int32Array entries
+ * [type, a, b, c]; "v" fields are indexes into `values` (-1 = undefined), "n" fields are numbers.
+ */
+export enum NativeEvent {
+  /** a v: HandshakeInfo */
+  Open = 1,
+  /** a message in its own block: a v: string (text) | Buffer (binary), b n: 1 if binary */
+  Message = 2,
+  /** a n, b n: offset and length of the payload in `arena` */
+  Ping = 3,
+  /** a n, b n: offset and length of the payload in `arena` */
+  Pong = 4,
+  /** a v: number of send() requests whose bytes are now all handed to the kernel (FIFO),
+   *  b v: the same for ping()/pong() */
+  Sent = 5,
+  /** the send queue went empty after having been non-empty */
+  Drain = 6,
+  /** a v: NativeErrorInfo */
+  Error = 7,
+  /** the peer's CLOSE frame arrived. a v: code (1005 = none), b v: reason */
+  PeerClose = 8,
+  /** final event: native resources are released. a v: code, b v: reason, c v: wasClean */
+  Closed = 9,
+  /** a v: one line of libcurl's verbose trace */
+  Trace = 10,
+  /** a small binary message: a n, b n: offset and length in `arena` */
+  BinarySlice = 11,
+  /** a small text message: a n, b n: start and end (UTF-16 units) in `text` */
+  TextSlice = 12,
+}
+
+export interface HandshakeInfo {
+  status: number;
+  /** response header lines of the 101 as [name, value] pairs, in order */
+  headers: [string, string][];
+  protocol: string;
+  extensions: string;
+  effectiveUrl: string;
+  address: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number };
+  /** present for wss with OpenSSL */
+  tls?: { version: string; cipher: string };
+  /** CURLINFO_*_TIME_T in microseconds */
+  timings: { dns: number; connect: number; tls: number; firstByte: number; total: number };
+}
+
+export interface NativeErrorInfo {
+  /** 'CURLE_*' is derived in TS from curlCode; WS_ERR_* come from C++ */
+  code: string;
+  message: string;
+  curlCode?: number;
+  status?: number;
+  headers?: [string, string][];
+  /** the close code we sent (or would have sent) to the peer */
+  closeCode?: number;
+  /** HTTP status of a proxy that refused the CONNECT */
+  proxyStatus?: number;
+}
+
+/** What the native Session reads (see native/protocol/deflate_negotiation.h). */
+export interface NativeDeflateOptions {
+  serverNoContextTakeover: boolean;
+  /** undefined: accept the server's choice */
+  clientNoContextTakeover: boolean | undefined;
+  /** 0: not offered */
+  serverMaxWindowBits: number;
+  /** -1: not offered, 0: offered without a value, else 8..15 */
+  clientMaxWindowBits: number;
+  threshold: number;
+  level: number;
+  memLevel: number;
+}
+
+/**
+ * What the native Session constructor reads (native/session/session.cc): the validated options
+ * (core/options.ts says what each means; connect() builds this from its `NormalizedOptions`)
+ * plus where the CA roots come from.
+ */
+export interface SessionInit {
+  /** `ws:`/`wss:` URL as libcurl gets it */
+  url: string;
+  /** subprotocols offered, most preferred first */
+  protocols: string[];
+  /** request header lines: `"Name: value"`, or `"Name;"` for an empty value */
+  headers: string[];
+  /** milliseconds; 0 = none */
+  handshakeTimeout: number;
+  /** bytes; 0 = no limit */
+  maxPayload: number;
+  /** milliseconds to wait for the peer's CLOSE */
+  closeTimeout: number;
+  /** every other libcurl option, by CURLOPT_* name, applied in order */
+  curlOptions: [string, number | boolean | string | string[] | Buffer | null][];
+  /** 0 off, 1 text and headers, 2 also data sizes */
+  verbose: 0 | 1 | 2;
+  /** the session gets its own DNS cache */
+  privateDns: boolean;
+  /** answer PINGs with PONGs */
+  autoPong: boolean;
+  /** offer permessage-deflate with these settings (undefined: do not offer; libcurl's decoder) */
+  perMessageDeflate: NativeDeflateOptions | undefined;
+  /** PEM file for CURLOPT_CAINFO and CURLOPT_PROXY_CAINFO (preferred: libcurl caches it) */
+  caFile?: string;
+  /** else a PEM bundle for CURLOPT_CAINFO_BLOB and CURLOPT_PROXY_CAINFO_BLOB */
+  caBundle?: Buffer;
+  /** tls.keylog: the file TLS secrets are appended to (none when undefined) */
+  keylog?: string | undefined;
+}
+
+export interface NativeSession {
+  /**
+   * Queue a message. Returns how many send() calls (FIFO, this one included) were fully handed
+   * to the kernel during this call; later completions arrive as Sent events. -1: the message
+   * waits for flush() (small messages are packed into one write); call it from a microtask.
+   */
+  send(data: Buffer | string, binary: boolean, fin?: boolean): number;
+  /** Write what send() queued. Returns how many send() calls completed (as send() counts). */
+  flush(): number;
+  /** Like send(), counting ping()/pong() calls. */
+  ping(payload: Buffer): number;
+  pong(payload: Buffer): number;
+  /** Start the close handshake. code 0 = send an empty CLOSE payload. */
+  close(code: number, reason: Buffer): void;
+  /** Drop the connection now (no close frame). */
+  terminate(): void;
+  /** Stop / restart reading from the socket. */
+  pause(): void;
+  resume(): void;
+  /** While true: read nothing more and delay a failure CLOSE (JS is holding events back). */
+  hold(on: boolean): void;
+  /** false: the open connection alone does not keep the event loop alive */
+  keepAlive(on: boolean): void;
+  bufferedAmount(): number;
+  stats(): NativeStats;
+}
+
+export interface NativeStats {
+  messagesReceived: number;
+  bytesReceived: number;
+  messagesSent: number;
+  bytesSent: number;
+  bufferedAmount: number;
+}
+
+export interface CurlOptionInfo {
+  name: string;
+  id: number;
+  type: 'long' | 'values' | 'off_t' | 'string' | 'slist' | 'blob' | 'object' | 'cbptr' | 'function';
+  alias: boolean;
+}
+
+export interface NativeVersions {
+  libcurl: string;
+  versionNum: number;
+  ssl: string;
+  libz: string;
+  protocols: string[];
+  features: string[];
+  napi: number;
+}
+
+/** `curl_ws_frame` as the native Easy reports it (field names as in C). */
+export interface NativeWsFrame {
+  age: number;
+  flags: number;
+  offset: number;
+  bytesleft: number;
+  len: number;
+}
+
+/** What the native Easy's perform() promise resolves with (it never rejects). */
+export interface NativePerformResult {
+  /** the CURLcode, or -1 when close() interrupted the transfer (`closed` is then true) */
+  result: number;
+  /** CURLOPT_ERRORBUFFER after the transfer */
+  error: string;
+  closed?: boolean;
+  /** a JS callback threw: `cause` is what it threw (may be any value, even undefined) */
+  hasCause?: boolean;
+  cause?: unknown;
+}
+
+/**
+ * The native curlws/curl handle (native/easy/easy.h). lib/curl/easy.ts validates every argument; the
+ * native side only guards its own invariants (errors with code ERR_CURL_*).
+ */
+export interface NativeEasy {
+  /** curl_easy_setopt by CURLOPT_* name for plain types; returns the CURLcode */
+  setopt(name: string, value: unknown): number;
+  /** 0 WRITEFUNCTION (data), 1 HEADERFUNCTION (data), 2 DEBUGFUNCTION (type, data), 3 READFUNCTION (buffer) */
+  setCallback(kind: 0 | 1 | 2 | 3, fn: ((...args: never[]) => unknown) | null): number;
+  /** [CURLcode, value] */
+  getinfo(id: number): [number, unknown];
+  /** [CURLHcode, header | null] */
+  header(name: string, index: number, origin: number, request: number): [number, NativeHeader | null];
+  reset(): void;
+  close(): void;
+  perform(): Promise<NativePerformResult>;
+  errorBuffer(): string;
+  wsRecv(buffer: Uint8Array): { result: number; nread: number; meta: NativeWsFrame | null };
+  wsSend(buffer: Uint8Array, flags: number, fragsize: number): { result: number; sent: number };
+  wsMeta(): NativeWsFrame | null;
+  wsStartFrame(flags: number, length: number): number;
+  /** 1 readable, 2 writable */
+  wsWait(events: 1 | 2): Promise<void>;
+  /** curl_easy_pause; returns the CURLcode */
+  pause(bitmask: number): number;
+  /** curl_easy_send */
+  send(buffer: Uint8Array): { result: number; sent: number };
+  /** curl_easy_recv */
+  recv(buffer: Uint8Array): { result: number; nread: number };
+  /** makes this fresh handle a curl_easy_duphandle of `source` (JS callbacks unset) */
+  dupFrom(source: NativeEasy): void;
+}
+
+export interface NativeHeader {
+  name: string;
+  value: string;
+  amount: number;
+  index: number;
+  origin: number;
+}
+
+/**
+ * One batch of events. `meta`: [type, a, b, c] per event; `values`: JS values events refer to;
+ * `arena`: the batch's small binary messages and PING/PONG payloads, back to back; `text`: its
+ * small text messages, back to back. The last three are undefined when no event uses them.
+ */
+export type Dispatcher = (
+  target: object,
+  meta: Int32Array,
+  values: unknown[] | undefined,
+  arena: ArrayBuffer | undefined,
+  text: string | undefined,
+) => void;
+
+export interface NativeBinding {
+  setDispatcher(fn: Dispatcher): void;
+  /** A sealed in-memory file (`/proc/self/fd/N`) holding `bundle`, or '' where there is none. */
+  caFile(bundle: Buffer): string;
+  /** The largest string (UTF-16 units) and Buffer (bytes) JS can hold: larger messages fail with 1009. */
+  setLimits(limits: { maxStringLength: number; maxBufferLength: number }): void;
+  versions: NativeVersions;
+  Session: new (init: SessionInit, target: object) => NativeSession;
+  curlOption(name: string): CurlOptionInfo | null;
+  /** Internal leak counters (native/engine/diagnostics.h); idle baseline { uvHandles: 3, sessions: 0 }. */
+  /** zlibBytes: bytes held by the permessage-deflate zlib streams of the whole process */
+  diagnostics(): { uvHandles: number; sessions: number; zlibBytes: number };
+  Easy: new () => NativeEasy;
+  curlVersion(): string;
+  curlVersionInfo(): Record<string, unknown>;
+  curlStrerror(code: number): string;
+  /** ASan builds: run LeakSanitizer now (1 = leaks, see ASan's log); null otherwise. */
+  leakCheck(): number | null;
+}

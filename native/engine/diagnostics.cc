@@ -1,0 +1,50 @@
+#include "engine/diagnostics.h"
+
+#include "addon.h"
+#include "protocol/zlib_heap.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CURLWS_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CURLWS_LSAN 1
+#endif
+#endif
+
+#ifdef CURLWS_LSAN
+extern "C" int __lsan_do_recoverable_leak_check();
+#endif
+
+namespace curlws {
+namespace {
+
+Napi::Value Diagnostics(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon* addon = env.GetInstanceData<Addon>();
+  Engine* engine = addon ? addon->engine() : nullptr;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("uvHandles",
+        Napi::Number::New(env, engine ? static_cast<double>(engine->open_handles()) : 0));
+  o.Set("sessions",
+        Napi::Number::New(env, engine ? static_cast<double>(engine->live_sessions()) : 0));
+  // permessage-deflate: bytes held by every zlib stream of the process (all environments).
+  o.Set("zlibBytes", Napi::Number::New(env, static_cast<double>(ZlibHeap::ProcessLive())));
+  return o;
+}
+
+Napi::Value LeakCheck(const Napi::CallbackInfo& info) {
+#ifdef CURLWS_LSAN
+  return Napi::Number::New(info.Env(), __lsan_do_recoverable_leak_check());
+#else
+  return info.Env().Null();
+#endif
+}
+
+}  // namespace
+
+void DefineDiagnostics(Napi::Env env, Napi::Object exports) {
+  exports.Set("diagnostics", Napi::Function::New(env, Diagnostics, "diagnostics"));
+  exports.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
+}
+
+}  // namespace curlws

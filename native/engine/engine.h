@@ -1,0 +1,110 @@
+// Per-environment engine: the libuv side of one Node environment (main thread or a worker).
+// Owns the Multi, the "soon" handles that defer work out of JS calls, the registry of live
+// transfers, and the accounting of every uv handle so that environment teardown can wait for
+// all close callbacks (a worker's loop must be empty when Node closes it).
+//
+// Teardown order (Engine::Shutdown, run from napi's async cleanup hook):
+//   1. every live Transfer (Session, Easy) Detach(): stop its poll/timer,
+//      curl_multi_remove_handle, curl_easy_cleanup (no JS is called);
+//   2. curl_multi_cleanup (libcurl may still report CURL_POLL_REMOVE, so pollers still exist);
+//   3. uv_close the multi timer and the soon timer and idle handle;
+//   4. when the last close callback has run: napi_remove_async_cleanup_hook, delete the engine.
+//
+// Threading: loop thread of its environment only. No JS values are held here.
+#ifndef CURLWS_NATIVE_ENGINE_H_
+#define CURLWS_NATIVE_ENGINE_H_
+
+#include <node_api.h>
+#include <uv.h>
+
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/multi.h"
+#include "engine/transfer.h"
+
+namespace curlws {
+
+// A uv handle allocated by the engine. `uv` must stay the first member: close callbacks get a
+// uv_handle_t* and cast back.
+template <typename T>
+struct UvHandle {
+  T uv;
+  class Engine* engine;
+};
+
+class Engine {
+ public:
+  Engine(napi_env env, uv_loop_t* loop);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Registers the async cleanup hook that tears the engine down with the environment.
+  bool InstallCleanupHook();
+
+  uv_loop_t* loop() const { return loop_; }
+  Multi& multi() { return *multi_; }
+  bool shutting_down() const { return shutting_down_; }
+
+  // Counters for diagnostics.h (leak checks): live transfers are Sessions and Easy handles.
+  size_t open_handles() const { return open_handles_; }
+  size_t live_sessions() const { return transfers_.size(); }
+
+  void Register(Transfer* t) { transfers_.insert(t); }
+  void Unregister(Transfer* t) { transfers_.erase(t); }
+
+  // Runs t->RunSoon() once, however often it is asked, out of the current call stack: on a
+  // 0 ms uv timer, so normally in the next timers phase. Work that asks again from inside
+  // RunSoon (a drain that used its budget, a dispatch that used its rounds) runs again in the
+  // same timers phase — libuv before 1.48 runs a timer re-armed from its own callback at once —
+  // but only kSoonPerTurn times in a row: then it waits for the next loop iteration (an idle
+  // handle), so I/O, timers and setImmediate get their turn. A chain that never ends by itself
+  // (a trace callback that sends on every line) would otherwise never leave the timers phase.
+  void Soon(Transfer* t);
+  void CancelSoon(Transfer* t);
+
+  UvHandle<uv_timer_t>* NewTimer(void* owner);
+  UvHandle<uv_idle_t>* NewIdle(void* owner);
+  // nullptr if libuv refuses the socket (for example EEXIST); `err` gets the uv error.
+  // (curl_socket_t: a SOCKET, not an int, on Windows)
+  UvHandle<uv_poll_t>* NewPoll(curl_socket_t s, void* owner, int* err);
+  // uv_close + free in the close callback; safe to call once per handle.
+  void Close(uv_handle_t* handle);
+  template <typename T>
+  void Close(UvHandle<T>* h) {
+    Close(reinterpret_cast<uv_handle_t*>(&h->uv));
+  }
+
+ private:
+  // C callbacks (libuv, Node-API): noexcept, nothing is thrown through C frames.
+  static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) noexcept;
+  static void OnSoonTimer(uv_timer_t* timer) noexcept;
+  static void OnSoonIdle(uv_idle_t* idle) noexcept;
+  void RunSoonQueue() noexcept;
+  template <typename T>
+  static void OnClosed(uv_handle_t* handle) noexcept;
+  // Allocates a handle, runs `init` on it (a uv_*_init) and counts it; nullptr on failure.
+  template <typename T, typename Init>
+  UvHandle<T>* NewHandle(void* owner, Init init, int* err = nullptr);
+  void Shutdown() noexcept;
+  void MaybeFinishShutdown();
+
+  napi_env env_;
+  uv_loop_t* loop_;
+  std::unique_ptr<Multi> multi_;
+  UvHandle<uv_timer_t>* soon_timer_ = nullptr;
+  UvHandle<uv_idle_t>* soon_idle_ = nullptr;  // the next iteration, after kSoonPerTurn runs
+  std::vector<Transfer*> soon_queue_;
+  bool in_soon_ = false;  // inside RunSoonQueue
+  int soon_turns_ = 0;    // runs of the queue in a row, each asked for from inside the last
+  std::unordered_set<Transfer*> transfers_;
+  size_t open_handles_ = 0;
+  bool shutting_down_ = false;
+  napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;
+};
+
+}  // namespace curlws
+
+#endif  // CURLWS_NATIVE_ENGINE_H_

@@ -1,0 +1,123 @@
+#include "engine/multi.h"
+
+#include "engine/engine.h"
+#include "engine/transfer.h"
+
+namespace curlws {
+
+Multi::Multi(Engine* engine) : engine_(engine) {
+  multi_ = curl_multi_init();
+  if (!multi_) return;
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Multi::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Multi::OnTimerSet);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  // No MAX_HOST_CONNECTIONS / MAX_TOTAL_CONNECTIONS: each live WebSocket holds a pool slot and
+  // a limit would park new handshakes forever or evict idle ones (libcurl-ws.md §4).
+  timer_ = engine_->NewTimer(this);
+}
+
+Multi::~Multi() {
+  if (multi_) curl_multi_cleanup(multi_);  // may still call OnSocket(CURL_POLL_REMOVE)
+  if (timer_) engine_->Close(timer_);
+}
+
+CURLMcode Multi::Add(CURL* easy) {
+  return curl_multi_add_handle(multi_, easy);
+}
+
+CURLMcode Multi::Remove(CURL* easy) {
+  return curl_multi_remove_handle(multi_, easy);
+}
+
+// libcurl's callbacks and the uv callbacks below are C boundaries: nothing may be thrown
+// through them. A poll that cannot be allocated fails the transfer that owns the socket.
+int Multi::OnSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
+                    void* socketp) noexcept {
+  try {
+    return static_cast<Multi*>(userp)->Watch(s, what, static_cast<UvHandle<uv_poll_t>*>(socketp));
+  } catch (...) {
+    return -1;  // libcurl fails the transfer that owns this socket
+  }
+}
+
+int Multi::Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
+  if (what == CURL_POLL_REMOVE) {
+    if (poll) {
+      curl_multi_assign(multi_, s, nullptr);
+      engine_->Close(poll);
+    }
+    return 0;
+  }
+  if (!poll) {
+    int err = 0;
+    poll = engine_->NewPoll(s, this, &err);
+    if (!poll) return -1;  // libcurl fails the transfer that owns this socket
+    curl_multi_assign(multi_, s, poll);
+  }
+  int events = 0;
+  if (what & CURL_POLL_IN) events |= UV_READABLE;
+  if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  return uv_poll_start(&poll->uv, events, &Multi::OnPoll) == 0 ? 0 : -1;
+}
+
+int Multi::OnTimerSet(CURLM* /*multi*/, long timeout_ms, void* userp) noexcept {
+  auto* self = static_cast<Multi*>(userp);
+  if (!self->timer_) return -1;
+  if (timeout_ms < 0) {
+    uv_timer_stop(&self->timer_->uv);
+    return 0;
+  }
+  // Even a 0 ms timeout goes through the loop: socket_action must not be called from here.
+  return uv_timer_start(&self->timer_->uv, &Multi::OnTimer, static_cast<uint64_t>(timeout_ms), 0) ==
+                 0
+             ? 0
+             : -1;
+}
+
+void Multi::OnTimer(uv_timer_t* timer) noexcept {
+  auto* self = static_cast<Multi*>(timer->data);
+  if (self) self->SocketAction(CURL_SOCKET_TIMEOUT, 0);
+}
+
+void Multi::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
+  auto* self = static_cast<Multi*>(poll->data);
+  if (!self) return;
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(poll), &fd) != 0) return;
+#ifdef _WIN32
+  // uv_os_fd_t is a HANDLE there, holding the SOCKET the poll was made from
+  curl_socket_t s = reinterpret_cast<curl_socket_t>(fd);
+#else
+  curl_socket_t s = fd;
+#endif
+  int flags = 0;
+  if (status < 0) flags = CURL_CSELECT_ERR;
+  if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
+  if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+  self->SocketAction(s, flags);
+}
+
+void Multi::SocketAction(curl_socket_t s, int flags) noexcept {
+  if (in_action_ || engine_->shutting_down()) return;
+  int running = 0;
+  in_action_ = true;
+  curl_multi_socket_action(multi_, s, flags, &running);  // C: our callbacks inside never throw
+  in_action_ = false;
+  ProcessDone();  // each Transfer catches at its OnTransferDone
+}
+
+void Multi::ProcessDone() noexcept {
+  int left = 0;
+  CURLMsg* msg;
+  while (!engine_->shutting_down() && (msg = curl_multi_info_read(multi_, &left)) != nullptr) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* easy = msg->easy_handle;
+    CURLcode result = msg->data.result;
+    void* priv = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&priv));
+    if (priv) static_cast<Transfer*>(priv)->OnTransferDone(result);
+  }
+}
+
+}  // namespace curlws

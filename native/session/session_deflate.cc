@@ -1,0 +1,123 @@
+// Session, permessage-deflate (RFC 7692): the offer, the judgement of the server's answer, the
+// raw-mode receive path and compressed sending. A session that does not offer the extension
+// never reaches this file's code paths: it keeps libcurl's frame decoder (curl_ws_recv).
+#include <new>
+#include <string>
+
+#include "session/session.h"
+#include "session/session_internal.h"
+
+namespace curlws {
+
+using namespace session_detail;  // NOLINT: this file's own internals
+
+namespace {
+
+// How long no message must have been compressed before the compressor's stream is released.
+constexpr uint64_t kDeflateIdleMs = 2000;
+
+int IntOr(const Napi::Object& o, const char* key, int fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
+}
+
+}  // namespace
+
+long Session::ConfigureDeflate(const Napi::Object& init) {
+  Napi::Value value = init.Get("perMessageDeflate");
+  if (!value.IsObject()) return 0;
+  // lib/core/options.ts validated and normalized every field (see DeflateOffer for their meaning).
+  Napi::Object o = value.As<Napi::Object>();
+  deflate_offer_.server_no_context_takeover = o.Get("serverNoContextTakeover").ToBoolean();
+  Napi::Value client_nct = o.Get("clientNoContextTakeover");
+  if (client_nct.IsBoolean()) {
+    deflate_offer_.client_no_context_takeover = client_nct.ToBoolean();
+    deflate_offer_.refuse_client_no_context_takeover = !client_nct.ToBoolean();
+  }
+  deflate_offer_.server_max_window_bits = IntOr(o, "serverMaxWindowBits", 0);
+  deflate_offer_.client_max_window_bits = IntOr(o, "clientMaxWindowBits", DeflateOffer::kNoValue);
+  deflate_config_.level = IntOr(o, "level", Z_DEFAULT_COMPRESSION);
+  deflate_config_.mem_level = IntOr(o, "memLevel", 8);
+  deflate_config_.threshold = static_cast<size_t>(NumberOrZero(o, "threshold"));
+
+  const std::string offer = "Sec-WebSocket-Extensions: " + BuildDeflateOffer(deflate_offer_);
+  if (!SlistAppend(request_headers_, offer.c_str())) throw std::bad_alloc();
+  offer_deflate_ = true;
+  raw_ = std::make_unique<RawReceiver>(&Session::RawRead, this);
+  raw_->set_max_message(NumberOrZero(init, "maxPayload"));
+  return CURLWS_RAW_MODE;
+}
+
+CURLcode Session::RawRead(void* ctx, uint8_t* buf, size_t len, size_t* n) {
+  auto* self = static_cast<Session*>(ctx);
+  return curl_easy_recv(self->easy_.get(), buf, len, n);
+}
+
+bool Session::NegotiateExtensions(const HeaderList& headers, std::string* extension) {
+  extension->clear();
+  if (!offer_deflate_) return true;
+  const DeflateNegotiation n =
+      NegotiateDeflate(HeaderValues(headers, "Sec-WebSocket-Extensions"), deflate_offer_);
+  if (!n.code.empty()) {
+    Fail(n.code.c_str(), n.message, 0, CURLE_OK);
+    return false;
+  }
+  if (!n.accepted) return true;  // declined: raw mode without compression
+  Inflater::Config in;
+  in.window_bits = n.agreement.server_max_window_bits;
+  in.no_context_takeover = n.agreement.server_no_context_takeover;
+  raw_->EnableDeflate(in);
+  Deflater::Config out = deflate_config_;
+  out.window_bits = n.agreement.client_max_window_bits;
+  out.no_context_takeover = n.agreement.client_no_context_takeover;
+  deflater_ = std::make_unique<Deflater>(out);
+  *extension = n.extension;
+  return true;
+}
+
+bool Session::PushMessage(const uint8_t* data, size_t size, unsigned int flags) {
+  const bool fin = !(flags & CURLWS_CONT);
+  bool compress = compressing_fragments_;
+  if (!sending_fragments_) compress = deflater_ && deflater_->ShouldCompress(size);
+  sending_fragments_ = !fin;
+  compressing_fragments_ = compress && !fin;
+  if (!compress) return sendq_.PushData(data, size, flags);
+  // One send() call stays one frame (its completion is that frame's): the whole payload is
+  // compressed now. A fragment zlib keeps entirely for later goes out as an empty frame.
+  if (!deflater_->Compress(data, size, fin)) {
+    // zlib could not allocate: the message cannot be completed, the connection fails.
+    sending_fragments_ = compressing_fragments_ = false;
+    FailOutOfMemory("compressing a message");
+    throw OutOfMemoryError(Env());
+  }
+  if (sendq_.PushData(deflater_->output(), deflater_->output_size(), flags, true)) {
+    NoteCompressedSend();
+    return true;
+  }
+  // The deflater has moved on while the peer never gets these bytes: later messages would refer
+  // to data it does not have, so the connection cannot go on.
+  if (!sendq_.out_of_memory()) Fail("", sendq_.failure(), 1011, CURLE_SEND_ERROR);
+  return false;
+}
+
+void Session::NoteCompressedSend() {
+  compressed_since_armed_ = true;
+  if (deflate_idle_armed_ || !timer_ || state_ != State::kOpen) return;
+  if (deflater_->zlib_memory() == 0) return;  // no stream held (no_context_takeover frees it)
+  deflate_idle_armed_ = true;
+  compressed_since_armed_ = false;
+  uv_timer_start(&timer_->uv, &Session::OnTimeout, kDeflateIdleMs, 0);
+}
+
+void Session::OnDeflateIdle() {
+  deflate_idle_armed_ = false;
+  if (!deflater_ || state_ != State::kOpen) return;
+  if (compressed_since_armed_) {
+    NoteCompressedSend();  // still busy: look again later
+    return;
+  }
+  // False (nothing freed) while a fragmented message is being sent; the next send re-arms.
+  deflater_->Release();
+}
+
+}  // namespace curlws
