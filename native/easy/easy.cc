@@ -64,8 +64,13 @@ Easy::Easy(const Napi::CallbackInfo& info)
   easy_.reset(curl_easy_init());
   if (!easy_) throw CodedError(env, "ERR_CURLWS_INTERNAL", "curl_easy_init failed");
   ApplyDefaults();
+  // Marks the wrapper as an Easy: dupFrom() unwraps an object JS hands it (a Session wrapper
+  // would be another C++ class).
+  napi_type_tag_object(env, info.This(), &kTypeTag);
   engine_->Register(this);
 }
+
+const napi_type_tag Easy::kTypeTag = {0x6375726c77734561ULL, 0x73795f7461675f31ULL};
 
 // A GC finalizer: Node-API runs it from the event loop (queued by the GC, not inside it), so
 // never while libcurl is on the stack, and curl_multi_remove_handle is allowed here.

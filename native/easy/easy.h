@@ -47,6 +47,7 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
 
  private:
   enum class Callback { kWrite = 0, kHeader = 1, kDebug = 2, kRead = 3 };
+  static const napi_type_tag kTypeTag;
   static constexpr int kCallbackCount = 4;
   friend class EasyCallbacks;
 
@@ -86,6 +87,8 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
   void Check(const Napi::Env& env, const char* what, bool forbid_in_callback);
   // Rethrows an exception a JS callback raised during a libcurl call made from JS.
   void RethrowCallbackError(const Napi::Env& env);
+  // True when JS can run inside curl_easy_send/recv and curl_ws_send/recv (a DEBUGFUNCTION).
+  bool JsMayRunDuringIo() const { return has_callback_[static_cast<int>(Callback::kDebug)]; }
   // easy_ws.cc: readiness
   static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
   void UpdatePoll();

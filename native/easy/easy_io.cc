@@ -8,8 +8,8 @@
 
 namespace curlws {
 
-using easy_args::BytesOf;
 using easy_args::CodedError;
+using easy_args::IoBytes;
 
 // pause(bitmask): curl_easy_pause. Allowed inside this handle's callbacks, as in C. Unpausing
 // may deliver held data through the write callback before curl_easy_pause returns. If that
@@ -40,12 +40,10 @@ Napi::Value Easy::Pause(const Napi::CallbackInfo& info) {
 Napi::Value Easy::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Check(env, "send()", false);
-  uint8_t* data = nullptr;
-  size_t len = 0;
-  BytesOf(info[0], &data, &len);
+  IoBytes bytes(info[0], IoBytes::Direction::kSend, JsMayRunDuringIo());
   size_t sent = 0;
   errbuf_[0] = '\0';
-  CURLcode rc = curl_easy_send(easy_.get(), data, len, &sent);
+  CURLcode rc = curl_easy_send(easy_.get(), bytes.data(), bytes.size(), &sent);
   RethrowCallbackError(env);  // a DEBUGFUNCTION that threw while libcurl traced this call
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", Napi::Number::New(env, rc));
@@ -57,12 +55,11 @@ Napi::Value Easy::Send(const Napi::CallbackInfo& info) {
 Napi::Value Easy::Recv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Check(env, "recv()", false);
-  uint8_t* data = nullptr;
-  size_t len = 0;
-  BytesOf(info[0], &data, &len);
+  IoBytes bytes(info[0], IoBytes::Direction::kReceive, JsMayRunDuringIo());
   size_t nread = 0;
   errbuf_[0] = '\0';
-  CURLcode rc = curl_easy_recv(easy_.get(), data, len, &nread);
+  CURLcode rc = curl_easy_recv(easy_.get(), bytes.data(), bytes.size(), &nread);
+  bytes.CopyBack(nread);
   RethrowCallbackError(env);
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", Napi::Number::New(env, rc));
@@ -76,8 +73,14 @@ Napi::Value Easy::Recv(const Napi::CallbackInfo& info) {
 // unset, for lib/curl/easy.ts to set the source's functions again on the copy.
 Napi::Value Easy::DupFrom(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Check(env, "duphandle()", false);
-  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "dupFrom: expected an Easy");
+  // This handle is replaced: not from inside its callbacks, and only while it holds nothing.
+  Check(env, "duphandle()", true);
+  if (in_multi_ || performing_ || poll_)
+    throw Napi::TypeError::New(env, "dupFrom: the target must be a fresh Easy");
+  bool is_easy = false;
+  if (!info[0].IsObject() ||
+      napi_check_object_type_tag(env, info[0], &kTypeTag, &is_easy) != napi_ok || !is_easy)
+    throw Napi::TypeError::New(env, "dupFrom: expected an Easy");
   Easy* source = Napi::ObjectWrap<Easy>::Unwrap(info[0].As<Napi::Object>());
   if (!source || source == this) throw Napi::TypeError::New(env, "dupFrom: expected another Easy");
   source->Check(env, "duphandle()", false);

@@ -8,8 +8,8 @@
 namespace curlws {
 namespace {
 
-using easy_args::BytesOf;
 using easy_args::CodedError;
+using easy_args::IoBytes;
 
 Napi::Value MetaToJs(const Napi::Env& env, const curl_ws_frame* meta) {
   if (!meta) return env.Null();
@@ -27,13 +27,12 @@ Napi::Value MetaToJs(const Napi::Env& env, const curl_ws_frame* meta) {
 Napi::Value Easy::WsRecv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Check(env, "wsRecv()", false);
-  uint8_t* data = nullptr;
-  size_t len = 0;
-  BytesOf(info[0], &data, &len);
+  IoBytes bytes(info[0], IoBytes::Direction::kReceive, JsMayRunDuringIo());
   size_t nread = 0;
   const curl_ws_frame* meta = nullptr;
   errbuf_[0] = '\0';  // so the error buffer only ever explains this call's failure
-  CURLcode rc = curl_ws_recv(easy_.get(), data, len, &nread, &meta);
+  CURLcode rc = curl_ws_recv(easy_.get(), bytes.data(), bytes.size(), &nread, &meta);
+  bytes.CopyBack(nread);
   RethrowCallbackError(env);  // a DEBUGFUNCTION that threw while libcurl traced this call
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", Napi::Number::New(env, rc));
@@ -45,15 +44,13 @@ Napi::Value Easy::WsRecv(const Napi::CallbackInfo& info) {
 Napi::Value Easy::WsSend(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Check(env, "wsSend()", false);
-  uint8_t* data = nullptr;
-  size_t len = 0;
-  BytesOf(info[0], &data, &len);
+  IoBytes bytes(info[0], IoBytes::Direction::kSend, JsMayRunDuringIo());
   unsigned int flags = info[1].ToNumber().Uint32Value();
   curl_off_t fragsize =
       static_cast<curl_off_t>(info[2].IsNumber() ? info[2].ToNumber().Int64Value() : 0);
   size_t sent = 0;
   errbuf_[0] = '\0';
-  CURLcode rc = curl_ws_send(easy_.get(), data, len, &sent, fragsize, flags);
+  CURLcode rc = curl_ws_send(easy_.get(), bytes.data(), bytes.size(), &sent, fragsize, flags);
   RethrowCallbackError(env);
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", Napi::Number::New(env, rc));

@@ -79,9 +79,14 @@ bool Session::PushMessage(const uint8_t* data, size_t size, unsigned int flags) 
   const bool fin = !(flags & CURLWS_CONT);
   bool compress = compressing_fragments_;
   if (!sending_fragments_) compress = deflater_ && deflater_->ShouldCompress(size);
-  sending_fragments_ = !fin;
-  compressing_fragments_ = compress && !fin;
-  if (!compress) return sendq_.PushData(data, size, flags);
+  // The fragment state changes only once the frame is queued: a push that failed must not turn
+  // the message's next fragment into a compressed one (or the other way round).
+  if (!compress) {
+    if (!sendq_.PushData(data, size, flags)) return false;
+    sending_fragments_ = !fin;
+    compressing_fragments_ = false;
+    return true;
+  }
   // One send() call stays one frame (its completion is that frame's): the whole payload is
   // compressed now. A fragment zlib keeps entirely for later goes out as an empty frame.
   if (!deflater_->Compress(data, size, fin)) {
@@ -91,6 +96,7 @@ bool Session::PushMessage(const uint8_t* data, size_t size, unsigned int flags) 
     throw OutOfMemoryError(Env());
   }
   if (sendq_.PushData(deflater_->output(), deflater_->output_size(), flags, true)) {
+    sending_fragments_ = compressing_fragments_ = !fin;
     NoteCompressedSend();
     return true;
   }

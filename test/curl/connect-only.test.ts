@@ -316,4 +316,40 @@ describe('CONNECT_ONLY=2: handshake outcomes and handle lifecycle', () => {
     expect(easy.getinfo('CURLINFO_SCHEME')).toBe('wss');
     easy.close();
   });
+
+  // libcurl traces TLS records to the DEBUGFUNCTION while it reads, inside wsRecv()/recv(): a
+  // callback that frees the caller's buffer then (a transfer detaches it) must not leave libcurl
+  // writing into freed memory (npm run test:asan reports it if it does).
+  it('wss:// with a DEBUGFUNCTION that detaches the receive buffer during wsRecv()', async () => {
+    let victim: Buffer | undefined;
+    let detached = 0;
+    const easy = await connectOnly(`${inject('wssEchoUrl')}curl`, (e) => {
+      e.setopt('CURLOPT_CAINFO_BLOB', Buffer.from(inject('tlsCaPem')));
+      e.setopt('CURLOPT_VERBOSE', 1);
+      e.setopt('CURLOPT_DEBUGFUNCTION', () => {
+        if (victim && victim.byteLength > 0) {
+          const memory = victim.buffer as ArrayBuffer; // made from an ArrayBuffer below
+          structuredClone(memory, { transfer: [memory] });
+          detached++;
+        }
+        return 0;
+      });
+    });
+    await sendAll(easy, Buffer.from('over tls'), CURLWS_TEXT);
+    let got = 0;
+    while (got === 0) {
+      victim = Buffer.from(new ArrayBuffer(64)); // its own ArrayBuffer: detaching frees only it
+      const r = easy.wsRecv(victim);
+      if (r.result === CURLE_AGAIN) {
+        await easy.wsReadable();
+        continue;
+      }
+      expect(r.result).toBe(CURLE_OK);
+      got = r.nread;
+    }
+    expect(got).toBe('over tls'.length);
+    expect(detached).toBeGreaterThan(0); // the callback did run inside a receive
+    expect(victim?.byteLength).toBe(0);
+    easy.close();
+  });
 });

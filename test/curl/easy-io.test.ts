@@ -3,6 +3,7 @@
 // curl_easy_duphandle (easy.duphandle()). Real libcurl, the raw server.
 import { describe, expect, it } from 'vitest';
 import { CURLE_AGAIN, CURLINFO_TEXT, Easy } from '../../lib/curl';
+import { binding } from '../../lib/core/native';
 import { Op, rawTarget, waitForRawLog } from '../helpers/raw';
 import { nextChunk } from './helpers';
 
@@ -132,5 +133,19 @@ describe('duphandle() (curl_easy_duphandle)', () => {
     original.close();
     copy.close();
     expect(() => copy.duphandle()).toThrow(expect.objectContaining({ code: 'ERR_CURL_EASY_CLOSED' }));
+  });
+});
+
+describe('the native dupFrom() behind duphandle()', () => {
+  // duphandle() always hands a fresh handle and an Easy; a direct call must not do worse than throw.
+  it('refuses an object that is not an Easy, itself, and a target that is in use', () => {
+    const target = new binding.Easy();
+    const source = new binding.Easy();
+    expect(() => target.dupFrom({} as never)).toThrow(TypeError);
+    expect(() => target.dupFrom(target)).toThrow(TypeError);
+    expect(() => target.dupFrom(null as never)).toThrow(TypeError);
+    target.dupFrom(source); // a fresh target and another Easy: fine
+    target.close();
+    source.close();
   });
 });
