@@ -13,7 +13,7 @@ import type { Connection, Handshake, ReadyState } from '../core/connection';
 import { CurlWsError, HandshakeError } from '../core/errors';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { isSendableCloseCode, MAX_CLOSE_REASON } from '../core/frames';
-import { NETWORK_KEYS } from '../core/network-options';
+import { NETWORK_KEYS, TLS_KEYS } from '../core/network-options';
 import type { PerMessageDeflateOptions } from '../core/deflate-options';
 import type { NetworkOptions, TlsOptions } from '../core/network-options';
 import { MOVED_KEYS, toWebSocketScheme } from '../core/options';
@@ -74,21 +74,11 @@ export interface WsClientOptions extends Omit<NetworkOptions, 'tls' | 'followRed
 /**
  * The options `ws` hands to `tls.connect` that curlws's `tls` option has under the same name and
  * meaning: given at the top level, as with ws, they are moved into `tls` (`rejectUnauthorized:
- * false` works as in ws).
+ * false` works as in ws): curlws's `tls` keys but its own two.
  */
-const WS_TLS_KEYS = [
-  'ca',
-  'cert',
-  'key',
-  'passphrase',
-  'pfx',
-  'rejectUnauthorized',
-  'servername',
-  'minVersion',
-  'maxVersion',
-  'ciphers',
-] as const;
-type WsTlsKey = (typeof WS_TLS_KEYS)[number];
+const CURLWS_ONLY_TLS_KEYS: readonly string[] = ['pinnedPublicKey', 'keylog'];
+type WsTlsKey = Exclude<(typeof TLS_KEYS)[number], 'pinnedPublicKey' | 'keylog'>;
+const WS_TLS_KEYS = TLS_KEYS.filter((k): k is WsTlsKey => !CURLWS_ONLY_TLS_KEYS.includes(k));
 
 /** ws's perMessageDeflate object: curlws's settings plus ws's zlib option objects. */
 export interface WsPerMessageDeflateOptions extends PerMessageDeflateOptions {
