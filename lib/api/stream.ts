@@ -84,7 +84,8 @@ export function createWebSocketStream(conn: Connection, options?: DuplexOptions)
   });
 
   const onMessage = (data: string | Buffer, isBinary: boolean): void => {
-    const chunk = !isBinary && !duplex.readableObjectMode ? Buffer.from(data as string) : data;
+    // Text arrives as a Buffer already from a connection opened with textAs: 'bytes'.
+    const chunk = isBinary ? data : duplex.readableObjectMode ? String(data) : typeof data === 'string' ? Buffer.from(data) : data;
     if (!duplex.push(chunk) && !pausedByUs) {
       pausedByUs = true;
       conn.pause();

@@ -264,6 +264,7 @@ export class WsWebSocket extends EventEmitter {
     if (opts.maxPayload !== undefined) connectOptions.maxPayload = opts.maxPayload;
     if (opts.closeTimeout !== undefined) connectOptions.closeTimeout = opts.closeTimeout;
     if (opts.autoPong !== undefined) connectOptions.autoPong = opts.autoPong;
+    connectOptions.textAs = 'bytes'; // ws hands text to 'message' as a Buffer: no decode, re-encode
     connectOptions.perMessageDeflate = deflateOptions(opts.perMessageDeflate);
     // curlws's network options (proxy, resolve, verbose, curl: {…}, …) pass straight through.
     for (const key of NETWORK_KEYS) {
@@ -669,7 +670,7 @@ export class WsWebSocket extends EventEmitter {
   #onMessage(data: string | Buffer, isBinary: boolean): void {
     if (this.#readyState === OPEN && this.#conn?.readyState === CLOSING) this.#readyState = CLOSING;
     if (!isBinary) {
-      this.emit('message', Buffer.from(data as string), false);
+      this.emit('message', data, false); // a Buffer already (textAs: 'bytes')
       return;
     }
     const buf = data as Buffer;

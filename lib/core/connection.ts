@@ -52,7 +52,7 @@ export interface Handshake {
 
 /** One message from the async iterator. */
 export interface Message {
-  /** Text as a string, binary as a Buffer. */
+  /** Binary as a Buffer; text as a string, or a Buffer of its UTF-8 bytes with `textAs: 'bytes'`. */
   data: string | Buffer;
   binary: boolean;
 }
@@ -232,6 +232,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         verbose: options.verbose,
         privateDns: options.privateDns,
         autoPong: options.autoPong,
+        textAs: options.textAs,
         perMessageDeflate: options.perMessageDeflate,
       },
       this,
@@ -508,8 +509,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         // The two kinds of small messages are decoded inline: they are most of a flood.
         if (type === NativeEvent.BinarySlice) {
           const sink = this.#sink;
-          if (sink) sink(undefined, true, arena, meta[i + 1], meta[i + 2]);
-          else this.#onMessage(Buffer.from(arena as ArrayBuffer, meta[i + 1], meta[i + 2]), true);
+          const binary = meta[i + 3] !== 1; // 1: text as bytes (textAs: 'bytes')
+          if (sink && binary) sink(undefined, true, arena, meta[i + 1], meta[i + 2]);
+          else this.#onMessage(Buffer.from(arena as ArrayBuffer, meta[i + 1], meta[i + 2]), binary);
         } else if (type === NativeEvent.TextSlice) {
           this.#onMessage((text as string).slice(meta[i + 1], meta[i + 2]), false);
         } else {
@@ -609,7 +611,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #onMessage(data: string | Buffer, binary: boolean): void {
     if (this.#sink) {
-      this.#sink(data, binary);
+      // The sink (the WHATWG WebSocket) takes text as a string whatever textAs says.
+      this.#sink(binary || typeof data === 'string' ? data : data.toString(), binary);
       return;
     }
     if (this.#iterator && this.#iterator.push({ data, binary }) >= this.#receiveHighWater) this.#native?.pause();
@@ -700,7 +703,7 @@ function eventArgs(
   const c = meta[i + 3] as number;
   switch (type) {
     case NativeEvent.BinarySlice:
-      return [Buffer.from(arena as ArrayBuffer, a, b), true, undefined];
+      return [Buffer.from(arena as ArrayBuffer, a, b), c !== 1, undefined];
     case NativeEvent.TextSlice:
       return [(text as string).slice(a, b), false, undefined];
     case NativeEvent.Message:

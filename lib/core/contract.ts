@@ -16,7 +16,8 @@
 export enum NativeEvent {
   /** a v: HandshakeInfo */
   Open = 1,
-  /** a message in its own block: a v: string (text) | Buffer (binary), b n: 1 if binary */
+  /** a message in its own block: a v: string (text) | Buffer (binary, or text with textAs
+   *  'bytes'), b n: 1 if binary */
   Message = 2,
   /** a n, b n: offset and length of the payload in `arena` */
   Ping = 3,
@@ -35,7 +36,8 @@ export enum NativeEvent {
   Closed = 9,
   /** a v: one line of libcurl's verbose trace */
   Trace = 10,
-  /** a small binary message: a n, b n: offset and length in `arena` */
+  /** a small message as bytes: a n, b n: offset and length in `arena`, c n: 1 if it is text
+   *  (textAs 'bytes'), else binary */
   BinarySlice = 11,
   /** a small text message: a n, b n: start and end (UTF-16 units) in `text` */
   TextSlice = 12,
@@ -108,6 +110,8 @@ export interface SessionInit {
   privateDns: boolean;
   /** answer PINGs with PONGs */
   autoPong: boolean;
+  /** text messages as strings, or as Buffers of their (validated) UTF-8 bytes */
+  textAs: 'string' | 'bytes';
   /** offer permessage-deflate with these settings (undefined: do not offer; libcurl's decoder) */
   perMessageDeflate: NativeDeflateOptions | undefined;
   /** PEM file for CURLOPT_CAINFO and CURLOPT_PROXY_CAINFO (preferred: libcurl caches it) */

@@ -54,6 +54,14 @@ export interface ConnectOptions extends NetworkOptions {
    */
   autoPong?: boolean;
   /**
+   * How text messages reach `'message'` and the async iterator: `'string'` (decoded), or
+   * `'bytes'`: a `Buffer` of their UTF-8 bytes, with `isBinary` `false`. Invalid UTF-8 fails the
+   * connection with 1007 (`WS_ERR_INVALID_UTF8`) either way; `'bytes'` skips the decoding for
+   * code that wants bytes anyway (a parser reading Buffers, a byte stream).
+   * @defaultValue `'string'`
+   */
+  textAs?: 'string' | 'bytes';
+  /**
    * Send a PING every `pingInterval` ms while open; if no PONG comes back within `pongTimeout`
    * ms, the connection is dropped with an `'error'` (`WS_ERR_PONG_TIMEOUT`) and `'close'` 1006.
    * 0 turns the heartbeat off.
@@ -107,6 +115,8 @@ export interface NormalizedOptions {
   closeTimeout: number;
   signal: AbortSignal | undefined;
   autoPong: boolean;
+  /** text messages as strings or as Buffers of their UTF-8 bytes */
+  textAs: 'string' | 'bytes';
   /** heartbeat: ms between PINGs (0 = off) and ms to wait for each PONG */
   pingInterval: number;
   pongTimeout: number;
@@ -155,6 +165,7 @@ export const OPTION_KEYS = [
   'closeTimeout',
   'signal',
   'autoPong',
+  'textAs',
   'pingInterval',
   'pongTimeout',
   'highWaterMark',
@@ -245,6 +256,7 @@ export function validateConnectOptions(url: unknown, options: unknown, lookup?: 
     closeTimeout: num('closeTimeout', MAX_TIMEOUT),
     signal: validateSignal(o.signal),
     autoPong: validateBoolean('options.autoPong', o.autoPong, true),
+    textAs: validateTextAs(o.textAs),
     pingInterval: integer('options.pingInterval', o.pingInterval, 0, MAX_TIMEOUT),
     pongTimeout: integer(
       'options.pongTimeout',
@@ -343,6 +355,12 @@ function validateBoolean(name: string, value: unknown, fallback: boolean): boole
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw invalidArgType(name, 'a boolean', value);
   return value;
+}
+
+function validateTextAs(value: unknown): 'string' | 'bytes' {
+  if (value === undefined) return 'string';
+  if (value === 'string' || value === 'bytes') return value;
+  throw invalidArgValue('options.textAs', value, "'string' or 'bytes'");
 }
 
 function validateSignal(value: unknown): AbortSignal | undefined {

@@ -54,14 +54,15 @@ FrameAssembler::Event FrameAssembler::CheckFrameSize(uint64_t frame_size) {
   if (limits_.max_payload && total > limits_.max_payload)
     return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG",
                 "Message exceeds maxPayload (" + std::to_string(limits_.max_payload) + " bytes)");
-  if (binary_ && total > limits_.max_binary)
+  const bool as_buffer = binary_ || limits_.text_as_bytes;
+  if (as_buffer && total > limits_.max_binary)
     return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG",
-                "Binary message of " + std::to_string(total) +
+                std::string(binary_ ? "Binary" : "Text") + " message of " + std::to_string(total) +
                     " bytes exceeds the largest Buffer this Node.js can hold (" +
                     std::to_string(limits_.max_binary) + " bytes); set maxPayload below it");
   // UTF-8 takes at most 3 bytes per UTF-16 code unit: more than 3 bytes per unit allowed
   // cannot fit, whatever the text turns out to be.
-  if (!binary_ && limits_.max_text_units < UINT64_MAX / 3 && total > 3 * limits_.max_text_units)
+  if (!as_buffer && limits_.max_text_units < UINT64_MAX / 3 && total > 3 * limits_.max_text_units)
     return Fail(1009, "WS_ERR_MESSAGE_TOO_BIG",
                 "Text message of " + std::to_string(total) +
                     " bytes exceeds the longest string JavaScript can hold (" +
@@ -71,6 +72,7 @@ FrameAssembler::Event FrameAssembler::CheckFrameSize(uint64_t frame_size) {
 }
 
 FrameAssembler::Event FrameAssembler::CheckTextLength() {
+  if (limits_.text_as_bytes) return Event::kNone;  // never a string: CheckFrameSize bounds it
   if (len_ <= limits_.max_text_units) return Event::kNone;  // bytes ≥ UTF-16 units
   const uint64_t units = utf8_.ascii() ? len_ : Utf8Validator::Utf16Length(block_.data(), len_);
   if (units <= limits_.max_text_units) return Event::kNone;

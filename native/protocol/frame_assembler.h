@@ -41,6 +41,9 @@ class FrameAssembler {
     uint64_t max_payload = 0;              // the maxPayload option; 0 = no limit
     uint64_t max_binary = UINT64_MAX;      // bytes: the largest Buffer JS can have
     uint64_t max_text_units = UINT64_MAX;  // UTF-16 code units: the longest JS string
+    // Text reaches JS as a Buffer of its UTF-8 bytes (the `textAs: 'bytes'` option): it is
+    // bounded by max_binary then, and never becomes a string.
+    bool text_as_bytes = false;
   };
 
   FrameAssembler() = default;

@@ -66,6 +66,11 @@ void EventBatch::AddSlice(EventType type, const uint8_t* data, size_t len) {
   Meta(type, static_cast<int32_t>(offset), static_cast<int32_t>(len), 0);
 }
 
+void EventBatch::AddBytes(const uint8_t* data, size_t len, bool binary) {
+  AddSlice(EventType::kBinarySlice, data, len);
+  meta_.back() = binary ? 0 : 1;
+}
+
 void EventBatch::AddText(const uint8_t* data, size_t len, bool ascii) {
   size_t start = text_units_;
   text_.append(reinterpret_cast<const char*>(data), len);
@@ -75,12 +80,13 @@ void EventBatch::AddText(const uint8_t* data, size_t len, bool ascii) {
   Meta(EventType::kTextSlice, static_cast<int32_t>(start), static_cast<int32_t>(text_units_), 0);
 }
 
-void EventBatch::AddBlock(MessageBlock::Detached block, size_t len, bool binary, bool ascii) {
+void EventBatch::AddBlock(MessageBlock::Detached block, size_t len, bool binary, bool ascii,
+                          bool as_bytes) {
   Value v;
   v.block = block.data;
   v.mapped = block.mapped;
   v.size = len;
-  v.binary = binary;
+  v.as_bytes = as_bytes;
   v.ascii = ascii;
   try {
     values_.push_back(v);
@@ -122,7 +128,7 @@ napi_value EventBatch::Materialize(Value* v) {
   uint8_t* block = v->block;
   napi_value out = nullptr;
   napi_status status;
-  if (v->binary) {
+  if (v->as_bytes) {
     // No copy and, above all, no allocation of the message's size inside V8: that one aborts
     // the process when it fails (v8::ArrayBuffer::NewBackingStore). The Buffer takes the block
     // over; V8 counts it as external memory of the ArrayBuffer, so garbage collection keeps

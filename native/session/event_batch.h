@@ -41,7 +41,7 @@ namespace curlws {
 // Numbered as NativeEvent in lib/core/contract.ts (test/unit/event-enum.test.ts compares the two).
 enum class EventType : int32_t {
   kOpen = 1,     // v: HandshakeInfo
-  kMessage = 2,  // a v: string | Buffer, b n: 1 if binary
+  kMessage = 2,  // a v: string | Buffer (text too with textAs 'bytes'), b n: 1 if binary
   kPing = 3,     // a n, b n: offset and length of the payload in the arena
   kPong = 4,     // as kPing
   kSent = 5,     // v: data count, control count
@@ -50,7 +50,8 @@ enum class EventType : int32_t {
   kPeerClose = 8,     // v: code, reason
   kClosed = 9,        // v: code, reason, wasClean
   kTrace = 10,        // v: line
-  kBinarySlice = 11,  // a n, b n: offset and length of a binary message in the arena
+  kBinarySlice = 11,  // a n, b n: offset and length of a message in the arena; c n: 1 if
+                      // it is text (textAs 'bytes'), else binary
   kTextSlice = 12,    // a n, b n: start and end (UTF-16 units) of a text message in `text`
 };
 
@@ -76,11 +77,14 @@ class EventBatch {
   void Add(EventType type, napi_value a = nullptr, napi_value b = nullptr, napi_value c = nullptr);
   // A binary message or a PING/PONG payload, copied into the arena.
   void AddSlice(EventType type, const uint8_t* data, size_t len);
+  // A message delivered as a Buffer (binary, or text as its validated UTF-8 bytes), copied
+  // into the arena.
+  void AddBytes(const uint8_t* data, size_t len, bool binary);
   // A text message (valid UTF-8), copied into the batch's text; `ascii` if all bytes < 0x80.
   void AddText(const uint8_t* data, size_t len, bool ascii);
-  // A message in a block the batch takes over: a binary one becomes an external Buffer over
-  // it (freed by its finalizer), a text one is copied into a string and freed.
-  void AddBlock(MessageBlock::Detached block, size_t len, bool binary, bool ascii);
+  // A message in a block the batch takes over: `as_bytes`, it becomes an external Buffer over
+  // it (freed by its finalizer); else (text) it is copied into a string and freed.
+  void AddBlock(MessageBlock::Detached block, size_t len, bool binary, bool ascii, bool as_bytes);
 
   size_t events() const { return meta_.size() / 4; }
   bool empty() const { return meta_.empty(); }
@@ -103,7 +107,7 @@ class EventBatch {
     uint8_t* block = nullptr;  // a message to turn into one at Take()
     size_t mapped = 0;         // MessageBlock::Detached::mapped of `block`
     size_t size = 0;
-    bool binary = false;
+    bool as_bytes = false;  // a Buffer, else a string
     bool ascii = false;
   };
   int32_t Push(napi_value v);

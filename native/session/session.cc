@@ -115,6 +115,8 @@ void Session::Configure(const Napi::Object& init) {
     limits.max_binary = addon->limits().max_buffer_length;
     limits.max_text_units = addon->limits().max_string_length;
   }
+  text_as_bytes_ = StringOrEmpty(init, "textAs") == "bytes";
+  limits.text_as_bytes = text_as_bytes_;
   assembler_.set_limits(limits);
 
   tracer_.set_level(static_cast<int>(NumberOrZero(init, "verbose")));

@@ -166,10 +166,11 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
 
   State state_ = State::kConnecting;
   bool paused_ = false;
-  bool auto_pong_ = true;   // answer PINGs (the `autoPong` option)
-  bool held_ = false;       // JS holds events back (see Hold)
-  bool keep_alive_ = true;  // uv handles ref'd (see KeepAlive)
-  bool blocked_ = false;    // waiting for the socket to turn writable
+  bool auto_pong_ = true;       // answer PINGs (the `autoPong` option)
+  bool text_as_bytes_ = false;  // text reaches JS as a Buffer (`textAs: 'bytes'`)
+  bool held_ = false;           // JS holds events back (see Hold)
+  bool keep_alive_ = true;      // uv handles ref'd (see KeepAlive)
+  bool blocked_ = false;        // waiting for the socket to turn writable
   bool had_backpressure_ = false;
   bool failing_ = false;          // we failed the connection and only wait for the peer's close
   uint16_t fail_close_code_ = 0;  // our failure CLOSE, held until the current dispatch is done

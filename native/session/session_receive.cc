@@ -80,11 +80,13 @@ void Session::Drain() {
         const bool ascii = !binary && assembler_.message_ascii();
         messages_in_++;
         bytes_in_ += size;
+        // Text as bytes (textAs: 'bytes') takes the binary paths: validated UTF-8, no string.
+        const bool as_bytes = binary || text_as_bytes_;
         if (size >= kOwnBlockMin) {
-          batch_->AddBlock(assembler_.DetachMessage(), size, binary, ascii);
+          batch_->AddBlock(assembler_.DetachMessage(), size, binary, ascii, as_bytes);
         } else {
-          if (binary)
-            batch_->AddSlice(EventType::kBinarySlice, assembler_.message(), size);
+          if (as_bytes)
+            batch_->AddBytes(assembler_.message(), size, binary);
           else
             batch_->AddText(assembler_.message(), size, ascii);
           assembler_.ReleaseMessage();

@@ -256,13 +256,32 @@ describe('hostile frames after permessage-deflate was agreed', () => {
     expect(r.serverGot).toBe(1007);
   });
 
-  it('compressed text that inflates to invalid UTF-8 is 1007', async () => {
+  it.each(['string', 'bytes'] as const)('compressed text that inflates to invalid UTF-8 is 1007 (textAs %s)', async (textAs) => {
     const r = await violation(
       { ...agreed, run: (s) => void s.write(frame(0xc1, compress(Buffer.from([0x61, 0xc3, 0x28])))) },
-      { perMessageDeflate: true },
+      { perMessageDeflate: true, textAs },
     );
+    expect(r.error?.code).toBe('WS_ERR_INVALID_UTF8');
     expect(r.error?.closeCode).toBe(1007);
     expect(r.serverGot).toBe(1007);
+    expect(r.messages).toEqual([]);
+  });
+
+  it("textAs 'bytes' on the engine's receive path: compressed text, small and 100 KiB, arrives as its UTF-8 bytes, isBinary false", async () => {
+    const small = Buffer.from('héllo €');
+    const large = Buffer.from('ü'.repeat(50 * 1024));
+    const close1000 = frame(0x88, Buffer.from([0x03, 0xe8]));
+    const r = await violation(
+      { ...agreed, run: (s) => void s.write(Buffer.concat([frame(0xc1, compress(small)), frame(0xc1, compress(large)), close1000])) },
+      { perMessageDeflate: true, textAs: 'bytes' },
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.messages.map((m) => [Buffer.isBuffer(m.data), m.isBinary])).toEqual([
+      [true, false],
+      [true, false],
+    ]);
+    expect((r.messages[0]!.data as Buffer).equals(small)).toBe(true);
+    expect((r.messages[1]!.data as Buffer).equals(large)).toBe(true);
   });
 });
 

@@ -71,6 +71,7 @@ describe('validateConnectOptions', () => {
       closeTimeout: 30_000,
       signal: undefined,
       autoPong: true,
+      textAs: 'string',
       pingInterval: 0,
       pongTimeout: 0,
       highWaterMark: 1_048_576,
@@ -84,6 +85,17 @@ describe('validateConnectOptions', () => {
       privateDns: false,
       servernameRoute: undefined,
     });
+  });
+
+  it("textAs: 'string' or 'bytes'; anything else is ERR_INVALID_ARG_VALUE naming the choices", () => {
+    expect(validateConnectOptions(URL_, { textAs: 'bytes' }).textAs).toBe('bytes');
+    expect(validateConnectOptions(URL_, { textAs: 'string' }).textAs).toBe('string');
+    for (const bad of ['Bytes', 'buffer', '', 1, null]) {
+      const err = thrown(() => validateConnectOptions(URL_, { textAs: bad as never }));
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.code).toBe('ERR_INVALID_ARG_VALUE');
+      expect(err.message).toContain("'string' or 'bytes'");
+    }
   });
 
   it('rejects options that are not an object', () => {
