@@ -2,7 +2,9 @@
 /**
  * One benchmark client run in its own process: `node client.mjs '<json spec>'`, printing one JSON
  * line with the result. spec = { client, kind, url, n, size, caFile?, warmup?, inflight?, peerPid? } where
- *   client: curlws | curlws-ws (WHATWG WebSocket class, when it exists) | ws | undici
+ *   client: curlws | curlws-ws (WHATWG WebSocket class, when it exists) | curlws-compat (curlws/ws)
+ *           | ws | undici
+ *   text:   recv only: the peer floods text frames instead of binary ones
  *   kind:   recv | send | echo | hs | rss | many
  * The C ceiling is a separate binary (c/bench_client.c) with the same spec and output.
  */
@@ -65,7 +67,16 @@ function curlwsWhatwgAdapter(spec) {
 }
 
 function wsAdapter(spec) {
-  const WebSocket = depsRequire('ws');
+  return wsClassAdapter(depsRequire('ws'), spec);
+}
+
+/** curlws/ws: the same code as for ws, over curlws's ws-compatible class. */
+function curlwsCompatAdapter(spec) {
+  return wsClassAdapter(repoRequire(path.join(repo, 'dist/ws.js')), spec);
+}
+
+/** A class with ws's API (ws itself, curlws/ws). */
+function wsClassAdapter(WebSocket, spec) {
   return (url) =>
     new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { perMessageDeflate: false, ...(spec.ca ? { ca: spec.ca } : {}) });
@@ -144,14 +155,20 @@ function whatwgAdapter(create) {
     });
 }
 
-const ADAPTERS = { curlws: curlwsAdapter, 'curlws-ws': curlwsWhatwgAdapter, ws: wsAdapter, undici: undiciAdapter };
+const ADAPTERS = {
+  curlws: curlwsAdapter,
+  'curlws-ws': curlwsWhatwgAdapter,
+  'curlws-compat': curlwsCompatAdapter,
+  ws: wsAdapter,
+  undici: undiciAdapter,
+};
 
 // ---- workloads ----------------------------------------------------------------------------
 
 const byteLen = (d) => (typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength);
 
 async function recv(open, spec) {
-  const c = await open(`${spec.url}/flood?n=${spec.n}&size=${spec.size}`);
+  const c = await open(`${spec.url}/flood?n=${spec.n}&size=${spec.size}${spec.text ? '&text=1' : ''}`);
   let count = 0;
   let bytes = 0;
   let t0 = 0;

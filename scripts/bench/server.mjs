@@ -4,7 +4,8 @@
  * the bottleneck. One process serves ws: and wss: on two ports; the path picks the behaviour:
  *
  *   /flood?n=N&size=S  waits for one client frame ("go"), then writes N pre-encoded binary frames
- *                      of S bytes in large chunks (one cached buffer per size), then acts as /idle
+ *                      of S bytes in large chunks (one cached buffer per size), then acts as /idle;
+ *                      with &text=1 text frames (ASCII) instead
  *   /count?n=N&size=S  only counts bytes (no parsing) until N masked client frames of S bytes
  *                      have arrived, then sends the text frame "done", then acts as /idle
  *   /echo              parses client frames and echoes each data frame back unmasked
@@ -46,22 +47,23 @@ export function clientFrameBytes(size) {
 
 const floodCache = new Map();
 /** { chunk, perChunk } for small frames; { frame } (one frame) for large ones. */
-function floodBuffers(size) {
-  let c = floodCache.get(size);
+function floodBuffers(size, opcode) {
+  const cacheKey = `${opcode}:${size}`;
+  let c = floodCache.get(cacheKey);
   if (c) return c;
   const payload = Buffer.alloc(size, 0x61);
-  const one = Buffer.concat([frameHeader(2, size), payload]);
+  const one = Buffer.concat([frameHeader(opcode, size), payload]);
   if (one.length >= CHUNK) c = { chunk: one, perChunk: 1 };
   else {
     const perChunk = Math.floor(CHUNK / one.length);
     c = { chunk: Buffer.concat(Array(perChunk).fill(one)), perChunk, one };
   }
-  floodCache.set(size, c);
+  floodCache.set(cacheKey, c);
   return c;
 }
 
-async function flood(sock, n, size) {
-  const { chunk, perChunk, one } = floodBuffers(size);
+async function flood(sock, n, size, opcode) {
+  const { chunk, perChunk, one } = floodBuffers(size, opcode);
   const write = (buf) => (sock.write(buf) ? null : new Promise((r) => sock.once('drain', r)));
   let left = n;
   while (left >= perChunk && !sock.destroyed) {
@@ -148,13 +150,13 @@ function serveCount(sock, first, n, size) {
   if (first && first.length) onData(first);
 }
 
-function serveFlood(sock, first, n, size) {
+function serveFlood(sock, first, n, size, opcode) {
   let started = false;
   const go = () => {
     if (started) return;
     started = true;
     sock.off('data', onData);
-    flood(sock, n, size).then(
+    flood(sock, n, size, opcode).then(
       () => serveIdle(sock, null),
       () => sock.destroy(),
     );
@@ -197,7 +199,7 @@ function onConnection(sock) {
     const size = Number(url.searchParams.get('size') ?? 0);
     switch (url.pathname) {
       case '/flood':
-        return serveFlood(sock, rest, n, size);
+        return serveFlood(sock, rest, n, size, url.searchParams.get('text') === '1' ? 1 : 2);
       case '/count':
         return serveCount(sock, rest, n, size);
       case '/echo':

@@ -43,6 +43,7 @@ export const ALL_CLIENTS = ['curlws', 'curlws-ws', 'ws', 'undici', 'c'];
 const CLIENT_LABEL = {
   curlws: 'curlws connect()',
   'curlws-ws': 'curlws WebSocket',
+  'curlws-compat': 'curlws/ws',
   ws: 'ws',
   undici: 'undici WebSocket',
   c: 'C over libcurl',
@@ -89,7 +90,7 @@ function parseArgs(argv, defaults) {
 }
 
 function selectWorkloads(only) {
-  if (!only) return WORKLOADS;
+  if (!only) return WORKLOADS.filter((w) => !w.onRequest);
   const picked = WORKLOADS.filter((w) =>
     only.some((t) => t === w.suite || t === w.id || w.id.startsWith(t) || (SUITES.includes(t) && w.suite === t)),
   );
@@ -224,6 +225,7 @@ function runClient(client, w, count, server, certFile, opts) {
       size: w.size,
       peerPid: server.child.pid,
       ...(idle ? { idle } : {}),
+      ...(w.text ? { text: true } : {}),
       ...(w.tls ? { caFile: certFile } : {}),
     };
     const flags = ['--expose-gc'];

@@ -45,6 +45,25 @@ function echo(tls) {
   }));
 }
 
+/** Text received, for the wrappers that take text as a string or as bytes; only on request
+ * (--only=text or an id), with --clients naming the clients to compare (e.g. curlws-compat,ws). */
+const textReceive = [
+  { tag: '16B', size: 16, n: 1_000_000, quick: 100_000 },
+  { tag: '1KiB', size: KiB, n: 200_000, quick: 20_000 },
+  { tag: '64KiB', size: 64 * KiB, n: 10_000, quick: 2_000 },
+].map((s) => ({
+  id: `recv-text-${s.tag}`,
+  suite: 'text',
+  onRequest: true,
+  kind: 'recv',
+  text: true,
+  tls: false,
+  size: s.size,
+  n: s.n,
+  quick: s.quick,
+  label: `receive N × ${s.tag} text (full N = ${s.n.toLocaleString('en')})`,
+}));
+
 export const WORKLOADS = [
   ...transfer('recv', false),
   ...transfer('send', false),
@@ -96,9 +115,10 @@ export const WORKLOADS = [
   ...echo(true),
   ...transfer('recv', true),
   ...transfer('send', true),
+  ...textReceive,
 ];
 
-export const SUITES = ['receive', 'send', 'echo', 'handshake', 'rss', 'many', 'tls'];
+export const SUITES = ['receive', 'send', 'echo', 'handshake', 'rss', 'many', 'tls', 'text'];
 
 /**
  * The figures each kind reports. `primary` is the one ratios and targets use; `better` says
