@@ -42,6 +42,7 @@
         'native/engine/curl_options.cc',
         'native/engine/diagnostics.cc',
         'native/engine/engine.cc',
+        'native/engine/environment.cc',
         'native/engine/multi.cc',
         'native/engine/tls_context.cc',
         'native/memory/curl_memory.cc',

@@ -4,11 +4,11 @@
 #include <cstring>
 #include <utility>
 
-#include "addon.h"
 #include "easy/easy_args.h"
 #include "easy/easy_callbacks.h"
 #include "easy/easy_info.h"
 #include "engine/curl_options.h"
+#include "engine/environment.h"
 #include "engine/tls_context.h"
 
 namespace curlws {
@@ -57,10 +57,10 @@ Napi::Function Easy::Define(Napi::Env env) {
 Easy::Easy(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<Easy>(info), async_context_(info.Env(), "curlws:Easy") {
   Napi::Env env = info.Env();
-  Addon* addon = env.GetInstanceData<Addon>();
-  if (!addon || !addon->engine())
+  Environment* environment = Environment::Of(env);
+  if (!environment || !environment->engine())
     throw CodedError(env, "ERR_CURLWS_INTERNAL", "curlws: the environment is shutting down");
-  engine_ = addon->engine();
+  engine_ = environment->engine();
   easy_.reset(curl_easy_init());
   if (!easy_) throw CodedError(env, "ERR_CURLWS_INTERNAL", "curl_easy_init failed");
   ApplyDefaults();

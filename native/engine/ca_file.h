@@ -7,8 +7,8 @@
 // running exit handlers (SIGTERM, SIGKILL, a crash). So the bundle goes into a sealed anonymous
 // memory file (Linux memfd) named by /proc/self/fd/N: nothing on disk, gone with the process.
 //
-// Ownership: one CaFiles per environment (Addon), closing its descriptors when the environment
-// ends, after the engine that used them. Loop thread only.
+// Ownership: one CaFiles per environment (environment.h), closing its descriptors when the
+// environment ends, after the engine that used them. Loop thread only.
 #ifndef CURLWS_NATIVE_CA_FILE_H_
 #define CURLWS_NATIVE_CA_FILE_H_
 

@@ -1,6 +1,6 @@
 #include "engine/diagnostics.h"
 
-#include "addon.h"
+#include "engine/environment.h"
 #include "protocol/zlib_heap.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -20,8 +20,8 @@ namespace {
 
 Napi::Value Diagnostics(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Addon* addon = env.GetInstanceData<Addon>();
-  Engine* engine = addon ? addon->engine() : nullptr;
+  Environment* environment = Environment::Of(env);
+  Engine* engine = environment ? environment->engine() : nullptr;
   Napi::Object o = Napi::Object::New(env);
   o.Set("uvHandles",
         Napi::Number::New(env, engine ? static_cast<double>(engine->open_handles()) : 0));

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <utility>
 
-#include "addon.h"
 #include "engine/curl_options.h"
+#include "engine/environment.h"
 #include "memory/curl_memory.h"
 #include "protocol/utf8_validator.h"
 #include "session/handshake_info.h"
@@ -52,12 +52,12 @@ Napi::Function Session::Define(Napi::Env env) {
 Session::Session(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<Session>(info), async_context_(info.Env(), "curlws:WebSocket") {
   Napi::Env env = info.Env();
-  Addon* addon = env.GetInstanceData<Addon>();
-  if (!addon || !addon->engine() || addon->engine()->shutting_down())
+  Environment* environment = Environment::Of(env);
+  if (!environment || !environment->engine() || environment->engine()->shutting_down())
     throw Napi::Error::New(env, "curlws: the environment is shutting down");
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsObject())
     throw Napi::TypeError::New(env, "Session(init, target): init and target must be objects");
-  engine_ = addon->engine();
+  engine_ = environment->engine();
   target_ = Napi::Persistent(info[1].As<Napi::Object>());
   Configure(info[0].As<Napi::Object>());
 
@@ -111,9 +111,9 @@ void Session::Configure(const Napi::Object& init) {
   close_timeout_ms_ = NumberOrZero(init, "closeTimeout");
   FrameAssembler::Limits limits;
   limits.max_payload = NumberOrZero(init, "maxPayload");
-  if (Addon* addon = env.GetInstanceData<Addon>()) {
-    limits.max_binary = addon->limits().max_buffer_length;
-    limits.max_text_units = addon->limits().max_string_length;
+  if (Environment* environment = Environment::Of(env)) {
+    limits.max_binary = environment->limits().max_buffer_length;
+    limits.max_text_units = environment->limits().max_string_length;
   }
   text_as_bytes_ = StringOrEmpty(init, "textAs") == "bytes";
   limits.text_as_bytes = text_as_bytes_;

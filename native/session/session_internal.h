@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "addon.h"
+#include "engine/environment.h"
 #include "session/event_batch.h"
 #include "session/session.h"
 
@@ -139,7 +139,7 @@ class DispatchScope {
     // The batch's messages become JS values in this scope and die with it: nothing from an
     // earlier batch stays referenced while a long drain goes on.
     Napi::HandleScope scope(env);
-    Addon* addon = env.GetInstanceData<Addon>();
+    Environment* environment = Environment::Of(env);
     napi_value args[5];
     batch->Take(args + 1);
     if (batch->failed()) {
@@ -148,11 +148,11 @@ class DispatchScope {
       batch->clear_failure();
       s->FailOutOfMemory("delivering a message");
     }
-    if (!addon || addon->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
+    if (!environment || environment->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
     args[0] = s->target_.Value();
     napi_value result;
     napi_status status = napi_make_callback(env, s->async_context_, env.Global(),
-                                            addon->dispatcher().Value(), 5, args, &result);
+                                            environment->dispatcher().Value(), 5, args, &result);
     if (status == napi_ok) return;
     bool pending = false;
     if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
