@@ -360,7 +360,7 @@ function fromSource(tarball, pkg, env) {
   );
 
   step('the built addon holds the same conversations (ESM, ws: and wss:)');
-  for (const f of ['smoke.mjs', 'echo-server.mjs']) copyFileSync(path.join(fixtures, f), path.join(proj3, f));
+  for (const f of ['smoke.mjs', 'echo-server.mjs', 'ws-handshake.mjs']) copyFileSync(path.join(fixtures, f), path.join(proj3, f));
   const esm = JSON.parse(run(process.execPath, ['smoke.mjs'], { cwd: proj3, env }).stdout.trim().split('\n').pop());
   ok(`ws: ${esm.ws}; wss: ${esm.wss}`);
 }

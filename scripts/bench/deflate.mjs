@@ -21,9 +21,9 @@
  * Not a test: figures vary with the machine; compare clients within one run.
  */
 import { fork } from 'node:child_process';
-import crypto from 'node:crypto';
 import net from 'node:net';
 import zlib from 'node:zlib';
+import { BAD_REQUEST, readUpgradeRequest, switchingProtocols } from '../../test/install/ws-handshake.mjs';
 import { ensureDeps } from './lib/harness.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -36,7 +36,6 @@ const require = createRequire(path.join(repo, 'package.json'));
 // other rows; undici 7 on Node < 22.19, where 8 does not load).
 const depsRequire = createRequire(path.join(here, '.deps', 'node_modules', 'x.js'));
 const HWM = 1 << 20;
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** 1,000 distinct JSON messages of about 1 KiB, shaped like a market-data feed. */
 function feed() {
@@ -120,23 +119,17 @@ async function server(n) {
       read += d.length;
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       if (!open) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const req = buf.subarray(0, end).toString('latin1');
-        buf = buf.subarray(end + 4);
+        const request = readUpgradeRequest(buf);
+        if (!request) return;
+        buf = request.rest;
         read = buf.length;
-        path = /^GET (\S+)/.exec(req)[1];
-        const key = /sec-websocket-key:\s*(\S+)/i.exec(req)[1];
-        const accept = crypto
-          .createHash('sha1')
-          .update(key + GUID)
-          .digest('base64');
-        const offered = /sec-websocket-extensions:[^\r]*permessage-deflate/i.test(req);
-        sock.write(
-          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n` +
-            (offered ? 'Sec-WebSocket-Extensions: permessage-deflate\r\n' : '') +
-            '\r\n',
-        );
+        path = request.target;
+        if (!request.key) {
+          sock.end(BAD_REQUEST);
+          return;
+        }
+        const offered = /permessage-deflate/i.test(request.headers['sec-websocket-extensions'] ?? '');
+        sock.write(switchingProtocols(request.key, { extensions: offered ? 'permessage-deflate' : '' }));
         open = true;
         const m = /^\/send\?n=(\d+)/.exec(path);
         if (m) target = Number(m[1]);

@@ -14,12 +14,10 @@
  * Run directly: `node scripts/bench/server.mjs [--cert=F --key=F] [--exit-on-stdin-end]`
  * prints `{"port":…, "tlsPort":…}` on stdout and serves until SIGTERM (or stdin's end).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+import { BAD_REQUEST, MAX_HEAD_BYTES, readUpgradeRequest, switchingProtocols } from '../../test/install/ws-handshake.mjs';
 const CHUNK = 512 * 1024; // small frames are written in chunks of about this size
 
 /** Header of an unmasked server frame. */
@@ -172,28 +170,18 @@ function onConnection(sock) {
   let head = Buffer.alloc(0);
   const onHead = (data) => {
     head = Buffer.concat([head, data]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) {
-      if (head.length > 16384) sock.destroy();
+    const request = readUpgradeRequest(head);
+    if (!request) {
+      if (head.length > MAX_HEAD_BYTES) sock.destroy();
       return;
     }
     sock.off('data', onHead);
-    const lines = head.subarray(0, end).toString('latin1').split('\r\n');
-    const rest = head.subarray(end + 4);
-    const target = lines[0].split(' ')[1] ?? '/';
-    let key = '';
-    for (const l of lines) if (/^sec-websocket-key:/i.test(l)) key = l.slice(l.indexOf(':') + 1).trim();
+    const { key, rest, target } = request;
     if (!key) {
-      sock.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
+      sock.end(BAD_REQUEST);
       return;
     }
-    const accept = crypto
-      .createHash('sha1')
-      .update(key + GUID)
-      .digest('base64');
-    sock.write(
-      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' + `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
-    );
+    sock.write(switchingProtocols(key));
     const url = new URL(target, 'http://x');
     const n = Number(url.searchParams.get('n') ?? 0);
     const size = Number(url.searchParams.get('size') ?? 0);

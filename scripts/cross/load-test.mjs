@@ -80,7 +80,8 @@ if (untar.status !== 0) fail(`tar: ${untar.stderr}`);
 if (!existsSync(path.join(pkgDir, 'prebuilds', tuple))) fail(`${tarball} has no prebuilds/${tuple}/`);
 if (existsSync(path.join(pkgDir, 'build'))) fail(`${tarball} ships build/`);
 cpSync(path.dirname(require.resolve('node-gyp-build/package.json')), path.join(tmp, 'node_modules', 'node-gyp-build'), { recursive: true });
-for (const f of ['smoke.cjs', 'smoke.mjs', 'echo-server.mjs']) cpSync(path.join(root, 'test', 'install', f), path.join(tmp, f));
+for (const f of ['smoke.cjs', 'smoke.mjs', 'echo-server.mjs', 'ws-handshake.mjs'])
+  cpSync(path.join(root, 'test', 'install', f), path.join(tmp, f));
 writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'curlws-cross-load-test', private: true }));
 
 let cmd = emulator ? [emulator, node] : [node];

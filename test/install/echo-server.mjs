@@ -6,11 +6,9 @@
 //   const srv = await startEchoServer();                       // ws://127.0.0.1:<port>
 //   const srv = await startEchoServer({ key, cert });          // wss://localhost:<port>
 //   srv.url; await srv.close();
-import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+import { BAD_REQUEST, readUpgradeRequest, switchingProtocols } from './ws-handshake.mjs';
 
 function frame(opcode, payload) {
   const len = payload.length;
@@ -39,29 +37,15 @@ function onSocket(sock) {
   sock.on('data', (chunk) => {
     buf = Buffer.concat([buf, chunk]);
     if (!upgraded) {
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
-      buf = buf.subarray(end + 4);
-      const headers = Object.fromEntries(
-        lines.slice(1).map((l) => {
-          const i = l.indexOf(':');
-          return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()];
-        }),
-      );
-      const key = headers['sec-websocket-key'];
-      if (!/^GET /.test(lines[0]) || !key || headers.upgrade?.toLowerCase() !== 'websocket') {
-        sock.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      const head = readUpgradeRequest(buf);
+      if (!head) return;
+      buf = head.rest;
+      if (!head.key) {
+        sock.end(BAD_REQUEST);
         return;
       }
-      const accept = createHash('sha1')
-        .update(key + GUID)
-        .digest('base64');
-      const proto = headers['sec-websocket-protocol']?.split(',')[0].trim();
-      sock.write(
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${accept}\r\n${proto ? `Sec-WebSocket-Protocol: ${proto}\r\n` : ''}\r\n`,
-      );
+      const protocol = head.headers['sec-websocket-protocol']?.split(',')[0].trim();
+      sock.write(switchingProtocols(head.key, { protocol }));
       upgraded = true;
     }
     for (;;) {
