@@ -9,6 +9,7 @@ import { track } from '../helpers/conn.js';
 import { manyPayload, mixedSequence } from '../helpers/pattern.js';
 import type { MixedItem } from '../helpers/pattern.js';
 import { rawTarget } from '../helpers/raw.js';
+import { firstMessages } from '../helpers/whatwg.js';
 
 type Seen = { kind: string; data: string | Buffer };
 
@@ -59,14 +60,7 @@ describe('receive path', () => {
       const want = mixedSequence().filter((w) => w.kind === 'text' || w.kind === 'binary');
       const ws = new WebSocket(rawTarget('/mixed').url);
       ws.binaryType = binaryType;
-      const got: unknown[] = [];
-      await new Promise<void>((resolve, reject) => {
-        ws.onerror = (e) => reject((e as unknown as { error: Error }).error);
-        ws.onmessage = (e) => {
-          got.push(e.data);
-          if (got.length === want.length) resolve();
-        };
-      });
+      const got = await firstMessages(ws, want.length);
       ws.close();
       for (let i = 0; i < want.length; i++) {
         const w = want[i]!;

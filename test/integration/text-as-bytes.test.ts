@@ -9,6 +9,7 @@ import { WebSocket, WsWebSocket, connect, createWebSocketStream } from '../../li
 import { track } from '../helpers/conn.js';
 import { mixedSequence } from '../helpers/pattern.js';
 import { rawTarget } from '../helpers/raw.js';
+import { firstMessages } from '../helpers/whatwg.js';
 
 const wantMessages = () => mixedSequence().filter((w) => w.kind === 'text' || w.kind === 'binary');
 
@@ -47,14 +48,7 @@ describe("textAs: 'bytes'", () => {
   it('the WHATWG WebSocket still hands text as a string when given textAs: bytes', async () => {
     const want = wantMessages();
     const ws = new WebSocket(rawTarget('/mixed').url, [], { textAs: 'bytes' });
-    const got: unknown[] = [];
-    await new Promise<void>((resolve, reject) => {
-      ws.onerror = (e) => reject((e as unknown as { error: Error }).error);
-      ws.onmessage = (e) => {
-        got.push(e.data);
-        if (got.length === want.length) resolve();
-      };
-    });
+    const got = await firstMessages(ws, want.length);
     ws.close();
     for (let i = 0; i < want.length; i++) {
       const w = want[i]!;
