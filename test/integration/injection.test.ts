@@ -171,6 +171,7 @@ const CASES: Record<string, Entry> = {
   closeTimeout: notAString('a number'),
   signal: notAString('an AbortSignal'),
   autoPong: notAString('a boolean'),
+  textAs: [{ names: 'options.textAs', build: (p) => ({ textAs: p as 'bytes' }) }],
   pingInterval: notAString('a number'),
   pongTimeout: notAString('a number'),
   highWaterMark: notAString('a number'),
