@@ -12,6 +12,7 @@ import { CurlWsError, invalidArgValue } from '../core/errors';
 import { MAX_CLOSE_REASON } from '../core/frames';
 import { toWebSocketScheme } from '../core/options';
 import type { ConnectOptions } from '../core/options';
+import { BlobOrderedSendQueue } from './facade/send-queue';
 import { defineReadyStateConstants } from './ready-state';
 import { TOKEN } from '../core/request-values';
 
@@ -28,12 +29,6 @@ export type WebSocketOptions = Omit<ConnectOptions, 'protocols'>;
 export type WebSocketData = string | Blob | ArrayBuffer | ArrayBufferView;
 
 const BINARY_TYPES: readonly string[] = ['blob', 'arraybuffer', 'nodebuffer'];
-
-interface Queued {
-  /** a Blob still to be read, or the bytes/text to send */
-  data: Blob | Buffer | string;
-  size: number;
-}
 
 interface HandlerEntry {
   handler: unknown;
@@ -70,9 +65,13 @@ export class WebSocket extends EventTarget {
   /** The spec's bufferedAmount: queued by send(), not yet handed to the kernel. */
   #buffered = 0;
   /** Sends waiting behind a Blob being read (the spec queues them in order). */
-  #queue: Queued[] = [];
-  #pumping = false;
-  #pendingClose: { code: number | undefined; reason: Buffer } | undefined;
+  readonly #queue = new BlobOrderedSendQueue<undefined>({
+    defer: (run) => run(),
+    // An unreadable Blob (its file changed, …) cannot be sent: the standard's "cannot be sent"
+    // step closes the connection, and browsers fail it: 'error', then 'close' 1006. Nothing
+    // queued behind it goes out.
+    onUnreadableBlob: (err) => this.#failOnUnreadableBlob(err),
+  });
   /** close() during CONNECTING: the connection must end as failed (error + 1006). */
   #failed = false;
   #error: WebSocketErrorCause | undefined;
@@ -194,27 +193,32 @@ export class WebSocket extends EventTarget {
     if (this.#readyState === CONNECTING) {
       throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", 'InvalidStateError');
     }
-    let item: Queued;
+    let payload: Blob | Buffer | string;
+    let size: number;
     if (data instanceof Blob) {
-      item = { data, size: data.size };
+      payload = data;
+      size = data.size;
     } else if (types.isAnyArrayBuffer(data)) {
-      item = { data: Buffer.from(data as ArrayBuffer), size: (data as ArrayBuffer).byteLength };
+      payload = Buffer.from(data as ArrayBuffer);
+      size = (data as ArrayBuffer).byteLength;
     } else if (ArrayBuffer.isView(data)) {
-      item = { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), size: data.byteLength };
+      payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      size = data.byteLength;
     } else {
-      const text = toUSVString(data);
-      item = { data: text, size: Buffer.byteLength(text) };
+      payload = toUSVString(data);
+      size = Buffer.byteLength(payload);
     }
     // Every send() that does not throw counts, even once closing or closed (the standard's rule).
-    this.#buffered += item.size;
+    this.#buffered += size;
     if (this.readyState !== OPEN || !this.#conn) return;
-    if (this.#queue.length > 0 || item.data instanceof Blob) {
+    if (payload instanceof Blob) {
+      this.#queue.pushBlob(payload, (bytes) => this.#transmit(bytes, size), undefined);
+    } else if (this.#queue.busy) {
       // Bytes must be captured now: the caller may reuse its buffer once send() returns.
-      if (Buffer.isBuffer(item.data)) item.data = Buffer.from(item.data);
-      this.#queue.push(item);
-      void this.#pump();
+      const copy = Buffer.isBuffer(payload) ? Buffer.from(payload) : payload;
+      this.#queue.push(() => this.#transmit(copy, size), undefined);
     } else {
-      this.#transmit(item.data, item.size);
+      this.#transmit(payload, size);
     }
   }
 
@@ -256,8 +260,7 @@ export class WebSocket extends EventTarget {
     }
     this.#readyState = CLOSING;
     if (status === undefined && reasonBytes.length > 0) status = 1000;
-    if (this.#queue.length > 0) this.#pendingClose = { code: status, reason: reasonBytes };
-    else this.#closeConn(status, reasonBytes);
+    this.#queue.closeWhenDrained(() => this.#closeConn(status, reasonBytes));
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -279,42 +282,9 @@ export class WebSocket extends EventTarget {
     );
   }
 
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.#queue.length > 0) {
-        const item = this.#queue[0]!;
-        let data = item.data;
-        if (data instanceof Blob) {
-          try {
-            data = Buffer.from(await data.arrayBuffer());
-          } catch (err) {
-            // An unreadable Blob (its file changed, …) cannot be sent: the standard's "cannot be
-            // sent" step closes the connection, and browsers fail it: 'error', then 'close'
-            // 1006. Nothing queued behind it goes out.
-            this.#failOnUnreadableBlob(err);
-            return;
-          }
-        }
-        this.#queue.shift();
-        this.#transmit(data, item.size);
-      }
-    } finally {
-      this.#pumping = false;
-    }
-    const pending = this.#pendingClose;
-    if (pending) {
-      this.#pendingClose = undefined;
-      this.#closeConn(pending.code, pending.reason);
-    }
-  }
-
   #failOnUnreadableBlob(err: unknown): void {
     this.#error ??= asCause(err);
     this.#failed = true;
-    this.#queue = [];
-    this.#pendingClose = undefined;
     if (this.#readyState === OPEN) this.#readyState = CLOSING;
     this.#conn?.terminate();
   }
@@ -365,8 +335,7 @@ export class WebSocket extends EventTarget {
   #onClose(code: number, reason: string, wasClean: boolean, failed = false): void {
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSED;
-    this.#queue = [];
-    this.#pendingClose = undefined;
+    this.#queue.clear();
     if (this.#failed) {
       failed = true;
       code = 1006;

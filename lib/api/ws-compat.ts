@@ -19,6 +19,8 @@ import type { NetworkOptions, TlsOptions } from '../core/network-options';
 import { MOVED_KEYS, toWebSocketScheme } from '../core/options';
 import type { ConnectOptions } from '../core/options';
 import { TOKEN, wireString } from '../core/request-values';
+import { BlobOrderedSendQueue } from './facade/send-queue';
+import type { QueuedSend } from './facade/send-queue';
 import { defineReadyStateConstants, READY_STATE_NAMES } from './ready-state';
 
 /** `binaryType` values, as in `ws`. */
@@ -132,13 +134,6 @@ const kListener = Symbol('kListener');
 
 type Callback = (err?: Error) => void;
 
-/** A send waiting behind a Blob being read; `cb` is its callback, told if it never goes out. */
-interface Queued {
-  run: () => void;
-  blob?: Blob;
-  cb?: Callback | undefined;
-}
-
 /** The `res` of `'upgrade'` and `'unexpected-response'`: an ended `Readable` with the head. */
 export interface WsResponse extends Readable {
   statusCode: number;
@@ -184,8 +179,12 @@ export class WsWebSocket extends EventEmitter {
   #closeFrameReceived = false;
   #closeFrameSent = false;
   #bufferedAmount = 0; // sends after close, and Blobs being read
-  #queue: Queued[] = [];
-  #pendingClose: (() => void) | undefined;
+  /** Sends waiting behind a Blob being read; each one's context is its callback, told if it never goes out. */
+  readonly #queue = new BlobOrderedSendQueue<Callback | undefined>({
+    // Settled from process.nextTick: what a callback or listener throws is an uncaught exception.
+    defer: (run) => process.nextTick(run),
+    onUnreadableBlob: (err, failed, dropped) => this.#failOnUnreadableBlob(err, failed, dropped),
+  });
   #controller = new AbortController();
 
   /**
@@ -338,9 +337,9 @@ export class WsWebSocket extends EventEmitter {
       return;
     }
     const payload = data ? (typeof data === 'string' ? data : toBuffer(data)) : EMPTY;
-    if (this.#queue.length > 0) {
+    if (this.#queue.busy) {
       const copy = typeof payload === 'string' ? payload : Buffer.from(payload);
-      this.#queue.push({ run: () => this.#sendNow(copy, binary, cb, opts.fin), cb });
+      this.#queue.push(() => this.#sendNow(copy, binary, cb, opts.fin), cb);
     } else {
       this.#sendNow(payload, binary, cb, opts.fin);
     }
@@ -384,8 +383,7 @@ export class WsWebSocket extends EventEmitter {
       this.#closeFrameSent = true;
       (code === undefined ? conn.close() : conn.close(code, reason)).catch(() => {});
     };
-    if (this.#queue.length > 0) this.#pendingClose = run;
-    else run();
+    this.#queue.closeWhenDrained(run);
   }
 
   /** Destroys the connection at once (close code 1006); while CONNECTING, aborts it. */
@@ -503,9 +501,9 @@ export class WsWebSocket extends EventEmitter {
     }
     const bytes = data ? (typeof data === 'string' ? Buffer.from(data) : toBuffer(data)) : EMPTY;
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-    if (this.#queue.length > 0) {
+    if (this.#queue.busy) {
       const copy = Buffer.from(bytes);
-      this.#queue.push({ run: () => run(copy), cb });
+      this.#queue.push(() => run(copy), cb);
     } else {
       run(bytes);
     }
@@ -525,29 +523,11 @@ export class WsWebSocket extends EventEmitter {
   /** Blobs are read asynchronously; everything sent after one waits behind it (order kept). */
   #enqueueBlob(blob: Blob, then: (bytes: Buffer) => void, cb: Callback | undefined): void {
     this.#bufferedAmount += blob.size;
-    const entry: Queued = { run: () => {}, blob, cb };
-    this.#queue.push(entry);
-    // Settled from process.nextTick: what a callback or listener throws is an uncaught exception.
-    blob.arrayBuffer().then(
-      (ab) =>
-        process.nextTick(() => {
-          entry.run = () => {
-            this.#bufferedAmount -= blob.size;
-            then(Buffer.from(ab));
-          };
-          delete entry.blob;
-          this.#flushQueue();
-        }),
-      (err: unknown) =>
-        process.nextTick(() => {
-          entry.run = () => {
-            this.#bufferedAmount -= blob.size;
-            this.#failOnUnreadableBlob(cb, err instanceof Error ? err : new Error(String(err)));
-          };
-          delete entry.blob;
-          this.#flushQueue();
-        }),
-    );
+    const send = (bytes: Buffer): void => {
+      this.#bufferedAmount -= blob.size;
+      then(bytes);
+    };
+    this.#queue.pushBlob(blob, send, cb);
   }
 
   /**
@@ -555,13 +535,10 @@ export class WsWebSocket extends EventEmitter {
    * every send queued behind it get the error, then 'error', and the connection ends (close
    * 1006). Runs when the Blob reaches the head of the queue, so the sends before it went out.
    */
-  #failOnUnreadableBlob(cb: Callback | undefined, err: Error): void {
-    const behind = this.#queue.splice(0);
-    this.#pendingClose = undefined;
-    cb?.(err);
-    for (const entry of behind) {
+  #failOnUnreadableBlob(err: Error, failed: QueuedSend<Callback | undefined>, dropped: QueuedSend<Callback | undefined>[]): void {
+    for (const entry of [failed, ...dropped]) {
       if (entry.blob) this.#bufferedAmount -= entry.blob.size;
-      entry.cb?.(err);
+      entry.context?.(err);
     }
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSING;
@@ -570,15 +547,6 @@ export class WsWebSocket extends EventEmitter {
       this.emit('error', err);
     }
     this.#conn?.terminate();
-  }
-
-  #flushQueue(): void {
-    while (this.#queue.length > 0 && !this.#queue[0]!.blob) this.#queue.shift()!.run();
-    if (this.#queue.length === 0 && this.#pendingClose) {
-      const close = this.#pendingClose;
-      this.#pendingClose = undefined;
-      close();
-    }
   }
 
   #abortHandshake(message: string): void {
@@ -600,10 +568,9 @@ export class WsWebSocket extends EventEmitter {
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSED;
     // Sends still waiting behind a Blob never go out: their callbacks say so.
-    for (const entry of this.#queue.splice(0)) {
-      if (entry.cb) process.nextTick(entry.cb, new Error('WebSocket is not open: readyState 3 (CLOSED)'));
+    for (const { context: cb } of this.#queue.clear()) {
+      if (cb) process.nextTick(cb, new Error('WebSocket is not open: readyState 3 (CLOSED)'));
     }
-    this.#pendingClose = undefined;
     this.emit('close', code, reason);
   }
 
