@@ -5,10 +5,10 @@
  */
 import { validatePerMessageDeflate } from './deflate-options';
 import type { PerMessageDeflateOptions } from './deflate-options';
-import type { NativeDeflateOptions } from './contract';
+import type { SessionInit } from './contract';
 import { invalidArgType, invalidArgValue, invalidUrl, outOfRange } from './errors';
 import { NESTED_KEYS, NETWORK_KEYS, normalizeNetwork } from './network-options';
-import type { CurlOptionLookup, CurlOptionValue, NetworkOptions } from './network-options';
+import type { CurlOptionLookup, NetworkOptions } from './network-options';
 import { TOKEN, headerLine } from './request-values';
 import { checkKeys, integer, isObject } from './validate';
 
@@ -92,21 +92,26 @@ export interface ConnectOptions extends NetworkOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
-/** Validated options, flat, with defaults applied; what the native `Session` receives. */
-export interface NormalizedOptions {
-  /** Serialized `ws:`/`wss:` URL. */
-  url: string;
-  protocols: string[];
-  /**
-   * Request header lines for `CURLOPT_HTTPHEADER`: `"Name: value"`, or `"Name;"` for an empty
-   * value (libcurl reads `"Name:"` as "remove this header", not "send it empty").
-   */
-  headers: string[];
-  handshakeTimeout: number;
-  maxPayload: number;
-  closeTimeout: number;
+/**
+ * Validated options, flat, with defaults applied. The fields the native `Session` receives are
+ * {@link SessionInit}'s (contract.ts says what each means); the others stay on the JS side.
+ */
+export interface NormalizedOptions
+  extends Pick<
+    SessionInit,
+    | 'url'
+    | 'protocols'
+    | 'headers'
+    | 'handshakeTimeout'
+    | 'maxPayload'
+    | 'closeTimeout'
+    | 'autoPong'
+    | 'perMessageDeflate'
+    | 'curlOptions'
+    | 'verbose'
+    | 'privateDns'
+  > {
   signal: AbortSignal | undefined;
-  autoPong: boolean;
   /** heartbeat: ms between PINGs (0 = off) and ms to wait for each PONG */
   pingInterval: number;
   pongTimeout: number;
@@ -114,25 +119,17 @@ export interface NormalizedOptions {
   highWaterMark: number;
   /** messages the async iterator holds before reading pauses (≥ 1) */
   receiveHighWaterMark: number;
-  /** permessage-deflate settings; undefined: not offered */
-  perMessageDeflate: NativeDeflateOptions | undefined;
   /** The trusted CA roots in PEM (handed to libcurl as a cached file, else as a blob). */
   caBundle: Buffer;
-  /** tls.keylog: the file this connection's TLS secrets are appended to, if any. */
+  /** See {@link SessionInit.keylog}; always present here. */
   keylog: string | undefined;
   /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
   publicUrl: string;
   /** The `Host` line `tls.servername` added to `headers` (dropped on redirect). */
   servernameHost: string | undefined;
-  /** Every other libcurl option, by CURLOPT_* name, applied in order. */
-  curlOptions: [string, CurlOptionValue][];
-  /** 0 off, 1 text and headers, 2 also data sizes. */
-  verbose: 0 | 1 | 2;
   trace: ((line: string) => void) | undefined;
   followRedirects: boolean;
   maxRedirects: number;
-  /** the session gets its own DNS cache (its `resolve` entries must not leak to others) */
-  privateDns: boolean;
   /** the CONNECT_TO entry implementing `tls.servername`, dropped on redirect */
   servernameRoute: string | undefined;
 }
