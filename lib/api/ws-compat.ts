@@ -16,9 +16,11 @@ import { isSendableCloseCode, MAX_CLOSE_REASON } from '../core/frames';
 import { NETWORK_KEYS, TLS_KEYS } from '../core/network-options';
 import type { PerMessageDeflateOptions } from '../core/deflate-options';
 import type { NetworkOptions, TlsOptions } from '../core/network-options';
-import { MOVED_KEYS, toWebSocketScheme } from '../core/options';
+import { MOVED_KEYS } from '../core/options';
 import type { ConnectOptions } from '../core/options';
 import { TOKEN, wireString } from '../core/request-values';
+import { parseWebSocketUrl } from '../core/websocket-url';
+import { defineEventHandlerAttributes } from './facade/event-handler-attributes';
 import { BlobOrderedSendQueue } from './facade/send-queue';
 import type { QueuedSend } from './facade/send-queue';
 import { defineReadyStateConstants, READY_STATE_NAMES } from './ready-state';
@@ -168,7 +170,7 @@ export class WsWebSocket extends EventEmitter {
   /** So `import { WebSocket } from 'curlws/ws'` works as with `ws`. */
   static WebSocket: typeof WsWebSocket;
 
-  #url: string;
+  #url = '';
   #requestUrl = ''; // what connect() was given (ws+unix: mapped); another URL after it means a redirect
   #conn: Connection | undefined;
   #readyState: ReadyState = CONNECTING;
@@ -215,30 +217,23 @@ export class WsWebSocket extends EventEmitter {
       throw new RangeError(`Unsupported protocol version: ${opts.protocolVersion} (supported versions: 13)`);
     }
 
-    let url: URL;
-    if (address instanceof URL) url = new URL(address.href);
-    else {
-      try {
-        url = new URL(address);
-      } catch {
-        throw new SyntaxError(`Invalid URL: ${String(address)}`);
-      }
-    }
-    toWebSocketScheme(url);
-    this.#url = url.href;
     let unixSocket: string | undefined;
-    if (url.protocol === 'ws+unix:') {
-      // ws+unix:///path/to.sock:/request/path — the socket path, then the request path.
-      if (!url.pathname) throw new SyntaxError("The URL's pathname is empty");
-      const colon = url.pathname.indexOf(':');
-      unixSocket = decodeURIComponent(colon < 0 ? url.pathname : url.pathname.slice(0, colon));
-      if (!unixSocket) throw new SyntaxError(`Invalid URL: ${url.href}`);
-      url = new URL(`ws://localhost${colon < 0 ? '/' : url.pathname.slice(colon + 1) || '/'}${url.search}`);
-    }
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      throw new SyntaxError('The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"');
-    }
-    if (url.hash) throw new SyntaxError('The URL contains a fragment identifier');
+    const url = parseWebSocketUrl(address, {
+      unparsable: () => new SyntaxError(`Invalid URL: ${String(address)}`),
+      wrongScheme: () => new SyntaxError('The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"'),
+      fragment: () => new SyntaxError('The URL contains a fragment identifier'),
+      allowEmptyFragment: true,
+      rewrite: (given) => {
+        this.#url = given.href;
+        if (given.protocol !== 'ws+unix:') return given;
+        // ws+unix:///path/to.sock:/request/path — the socket path, then the request path.
+        if (!given.pathname) throw new SyntaxError("The URL's pathname is empty");
+        const colon = given.pathname.indexOf(':');
+        unixSocket = decodeURIComponent(colon < 0 ? given.pathname : given.pathname.slice(0, colon));
+        if (!unixSocket) throw new SyntaxError(`Invalid URL: ${given.href}`);
+        return new URL(`ws://localhost${colon < 0 ? '/' : given.pathname.slice(colon + 1) || '/'}${given.search}`);
+      },
+    });
     // ws ignores an empty fragment ("…/#"); connect() rejects it, so drop it.
     if (url.href.endsWith('#')) url.hash = '';
     const seen = new Set<string>();
@@ -666,28 +661,29 @@ defineReadyStateConstants(WsWebSocket);
 for (const property of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
   Object.defineProperty(WsWebSocket.prototype, property, { enumerable: true });
 }
-for (const method of ['open', 'error', 'close', 'message']) {
-  Object.defineProperty(WsWebSocket.prototype, `on${method}`, {
-    enumerable: true,
-    configurable: true,
-    get(this: WsWebSocket) {
-      for (const l of this.listeners(method) as WrappedListener[]) {
+// ws keeps an on* handler as a marked listener: setting one replaces it (moving it last).
+defineEventHandlerAttributes(
+  WsWebSocket.prototype,
+  (ws) => ({
+    get(type) {
+      for (const l of ws.listeners(type) as WrappedListener[]) {
         if (l[kForOnEventAttribute]) return l[kListener];
       }
       return null;
     },
-    set(this: WsWebSocket, handler: unknown) {
-      for (const l of this.listeners(method) as WrappedListener[]) {
+    set(type, handler) {
+      for (const l of ws.listeners(type) as WrappedListener[]) {
         if (l[kForOnEventAttribute]) {
-          this.removeListener(method, l);
+          ws.removeListener(type, l);
           break;
         }
       }
       if (typeof handler !== 'function') return;
-      this.addEventListener(method, handler, { [kForOnEventAttribute]: true });
+      ws.addEventListener(type, handler, { [kForOnEventAttribute]: true });
     },
-  });
-}
+  }),
+  true,
+);
 WsWebSocket.WebSocket = WsWebSocket;
 
 // The on* attributes are installed on the prototype above (Object.defineProperty); this interface,

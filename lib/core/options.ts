@@ -11,6 +11,7 @@ import { NESTED_KEYS, NETWORK_KEYS, normalizeNetwork } from './network-options';
 import type { CurlOptionLookup, NetworkOptions } from './network-options';
 import { TOKEN, headerLine } from './request-values';
 import { checkKeys, integer, isObject } from './validate';
+import { parseWebSocketUrl } from './websocket-url';
 
 export { defaultCaBundle } from './ca-bundle';
 
@@ -181,12 +182,6 @@ export const MOVED_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
   (['tls', 'auth'] as const).flatMap((parent) => NESTED_KEYS[parent].map((k): [string, string] => [k, `${parent}.${k}`])),
 );
 
-/** `http:` and `https:` URLs name the WebSocket at the same place (`ws:`, `wss:`), as in every API. */
-export function toWebSocketScheme(url: URL): void {
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-}
-
 /**
  * Parse and check a WebSocket URL.
  * @param input - a string or `URL`; `http:`/`https:` are mapped to `ws:`/`wss:`
@@ -198,19 +193,12 @@ export function normalizeUrl(input: unknown): URL {
   if (typeof input !== 'string' && !(input instanceof URL)) {
     throw invalidArgType('url', 'a string or URL', input);
   }
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw invalidUrl(input, `Invalid URL: ${String(input)}`);
-  }
-  toWebSocketScheme(url);
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw invalidUrl(input, 'The URL\'s protocol must be one of "ws:", "wss:", "http:", or "https:" ' + `(received "${url.protocol}")`);
-  }
-  // `hash` is '' for a bare trailing '#', so look at the serialisation: it has a '#' only there.
-  if (url.href.includes('#')) throw invalidUrl(input, 'The URL contains a fragment identifier');
-  return url;
+  return parseWebSocketUrl(input, {
+    unparsable: () => invalidUrl(input, `Invalid URL: ${String(input)}`),
+    wrongScheme: (url) =>
+      invalidUrl(input, 'The URL\'s protocol must be one of "ws:", "wss:", "http:", or "https:" ' + `(received "${url.protocol}")`),
+    fragment: () => invalidUrl(input, 'The URL contains a fragment identifier'),
+  });
 }
 
 /**
