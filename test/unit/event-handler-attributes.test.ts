@@ -55,11 +55,12 @@ describe.each(CLASSES)('on* attributes of $name', ({ ctor, enumerable, keepsObje
     const ws = closedSocket(ctor);
     let calls = 0;
     const closed = new Promise<void>((resolve) => {
-      ws.onclose = () => {
+      const handler = () => {
         calls++;
         resolve();
       };
-      ws.onclose = ws.onclose;
+      ws.onclose = handler;
+      ws.onclose = handler;
     });
     await closed;
     expect(calls).toBe(1);
