@@ -10,10 +10,12 @@ import type { Connection, ReadyState } from '../core/connection';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { CurlWsError, invalidArgValue } from '../core/errors';
 import { MAX_CLOSE_REASON } from '../core/frames';
-import { toWebSocketScheme } from '../core/options';
 import type { ConnectOptions } from '../core/options';
+import { defineEventHandlerAttributes, EventTargetHandlerSlots } from './facade/event-handler-attributes';
+import { BlobOrderedSendQueue } from './facade/send-queue';
 import { defineReadyStateConstants } from './ready-state';
 import { TOKEN } from '../core/request-values';
+import { parseWebSocketUrl } from '../core/websocket-url';
 
 /** Values of {@link WebSocket.binaryType}: the standard's two plus `'nodebuffer'` (a Buffer). */
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
@@ -28,17 +30,6 @@ export type WebSocketOptions = Omit<ConnectOptions, 'protocols'>;
 export type WebSocketData = string | Blob | ArrayBuffer | ArrayBufferView;
 
 const BINARY_TYPES: readonly string[] = ['blob', 'arraybuffer', 'nodebuffer'];
-
-interface Queued {
-  /** a Blob still to be read, or the bytes/text to send */
-  data: Blob | Buffer | string;
-  size: number;
-}
-
-interface HandlerEntry {
-  handler: unknown;
-  listener: (event: Event) => unknown;
-}
 
 /**
  * A WHATWG `WebSocket` whose transport is libcurl.
@@ -70,13 +61,17 @@ export class WebSocket extends EventTarget {
   /** The spec's bufferedAmount: queued by send(), not yet handed to the kernel. */
   #buffered = 0;
   /** Sends waiting behind a Blob being read (the spec queues them in order). */
-  #queue: Queued[] = [];
-  #pumping = false;
-  #pendingClose: { code: number | undefined; reason: Buffer } | undefined;
+  readonly #queue = new BlobOrderedSendQueue<undefined>({
+    defer: (run) => run(),
+    // An unreadable Blob (its file changed, …) cannot be sent: the standard's "cannot be sent"
+    // step closes the connection, and browsers fail it: 'error', then 'close' 1006. Nothing
+    // queued behind it goes out.
+    onUnreadableBlob: (err) => this.#failOnUnreadableBlob(err),
+  });
   /** close() during CONNECTING: the connection must end as failed (error + 1006). */
   #failed = false;
   #error: WebSocketErrorCause | undefined;
-  #handlers = new Map<string, HandlerEntry>();
+  readonly #handlers = new EventTargetHandlerSlots(this);
 
   /**
    * @param url - `ws:`/`wss:` (or `http:`/`https:`, mapped) absolute URL, no fragment
@@ -90,7 +85,7 @@ export class WebSocket extends EventTarget {
     if (arguments.length === 0) {
       throw new TypeError("Failed to construct 'WebSocket': 1 argument required, but only 0 present.");
     }
-    const record = parseWebSocketUrl(url);
+    const record = parseUrl(url);
     const list = toProtocolList(protocols);
     this.#url = record.href;
     this.#origin = record.origin;
@@ -156,32 +151,6 @@ export class WebSocket extends EventTarget {
     if (BINARY_TYPES.includes(v)) this.#binaryType = v as BinaryType;
   }
 
-  get onopen(): ((this: WebSocket, ev: Event) => unknown) | null {
-    return this.#getHandler('open');
-  }
-  set onopen(v: ((this: WebSocket, ev: Event) => unknown) | null) {
-    this.#setHandler('open', v);
-  }
-  get onmessage(): ((this: WebSocket, ev: MessageEvent) => unknown) | null {
-    return this.#getHandler('message');
-  }
-  set onmessage(v: ((this: WebSocket, ev: MessageEvent) => unknown) | null) {
-    this.#setHandler('message', v);
-  }
-  /** Gets an {@link ErrorEvent} whose `error` says what failed (`e.error?.code`). */
-  get onerror(): ((this: WebSocket, ev: ErrorEvent<WebSocketErrorCause>) => unknown) | null {
-    return this.#getHandler('error');
-  }
-  set onerror(v: ((this: WebSocket, ev: ErrorEvent<WebSocketErrorCause>) => unknown) | null) {
-    this.#setHandler('error', v);
-  }
-  get onclose(): ((this: WebSocket, ev: CloseEvent) => unknown) | null {
-    return this.#getHandler('close');
-  }
-  set onclose(v: ((this: WebSocket, ev: CloseEvent) => unknown) | null) {
-    this.#setHandler('close', v);
-  }
-
   /**
    * Queues a message: a string as text; a Blob, ArrayBuffer or view as binary. Anything else is
    * sent as `String(data)`. Blobs are read asynchronously; message order is kept.
@@ -194,27 +163,32 @@ export class WebSocket extends EventTarget {
     if (this.#readyState === CONNECTING) {
       throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", 'InvalidStateError');
     }
-    let item: Queued;
+    let payload: Blob | Buffer | string;
+    let size: number;
     if (data instanceof Blob) {
-      item = { data, size: data.size };
+      payload = data;
+      size = data.size;
     } else if (types.isAnyArrayBuffer(data)) {
-      item = { data: Buffer.from(data as ArrayBuffer), size: (data as ArrayBuffer).byteLength };
+      payload = Buffer.from(data as ArrayBuffer);
+      size = (data as ArrayBuffer).byteLength;
     } else if (ArrayBuffer.isView(data)) {
-      item = { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), size: data.byteLength };
+      payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      size = data.byteLength;
     } else {
-      const text = toUSVString(data);
-      item = { data: text, size: Buffer.byteLength(text) };
+      payload = toUSVString(data);
+      size = Buffer.byteLength(payload);
     }
     // Every send() that does not throw counts, even once closing or closed (the standard's rule).
-    this.#buffered += item.size;
+    this.#buffered += size;
     if (this.readyState !== OPEN || !this.#conn) return;
-    if (this.#queue.length > 0 || item.data instanceof Blob) {
+    if (payload instanceof Blob) {
+      this.#queue.pushBlob(payload, (bytes) => this.#transmit(bytes, size), undefined);
+    } else if (this.#queue.busy) {
       // Bytes must be captured now: the caller may reuse its buffer once send() returns.
-      if (Buffer.isBuffer(item.data)) item.data = Buffer.from(item.data);
-      this.#queue.push(item);
-      void this.#pump();
+      const copy = Buffer.isBuffer(payload) ? Buffer.from(payload) : payload;
+      this.#queue.push(() => this.#transmit(copy, size), undefined);
     } else {
-      this.#transmit(item.data, item.size);
+      this.#transmit(payload, size);
     }
   }
 
@@ -256,8 +230,7 @@ export class WebSocket extends EventTarget {
     }
     this.#readyState = CLOSING;
     if (status === undefined && reasonBytes.length > 0) status = 1000;
-    if (this.#queue.length > 0) this.#pendingClose = { code: status, reason: reasonBytes };
-    else this.#closeConn(status, reasonBytes);
+    this.#queue.closeWhenDrained(() => this.#closeConn(status, reasonBytes));
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -279,42 +252,9 @@ export class WebSocket extends EventTarget {
     );
   }
 
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.#queue.length > 0) {
-        const item = this.#queue[0]!;
-        let data = item.data;
-        if (data instanceof Blob) {
-          try {
-            data = Buffer.from(await data.arrayBuffer());
-          } catch (err) {
-            // An unreadable Blob (its file changed, …) cannot be sent: the standard's "cannot be
-            // sent" step closes the connection, and browsers fail it: 'error', then 'close'
-            // 1006. Nothing queued behind it goes out.
-            this.#failOnUnreadableBlob(err);
-            return;
-          }
-        }
-        this.#queue.shift();
-        this.#transmit(data, item.size);
-      }
-    } finally {
-      this.#pumping = false;
-    }
-    const pending = this.#pendingClose;
-    if (pending) {
-      this.#pendingClose = undefined;
-      this.#closeConn(pending.code, pending.reason);
-    }
-  }
-
   #failOnUnreadableBlob(err: unknown): void {
     this.#error ??= asCause(err);
     this.#failed = true;
-    this.#queue = [];
-    this.#pendingClose = undefined;
     if (this.#readyState === OPEN) this.#readyState = CLOSING;
     this.#conn?.terminate();
   }
@@ -365,8 +305,7 @@ export class WebSocket extends EventTarget {
   #onClose(code: number, reason: string, wasClean: boolean, failed = false): void {
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSED;
-    this.#queue = [];
-    this.#pendingClose = undefined;
+    this.#queue.clear();
     if (this.#failed) {
       failed = true;
       code = 1006;
@@ -381,41 +320,23 @@ export class WebSocket extends EventTarget {
     this.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
   }
 
-  #getHandler<T>(type: string): T | null {
-    return (this.#handlers.get(type)?.handler as T | undefined) ?? null;
-  }
-
-  #setHandler(type: string, value: unknown): void {
-    // [LegacyTreatNonObjectAsNull]: anything that is not an object or function means "none".
-    const handler = typeof value === 'function' || (typeof value === 'object' && value !== null) ? value : null;
-    const entry = this.#handlers.get(type);
-    if (handler === null) {
-      if (entry) {
-        this.removeEventListener(type, entry.listener);
-        this.#handlers.delete(type);
-      }
-      return;
-    }
-    if (entry) {
-      // Same listener, same position in the listener list; only the callback changes.
-      entry.handler = handler;
-      return;
-    }
-    const created: HandlerEntry = {
-      handler,
-      listener: (event: Event) => {
-        const h = created.handler;
-        if (typeof h === 'function') return (h as (e: Event) => unknown).call(this, event);
-        throw new TypeError(`The on${type} handler is not callable`);
-      },
-    };
-    this.#handlers.set(type, created);
-    this.addEventListener(type, created.listener);
+  static {
+    defineEventHandlerAttributes(WebSocket.prototype, (ws) => ws.#handlers, false);
   }
 }
 
 defineReadyStateConstants(WebSocket);
 Object.defineProperty(WebSocket.prototype, Symbol.toStringTag, { value: 'WebSocket', configurable: true });
+
+// The on* attributes are installed on the prototype (the static block above); this interface,
+// merged with the class, gives them their types.
+export interface WebSocket {
+  onopen: ((this: WebSocket, ev: Event) => unknown) | null;
+  onmessage: ((this: WebSocket, ev: MessageEvent) => unknown) | null;
+  /** Gets an {@link ErrorEvent} whose `error` says what failed (`e.error?.code`). */
+  onerror: ((this: WebSocket, ev: ErrorEvent<WebSocketErrorCause>) => unknown) | null;
+  onclose: ((this: WebSocket, ev: CloseEvent) => unknown) | null;
+}
 
 /**
  * What the `error` event's `error` holds: the `CurlWsError` that failed the connection (its
@@ -434,29 +355,16 @@ function asCause(err: unknown): WebSocketErrorCause {
  * The constructor's URL steps: parse, map http(s) to ws(s), require ws/wss, forbid fragments.
  * @throws DOMException `SyntaxError`
  */
-function parseWebSocketUrl(input: unknown): URL {
+function parseUrl(input: unknown): URL {
   const text = toUSVString(input);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new DOMException(`Failed to construct 'WebSocket': The URL '${text}' is invalid.`, 'SyntaxError');
-  }
-  toWebSocketScheme(url);
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new DOMException(
-      `Failed to construct 'WebSocket': The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${url.protocol.slice(0, -1)}' is not allowed.`,
-      'SyntaxError',
-    );
-  }
-  // A bare '#' is a fragment too (empty but non-null): only the serialization shows it.
-  if (url.href.includes('#')) {
-    throw new DOMException(
-      `Failed to construct 'WebSocket': The URL contains a fragment identifier ('${url.hash}'). Fragment identifiers are not allowed in WebSocket URLs.`,
-      'SyntaxError',
-    );
-  }
-  return url;
+  const syntaxError = (message: string) => new DOMException(`Failed to construct 'WebSocket': ${message}`, 'SyntaxError');
+  return parseWebSocketUrl(text, {
+    unparsable: () => syntaxError(`The URL '${text}' is invalid.`),
+    wrongScheme: (url) =>
+      syntaxError(`The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${url.protocol.slice(0, -1)}' is not allowed.`),
+    fragment: (url) =>
+      syntaxError(`The URL contains a fragment identifier ('${url.hash}'). Fragment identifiers are not allowed in WebSocket URLs.`),
+  });
 }
 
 /** WebIDL `(DOMString or sequence<DOMString>)`, then the standard's checks. */

@@ -16,9 +16,13 @@ import { isSendableCloseCode, MAX_CLOSE_REASON } from '../core/frames';
 import { NETWORK_KEYS, TLS_KEYS } from '../core/network-options';
 import type { PerMessageDeflateOptions } from '../core/deflate-options';
 import type { NetworkOptions, TlsOptions } from '../core/network-options';
-import { MOVED_KEYS, toWebSocketScheme } from '../core/options';
+import { MOVED_KEYS } from '../core/options';
 import type { ConnectOptions } from '../core/options';
 import { TOKEN, wireString } from '../core/request-values';
+import { parseWebSocketUrl } from '../core/websocket-url';
+import { defineEventHandlerAttributes } from './facade/event-handler-attributes';
+import { BlobOrderedSendQueue } from './facade/send-queue';
+import type { QueuedSend } from './facade/send-queue';
 import { defineReadyStateConstants, READY_STATE_NAMES } from './ready-state';
 
 /** `binaryType` values, as in `ws`. */
@@ -132,13 +136,6 @@ const kListener = Symbol('kListener');
 
 type Callback = (err?: Error) => void;
 
-/** A send waiting behind a Blob being read; `cb` is its callback, told if it never goes out. */
-interface Queued {
-  run: () => void;
-  blob?: Blob;
-  cb?: Callback | undefined;
-}
-
 /** The `res` of `'upgrade'` and `'unexpected-response'`: an ended `Readable` with the head. */
 export interface WsResponse extends Readable {
   statusCode: number;
@@ -173,7 +170,7 @@ export class WsWebSocket extends EventEmitter {
   /** So `import { WebSocket } from 'curlws/ws'` works as with `ws`. */
   static WebSocket: typeof WsWebSocket;
 
-  #url: string;
+  #url = '';
   #requestUrl = ''; // what connect() was given (ws+unix: mapped); another URL after it means a redirect
   #conn: Connection | undefined;
   #readyState: ReadyState = CONNECTING;
@@ -184,8 +181,12 @@ export class WsWebSocket extends EventEmitter {
   #closeFrameReceived = false;
   #closeFrameSent = false;
   #bufferedAmount = 0; // sends after close, and Blobs being read
-  #queue: Queued[] = [];
-  #pendingClose: (() => void) | undefined;
+  /** Sends waiting behind a Blob being read; each one's context is its callback, told if it never goes out. */
+  readonly #queue = new BlobOrderedSendQueue<Callback | undefined>({
+    // Settled from process.nextTick: what a callback or listener throws is an uncaught exception.
+    defer: (run) => process.nextTick(run),
+    onUnreadableBlob: (err, failed, dropped) => this.#failOnUnreadableBlob(err, failed, dropped),
+  });
   #controller = new AbortController();
 
   /**
@@ -216,30 +217,23 @@ export class WsWebSocket extends EventEmitter {
       throw new RangeError(`Unsupported protocol version: ${opts.protocolVersion} (supported versions: 13)`);
     }
 
-    let url: URL;
-    if (address instanceof URL) url = new URL(address.href);
-    else {
-      try {
-        url = new URL(address);
-      } catch {
-        throw new SyntaxError(`Invalid URL: ${String(address)}`);
-      }
-    }
-    toWebSocketScheme(url);
-    this.#url = url.href;
     let unixSocket: string | undefined;
-    if (url.protocol === 'ws+unix:') {
-      // ws+unix:///path/to.sock:/request/path — the socket path, then the request path.
-      if (!url.pathname) throw new SyntaxError("The URL's pathname is empty");
-      const colon = url.pathname.indexOf(':');
-      unixSocket = decodeURIComponent(colon < 0 ? url.pathname : url.pathname.slice(0, colon));
-      if (!unixSocket) throw new SyntaxError(`Invalid URL: ${url.href}`);
-      url = new URL(`ws://localhost${colon < 0 ? '/' : url.pathname.slice(colon + 1) || '/'}${url.search}`);
-    }
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      throw new SyntaxError('The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"');
-    }
-    if (url.hash) throw new SyntaxError('The URL contains a fragment identifier');
+    const url = parseWebSocketUrl(address, {
+      unparsable: () => new SyntaxError(`Invalid URL: ${String(address)}`),
+      wrongScheme: () => new SyntaxError('The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"'),
+      fragment: () => new SyntaxError('The URL contains a fragment identifier'),
+      allowEmptyFragment: true,
+      rewrite: (given) => {
+        this.#url = given.href;
+        if (given.protocol !== 'ws+unix:') return given;
+        // ws+unix:///path/to.sock:/request/path — the socket path, then the request path.
+        if (!given.pathname) throw new SyntaxError("The URL's pathname is empty");
+        const colon = given.pathname.indexOf(':');
+        unixSocket = decodeURIComponent(colon < 0 ? given.pathname : given.pathname.slice(0, colon));
+        if (!unixSocket) throw new SyntaxError(`Invalid URL: ${given.href}`);
+        return new URL(`ws://localhost${colon < 0 ? '/' : given.pathname.slice(colon + 1) || '/'}${given.search}`);
+      },
+    });
     // ws ignores an empty fragment ("…/#"); connect() rejects it, so drop it.
     if (url.href.endsWith('#')) url.hash = '';
     const seen = new Set<string>();
@@ -339,9 +333,9 @@ export class WsWebSocket extends EventEmitter {
       return;
     }
     const payload = data ? (typeof data === 'string' ? data : toBuffer(data)) : EMPTY;
-    if (this.#queue.length > 0) {
+    if (this.#queue.busy) {
       const copy = typeof payload === 'string' ? payload : Buffer.from(payload);
-      this.#queue.push({ run: () => this.#sendNow(copy, binary, cb, opts.fin), cb });
+      this.#queue.push(() => this.#sendNow(copy, binary, cb, opts.fin), cb);
     } else {
       this.#sendNow(payload, binary, cb, opts.fin);
     }
@@ -385,8 +379,7 @@ export class WsWebSocket extends EventEmitter {
       this.#closeFrameSent = true;
       (code === undefined ? conn.close() : conn.close(code, reason)).catch(() => {});
     };
-    if (this.#queue.length > 0) this.#pendingClose = run;
-    else run();
+    this.#queue.closeWhenDrained(run);
   }
 
   /** Destroys the connection at once (close code 1006); while CONNECTING, aborts it. */
@@ -504,9 +497,9 @@ export class WsWebSocket extends EventEmitter {
     }
     const bytes = data ? (typeof data === 'string' ? Buffer.from(data) : toBuffer(data)) : EMPTY;
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-    if (this.#queue.length > 0) {
+    if (this.#queue.busy) {
       const copy = Buffer.from(bytes);
-      this.#queue.push({ run: () => run(copy), cb });
+      this.#queue.push(() => run(copy), cb);
     } else {
       run(bytes);
     }
@@ -526,29 +519,11 @@ export class WsWebSocket extends EventEmitter {
   /** Blobs are read asynchronously; everything sent after one waits behind it (order kept). */
   #enqueueBlob(blob: Blob, then: (bytes: Buffer) => void, cb: Callback | undefined): void {
     this.#bufferedAmount += blob.size;
-    const entry: Queued = { run: () => {}, blob, cb };
-    this.#queue.push(entry);
-    // Settled from process.nextTick: what a callback or listener throws is an uncaught exception.
-    blob.arrayBuffer().then(
-      (ab) =>
-        process.nextTick(() => {
-          entry.run = () => {
-            this.#bufferedAmount -= blob.size;
-            then(Buffer.from(ab));
-          };
-          delete entry.blob;
-          this.#flushQueue();
-        }),
-      (err: unknown) =>
-        process.nextTick(() => {
-          entry.run = () => {
-            this.#bufferedAmount -= blob.size;
-            this.#failOnUnreadableBlob(cb, err instanceof Error ? err : new Error(String(err)));
-          };
-          delete entry.blob;
-          this.#flushQueue();
-        }),
-    );
+    const send = (bytes: Buffer): void => {
+      this.#bufferedAmount -= blob.size;
+      then(bytes);
+    };
+    this.#queue.pushBlob(blob, send, cb);
   }
 
   /**
@@ -556,13 +531,10 @@ export class WsWebSocket extends EventEmitter {
    * every send queued behind it get the error, then 'error', and the connection ends (close
    * 1006). Runs when the Blob reaches the head of the queue, so the sends before it went out.
    */
-  #failOnUnreadableBlob(cb: Callback | undefined, err: Error): void {
-    const behind = this.#queue.splice(0);
-    this.#pendingClose = undefined;
-    cb?.(err);
-    for (const entry of behind) {
+  #failOnUnreadableBlob(err: Error, failed: QueuedSend<Callback | undefined>, dropped: QueuedSend<Callback | undefined>[]): void {
+    for (const entry of [failed, ...dropped]) {
       if (entry.blob) this.#bufferedAmount -= entry.blob.size;
-      entry.cb?.(err);
+      entry.context?.(err);
     }
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSING;
@@ -571,15 +543,6 @@ export class WsWebSocket extends EventEmitter {
       this.emit('error', err);
     }
     this.#conn?.terminate();
-  }
-
-  #flushQueue(): void {
-    while (this.#queue.length > 0 && !this.#queue[0]!.blob) this.#queue.shift()!.run();
-    if (this.#queue.length === 0 && this.#pendingClose) {
-      const close = this.#pendingClose;
-      this.#pendingClose = undefined;
-      close();
-    }
   }
 
   #abortHandshake(message: string): void {
@@ -601,10 +564,9 @@ export class WsWebSocket extends EventEmitter {
     if (this.#readyState === CLOSED) return;
     this.#readyState = CLOSED;
     // Sends still waiting behind a Blob never go out: their callbacks say so.
-    for (const entry of this.#queue.splice(0)) {
-      if (entry.cb) process.nextTick(entry.cb, new Error('WebSocket is not open: readyState 3 (CLOSED)'));
+    for (const { context: cb } of this.#queue.clear()) {
+      if (cb) process.nextTick(cb, new Error('WebSocket is not open: readyState 3 (CLOSED)'));
     }
-    this.#pendingClose = undefined;
     this.emit('close', code, reason);
   }
 
@@ -700,28 +662,29 @@ defineReadyStateConstants(WsWebSocket);
 for (const property of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
   Object.defineProperty(WsWebSocket.prototype, property, { enumerable: true });
 }
-for (const method of ['open', 'error', 'close', 'message']) {
-  Object.defineProperty(WsWebSocket.prototype, `on${method}`, {
-    enumerable: true,
-    configurable: true,
-    get(this: WsWebSocket) {
-      for (const l of this.listeners(method) as WrappedListener[]) {
+// ws keeps an on* handler as a marked listener: setting one replaces it (moving it last).
+defineEventHandlerAttributes(
+  WsWebSocket.prototype,
+  (ws) => ({
+    get(type) {
+      for (const l of ws.listeners(type) as WrappedListener[]) {
         if (l[kForOnEventAttribute]) return l[kListener];
       }
       return null;
     },
-    set(this: WsWebSocket, handler: unknown) {
-      for (const l of this.listeners(method) as WrappedListener[]) {
+    set(type, handler) {
+      for (const l of ws.listeners(type) as WrappedListener[]) {
         if (l[kForOnEventAttribute]) {
-          this.removeListener(method, l);
+          ws.removeListener(type, l);
           break;
         }
       }
       if (typeof handler !== 'function') return;
-      this.addEventListener(method, handler, { [kForOnEventAttribute]: true });
+      ws.addEventListener(type, handler, { [kForOnEventAttribute]: true });
     },
-  });
-}
+  }),
+  true,
+);
 WsWebSocket.WebSocket = WsWebSocket;
 
 // The on* attributes are installed on the prototype above (Object.defineProperty); this interface,

@@ -86,15 +86,18 @@ export interface NativeDeflateOptions {
 
 /**
  * What the native Session constructor reads (native/session/session.cc): the validated options
- * (core/options.ts says what each means; connect() builds this from its `NormalizedOptions`)
- * plus where the CA roots come from.
+ * plus where the CA roots come from. connect() builds it from its `NormalizedOptions`
+ * (core/options.ts), which take these fields, and their meaning, from here.
  */
 export interface SessionInit {
-  /** `ws:`/`wss:` URL as libcurl gets it */
+  /** the serialized `ws:`/`wss:` URL as libcurl gets it */
   url: string;
   /** subprotocols offered, most preferred first */
   protocols: string[];
-  /** request header lines: `"Name: value"`, or `"Name;"` for an empty value */
+  /**
+   * request header lines for `CURLOPT_HTTPHEADER`: `"Name: value"`, or `"Name;"` for an empty
+   * value (libcurl reads `"Name:"` as "remove this header", not "send it empty")
+   */
   headers: string[];
   /** milliseconds; 0 = none */
   handshakeTimeout: number;
@@ -106,7 +109,7 @@ export interface SessionInit {
   curlOptions: [string, number | boolean | string | string[] | Buffer | null][];
   /** 0 off, 1 text and headers, 2 also data sizes */
   verbose: 0 | 1 | 2;
-  /** the session gets its own DNS cache */
+  /** the session gets its own DNS cache (its `resolve` entries must not leak to others) */
   privateDns: boolean;
   /** answer PINGs with PONGs */
   autoPong: boolean;
@@ -118,7 +121,7 @@ export interface SessionInit {
   caFile?: string;
   /** else a PEM bundle for CURLOPT_CAINFO_BLOB and CURLOPT_PROXY_CAINFO_BLOB */
   caBundle?: Buffer;
-  /** tls.keylog: the file TLS secrets are appended to (none when undefined) */
+  /** tls.keylog: the file this connection's TLS secrets are appended to (none when undefined) */
   keylog?: string | undefined;
 }
 

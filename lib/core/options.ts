@@ -5,12 +5,13 @@
  */
 import { validatePerMessageDeflate } from './deflate-options';
 import type { PerMessageDeflateOptions } from './deflate-options';
-import type { NativeDeflateOptions } from './contract';
+import type { SessionInit } from './contract';
 import { invalidArgType, invalidArgValue, invalidUrl, outOfRange } from './errors';
 import { NESTED_KEYS, NETWORK_KEYS, normalizeNetwork } from './network-options';
-import type { CurlOptionLookup, CurlOptionValue, NetworkOptions } from './network-options';
+import type { CurlOptionLookup, NetworkOptions } from './network-options';
 import { TOKEN, headerLine } from './request-values';
 import { checkKeys, integer, isObject } from './validate';
+import { parseWebSocketUrl } from './websocket-url';
 
 export { defaultCaBundle } from './ca-bundle';
 
@@ -100,23 +101,26 @@ export interface ConnectOptions extends NetworkOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
-/** Validated options, flat, with defaults applied; what the native `Session` receives. */
-export interface NormalizedOptions {
-  /** Serialized `ws:`/`wss:` URL. */
-  url: string;
-  protocols: string[];
-  /**
-   * Request header lines for `CURLOPT_HTTPHEADER`: `"Name: value"`, or `"Name;"` for an empty
-   * value (libcurl reads `"Name:"` as "remove this header", not "send it empty").
-   */
-  headers: string[];
-  handshakeTimeout: number;
-  maxPayload: number;
-  closeTimeout: number;
+/**
+ * Validated options, flat, with defaults applied. The fields the native `Session` receives are
+ * {@link SessionInit}'s (contract.ts says what each means); the others stay on the JS side.
+ */
+export interface NormalizedOptions
+  extends Pick<
+    SessionInit,
+    | 'url'
+    | 'protocols'
+    | 'headers'
+    | 'handshakeTimeout'
+    | 'maxPayload'
+    | 'closeTimeout'
+    | 'autoPong'
+    | 'perMessageDeflate'
+    | 'curlOptions'
+    | 'verbose'
+    | 'privateDns'
+  > {
   signal: AbortSignal | undefined;
-  autoPong: boolean;
-  /** text messages as strings or as Buffers of their UTF-8 bytes */
-  textAs: 'string' | 'bytes';
   /** heartbeat: ms between PINGs (0 = off) and ms to wait for each PONG */
   pingInterval: number;
   pongTimeout: number;
@@ -124,25 +128,17 @@ export interface NormalizedOptions {
   highWaterMark: number;
   /** messages the async iterator holds before reading pauses (≥ 1) */
   receiveHighWaterMark: number;
-  /** permessage-deflate settings; undefined: not offered */
-  perMessageDeflate: NativeDeflateOptions | undefined;
   /** The trusted CA roots in PEM (handed to libcurl as a cached file, else as a blob). */
   caBundle: Buffer;
-  /** tls.keylog: the file this connection's TLS secrets are appended to, if any. */
+  /** See {@link SessionInit.keylog}; always present here. */
   keylog: string | undefined;
   /** The URL as the user gave it (normalized); `url` differs only for `tls.servername`. */
   publicUrl: string;
   /** The `Host` line `tls.servername` added to `headers` (dropped on redirect). */
   servernameHost: string | undefined;
-  /** Every other libcurl option, by CURLOPT_* name, applied in order. */
-  curlOptions: [string, CurlOptionValue][];
-  /** 0 off, 1 text and headers, 2 also data sizes. */
-  verbose: 0 | 1 | 2;
   trace: ((line: string) => void) | undefined;
   followRedirects: boolean;
   maxRedirects: number;
-  /** the session gets its own DNS cache (its `resolve` entries must not leak to others) */
-  privateDns: boolean;
   /** the CONNECT_TO entry implementing `tls.servername`, dropped on redirect */
   servernameRoute: string | undefined;
 }
@@ -195,12 +191,6 @@ export const MOVED_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
   (['tls', 'auth'] as const).flatMap((parent) => NESTED_KEYS[parent].map((k): [string, string] => [k, `${parent}.${k}`])),
 );
 
-/** `http:` and `https:` URLs name the WebSocket at the same place (`ws:`, `wss:`), as in every API. */
-export function toWebSocketScheme(url: URL): void {
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-}
-
 /**
  * Parse and check a WebSocket URL.
  * @param input - a string or `URL`; `http:`/`https:` are mapped to `ws:`/`wss:`
@@ -212,19 +202,12 @@ export function normalizeUrl(input: unknown): URL {
   if (typeof input !== 'string' && !(input instanceof URL)) {
     throw invalidArgType('url', 'a string or URL', input);
   }
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw invalidUrl(input, `Invalid URL: ${String(input)}`);
-  }
-  toWebSocketScheme(url);
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw invalidUrl(input, 'The URL\'s protocol must be one of "ws:", "wss:", "http:", or "https:" ' + `(received "${url.protocol}")`);
-  }
-  // `hash` is '' for a bare trailing '#', so look at the serialisation: it has a '#' only there.
-  if (url.href.includes('#')) throw invalidUrl(input, 'The URL contains a fragment identifier');
-  return url;
+  return parseWebSocketUrl(input, {
+    unparsable: () => invalidUrl(input, `Invalid URL: ${String(input)}`),
+    wrongScheme: (url) =>
+      invalidUrl(input, 'The URL\'s protocol must be one of "ws:", "wss:", "http:", or "https:" ' + `(received "${url.protocol}")`),
+    fragment: () => invalidUrl(input, 'The URL contains a fragment identifier'),
+  });
 }
 
 /**
