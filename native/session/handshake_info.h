@@ -1,6 +1,10 @@
 // What the 'open' event tells JS about the handshake: status, headers, subprotocol, addresses,
 // timings (CURLINFO_*), and for wss the TLS version and cipher (from OpenSSL's SSL*).
 //
+// One flat array (indices: HandshakeField, mirrored by lib/core/contract.ts) with the headers as
+// one string: an open connection keeps this record until its `handshake` is read, which most
+// never do, so it is a handful of values rather than a tree of objects and strings per header.
+//
 // Threading: loop thread, inside a HandleScope.
 #ifndef CURLWS_NATIVE_HANDSHAKE_INFO_H_
 #define CURLWS_NATIVE_HANDSHAKE_INFO_H_
@@ -14,10 +18,31 @@
 
 namespace curlws {
 
-Napi::Object HandshakeInfoToJs(Napi::Env env, CURL* easy, long status, const HeaderList& headers,
-                               const std::string& protocol);
+enum HandshakeField : uint32_t {
+  kHsStatus = 0,
+  // name NUL value NUL name NUL value …: libcurl's header names and values are C strings, so
+  // neither can hold a NUL.
+  kHsHeaders,
+  kHsProtocol,
+  kHsExtensions,
+  kHsEffectiveUrl,
+  kHsRemoteAddress,
+  kHsRemotePort,
+  kHsLocalAddress,
+  kHsLocalPort,
+  kHsDnsUs,  // CURLINFO_*_TIME_T, microseconds
+  kHsConnectUs,
+  kHsTlsUs,
+  kHsFirstByteUs,
+  kHsTotalUs,
+  kHsTlsVersion,  // wss with OpenSSL only (AddTlsInfo)
+  kHsTlsCipher,
+};
 
-// Adds `tls: { version, cipher }`. Needs the connection attached to the handle again, which
+Napi::Array HandshakeInfoToJs(Napi::Env env, CURL* easy, long status, const HeaderList& headers,
+                              const std::string& protocol, const std::string& extensions);
+
+// Adds the TLS version and cipher. Needs the connection attached to the handle again, which
 // libcurl does on the first curl_ws_recv after CURLMSG_DONE.
 void AddTlsInfo(Napi::Env env, CURL* easy, Napi::Object open);
 
