@@ -1,7 +1,8 @@
 // What the 'open' event tells JS about the handshake: status, headers, subprotocol, addresses,
 // timings (CURLINFO_*), and for wss the TLS version and cipher (from OpenSSL's SSL*).
 //
-// One flat array (indices: HandshakeField, mirrored by lib/core/contract.ts) with the headers as
+// One flat array (indices: HandshakeField, mirrored by lib/core/contract.ts and compared with it
+// by test/unit/event-enum.test.ts) with the headers as
 // one string: an open connection keeps this record until its `handshake` is read, which most
 // never do, so it is a handful of values rather than a tree of objects and strings per header.
 //
@@ -22,21 +23,21 @@ enum HandshakeField : uint32_t {
   kHsStatus = 0,
   // name NUL value NUL name NUL value …: libcurl's header names and values are C strings, so
   // neither can hold a NUL.
-  kHsHeaders,
-  kHsProtocol,
-  kHsExtensions,
-  kHsEffectiveUrl,
-  kHsRemoteAddress,
-  kHsRemotePort,
-  kHsLocalAddress,
-  kHsLocalPort,
-  kHsDnsUs,  // CURLINFO_*_TIME_T, microseconds
-  kHsConnectUs,
-  kHsTlsUs,
-  kHsFirstByteUs,
-  kHsTotalUs,
-  kHsTlsVersion,  // wss with OpenSSL only (AddTlsInfo)
-  kHsTlsCipher,
+  kHsHeaders = 1,
+  kHsProtocol = 2,
+  kHsExtensions = 3,
+  kHsEffectiveUrl = 4,
+  kHsRemoteAddress = 5,
+  kHsRemotePort = 6,
+  kHsLocalAddress = 7,
+  kHsLocalPort = 8,
+  kHsDnsUs = 9,  // CURLINFO_*_TIME_T, microseconds
+  kHsConnectUs = 10,
+  kHsTlsUs = 11,
+  kHsFirstByteUs = 12,
+  kHsTotalUs = 13,
+  kHsTlsVersion = 14,  // wss with OpenSSL only (AddTlsInfo)
+  kHsTlsCipher = 15,
 };
 
 Napi::Array HandshakeInfoToJs(Napi::Env env, CURL* easy, long status, const HeaderList& headers,
