@@ -16,7 +16,7 @@ import {
 import { toControlPayload, toSendable, validateCloseArgs } from './frames';
 import { caBundleFile, mayUseTls } from './ca-bundle';
 import { binding } from './native';
-import { NativeEvent } from './contract';
+import { HandshakeField, NativeEvent } from './contract';
 import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from './contract';
 import { normalizeUrl, validateConnectOptions } from './options';
 import type { CurlOptionValue } from './network-options';
@@ -594,8 +594,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     // Most connections never read `handshake`: its object (headers folded by name, timings in
     // ms) is built on first read, which keeps it off every idle connection's heap.
     this.#handshakeInfo = info;
-    this.#protocol = info.protocol;
-    this.#extensions = info.extensions;
+    this.#protocol = info[HandshakeField.Protocol] as string;
+    this.#extensions = info[HandshakeField.Extensions] as string;
     this.#readyState = OPEN;
     this.#startHeartbeat();
     const settle = this.#settleConnect;
@@ -839,28 +839,41 @@ function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeE
   };
 }
 
-/** The public `handshake` object, from the engine's report of the opening handshake. */
+/** The public `handshake` object, from the engine's record of the opening handshake. */
 function handshakeFrom(info: HandshakeInfo): Handshake {
+  const str = (field: HandshakeField): string => info[field] as string;
+  const ms = (field: HandshakeField): number => (info[field] as number) / 1000;
+  const rawHeaders: [string, string][] = [];
+  const block = str(HandshakeField.Headers);
+  if (block !== '') {
+    const parts = block.split('\0');
+    for (let i = 0; i + 1 < parts.length; i += 2) rawHeaders.push([parts[i]!, parts[i + 1]!]);
+  }
   const headers: Record<string, string> = Object.create(null);
-  for (const [name, value] of info.headers) {
+  for (const [name, value] of rawHeaders) {
     const key = name.toLowerCase();
     headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
   }
-  const ms = (us: number): number => us / 1000;
+  const tlsVersion = info[HandshakeField.TlsVersion];
   return {
-    status: info.status,
+    status: info[HandshakeField.Status] as number,
     headers,
-    rawHeaders: info.headers,
-    url: info.effectiveUrl,
-    protocol: info.protocol,
-    address: info.address,
-    tls: info.tls,
+    rawHeaders,
+    url: str(HandshakeField.EffectiveUrl),
+    protocol: str(HandshakeField.Protocol),
+    address: {
+      remoteAddress: str(HandshakeField.RemoteAddress),
+      remotePort: info[HandshakeField.RemotePort] as number,
+      localAddress: str(HandshakeField.LocalAddress),
+      localPort: info[HandshakeField.LocalPort] as number,
+    },
+    tls: tlsVersion === undefined ? undefined : { version: tlsVersion as string, cipher: str(HandshakeField.TlsCipher) },
     timings: {
-      dns: ms(info.timings.dns),
-      connect: ms(info.timings.connect),
-      tls: ms(info.timings.tls),
-      firstByte: ms(info.timings.firstByte),
-      total: ms(info.timings.total),
+      dns: ms(HandshakeField.DnsUs),
+      connect: ms(HandshakeField.ConnectUs),
+      tls: ms(HandshakeField.TlsUs),
+      firstByte: ms(HandshakeField.FirstByteUs),
+      total: ms(HandshakeField.TotalUs),
     },
   };
 }

@@ -43,19 +43,34 @@ export enum NativeEvent {
   TextSlice = 12,
 }
 
-export interface HandshakeInfo {
-  status: number;
-  /** response header lines of the 101 as [name, value] pairs, in order */
-  headers: [string, string][];
-  protocol: string;
-  extensions: string;
-  effectiveUrl: string;
-  address: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number };
-  /** present for wss with OpenSSL */
-  tls?: { version: string; cipher: string };
+/**
+ * Indices of the 'open' event's record (native/session/handshake_info.h): one flat array, so an
+ * open connection keeps a handful of values, not a tree of objects, until `handshake` is read.
+ */
+export enum HandshakeField {
+  Status = 0,
+  /** response header lines of the 101, in order: name NUL value NUL name NUL value … ('' if none) */
+  Headers = 1,
+  Protocol = 2,
+  Extensions = 3,
+  EffectiveUrl = 4,
+  RemoteAddress = 5,
+  RemotePort = 6,
+  LocalAddress = 7,
+  LocalPort = 8,
   /** CURLINFO_*_TIME_T in microseconds */
-  timings: { dns: number; connect: number; tls: number; firstByte: number; total: number };
+  DnsUs = 9,
+  ConnectUs = 10,
+  TlsUs = 11,
+  FirstByteUs = 12,
+  TotalUs = 13,
+  /** present for wss with OpenSSL */
+  TlsVersion = 14,
+  TlsCipher = 15,
 }
+
+/** The 'open' event's record, indexed by {@link HandshakeField}. */
+export type HandshakeInfo = readonly (string | number | undefined)[];
 
 export interface NativeErrorInfo {
   /** 'CURLE_*' is derived in TS from curlCode; WS_ERR_* come from C++ */

@@ -91,6 +91,13 @@ UvHandle<uv_idle_t>* Engine::NewIdle(void* owner) {
 }
 
 UvHandle<uv_poll_t>* Engine::NewPoll(curl_socket_t s, void* owner, int* err) {
+  if (multi_) {
+    if (UvHandle<uv_poll_t>* parked = multi_->TakeParkedPoll(s)) {
+      parked->uv.data = owner;
+      if (err) *err = 0;
+      return parked;
+    }
+  }
   return NewHandle<uv_poll_t>(
       owner,
       [this, s](uv_poll_t* p) {

@@ -68,6 +68,7 @@ class Engine {
   UvHandle<uv_timer_t>* NewTimer(void* owner);
   UvHandle<uv_idle_t>* NewIdle(void* owner);
   // nullptr if libuv refuses the socket (for example EEXIST); `err` gets the uv error.
+  // The poll libcurl has just stopped using for `s`, if any (Multi::TakeParkedPoll), stopped.
   // (curl_socket_t: a SOCKET, not an int, on Windows)
   UvHandle<uv_poll_t>* NewPoll(curl_socket_t s, void* owner, int* err);
   // uv_close + free in the close callback; safe to call once per handle.

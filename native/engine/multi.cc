@@ -19,6 +19,7 @@ Multi::Multi(Engine* engine) : engine_(engine) {
 
 Multi::~Multi() {
   if (multi_) curl_multi_cleanup(multi_);  // may still call OnSocket(CURL_POLL_REMOVE)
+  CloseParkedPolls();
   if (timer_) engine_->Close(timer_);
 }
 
@@ -45,6 +46,17 @@ int Multi::Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
   if (what == CURL_POLL_REMOVE) {
     if (poll) {
       curl_multi_assign(multi_, s, nullptr);
+#ifndef _WIN32
+      // Kept for the transfer that watches this socket next (TakeParkedPoll). Only inside the
+      // action, whose end closes what was not taken. (Not on Windows, where a poll holds state
+      // of the SOCKET it was made for, and a new socket can get the same number.)
+      if (in_action_) {
+        uv_poll_stop(&poll->uv);
+        poll->uv.data = nullptr;
+        parked_.emplace_back(s, poll);
+        return 0;
+      }
+#endif
       engine_->Close(poll);
     }
     return 0;
@@ -105,6 +117,22 @@ void Multi::SocketAction(curl_socket_t s, int flags) noexcept {
   curl_multi_socket_action(multi_, s, flags, &running);  // C: our callbacks inside never throw
   in_action_ = false;
   ProcessDone();  // each Transfer catches at its OnTransferDone
+  CloseParkedPolls();
+}
+
+UvHandle<uv_poll_t>* Multi::TakeParkedPoll(curl_socket_t s) {
+  for (auto it = parked_.begin(); it != parked_.end(); ++it) {
+    if (it->first != s) continue;
+    UvHandle<uv_poll_t>* poll = it->second;
+    parked_.erase(it);
+    return poll;
+  }
+  return nullptr;
+}
+
+void Multi::CloseParkedPolls() noexcept {
+  for (auto& entry : parked_) engine_->Close(entry.second);
+  parked_.clear();
 }
 
 void Multi::ProcessDone() noexcept {

@@ -13,6 +13,9 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include <utility>
+#include <vector>
+
 namespace curlws {
 
 class Engine;
@@ -38,6 +41,11 @@ class Multi {
   // Brackets a JS callback called from inside libcurl (easy_callbacks.cc).
   void EnterJsCallback() { js_callbacks_++; }
   void LeaveJsCallback() { js_callbacks_--; }
+  // The stopped uv_poll of socket `s` if libcurl let go of it during the socket action that is
+  // finishing (nullptr if none). A WebSocket transfer watches that same socket next: taking the
+  // poll spares a uv_poll_init (an ioctl and two epoll_ctl) and a uv_close per connection.
+  // Polls nobody took are closed once the action's finished transfers have been handed out.
+  UvHandle<uv_poll_t>* TakeParkedPoll(curl_socket_t s);
 
  private:
   // C callbacks (libcurl, libuv): noexcept, nothing is thrown through C frames.
@@ -51,12 +59,15 @@ class Multi {
   // Hands every finished transfer to its Transfer (Session or Easy), one message at a time:
   // JS may add or remove other handles in between.
   void ProcessDone() noexcept;
+  void CloseParkedPolls() noexcept;
 
   Engine* engine_;
   CURLM* multi_ = nullptr;
   UvHandle<uv_timer_t>* timer_ = nullptr;
   bool in_action_ = false;  // guards against re-entering curl_multi_socket_action
   int js_callbacks_ = 0;    // JS callbacks of curlws/curl handles on the stack
+  // Polls of sockets libcurl stopped watching inside curl_multi_socket_action (stopped, no owner)
+  std::vector<std::pair<curl_socket_t, UvHandle<uv_poll_t>*>> parked_;
 };
 
 }  // namespace curlws

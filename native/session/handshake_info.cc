@@ -4,48 +4,55 @@
 
 #include <utility>
 
-#include "session/event_batch.h"
-
 namespace curlws {
 
-Napi::Object HandshakeInfoToJs(Napi::Env env, CURL* e, long status, const HeaderList& headers,
-                               const std::string& protocol) {
-  Napi::Object open = Napi::Object::New(env);
-  open.Set("status", Napi::Number::New(env, static_cast<double>(status)));
-  open.Set("headers", HeadersToJs(env, headers));
-  open.Set("protocol", protocol);
-  open.Set("extensions", "");
-  char* text = nullptr;
-  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &text);
-  open.Set("effectiveUrl", text ? text : "");
+Napi::Array HandshakeInfoToJs(Napi::Env env, CURL* e, long status, const HeaderList& headers,
+                              const std::string& protocol, const std::string& extensions) {
+  Napi::Array open = Napi::Array::New(env, kHsTotalUs + 1);
+  auto number = [&](uint32_t field, double value) {
+    open.Set(field, Napi::Number::New(env, value));
+  };
+  auto text = [&](uint32_t field, const char* value) { open.Set(field, value ? value : ""); };
 
-  Napi::Object addr = Napi::Object::New(env);
+  number(kHsStatus, static_cast<double>(status));
+  std::string block;
+  for (const auto& h : headers) {
+    if (!block.empty()) block += '\0';
+    block += h.first;
+    block += '\0';
+    block += h.second;
+  }
+  open.Set(kHsHeaders, Napi::String::New(env, block));
+  open.Set(kHsProtocol, protocol);
+  open.Set(kHsExtensions, extensions);
+
+  char* value = nullptr;
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &value);
+  text(kHsEffectiveUrl, value);
   long port = 0;
-  text = nullptr;
-  curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &text);
+  value = nullptr;
+  curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &value);
   curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &port);
-  addr.Set("remoteAddress", text ? text : "");
-  addr.Set("remotePort", Napi::Number::New(env, static_cast<double>(port)));
-  text = nullptr;
+  text(kHsRemoteAddress, value);
+  number(kHsRemotePort, static_cast<double>(port));
+  value = nullptr;
   port = 0;
-  curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &text);
+  curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &value);
   curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &port);
-  addr.Set("localAddress", text ? text : "");
-  addr.Set("localPort", Napi::Number::New(env, static_cast<double>(port)));
-  open.Set("address", addr);
+  text(kHsLocalAddress, value);
+  number(kHsLocalPort, static_cast<double>(port));
 
-  Napi::Object timings = Napi::Object::New(env);
-  const std::pair<const char*, CURLINFO> kTimings[] = {{"dns", CURLINFO_NAMELOOKUP_TIME_T},
-                                                       {"connect", CURLINFO_CONNECT_TIME_T},
-                                                       {"tls", CURLINFO_APPCONNECT_TIME_T},
-                                                       {"firstByte", CURLINFO_STARTTRANSFER_TIME_T},
-                                                       {"total", CURLINFO_TOTAL_TIME_T}};
+  const std::pair<HandshakeField, CURLINFO> kTimings[] = {
+      {kHsDnsUs, CURLINFO_NAMELOOKUP_TIME_T},
+      {kHsConnectUs, CURLINFO_CONNECT_TIME_T},
+      {kHsTlsUs, CURLINFO_APPCONNECT_TIME_T},
+      {kHsFirstByteUs, CURLINFO_STARTTRANSFER_TIME_T},
+      {kHsTotalUs, CURLINFO_TOTAL_TIME_T}};
   for (const auto& t : kTimings) {
     curl_off_t us = 0;
     curl_easy_getinfo(e, t.second, &us);
-    timings.Set(t.first, Napi::Number::New(env, static_cast<double>(us)));
+    number(t.first, static_cast<double>(us));
   }
-  open.Set("timings", timings);
   return open;
 }
 
@@ -57,11 +64,10 @@ void AddTlsInfo(Napi::Env env, CURL* easy, Napi::Object open) {
       tls->backend != CURLSSLBACKEND_OPENSSL || !tls->internals)
     return;
   SSL* ssl = static_cast<SSL*>(tls->internals);
-  Napi::Object t = Napi::Object::New(env);
-  t.Set("version", SSL_get_version(ssl));
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-  t.Set("cipher", cipher ? SSL_CIPHER_get_name(cipher) : "");
-  open.Set("tls", t);
+  open.Set(static_cast<uint32_t>(kHsTlsVersion), Napi::String::New(env, SSL_get_version(ssl)));
+  open.Set(static_cast<uint32_t>(kHsTlsCipher),
+           Napi::String::New(env, cipher ? SSL_CIPHER_get_name(cipher) : ""));
 }
 
 }  // namespace curlws

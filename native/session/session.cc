@@ -303,8 +303,7 @@ void Session::HandshakeDone(CURLcode result) {
   errbuf_[0] = '\0';  // from here on, a message in it belongs to a WebSocket-phase error
   state_ = State::kOpen;
 
-  Napi::Object open = HandshakeInfoToJs(Env(), e, status, headers, protocol);
-  open.Set("extensions", extension);
+  Napi::Object open = HandshakeInfoToJs(Env(), e, status, headers, protocol, extension);
   batch_->Add(EventType::kOpen, open);
 
   UpdatePoll();

@@ -45,6 +45,31 @@ describe('successful handshake', () => {
     expect(conn.handshake).toBe(hs);
   });
 
+  it('handshake.rawHeaders keeps every response header in order; headers folds repeats by lower-case name', async () => {
+    const conn = await connect(rawTarget('/headers').url);
+    try {
+      const hs = conn.handshake;
+      const extra = hs.rawHeaders.filter(([name]) => name.toLowerCase().startsWith('x-'));
+      expect(extra).toEqual([
+        ['X-Repeat', 'one'],
+        ['X-Odd', 'a:b: c, d ;e=f'],
+        ['x-repeat', 'two, three'],
+        ['X-Empty', ''],
+      ]);
+      expect(hs.rawHeaders.map(([name]) => name.toLowerCase())).toContain('sec-websocket-accept');
+      expect(hs.headers['x-repeat']).toBe('one, two, three');
+      expect(hs.headers['x-odd']).toBe('a:b: c, d ;e=f');
+      expect(hs.headers['x-empty']).toBe('');
+      expect(hs.url).toBe(conn.url);
+      expect(hs.tls).toBeUndefined();
+      expect(hs.address.remoteAddress).toBe('127.0.0.1');
+      expect(hs.address.remotePort).toBe(Number(new URL(conn.url).port));
+      expect(hs.address.localPort).toBeGreaterThan(0);
+    } finally {
+      await conn.close(1000);
+    }
+  });
+
   it('sends a conformant upgrade request with custom headers', async () => {
     const t = rawTarget('/echo');
     const conn = await connect(t.url, { headers: { 'X-Test': 'abc 123', Authorization: 'Bearer tok' } });

@@ -372,6 +372,10 @@ class RawConnection {
       case '/extension':
         this.respond101({ headers: ['Sec-WebSocket-Extensions: permessage-deflate'] });
         return;
+      case '/headers': // a 101 with repeated, odd and empty extra headers (handshake.headers)
+        this.mode = 'echo';
+        this.respond101({ headers: ['X-Repeat: one', 'X-Odd: a:b: c, d ;e=f', 'x-repeat: two, three', 'X-Empty:'] });
+        return;
       case '/eof-after-open':
         this.respond101();
         this.socket.end();

@@ -65,8 +65,20 @@ describe('mayUseTls', () => {
   it('ws: through an HTTPS proxy, given as an option or found in the environment as libcurl would', () => {
     expect(mayUseTls('ws://example.test/', [['CURLOPT_PROXY', 'https://p:443']], {})).toBe(true);
     expect(mayUseTls('ws://example.test/', [['CURLOPT_PRE_PROXY', 'HTTPS://p:443']], {})).toBe(true);
-    for (const name of ['ws_proxy', 'http_proxy', 'all_proxy', 'ALL_PROXY', 'HTTPS_PROXY']) {
+    for (const name of ['ws_proxy', 'WS_PROXY', 'http_proxy', 'HTTP_PROXY', 'https_proxy', 'all_proxy', 'ALL_PROXY', 'HTTPS_PROXY']) {
       expect(mayUseTls('ws://example.test/', none, { [name]: ' https://p:443' }), name).toBe(true);
     }
+  });
+
+  it('ws: ignores variables libcurl never reads for a ws: URL (looked up by name, not by enumerating the environment)', () => {
+    for (const name of ['ftp_proxy', 'no_proxy', 'socks_proxy', 'xhttp_proxy']) {
+      expect(mayUseTls('ws://example.test/', none, { [name]: 'https://p:443' }), name).toBe(false);
+    }
+    const env = new Proxy({} as NodeJS.ProcessEnv, {
+      ownKeys() {
+        throw new Error('the environment was enumerated');
+      },
+    });
+    expect(mayUseTls('ws://example.test/', none, env)).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 // The event types of a dispatched batch are numbered twice, once per side of the addon boundary:
 // `NativeEvent` in lib/core/contract.ts and `EventType` in native/session/event_batch.h. A number that differs
 // would deliver one event as another, so the two declarations are read from source (C++ has no
-// enum object to ask) and compared name by name.
+// enum object to ask) and compared name by name. The same holds for the indices of the 'open'
+// event's handshake record (`HandshakeField`, native/session/handshake_info.h).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,19 @@ describe('the event enum across the addon boundary', () => {
     const values = [...ts.values()];
     expect(new Set(values).size).toBe(values.length);
     expect(Math.min(...values)).toBe(1);
+    expect(ts.size).toBeGreaterThan(10);
+  });
+});
+
+describe('the handshake record across the addon boundary', () => {
+  const ts = enumMembers('lib/core/contract.ts', /export (?:const )?enum HandshakeField\b/);
+  const cc = enumMembers('native/session/handshake_info.h', /enum HandshakeField\b/);
+
+  it('indexes the same fields on both sides (kHsStatus <-> Status), each once, from 0', () => {
+    const fromCc = new Map([...cc].map(([name, value]) => [name.replace(/^kHs/, ''), value]));
+    expect(Object.fromEntries(ts)).toEqual(Object.fromEntries(fromCc));
+    const values = [...ts.values()].sort((a, b) => a - b);
+    expect(values).toEqual(values.map((_, i) => i));
     expect(ts.size).toBeGreaterThan(10);
   });
 });
