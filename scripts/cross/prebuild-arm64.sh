@@ -89,6 +89,8 @@ conf_out=$(mktemp -d)
   | grep -E '^(===|by group|grades|curlws:)'
 rm -rf "$conf_out"
 say "fuzz run (10 s, seed 20261121), arm64 client under qemu"
-"${arm64_env[@]}" qemu-aarch64-static "$official" test/fuzz/run.mjs --seed=20261121 --duration=10 \
+# MALLOC_MMAP_THRESHOLD_ set here: without it the runner re-executes itself to set it, and an
+# emulated process cannot exec an arm64 binary (qemu-user without binfmt).
+"${arm64_env[@]}" MALLOC_MMAP_THRESHOLD_=131072 qemu-aarch64-static "$official" test/fuzz/run.mjs --seed=20261121 --duration=10 \
   | grep -E '^FUZZ' | cut -c1-300
 say "ok: prebuilds/linux-arm64/curlws.glibc.node"
