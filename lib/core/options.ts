@@ -119,6 +119,7 @@ export interface NormalizedOptions
     | 'curlOptions'
     | 'verbose'
     | 'privateDns'
+    | 'textAs'
   > {
   signal: AbortSignal | undefined;
   /** heartbeat: ms between PINGs (0 = off) and ms to wait for each PONG */
