@@ -15,25 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURLE_AGAIN, CURLE_OK, CURLWS_BINARY, CURLWS_CONT, CURLWS_TEXT, Easy } from '../../lib/curl';
 import { connect } from '../../lib/index.js';
 import { patternBuffer } from '../helpers/pattern.js';
+import { rawFrame as frame } from '../servers/raw-server.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const BIG = 300_000;
 const SECOND = 70_000;
-
-/** A server frame (unmasked). */
-function frame(first: number, payload: Buffer): Buffer {
-  const n = payload.length;
-  let head: Buffer;
-  if (n < 126) head = Buffer.from([first, n]);
-  else if (n <= 0xffff) {
-    head = Buffer.from([first, 126, 0, 0]);
-    head.writeUInt16BE(n, 2);
-  } else {
-    head = Buffer.from([first, 127, 0, 0, 0, 0, 0, 0, 0, 0]);
-    head.writeBigUInt64BE(BigInt(n), 2);
-  }
-  return Buffer.concat([head, payload]);
-}
 
 const big = patternBuffer(BIG, 1);
 const second = patternBuffer(SECOND, 2);

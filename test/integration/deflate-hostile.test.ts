@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../lib/index.js';
 import type { ConnectOptions } from '../../lib/index.js';
 import { track } from '../helpers/conn.js';
+import { rawFrame as frame } from '../servers/raw-server.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MiB = 1024 * 1024;
@@ -28,20 +29,6 @@ const scripts = new Map<string, Script>();
 let port = 0;
 let server: net.Server;
 const sockets = new Set<net.Socket>();
-
-/** A server frame (unmasked). */
-function frame(first: number, payload: Buffer, declared = payload.length): Buffer {
-  let head: Buffer;
-  if (declared < 126) head = Buffer.from([first, declared]);
-  else if (declared <= 0xffff) {
-    head = Buffer.from([first, 126, 0, 0]);
-    head.writeUInt16BE(declared, 2);
-  } else {
-    head = Buffer.from([first, 127, 0, 0, 0, 0, 0, 0, 0, 0]);
-    head.writeBigUInt64BE(BigInt(declared), 2);
-  }
-  return Buffer.concat([head, payload]);
-}
 
 /** RFC 7692 §7.2.1: raw deflate, sync flush, the 00 00 ff ff tail removed. */
 function compress(data: Buffer): Buffer {

@@ -109,6 +109,20 @@ export function encodeFrame(spec: FrameSpec): Buffer {
   return Buffer.concat([header, maskKey, masked]);
 }
 
+/**
+ * A server frame (unmasked) from its first byte as it goes on the wire (FIN, RSV bits, opcode:
+ * 0x82 = a final binary frame, 0xc1 = RSV1 text), optionally announcing another length.
+ */
+export function rawFrame(firstByte: number, payload: Buffer, declaredLength: number = payload.length): Buffer {
+  return encodeFrame({
+    fin: (firstByte & 0x80) !== 0,
+    rsv: (firstByte >> 4) & 0x07,
+    opcode: firstByte & 0x0f,
+    payload,
+    declaredLength,
+  });
+}
+
 export function closePayload(code: number, reason: string | Buffer = ''): Buffer {
   const r = typeof reason === 'string' ? Buffer.from(reason) : reason;
   const b = Buffer.alloc(2 + r.length);
