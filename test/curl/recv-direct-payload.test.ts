@@ -7,15 +7,22 @@
  * flags) continues the frame exactly, the bytes are the ones sent, and the frames after each
  * payload arrive intact — through wsRecv() with small and large buffers, and through connect() on
  * both receive paths (libcurl's decoder, and curlws's own parser when permessage-deflate is
- * offered).
+ * offered), over ws: and wss: (where a read returns at most one decrypted TLS record). A peer
+ * that closes in the middle of a payload read that way ends the connection with 1006, and the
+ * cut message is never delivered.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURLE_AGAIN, CURLE_OK, CURLWS_BINARY, CURLWS_CONT, CURLWS_TEXT, Easy } from '../../lib/curl';
 import { connect } from '../../lib/index.js';
 import { patternBuffer } from '../helpers/pattern.js';
 import { rawFrame as frame } from '../servers/raw-server.js';
+import { generatePki } from '../servers/tls-certs.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const BIG = 300_000;
@@ -48,11 +55,22 @@ function pieces(): Buffer[] {
   return out;
 }
 
-let server: net.Server;
-let port = 0;
+type Scheme = 'ws' | 'wss';
+/** What the server does after the 101: the whole stream, or the big frame cut in its middle. */
+type Script = 'stream' | 'cut';
+const servers: net.Server[] = [];
+const ports: Record<Scheme, number> = { ws: 0, wss: 0 };
 const sockets = new Set<net.Socket>();
+let caPem = '';
 
-async function play(socket: net.Socket): Promise<void> {
+async function play(socket: net.Socket, script: Script): Promise<void> {
+  if (script === 'cut') {
+    // The big frame's head and 100,000 of its 300,000 payload bytes, then the connection ends.
+    socket.write(bigFrame.subarray(0, 10 + 1000));
+    await new Promise((r) => setTimeout(r, 15));
+    socket.end(bigFrame.subarray(10 + 1000, 10 + 100_000));
+    return;
+  }
   for (const p of pieces()) {
     if (socket.destroyed) return;
     socket.write(p);
@@ -62,37 +80,55 @@ async function play(socket: net.Socket): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let head = '';
-    const onData = (d: Buffer): void => {
-      head += d.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onData);
-      const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? '';
-      const accept = createHash('sha1')
-        .update(key + GUID)
-        .digest('base64');
-      socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-      );
-      socket.on('data', () => {}); // the client's PONG/CLOSE
-      void play(socket);
-    };
-    socket.on('data', onData);
-  });
+function onConnection(socket: net.Socket): void {
+  sockets.add(socket);
+  socket.on('close', () => sockets.delete(socket));
+  socket.on('error', () => {});
+  let head = '';
+  const onData = (d: Buffer): void => {
+    head += d.toString('latin1');
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    socket.off('data', onData);
+    const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? '';
+    const script: Script = /^GET \/cut /.test(head) ? 'cut' : 'stream';
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    socket.on('data', () => {}); // the client's PONG/CLOSE
+    void play(socket, script);
+  };
+  socket.on('data', onData);
+}
+
+async function listen(server: net.Server): Promise<number> {
+  servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as net.AddressInfo).port;
+  return (server.address() as net.AddressInfo).port;
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'curlws-recv-direct-'));
+  try {
+    const pki = generatePki(dir);
+    caPem = pki.caPem;
+    ports.ws = await listen(net.createServer(onConnection));
+    ports.wss = await listen(tls.createServer({ cert: pki.serverCert, key: pki.serverKey }, onConnection));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await new Promise((r) => server.close(r));
+  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
 });
+
+const urlOf = (scheme: Scheme, route = ''): string => `${scheme}://127.0.0.1:${ports[scheme]}/${route}`;
+const tlsFor = (scheme: Scheme) => (scheme === 'wss' ? { tls: { ca: caPem } } : {});
 
 interface Collected {
   flags: number;
@@ -100,10 +136,11 @@ interface Collected {
 }
 
 /** Reads data frames with wsRecv() into a `bufSize` buffer until "end", checking every chunk's metadata. */
-async function readWithEasy(bufSize: number): Promise<Collected[]> {
+async function readWithEasy(scheme: Scheme, bufSize: number): Promise<Collected[]> {
   const easy = new Easy();
   try {
-    easy.setopt('CURLOPT_URL', `ws://127.0.0.1:${port}/`);
+    easy.setopt('CURLOPT_URL', urlOf(scheme));
+    if (scheme === 'wss') easy.setopt('CURLOPT_CAINFO_BLOB', Buffer.from(caPem));
     easy.setopt('CURLOPT_CONNECT_ONLY', 2);
     await easy.perform();
     const buf = Buffer.alloc(bufSize);
@@ -135,10 +172,10 @@ async function readWithEasy(bufSize: number): Promise<Collected[]> {
   }
 }
 
-describe('curl_ws_recv() reading payload straight into the caller buffer', () => {
-  for (const bufSize of [4096, 1 << 20]) {
+describe.each(['ws', 'wss'] as const)('curl_ws_recv() reading payload straight into the caller buffer (%s:)', (scheme) => {
+  for (const bufSize of [13, 4096, 1 << 20]) {
     it(`wsRecv() with a ${bufSize}-byte buffer: every frame whole, in order, nothing read past a payload`, async () => {
-      const frames = await readWithEasy(bufSize);
+      const frames = await readWithEasy(scheme, bufSize);
       expect(frames.map((f) => [f.flags & ~CURLWS_CONT, f.bytes.length])).toEqual([
         [CURLWS_BINARY, BIG],
         [CURLWS_TEXT, 2],
@@ -155,8 +192,9 @@ describe('curl_ws_recv() reading payload straight into the caller buffer', () =>
   }
 
   for (const perMessageDeflate of [false, true]) {
-    it(`connect() (${perMessageDeflate ? "curlws's parser, deflate offered" : "libcurl's decoder"}): the messages arrive intact`, async () => {
-      const conn = await connect(`ws://127.0.0.1:${port}/`, { perMessageDeflate });
+    const receivePath = perMessageDeflate ? "curlws's parser, deflate offered" : "libcurl's decoder";
+    it(`connect() (${receivePath}): the messages arrive intact`, async () => {
+      const conn = await connect(urlOf(scheme), { perMessageDeflate, ...tlsFor(scheme) });
       const got: Buffer[] = [];
       await new Promise<void>((resolve, reject) => {
         conn.on('message', (data: Buffer | string) => {
@@ -170,6 +208,16 @@ describe('curl_ws_recv() reading payload straight into the caller buffer', () =>
       expect(got[0]!.equals(big)).toBe(true);
       expect(got[1]!.toString()).toBe('after');
       expect(got[3]!.equals(second)).toBe(true);
+    });
+
+    it(`connect() (${receivePath}): a peer that closes mid-payload ends it with 1006, the cut message undelivered`, async () => {
+      const conn = await connect(urlOf(scheme, 'cut'), { perMessageDeflate, ...tlsFor(scheme) });
+      let messages = 0;
+      conn.on('message', () => messages++);
+      conn.on('error', () => {}); // the transport error that comes with 1006
+      const code = await new Promise<number>((r) => conn.once('close', r));
+      expect(code).toBe(1006);
+      expect(messages).toBe(0);
     });
   }
 });
