@@ -45,6 +45,27 @@ describe("textAs: 'bytes'", () => {
     expect(t.messages()).toEqual([]);
   });
 
+  it('/mixed with maxPayload just under a large text message: that text fails with 1009 and is not delivered; what came before it is whole', async () => {
+    const want = wantMessages();
+    const sizes = want.map((w) => (typeof w.data === 'string' ? Buffer.byteLength(w.data) : w.data.length));
+    // The first text message over 64 KiB that is larger than everything before it: a limit one
+    // byte under its size lets everything before it through and stops it.
+    const overAt = want.findIndex((w, i) => w.kind === 'text' && sizes[i]! > 65536 && sizes.slice(0, i).every((n) => n < sizes[i]!));
+    expect(overAt).toBeGreaterThan(0);
+    const limit = sizes[overAt]! - 1;
+    const conn = await connect(rawTarget('/mixed').url, { textAs: 'bytes', maxPayload: limit });
+    const t = track(conn);
+    await t.closed;
+    expect(t.errors().map((e) => [e.code, e.closeCode])).toEqual([['WS_ERR_MESSAGE_TOO_BIG', 1009]]);
+    const got = t.messages();
+    expect(got.length).toBe(overAt);
+    for (let i = 0; i < got.length; i++) {
+      const w = want[i]!;
+      const bytes = typeof w.data === 'string' ? Buffer.from(w.data) : w.data;
+      if (!Buffer.isBuffer(got[i]!.data) || !got[i]!.data.equals(bytes)) expect.fail(`message ${i} differs`);
+    }
+  });
+
   it('the WHATWG WebSocket still hands text as a string when given textAs: bytes', async () => {
     const want = wantMessages();
     const ws = new WebSocket(rawTarget('/mixed').url, [], { textAs: 'bytes' });
