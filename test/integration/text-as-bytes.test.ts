@@ -62,7 +62,8 @@ describe("textAs: 'bytes'", () => {
     for (let i = 0; i < got.length; i++) {
       const w = want[i]!;
       const bytes = typeof w.data === 'string' ? Buffer.from(w.data) : w.data;
-      if (!Buffer.isBuffer(got[i]!.data) || !got[i]!.data.equals(bytes)) expect.fail(`message ${i} differs`);
+      const data = got[i]!.data;
+      if (!Buffer.isBuffer(data) || !data.equals(bytes)) expect.fail(`message ${i} differs`);
     }
   });
 
