@@ -6,7 +6,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { DuplexOptions } from 'node:stream';
-import { CLOSED, CONNECTING, OPEN, connect } from '../core/connection';
+import { CLOSED, CONNECTING, OPEN, connect, kSendWithCallbacks } from '../core/connection';
 import type { Connection } from '../core/connection';
 import { MAX_CLOSE_REASON } from '../core/frames';
 import type { ConnectOptions } from '../core/options';
@@ -46,20 +46,18 @@ export function createWebSocketStream(conn: Connection, options?: DuplexOptions)
         callback(new Error(`WebSocket is not open: readyState ${conn.readyState}`));
         return;
       }
-      let sent: Promise<void>;
-      try {
-        sent = conn.send(chunk);
-      } catch (err) {
-        callback(err as Error);
+      const refused = conn[kSendWithCallbacks](chunk, typeof chunk !== 'string', true, onChunkSent, onChunkFailed);
+      if (refused) {
+        callback(refused);
         return;
       }
+      chunksQueued++;
       // Under the high-water mark, accept the next chunk at once; over it, wait until this one
       // (and so everything before it) has reached the kernel.
       if (conn.bufferedAmount <= duplex.writableHighWaterMark) {
-        sent.catch((err: Error) => duplex.destroy(err));
         callback();
       } else {
-        sent.then(() => callback(), callback);
+        waiting = { chunk: chunksQueued, callback };
       }
     },
     final(callback) {
@@ -82,6 +80,26 @@ export function createWebSocketStream(conn: Connection, options?: DuplexOptions)
       conn.terminate();
     },
   });
+
+  // Chunks complete oldest first; a Writable has at most one write waiting for its callback, so
+  // two counters and two functions made once follow every chunk (no promise per chunk).
+  let chunksQueued = 0;
+  let chunksDone = 0;
+  let waiting: { chunk: number; callback: (err?: Error | null) => void } | undefined;
+  const takeWaiting = (): ((err?: Error | null) => void) | undefined => {
+    chunksDone++;
+    if (waiting?.chunk !== chunksDone) return undefined;
+    const callback = waiting.callback;
+    waiting = undefined;
+    return callback;
+  };
+  const onChunkSent = (): void => takeWaiting()?.();
+  // A chunk whose write was already acknowledged never went out: the stream cannot go on.
+  const onChunkFailed = (err: Error): void => {
+    const callback = takeWaiting();
+    if (callback) callback(err);
+    else duplex.destroy(err);
+  };
 
   const onMessage = (data: string | Buffer, isBinary: boolean): void => {
     // Text arrives as a Buffer already from a connection opened with textAs: 'bytes'.

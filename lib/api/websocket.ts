@@ -5,13 +5,14 @@
  * between the standard's vocabulary and a {@link Connection}; the engine does the protocol work.
  */
 import { types } from 'node:util';
-import { CLOSED, CLOSING, CONNECTING, OPEN, connect, kMessageSink } from '../core/connection';
+import { CLOSED, CLOSING, CONNECTING, OPEN, connect, kMessageSink, kSendWithCallbacks } from '../core/connection';
 import type { Connection, ReadyState } from '../core/connection';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { CurlWsError, invalidArgValue } from '../core/errors';
 import { MAX_CLOSE_REASON } from '../core/frames';
 import type { ConnectOptions } from '../core/options';
 import { defineEventHandlerAttributes, EventTargetHandlerSlots } from './facade/event-handler-attributes';
+import { BufferedAmount } from './facade/buffered-amount';
 import { BlobOrderedSendQueue } from './facade/send-queue';
 import { defineReadyStateConstants } from './ready-state';
 import { TOKEN } from '../core/request-values';
@@ -59,7 +60,7 @@ export class WebSocket extends EventTarget {
   #extensions = '';
   #binaryType: BinaryType = 'blob';
   /** The spec's bufferedAmount: queued by send(), not yet handed to the kernel. */
-  #buffered = 0;
+  readonly #buffered = new BufferedAmount();
   /** Sends waiting behind a Blob being read (the spec queues them in order). */
   readonly #queue = new BlobOrderedSendQueue<undefined>({
     defer: (run) => run(),
@@ -126,7 +127,7 @@ export class WebSocket extends EventTarget {
    * connection closed it only grows (the standard's rule), so code that polls it sees the loss.
    */
   get bufferedAmount(): number {
-    return this.#buffered;
+    return this.#buffered.value;
   }
   /**
    * The extensions the server agreed to, as its `Sec-WebSocket-Extensions` value ('' before open
@@ -179,7 +180,7 @@ export class WebSocket extends EventTarget {
       size = Buffer.byteLength(payload);
     }
     // Every send() that does not throw counts, even once closing or closed (the standard's rule).
-    this.#buffered += size;
+    this.#buffered.count(size);
     if (this.readyState !== OPEN || !this.#conn) return;
     if (payload instanceof Blob) {
       this.#queue.pushBlob(payload, (bytes) => this.#transmit(bytes, size), undefined);
@@ -244,12 +245,10 @@ export class WebSocket extends EventTarget {
   #transmit(data: Buffer | string, size: number): void {
     const conn = this.#conn;
     if (!conn || conn.readyState !== OPEN) return; // never transmitted: stays counted
-    conn.send(data).then(
-      () => {
-        this.#buffered -= size;
-      },
-      () => {},
-    );
+    const buffered = this.#buffered;
+    // Refused (the connection is closing): never transmitted, stays counted.
+    if (conn[kSendWithCallbacks](data, typeof data !== 'string', true, buffered.onSent, buffered.onFailed)) return;
+    buffered.track(size);
   }
 
   #failOnUnreadableBlob(err: unknown): void {

@@ -8,9 +8,9 @@ import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { types } from 'node:util';
-import { CLOSED, CLOSING, CONNECTING, OPEN, connect } from '../core/connection';
+import { CLOSED, CLOSING, CONNECTING, OPEN, connect, kSendWithCallbacks } from '../core/connection';
 import type { Connection, Handshake, ReadyState } from '../core/connection';
-import { CurlWsError, HandshakeError } from '../core/errors';
+import { CurlWsError, HandshakeError, invalidArgType } from '../core/errors';
 import { CloseEvent, ErrorEvent, MessageEvent } from './events';
 import { isSendableCloseCode, MAX_CLOSE_REASON } from '../core/frames';
 import { NETWORK_KEYS, TLS_KEYS } from '../core/network-options';
@@ -327,6 +327,7 @@ export class WsWebSocket extends EventEmitter {
     }
     const opts = { binary: typeof data !== 'string', mask: true, fin: true, ...options };
     if (opts.mask === false) throw unsupported('send() with mask: false (client frames are always masked)');
+    if (opts.fin !== undefined && typeof opts.fin !== 'boolean') throw invalidArgType('options.fin', 'a boolean', opts.fin);
     const binary = Boolean(opts.binary);
     if (isBlob(data)) {
       this.#enqueueBlob(data, (bytes) => this.#sendNow(bytes, binary, cb, opts.fin), cb);
@@ -462,8 +463,17 @@ export class WsWebSocket extends EventEmitter {
       this.#sendAfterClose(payload, cb);
       return;
     }
-    const p = conn.send(payload, { binary, fin });
-    settle(p, cb);
+    // Without a callback nobody can see the outcome: no promise, no closure.
+    const refused = cb
+      ? conn[kSendWithCallbacks](
+          payload,
+          binary,
+          fin,
+          () => process.nextTick(cb),
+          (err) => process.nextTick(cb, err),
+        )
+      : conn[kSendWithCallbacks](payload, binary, fin);
+    if (refused && cb) process.nextTick(cb, refused);
   }
 
   #control(ping: boolean, data: unknown, mask: boolean | Callback | undefined, cb: Callback | undefined): void {

@@ -22,6 +22,8 @@ import { normalizeUrl, validateConnectOptions } from './options';
 import type { CurlOptionValue } from './network-options';
 import type { ConnectOptions, NormalizedOptions } from './options';
 import { MessageIterator } from './message-iterator';
+import { SendCompletions } from './send-completions';
+import type { OnFailed, OnSent } from './send-completions';
 
 /** `readyState` values, as in the WHATWG `WebSocket`. */
 export const CONNECTING = 0;
@@ -78,47 +80,6 @@ export interface ConnectionEvents {
   close: [code: number, reason: string, wasClean: boolean];
 }
 
-/**
- * Promises of send()/ping() waiting for the engine, oldest first. The engine reports completions
- * as counts in FIFO order; a head index keeps taking them O(1) with a million messages queued.
- */
-class PendingSends {
-  #resolvers: (() => void)[] = [];
-  #rejecters: ((error: Error) => void)[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#resolvers.length - this.#head;
-  }
-
-  add(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#resolvers.push(resolve);
-      this.#rejecters.push(reject);
-    });
-  }
-
-  /** Resolves the `count` oldest. */
-  resolve(count: number): void {
-    const end = Math.min(this.#head + count, this.#resolvers.length);
-    for (let i = this.#head; i < end; i++) this.#resolvers[i]!();
-    this.#head = end;
-    if (this.#head === this.#resolvers.length) {
-      this.#resolvers.length = this.#rejecters.length = this.#head = 0;
-    } else if (this.#head >= 4096 && this.#head * 2 >= this.#resolvers.length) {
-      this.#resolvers.splice(0, this.#head);
-      this.#rejecters.splice(0, this.#head);
-      this.#head = 0;
-    }
-  }
-
-  rejectAll(error: () => Error): void {
-    const rejecters = this.#rejecters.slice(this.#head);
-    this.#resolvers.length = this.#rejecters.length = this.#head = 0;
-    for (const reject of rejecters) reject(error());
-  }
-}
-
 const RESOLVED: Promise<void> = Promise.resolve();
 const kCreate = Symbol('curlws.create');
 
@@ -132,6 +93,17 @@ function caSource(options: NormalizedOptions): { caFile: string } | { caBundle: 
   return file ? { caFile: file } : { caBundle: options.caBundle };
 }
 const kOnEvents = Symbol('curlws.onEvents');
+
+/**
+ * @internal How the wrappers (WHATWG `WebSocket`, `curlws/ws`, the streams) send without a
+ * promise per message: `(payload, binary, fin, onSent?, onFailed?)` queues one message exactly as
+ * `send()` does (same queue, same order) and calls `onSent` once its bytes reached the kernel or
+ * `onFailed` if the connection ends first, never from inside the call. Returns the error instead
+ * of queueing when the connection cannot take it (nothing is called then).
+ */
+export const kSendWithCallbacks = Symbol('curlws.sendWithCallbacks');
+/** @internal The number of sends whose completion is still to be reported (tests: none is retained). */
+export const kPendingSends = Symbol('curlws.pendingSends');
 
 /**
  * @internal How a wrapper that owns its Connection (the WHATWG WebSocket) takes messages instead
@@ -167,9 +139,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #connectStack: Error | undefined; // dropped once open: only a failed connect() uses it
   #error: CurlWsError | undefined;
   // Created by the first send()/ping(): an idle connection carries neither.
-  #sends: PendingSends | undefined;
-  #controls: PendingSends | undefined;
-  #flushQueued = false;
+  #sends: SendCompletions | undefined;
+  #controls: SendCompletions | undefined;
+  #flushQueued = false; // a microtask will run #flush()
+  #holdsSmall = false; // the engine holds small messages for that flush
+  #sentInCall = 0; // completions the engine reported from send() itself, told from #flush()
+  #flushTask: (() => void) | undefined; // made once, for queueMicrotask
   #closeResult: CloseResult | undefined;
   #closeWaiters: ((r: CloseResult) => void)[] = [];
   #deferred: unknown[] | undefined; // events held back until connect() has resolved
@@ -309,36 +284,106 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         fin = options.fin;
       }
     }
+    let completed: number;
+    try {
+      completed = this.#push(payload, binary, fin);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Written at once with nothing older pending: already complete.
+    if (completed === 1 && this.#pendingSends() === 0) return RESOLVED;
+    let onSent!: OnSent;
+    let onFailed!: OnFailed;
+    const promise = new Promise<void>((resolve, reject) => {
+      onSent = resolve;
+      onFailed = reject;
+    });
+    this.#track(completed, onSent, onFailed);
+    return promise;
+  }
+
+  /** @internal See {@link kSendWithCallbacks}. */
+  [kSendWithCallbacks](
+    payload: string | Buffer,
+    binary: boolean,
+    fin: boolean,
+    onSent?: OnSent,
+    onFailed?: OnFailed,
+  ): CurlWsError | undefined {
+    let completed: number;
+    try {
+      completed = this.#push(payload, binary, fin);
+    } catch (err) {
+      return err as CurlWsError;
+    }
+    if (completed === 1 && onSent === undefined && this.#pendingSends() === 0) return undefined;
+    this.#track(completed, onSent, onFailed);
+    return undefined;
+  }
+
+  /**
+   * Hands one message to the engine. Returns how many queued sends (oldest first) it completed
+   * on the way: 0 none (blocked), -1 none yet (held for #flush()).
+   * @throws CurlWsError when the connection cannot take it (not open, closing, out of memory)
+   */
+  #push(payload: string | Buffer, binary: boolean, fin: boolean): number {
     // Every fragment of one message carries the type of its first fragment (as ws does).
     if (this.#fragmentBinary !== undefined) binary = this.#fragmentBinary;
     const native = this.#writableNative();
-    if (!native) return Promise.reject(this.#notOpenError());
+    if (!native) throw this.#notOpenError();
     let completed: number;
     try {
       completed = native.send(payload, binary, fin);
     } catch (err) {
       // Nothing was queued: the engine is still where it was in the fragmented message, if any.
-      return Promise.reject(this.#stateError(err));
+      throw this.#stateError(err);
     }
     this.#fragmentBinary = fin ? undefined : binary;
-    if (completed === 1 && !this.#sends?.length) return RESOLVED;
-    this.#sends ??= new PendingSends();
-    const sends = this.#sends;
-    const promise = sends.add();
-    if (completed > 0) sends.resolve(completed);
-    else if (completed < 0 && !this.#flushQueued) {
+    return completed;
+  }
+
+  /** @internal See {@link kPendingSends}. */
+  get [kPendingSends](): number {
+    return this.#pendingSends();
+  }
+
+  #pendingSends(): number {
+    return this.#sends === undefined ? 0 : this.#sends.length;
+  }
+
+  /**
+   * Queues the completion of the message just pushed. Completions are reported from a microtask,
+   * never from inside the send call, so callers see the same order whatever the engine did.
+   */
+  #track(completed: number, onSent: OnSent | undefined, onFailed: OnFailed | undefined): void {
+    this.#sends ??= new SendCompletions(reportListenerError);
+    this.#sends.add(onSent, onFailed);
+    if (completed > 0) this.#sentInCall += completed;
+    else if (completed < 0) this.#holdsSmall = true;
+    else return;
+    if (!this.#flushQueued) {
       // The engine holds small messages until the current synchronous code is done, then writes
-      // all of them at once.
+      // all of them at once; what it completed inside a send call is reported there too.
       this.#flushQueued = true;
-      queueMicrotask(() => this.#flush());
+      this.#flushTask ??= () => this.#flush();
+      queueMicrotask(this.#flushTask);
     }
-    return promise;
   }
 
   #flush(): void {
     this.#flushQueued = false;
-    const completed = this.#native?.flush() ?? 0;
-    if (completed > 0) this.#sends?.resolve(completed);
+    let completed = this.#takeSentInCall();
+    if (this.#holdsSmall) {
+      this.#holdsSmall = false;
+      completed += this.#native?.flush() ?? 0;
+    }
+    if (completed > 0) this.#sends?.complete(completed);
+  }
+
+  #takeSentInCall(): number {
+    const n = this.#sentInCall;
+    this.#sentInCall = 0;
+    return n;
   }
 
   /** Sends a PING (payload ≤ 125 bytes). Resolves when it is handed to the kernel. */
@@ -468,10 +513,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       return Promise.reject(this.#stateError(err));
     }
-    this.#controls ??= new PendingSends();
+    this.#controls ??= new SendCompletions(reportListenerError);
     const controls = this.#controls;
-    const promise = controls.add();
-    if (completed > 0) controls.resolve(completed);
+    const promise = new Promise<void>((resolve, reject) => controls.add(resolve, reject));
+    // Only promise functions here: completing from inside the call runs no application code.
+    if (completed > 0) controls.complete(completed);
     return promise;
   }
 
@@ -569,8 +615,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.emit('pong', a as Buffer);
         return;
       case NativeEvent.Sent:
-        if ((a as number) > 0) this.#sends?.resolve(a as number);
-        if ((b as number) > 0) this.#controls?.resolve(b as number);
+        // FIFO: the ones send() reported are older than these.
+        if ((a as number) > 0 || this.#sentInCall > 0) this.#sends?.complete((a as number) + this.#takeSentInCall());
+        if ((b as number) > 0) this.#controls?.complete(b as number);
         return;
       case NativeEvent.Drain:
         this.emit('drain');
@@ -669,8 +716,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     const closedError = (): Error =>
       new InvalidStateError('ERR_WS_CLOSED', 'WebSocket closed before the data was sent', { cause: this.#error });
-    this.#sends?.rejectAll(closedError);
-    this.#controls?.rejectAll(closedError);
+    // What reached the kernel is reported as sent before the rest fails.
+    if (this.#sentInCall > 0) this.#sends?.complete(this.#takeSentInCall());
+    this.#sends?.failAll(closedError);
+    this.#controls?.failAll(closedError);
     const result: CloseResult = { code, reason, wasClean };
     this.#closeResult = result;
     for (const w of this.#closeWaiters.splice(0)) w(result);
