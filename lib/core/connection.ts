@@ -81,6 +81,16 @@ export interface ConnectionEvents {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+// A promise's resolve/reject taken by one executor made once, rather than a closure per send():
+// the executor runs synchronously inside `new Promise`, so the next line reads them.
+const NOTHING = (): void => {};
+let capturedResolve: OnSent = NOTHING;
+let capturedReject: OnFailed = NOTHING;
+function captureSettlers(resolve: OnSent, reject: OnFailed): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
 const kCreate = Symbol('curlws.create');
 
 /**
@@ -269,9 +279,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * @throws TypeError `ERR_INVALID_ARG_TYPE` for other data types.
    */
   send(data: string | Buffer | ArrayBuffer | ArrayBufferView, options?: { binary?: boolean; fin?: boolean }): Promise<void> {
-    const sendable = toSendable(data);
-    const payload = sendable.payload;
-    let binary = sendable.binary;
+    let payload: string | Buffer;
+    let binary: boolean;
+    // The two common kinds without toSendable()'s result object: this runs once per message.
+    if (typeof data === 'string') {
+      payload = data;
+      binary = false;
+    } else if (Buffer.isBuffer(data)) {
+      payload = data;
+      binary = true;
+    } else {
+      ({ payload, binary } = toSendable(data));
+    }
     let fin = true;
     if (options !== undefined) {
       if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
@@ -292,12 +311,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     // Written at once with nothing older pending: already complete.
     if (completed === 1 && this.#pendingSends() === 0) return RESOLVED;
-    let onSent!: OnSent;
-    let onFailed!: OnFailed;
-    const promise = new Promise<void>((resolve, reject) => {
-      onSent = resolve;
-      onFailed = reject;
-    });
+    const promise = new Promise<void>(captureSettlers);
+    const onSent = capturedResolve;
+    const onFailed = capturedReject;
+    capturedResolve = capturedReject = NOTHING; // holds no promise alive
     this.#track(completed, onSent, onFailed);
     return promise;
   }

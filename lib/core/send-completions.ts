@@ -13,9 +13,9 @@ export type OnSent = () => void;
 export type OnFailed = (error: Error) => void;
 
 export class SendCompletions {
-  #onSent: (OnSent | undefined)[] = [];
-  #onFailed: (OnFailed | undefined)[] = [];
-  #head = 0;
+  /** onSent, onFailed of each send, in pairs: one array to grow, one push per send. */
+  #pairs: (OnSent | OnFailed | undefined)[] = [];
+  #head = 0; // index of the oldest pair's onSent
   /** What a callback throws: reported (as an uncaught exception), never stopping the others. */
   readonly #onThrow: (err: unknown) => void;
 
@@ -24,13 +24,12 @@ export class SendCompletions {
   }
 
   get length(): number {
-    return this.#onSent.length - this.#head;
+    return (this.#pairs.length - this.#head) >> 1;
   }
 
   /** Queues the newest send's completion; either function may be absent (nobody listens). */
   add(onSent: OnSent | undefined, onFailed: OnFailed | undefined): void {
-    this.#onSent.push(onSent);
-    this.#onFailed.push(onFailed);
+    this.#pairs.push(onSent, onFailed);
   }
 
   /**
@@ -38,10 +37,12 @@ export class SendCompletions {
    * that sends, closes or terminates sees a consistent queue and is never called twice.
    */
   complete(count: number): void {
-    for (; count > 0 && this.#head < this.#onSent.length; count--) {
-      const i = this.#head++;
-      const onSent = this.#onSent[i];
-      this.#onSent[i] = this.#onFailed[i] = undefined; // nothing retained by a finished send
+    const pairs = this.#pairs;
+    for (; count > 0 && this.#head < pairs.length; count--) {
+      const i = this.#head;
+      this.#head += 2;
+      const onSent = pairs[i] as OnSent | undefined;
+      pairs[i] = pairs[i + 1] = undefined; // nothing retained by a finished send
       if (onSent !== undefined) {
         try {
           onSent();
@@ -55,10 +56,12 @@ export class SendCompletions {
 
   /** The connection ended: every send still queued fails, oldest first, each with its own error. */
   failAll(error: () => Error): void {
-    while (this.#head < this.#onFailed.length) {
-      const i = this.#head++;
-      const onFailed = this.#onFailed[i];
-      this.#onSent[i] = this.#onFailed[i] = undefined;
+    const pairs = this.#pairs;
+    while (this.#head < pairs.length) {
+      const i = this.#head;
+      this.#head += 2;
+      const onFailed = pairs[i + 1] as OnFailed | undefined;
+      pairs[i] = pairs[i + 1] = undefined;
       if (onFailed !== undefined) {
         try {
           onFailed(error());
@@ -71,11 +74,10 @@ export class SendCompletions {
   }
 
   #compact(): void {
-    if (this.#head === this.#onSent.length) {
-      this.#onSent.length = this.#onFailed.length = this.#head = 0;
-    } else if (this.#head >= 4096 && this.#head * 2 >= this.#onSent.length) {
-      this.#onSent.splice(0, this.#head);
-      this.#onFailed.splice(0, this.#head);
+    if (this.#head === this.#pairs.length) {
+      this.#pairs.length = this.#head = 0;
+    } else if (this.#head >= 8192 && this.#head * 2 >= this.#pairs.length) {
+      this.#pairs.splice(0, this.#head);
       this.#head = 0;
     }
   }
