@@ -152,9 +152,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #sends: SendCompletions | undefined;
   #controls: SendCompletions | undefined;
   #flushQueued = false; // a microtask will run #flush()
-  #holdsSmall = false; // the engine holds small messages for that flush
-  #sentInCall = 0; // completions the engine reported from send() itself, told from #flush()
-  #flushTask: (() => void) | undefined; // made once, for queueMicrotask
+  #flushTask: (() => void) | undefined; // made by the first send that needs it, for queueMicrotask
   #closeResult: CloseResult | undefined;
   #closeWaiters: ((r: CloseResult) => void)[] = [];
   #deferred: unknown[] | undefined; // events held back until connect() has resolved
@@ -375,9 +373,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #track(completed: number, onSent: OnSent | undefined, onFailed: OnFailed | undefined): void {
     this.#sends ??= new SendCompletions(reportListenerError);
     this.#sends.add(onSent, onFailed);
-    if (completed > 0) this.#sentInCall += completed;
-    else if (completed < 0) this.#holdsSmall = true;
-    else return;
+    if (completed === 0) return; // blocked: the engine reports it with the next 'Sent' event
+    if (completed > 0) this.#sends.sentEarlier(completed);
     if (!this.#flushQueued) {
       // The engine holds small messages until the current synchronous code is done, then writes
       // all of them at once; what it completed inside a send call is reported there too.
@@ -389,18 +386,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #flush(): void {
     this.#flushQueued = false;
-    let completed = this.#takeSentInCall();
-    if (this.#holdsSmall) {
-      this.#holdsSmall = false;
-      completed += this.#native?.flush() ?? 0;
-    }
-    if (completed > 0) this.#sends?.complete(completed);
-  }
-
-  #takeSentInCall(): number {
-    const n = this.#sentInCall;
-    this.#sentInCall = 0;
-    return n;
+    this.#sends?.complete(this.#native?.flush() ?? 0);
   }
 
   /** Sends a PING (payload ≤ 125 bytes). Resolves when it is handed to the kernel. */
@@ -632,8 +618,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.emit('pong', a as Buffer);
         return;
       case NativeEvent.Sent:
-        // FIFO: the ones send() reported are older than these.
-        if ((a as number) > 0 || this.#sentInCall > 0) this.#sends?.complete((a as number) + this.#takeSentInCall());
+        if ((a as number) > 0) this.#sends?.complete(a as number);
         if ((b as number) > 0) this.#controls?.complete(b as number);
         return;
       case NativeEvent.Drain:
@@ -733,8 +718,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     const closedError = (): Error =>
       new InvalidStateError('ERR_WS_CLOSED', 'WebSocket closed before the data was sent', { cause: this.#error });
-    // What reached the kernel is reported as sent before the rest fails.
-    if (this.#sentInCall > 0) this.#sends?.complete(this.#takeSentInCall());
     this.#sends?.failAll(closedError);
     this.#controls?.failAll(closedError);
     const result: CloseResult = { code, reason, wasClean };

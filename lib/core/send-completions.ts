@@ -16,6 +16,8 @@ export class SendCompletions {
   /** onSent, onFailed of each send, in pairs: one array to grow, one push per send. */
   #pairs: (OnSent | OnFailed | undefined)[] = [];
   #head = 0; // index of the oldest pair's onSent
+  /** Sent already, told at the next {@link complete}: completions never run inside a send call. */
+  #sentEarlier = 0;
   /** What a callback throws: reported (as an uncaught exception), never stopping the others. */
   readonly #onThrow: (err: unknown) => void;
 
@@ -32,11 +34,19 @@ export class SendCompletions {
     this.#pairs.push(onSent, onFailed);
   }
 
+  /** The engine reported `count` more of the oldest sent from inside a send call: told later. */
+  sentEarlier(count: number): void {
+    this.#sentEarlier += count;
+  }
+
   /**
-   * The `count` oldest were sent. Each leaves the queue before its callback runs, so a callback
+   * The `count` oldest were sent (after those of {@link sentEarlier}: completions are FIFO, so
+   * only the total matters). Each leaves the queue before its callback runs, so a callback
    * that sends, closes or terminates sees a consistent queue and is never called twice.
    */
   complete(count: number): void {
+    count += this.#sentEarlier;
+    this.#sentEarlier = 0;
     const pairs = this.#pairs;
     for (; count > 0 && this.#head < pairs.length; count--) {
       const i = this.#head;
@@ -54,8 +64,12 @@ export class SendCompletions {
     this.#compact();
   }
 
-  /** The connection ended: every send still queued fails, oldest first, each with its own error. */
+  /**
+   * The connection ended: the ones known sent are told so, then every send still queued fails,
+   * oldest first, each with its own error.
+   */
   failAll(error: () => Error): void {
+    if (this.#sentEarlier > 0) this.complete(0);
     const pairs = this.#pairs;
     while (this.#head < pairs.length) {
       const i = this.#head;

@@ -32,7 +32,7 @@ interface Peer {
 }
 
 let servers: WebSocketServer[] = [];
-let peers: Peer[] = [];
+const peers: Peer[] = [];
 
 async function server(perMessageDeflate: boolean): Promise<string> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate, maxPayload: 256 << 20 });

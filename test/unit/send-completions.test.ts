@@ -27,6 +27,23 @@ describe('SendCompletions', () => {
     expect(thrown).toEqual([]);
   });
 
+  it('sends the engine completed inside a call are told at the next complete() or before failAll()', () => {
+    const q = new SendCompletions(() => {});
+    const log: string[] = [];
+    for (let i = 0; i < 4; i++)
+      q.add(
+        () => log.push(`sent ${i}`),
+        () => log.push(`failed ${i}`),
+      );
+    q.sentEarlier(1);
+    expect(log).toEqual([]); // never from inside the send call
+    q.complete(1);
+    expect(log).toEqual(['sent 0', 'sent 1']);
+    q.sentEarlier(1);
+    q.failAll(() => new Error('closed'));
+    expect(log).toEqual(['sent 0', 'sent 1', 'sent 2', 'failed 3']);
+  });
+
   it('a callback that throws is reported and the others still run, once', () => {
     const thrown: unknown[] = [];
     const q = new SendCompletions((err) => thrown.push(err));
