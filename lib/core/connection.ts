@@ -171,7 +171,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #controls: PendingSends | undefined;
   #flushQueued = false;
   #closeResult: CloseResult | undefined;
-  #closeWaiters: ((r: CloseResult) => void)[] = [];
+  #closeWaiters: ((r: CloseResult) => void)[] | undefined; // made by the first close()
   #deferred: unknown[] | undefined; // events held back until connect() has resolved
   #iterator: MessageIterator<Message> | undefined;
   #paused = false;
@@ -361,7 +361,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   close(code?: number, reason?: string | Buffer): Promise<CloseResult> {
     const args = validateCloseArgs(code, reason);
     if (this.#closeResult) return Promise.resolve(this.#closeResult);
-    const result = new Promise<CloseResult>((resolve) => this.#closeWaiters.push(resolve));
+    const result = new Promise<CloseResult>((resolve) => (this.#closeWaiters ??= []).push(resolve));
     if (this.#native && this.#readyState === OPEN) {
       this.#readyState = CLOSING;
       this.#paused = false; // the engine reads again to see the peer's CLOSE
@@ -673,7 +673,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#controls?.rejectAll(closedError);
     const result: CloseResult = { code, reason, wasClean };
     this.#closeResult = result;
-    for (const w of this.#closeWaiters.splice(0)) w(result);
+    const waiters = this.#closeWaiters;
+    this.#closeWaiters = undefined;
+    if (waiters) for (const w of waiters) w(result);
     this.#iterator?.end();
     this.emit('close', code, reason, wasClean);
   }

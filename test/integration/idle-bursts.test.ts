@@ -1,7 +1,8 @@
 /**
  * An idle connection holds no receive buffer: libcurl's receive chunk is given back whenever a
- * read finds nothing (scripts/curl-patches/0004), and the next read makes a new one. These tests
- * make that happen over and over — idle, then a burst of large and small messages, then idle —
+ * read finds nothing, and the next read makes a new one (the bundled libcurl's patch
+ * scripts/curl-patches/0004-ws-recvbuf-release-when-drained.patch). These tests make that happen
+ * over and over — idle, then a burst of large and small messages, then idle —
  * and at every byte boundary of a frame (a frame head split across reads), and check that every
  * message arrives whole and in order.
  */
