@@ -361,7 +361,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   close(code?: number, reason?: string | Buffer): Promise<CloseResult> {
     const args = validateCloseArgs(code, reason);
     if (this.#closeResult) return Promise.resolve(this.#closeResult);
-    const result = new Promise<CloseResult>((resolve) => (this.#closeWaiters ??= []).push(resolve));
+    this.#closeWaiters ??= [];
+    const waiters = this.#closeWaiters;
+    const result = new Promise<CloseResult>((resolve) => waiters.push(resolve));
     if (this.#native && this.#readyState === OPEN) {
       this.#readyState = CLOSING;
       this.#paused = false; // the engine reads again to see the peer's CLOSE
