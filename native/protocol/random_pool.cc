@@ -32,4 +32,8 @@ bool NextRandomBytes(uint8_t* out, size_t count) {
   return true;
 }
 
+bool NextMaskKey(uint8_t key[4]) {
+  return NextRandomBytes(key, 4);
+}
+
 }  // namespace curlws
