@@ -154,7 +154,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #flushQueued = false; // a microtask will run #flush()
   #flushTask: (() => void) | undefined; // made by the first send that needs it, for queueMicrotask
   #closeResult: CloseResult | undefined;
-  #closeWaiters: ((r: CloseResult) => void)[] = [];
+  #closeWaiters: ((r: CloseResult) => void)[] | undefined; // made by the first close()
   #deferred: unknown[] | undefined; // events held back until connect() has resolved
   #iterator: MessageIterator<Message> | undefined;
   #paused = false;
@@ -409,7 +409,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   close(code?: number, reason?: string | Buffer): Promise<CloseResult> {
     const args = validateCloseArgs(code, reason);
     if (this.#closeResult) return Promise.resolve(this.#closeResult);
-    const result = new Promise<CloseResult>((resolve) => this.#closeWaiters.push(resolve));
+    this.#closeWaiters ??= [];
+    const waiters = this.#closeWaiters;
+    const result = new Promise<CloseResult>((resolve) => waiters.push(resolve));
     if (this.#native && this.#readyState === OPEN) {
       this.#readyState = CLOSING;
       this.#paused = false; // the engine reads again to see the peer's CLOSE
@@ -722,7 +724,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#controls?.failAll(closedError);
     const result: CloseResult = { code, reason, wasClean };
     this.#closeResult = result;
-    for (const w of this.#closeWaiters.splice(0)) w(result);
+    const waiters = this.#closeWaiters;
+    this.#closeWaiters = undefined;
+    if (waiters) for (const w of waiters) w(result);
     this.#iterator?.end();
     this.emit('close', code, reason, wasClean);
   }

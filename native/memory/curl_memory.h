@@ -47,7 +47,9 @@ class RecvChunkBudget {
   // chunks libcurl allocated for it during this scope hold nothing, and their pages go back to
   // the system. The first read of every connection allocates one: a fresh block is untouched
   // (nothing to hand back, and madvise costs no TLB shootdown then), a recycled one would
-  // otherwise stay resident: up to 60 KiB of every idle connection's RSS.
+  // otherwise stay resident: up to 60 KiB of every idle connection's RSS. The bundled libcurl
+  // has freed them into the cache by then and this finds none (its patch
+  // scripts/curl-patches/0004-ws-recvbuf-release-when-drained.patch); a system libcurl keeps them.
   void ReleaseEmptyChunks();
   RecvChunkBudget(const RecvChunkBudget&) = delete;
   RecvChunkBudget& operator=(const RecvChunkBudget&) = delete;

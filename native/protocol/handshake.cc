@@ -1,10 +1,11 @@
 #include "protocol/handshake.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cctype>
+
+#include "protocol/random_pool.h"
 
 namespace curlws {
 namespace {
@@ -61,8 +62,8 @@ bool HasToken(const HeaderList& headers, const char* name, const char* token) {
 }  // namespace
 
 std::string MakeWebSocketKey() {
-  unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1) return "";
+  uint8_t raw[16];
+  if (!NextRandomBytes(raw, sizeof raw)) return "";
   return Base64(raw, sizeof raw);
 }
 

@@ -16,7 +16,8 @@ namespace curlws {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-// A fresh Sec-WebSocket-Key: 16 random bytes from OpenSSL's CSPRNG, base64-encoded.
+// A fresh Sec-WebSocket-Key: 16 random bytes from OpenSSL's CSPRNG (through the pooled draws
+// of random_pool.h: one RAND_bytes call per 256 handshakes), base64-encoded.
 // Returns an empty string if the RNG fails.
 std::string MakeWebSocketKey();
 

@@ -17,16 +17,23 @@ struct Pool {
 
 thread_local Pool pool;
 
+constexpr size_t kMaxDraw = 64;  // a small part of the pool, so refills stay rare; larger: direct
+
 }  // namespace
 
-bool NextMaskKey(uint8_t key[4]) {
-  if (pool.next + 4 > kPoolSize) {
+bool NextRandomBytes(uint8_t* out, size_t count) {
+  if (count > kMaxDraw) return RAND_bytes(out, static_cast<int>(count)) == 1;
+  if (pool.next + count > kPoolSize) {
     if (RAND_bytes(pool.bytes, static_cast<int>(kPoolSize)) != 1) return false;
     pool.next = 0;
   }
-  std::memcpy(key, pool.bytes + pool.next, 4);
-  pool.next += 4;
+  std::memcpy(out, pool.bytes + pool.next, count);
+  pool.next += count;
   return true;
+}
+
+bool NextMaskKey(uint8_t key[4]) {
+  return NextRandomBytes(key, 4);
 }
 
 }  // namespace curlws

@@ -237,7 +237,7 @@ void Session::OnTransferDone(CURLcode result) {
 }
 
 void Session::HandshakeDone(CURLcode result) {
-  uv_timer_stop(&timer_->uv);
+  if (timer_) uv_timer_stop(&timer_->uv);
   CURL* e = easy_.get();
   long status = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
@@ -302,6 +302,9 @@ void Session::HandshakeDone(CURLcode result) {
   }
   errbuf_[0] = '\0';  // from here on, a message in it belongs to a WebSocket-phase error
   state_ = State::kOpen;
+  // An open connection needs a timer only to close (closeTimeout) or to release an idle
+  // compressor: made again by EnsureTimer then, rather than kept by every idle connection.
+  ReleaseTimer();
 
   Napi::Object open = HandshakeInfoToJs(Env(), e, status, headers, protocol, extension);
   batch_->Add(EventType::kOpen, open);
@@ -461,8 +464,28 @@ Napi::Value Session::BufferedAmount(const Napi::CallbackInfo& info) {
 
 // ---- timers, deferred work, ending -----------------------------------------------------------
 
-void Session::StartTimer(uint64_t ms) {
+bool Session::EnsureTimer() {
+  if (timer_) return true;
+  // Never after ReleaseNative (a closed session): nothing would close the new handle.
+  if (!engine_ || finalized_ || state_ == State::kClosed || engine_->shutting_down()) return false;
+  timer_ = engine_->NewTimer(this);  // std::bad_alloc reaches the caller's guard
+  if (!timer_) return false;
+  // KeepAlive(false) applies to the timers of an open connection: this one too.
+  if (!keep_alive_ && state_ != State::kConnecting)
+    uv_unref(reinterpret_cast<uv_handle_t*>(&timer_->uv));
+  return true;
+}
+
+void Session::ReleaseTimer() {
   if (!timer_) return;
+  uv_timer_stop(&timer_->uv);
+  engine_->Close(timer_);
+  timer_ = nullptr;
+  deflate_idle_armed_ = false;
+}
+
+void Session::StartTimer(uint64_t ms) {
+  if (!EnsureTimer()) return;
   // A uv timer counts from the loop's cached clock, taken when the loop last woke up: after
   // synchronous work in the same tick it would fire that much early. The timeouts are promised
   // from the call that armed them (connect(), close()), so refresh the clock first, as Node's
@@ -606,11 +629,7 @@ void Session::ReleaseNative() {
     poll_ = nullptr;
     poll_events_ = 0;
   }
-  if (timer_) {
-    uv_timer_stop(&timer_->uv);
-    engine_->Close(timer_);
-    timer_ = nullptr;
-  }
+  ReleaseTimer();
   if (easy_ && engine_->multi().in_callback()) {
     // Inside a libcurl callback (JS of a curlws/curl transfer closed us): removing the handle
     // now would be refused and cleaning it up would leave the multi a dangling pointer.

@@ -91,6 +91,11 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   void PumpSend();
   SendQueue::Status WriteQueued(SendQueue::Completions* done, CURLcode* err);
   void UpdatePoll();
+  // timer_ exists while connecting and is made again on first use once open (closeTimeout,
+  // the compressor's idle release): an idle open connection holds none. EnsureTimer is false
+  // when it cannot be made (the engine is shutting down, or uv refused).
+  bool EnsureTimer();
+  void ReleaseTimer();
   void StartTimer(uint64_t ms);
   size_t QueueControl(const Napi::CallbackInfo& info, unsigned int flags);
   // permessage-deflate (session_deflate.cc).
@@ -110,7 +115,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   static CURLcode RawRead(void* ctx, uint8_t* buf, size_t len, size_t* n);
   // Under context takeover the compressor's zlib stream (~256 KiB) would stay for the life of the
   // connection: once no message was compressed for a while, it is released and only its window
-  // (<= 32 KiB) is kept (Deflater::Release). Uses timer_, which is idle while the session is open.
+  // (<= 32 KiB) is kept (Deflater::Release). Uses timer_ (EnsureTimer), idle while the session is
+  // open.
   void NoteCompressedSend();
   void OnDeflateIdle();
   // Ending.

@@ -108,8 +108,9 @@ bool Session::PushMessage(const uint8_t* data, size_t size, unsigned int flags) 
 
 void Session::NoteCompressedSend() {
   compressed_since_armed_ = true;
-  if (deflate_idle_armed_ || !timer_ || state_ != State::kOpen) return;
+  if (deflate_idle_armed_ || state_ != State::kOpen) return;
   if (deflater_->zlib_memory() == 0) return;  // no stream held (no_context_takeover frees it)
+  if (!EnsureTimer()) return;
   deflate_idle_armed_ = true;
   compressed_since_armed_ = false;
   uv_timer_start(&timer_->uv, &Session::OnTimeout, kDeflateIdleMs, 0);

@@ -104,6 +104,22 @@ describe('successful handshake', () => {
     expect(keys[0]).not.toBe(keys[1]);
   });
 
+  it('Sec-WebSocket-Key stays 16 fresh bytes across 300 connections (more than one refill of the pooled random bytes)', async () => {
+    const keys = new Set<string>();
+    for (let batch = 0; batch < 6; batch++) {
+      const targets = Array.from({ length: 50 }, () => rawTarget('/echo'));
+      const conns = await Promise.all(targets.map((t) => connect(t.url)));
+      for (const [i, t] of targets.entries()) {
+        const key = (await getRawLog(t.id))!.request.headers['sec-websocket-key']!;
+        expect(Buffer.from(key, 'base64')).toHaveLength(16);
+        expect(conns[i]!.handshake.headers['sec-websocket-accept']).toBe(acceptKey(key));
+        keys.add(key);
+      }
+      await Promise.all(conns.map((c) => c.close(1000)));
+    }
+    expect(keys.size).toBe(300);
+  });
+
   it('offers subprotocols in order and exposes the one selected (ws echo picks chat)', async () => {
     const t = rawTarget('/echo', { protocol: 'superchat' });
     const raw = await connect(t.url, { protocols: ['superchat', 'chat'] });
