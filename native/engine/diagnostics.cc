@@ -1,6 +1,7 @@
 #include "engine/diagnostics.h"
 
 #include "engine/environment.h"
+#include "memory/curl_memory.h"
 #include "protocol/zlib_heap.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -40,11 +41,18 @@ Napi::Value LeakCheck(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// Tests only: refuse (true) or allow again (false) libcurl's 64 KiB buffer chunks.
+Napi::Value RefuseChunks(const Napi::CallbackInfo& info) {
+  curlws::RefuseChunksForTest(info.Length() > 0 && info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void DefineDiagnostics(Napi::Env env, Napi::Object exports) {
   exports.Set("diagnostics", Napi::Function::New(env, Diagnostics, "diagnostics"));
   exports.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
+  exports.Set("refuseChunksForTest", Napi::Function::New(env, RefuseChunks, "refuseChunksForTest"));
 }
 
 }  // namespace curlws
