@@ -287,4 +287,6 @@ export interface NativeBinding {
   leakCheck(): number | null;
   /** Tests only: while true, libcurl's 64 KiB buffer chunks are refused as if memory ran out. */
   refuseChunksForTest(refuse: boolean): void;
+  /** Tests only: while true, a session's next timer fails as if memory ran out. */
+  refuseTimersForTest(refuse: boolean): void;
 }

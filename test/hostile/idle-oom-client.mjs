@@ -7,7 +7,9 @@
 // run out) and prints IDLE; the test's server then sends every /burst connection `messages`
 // messages. Once each of those has received them all or closed, close() is called on every
 // /quiet connection (its first timer since it went idle, and a CLOSE frame to send). When all
-// have closed, chunks are allowed again and one more connection does a round trip.
+// have closed, chunks are allowed again. Then timers are refused (as if `new` failed) and close()
+// is called on every `${url}/timer` connection, idle as well: its close timeout needs a timer it
+// cannot have. Finally timers are allowed again and one more connection does a round trip.
 // Protocol on stdout: IDLE, then RESULT {...}.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -36,7 +38,7 @@ async function open(target, expected) {
     r.messages.push({ length: data.length, sha256: sha(data) });
     if (r.messages.length === expected) settle();
   });
-  conn.on('error', (err) => r.events.push({ type: 'error', code: err.code, message: err.message }));
+  conn.on('error', (err) => r.events.push({ type: 'error', code: err.code, closeCode: err.closeCode, message: err.message }));
   conn.on('close', (code) => {
     r.events.push({ type: 'close', code });
     settle();
@@ -48,9 +50,11 @@ async function open(target, expected) {
 
 const burst = [];
 const quiet = [];
+const timer = [];
 for (let i = 0; i < input.connections; i++) {
   burst.push(await open('burst', input.messages));
   quiet.push(await open('quiet', -1));
+  timer.push(await open('timer', -1));
 }
 // One more turn of the loop: the reads that found each connection drained have run.
 await new Promise((resolve) => setImmediate(resolve));
@@ -58,17 +62,25 @@ binding.refuseChunksForTest(true);
 console.log('IDLE');
 await Promise.all(burst.map(({ r }) => r.settled));
 
-const closeCalls = [];
-for (const { conn } of quiet) {
-  try {
-    conn.close(1000);
-    closeCalls.push('ok');
-  } catch (err) {
-    closeCalls.push(err.code ?? String(err));
-  }
+/** Calls close() on each connection: 'ok', or the code of what it threw. */
+function closeAll(list) {
+  return list.map(({ conn }) => {
+    try {
+      conn.close(1000);
+      return 'ok';
+    } catch (err) {
+      return err.code ?? String(err);
+    }
+  });
 }
+const closeCalls = closeAll(quiet);
 await Promise.all(quiet.map(({ r }) => r.settled));
 binding.refuseChunksForTest(false);
+
+binding.refuseTimersForTest(true);
+const timerCloseCalls = closeAll(timer);
+await Promise.all(timer.map(({ r }) => r.settled));
+binding.refuseTimersForTest(false);
 
 const fresh = await open('fresh', -1);
 const freshEcho = new Promise((resolve) => fresh.conn.once('message', (data) => resolve(String(data))));
@@ -77,4 +89,6 @@ const echo = await freshEcho;
 fresh.conn.close(1000);
 await fresh.r.settled;
 const strip = ({ conn, r: { settled, ...rest } }) => ({ ...rest, readyState: conn.readyState });
-console.log(`RESULT ${JSON.stringify({ burst: burst.map(strip), quiet: quiet.map(strip), closeCalls, echo, fresh: strip(fresh) })}`);
+console.log(
+  `RESULT ${JSON.stringify({ burst: burst.map(strip), quiet: quiet.map(strip), closeCalls, timer: timer.map(strip), timerCloseCalls, echo, fresh: strip(fresh) })}`,
+);

@@ -11,9 +11,13 @@
  *   (never a crash, never a lost 'close');
  * - close() on an idle connection (its first timer since it went idle, and a CLOSE frame to
  *   buffer) does not throw, and fails with WS_ERR_OUT_OF_MEMORY and exactly one 'close';
- * - once chunks are allowed again, a new connection in the same process works.
+ * - with `refuseTimersForTest`, close() on an idle connection whose close timeout needs a timer
+ *   that cannot be made does not throw, and ends it at once: WS_ERR_OUT_OF_MEMORY ("arming a
+ *   timeout") and exactly one 'close' (before the fix, close() threw and the connection stayed
+ *   CLOSING with no timer to end it: a lost 'close');
+ * - once chunks and timers are allowed again, a new connection in the same process works.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -27,6 +31,7 @@ const CONNECTIONS = 20; // of each kind: more than the allocator's cache of 16 f
 const burst = [Buffer.alloc(16, 1), Buffer.alloc(200_000, 2)];
 
 let server: Server;
+let child: ChildProcess | undefined; // killed at the end if a lost 'close' left it waiting
 let wss: WebSocketServer;
 let url: string;
 const bursting: WebSocket[] = [];
@@ -42,13 +47,14 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const ws of wss.clients) ws.terminate();
   wss.close();
   await new Promise((resolve) => server.close(resolve));
 });
 
 interface Recorded {
-  events: { type: string; code: string | number; message?: string }[];
+  events: { type: string; code: string | number; closeCode?: number; message?: string }[];
   messages: { length: number; sha256: string }[];
   readyState: number;
 }
@@ -56,6 +62,8 @@ interface Outcome {
   burst: Recorded[];
   quiet: Recorded[];
   closeCalls: string[];
+  timer: Recorded[];
+  timerCloseCalls: string[];
   echo: string;
   fresh: Recorded;
 }
@@ -66,21 +74,22 @@ const OOM_THEN_CLOSE = [
 ];
 
 describe('idle connections whose buffers cannot be allocated again', () => {
-  it('a burst fails each with WS_ERR_OUT_OF_MEMORY and one close; close() after idle closes once; a new connection works', {
+  it('a burst or close() with no chunk or no timer fails each with WS_ERR_OUT_OF_MEMORY and one close; a new connection works', {
     timeout: 60_000,
   }, async () => {
     const input = JSON.stringify({ url, connections: CONNECTIONS, messages: burst.length });
-    const child = spawn(process.execPath, [clientScript, input], {
+    const proc = spawn(process.execPath, [clientScript, input], {
       env: { ...process.env, CURLWS_DIST: distEntry },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    child = proc;
+    proc.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
+      proc.on('exit', (code, signal) => resolve({ code, signal })),
     );
     let result: Outcome | undefined;
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    createInterface({ input: proc.stdout }).on('line', (line) => {
       if (line === 'IDLE') {
         // Every connection is idle and chunks are refused: now the bursts.
         for (const ws of bursting) for (const b of burst) ws.send(b);
@@ -104,6 +113,7 @@ describe('idle connections whose buffers cannot be allocated again', () => {
         `burst ${i}`,
       ).toEqual(OOM_THEN_CLOSE);
       expect(c.events[0]!.message, `burst ${i}`).toBe('Out of memory while reading from the connection');
+      expect(c.events[0]!.closeCode, `burst ${i}`).toBe(1011);
       expect(c.readyState, `burst ${i}`).toBe(3);
     }
     // close() itself never throws; the CLOSE frame then finds no buffer to go into: one error and
@@ -116,6 +126,16 @@ describe('idle connections whose buffers cannot be allocated again', () => {
       ).toEqual(OOM_THEN_CLOSE);
       expect(c.events[0]!.message, `quiet ${i}`).toMatch(/^Out of memory while (sending|reading from the connection)$/);
       expect(c.readyState, `quiet ${i}`).toBe(3);
+    }
+    expect(r.timerCloseCalls).toEqual(Array(CONNECTIONS).fill('ok'));
+    for (const [i, c] of r.timer.entries()) {
+      expect(
+        c.events.map((e) => [e.type, e.code]),
+        `timer ${i}`,
+      ).toEqual(OOM_THEN_CLOSE);
+      expect(c.events[0]!.message, `timer ${i}`).toBe('Out of memory while arming a timeout');
+      expect(c.events[0]!.closeCode, `timer ${i}: no CLOSE frame was sent`).toBe(1006);
+      expect(c.readyState, `timer ${i}`).toBe(3);
     }
     expect(r.echo).toBe('after the refusal');
     expect(r.fresh.events).toEqual([{ type: 'close', code: 1000 }]);
