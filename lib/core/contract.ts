@@ -285,4 +285,8 @@ export interface NativeBinding {
   curlStrerror(code: number): string;
   /** ASan builds: run LeakSanitizer now (1 = leaks, see ASan's log); null otherwise. */
   leakCheck(): number | null;
+  /** Tests only: while true, libcurl's 64 KiB buffer chunks are refused as if memory ran out. */
+  refuseChunksForTest(refuse: boolean): void;
+  /** Tests only: while true, a session's next timer fails as if memory ran out. */
+  refuseTimersForTest(refuse: boolean): void;
 }

@@ -1,6 +1,8 @@
 #include "engine/diagnostics.h"
 
+#include "engine/engine.h"
 #include "engine/environment.h"
+#include "memory/curl_memory.h"
 #include "protocol/zlib_heap.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -40,11 +42,25 @@ Napi::Value LeakCheck(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// Tests only: refuse (true) or allow again (false) libcurl's 64 KiB buffer chunks.
+Napi::Value RefuseChunks(const Napi::CallbackInfo& info) {
+  curlws::RefuseChunksForTest(info.Length() > 0 && info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
+// Tests only: make a session's next timer fail (true) as if memory had run out, or not (false).
+Napi::Value RefuseTimers(const Napi::CallbackInfo& info) {
+  Engine::RefuseTimersForTest(info.Length() > 0 && info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void DefineDiagnostics(Napi::Env env, Napi::Object exports) {
   exports.Set("diagnostics", Napi::Function::New(env, Diagnostics, "diagnostics"));
   exports.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
+  exports.Set("refuseChunksForTest", Napi::Function::New(env, RefuseChunks, "refuseChunksForTest"));
+  exports.Set("refuseTimersForTest", Napi::Function::New(env, RefuseTimers, "refuseTimersForTest"));
 }
 
 }  // namespace curlws

@@ -1,6 +1,8 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <atomic>
+#include <new>
 
 namespace curlws {
 
@@ -82,7 +84,16 @@ UvHandle<T>* Engine::NewHandle(void* owner, Init init, int* err) {
   return h;
 }
 
+namespace {
+std::atomic<bool> refuse_timers{false};  // RefuseTimersForTest
+}  // namespace
+
+void Engine::RefuseTimersForTest(bool refuse) {
+  refuse_timers.store(refuse, std::memory_order_relaxed);
+}
+
 UvHandle<uv_timer_t>* Engine::NewTimer(void* owner) {
+  if (refuse_timers.load(std::memory_order_relaxed)) throw std::bad_alloc();
   return NewHandle<uv_timer_t>(owner, [this](uv_timer_t* t) { return uv_timer_init(loop_, t); });
 }
 

@@ -66,6 +66,9 @@ class Engine {
   void CancelSoon(Transfer* t);
 
   UvHandle<uv_timer_t>* NewTimer(void* owner);
+  // Tests only (the addon's refuseTimersForTest): while on, NewTimer throws std::bad_alloc, as
+  // `new` does when memory has run out, so a session's lazy timer can be refused on demand.
+  static void RefuseTimersForTest(bool refuse);
   UvHandle<uv_idle_t>* NewIdle(void* owner);
   // nullptr if libuv refuses the socket (for example EEXIST); `err` gets the uv error.
   // The poll libcurl has just stopped using for `s`, if any (Multi::TakeParkedPoll), stopped.

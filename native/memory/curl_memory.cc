@@ -1,6 +1,7 @@
 #include "memory/curl_memory.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -54,8 +55,12 @@ bool InClass(size_t size) {
   return size >= kClassMin && size <= kBlockSize;
 }
 
-// False when the budget is spent: the caller returns nullptr.
+// RefuseChunksForTest: read on any thread that allocates.
+std::atomic<bool> refuse_chunks{false};
+
+// False when the budget is spent (or a test refuses chunks): the caller returns nullptr.
 bool Spend() {
+  if (refuse_chunks.load(std::memory_order_relaxed)) return false;
   if (chunk_budget == 0) return false;
   if (chunk_budget > 0) --chunk_budget;
   return true;
@@ -141,6 +146,10 @@ CURLcode CurlGlobalInitWithCache(long flags) {
   return curl_global_init_mem(flags, Malloc, Free, Realloc, Strdup, Calloc);
 }
 
+void RefuseChunksForTest(bool refuse) {
+  refuse_chunks.store(refuse, std::memory_order_relaxed);
+}
+
 RecvChunkBudget::RecvChunkBudget(int fresh_chunks) {
   chunk_budget = fresh_chunks < 2 ? 2 : fresh_chunks;
   captured_count = 0;
@@ -170,6 +179,7 @@ void RecvChunkBudget::ReleaseEmptyChunks() {
 CURLcode CurlGlobalInitWithCache(long flags) {
   return curl_global_init(flags);
 }
+void RefuseChunksForTest(bool) {}
 RecvChunkBudget::RecvChunkBudget(int) {}
 RecvChunkBudget::~RecvChunkBudget() {}
 void RecvChunkBudget::ReleaseEmptyChunks() {}

@@ -36,6 +36,12 @@ namespace curlws {
 // size (malloc_usable_size); plain curl_global_init elsewhere.
 CURLcode CurlGlobalInitWithCache(long flags);
 
+// Tests only (the addon's refuseChunksForTest): while on, every 64 KiB chunk libcurl asks for is
+// refused, as if memory had run out, so the paths that handle a failed chunk allocation (an idle
+// connection's next read, a send) can be driven deterministically. No effect without the
+// caching allocator (a platform without malloc_usable_size).
+void RefuseChunksForTest(bool refuse);
+
 // While one is alive on this thread, libcurl gets at most `fresh_chunks` newly allocated 64 KiB
 // chunks (its spare chunks are reused regardless). At least 2, libcurl's nominal chunk count
 // for a WebSocket buffer: fewer could fail a read with CURLE_OUT_OF_MEMORY.

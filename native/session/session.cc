@@ -485,7 +485,17 @@ void Session::ReleaseTimer() {
 }
 
 void Session::StartTimer(uint64_t ms) {
-  if (!EnsureTimer()) return;
+  bool have_timer = false;
+  try {
+    have_timer = EnsureTimer();
+  } catch (const std::bad_alloc&) {
+    // An idle connection has no timer and making one failed. Without it nothing would end this
+    // wait (a close handshake whose peer never answers): end the connection now, with the error
+    // and its one 'close', rather than maybe never. No CLOSE 1011 either: it would wait again.
+    FailOutOfMemory("arming a timeout", 0);
+    return;
+  }
+  if (!have_timer) return;
   // A uv timer counts from the loop's cached clock, taken when the loop last woke up: after
   // synchronous work in the same tick it would fire that much early. The timeouts are promised
   // from the call that armed them (connect(), close()), so refresh the clock first, as Node's
@@ -563,9 +573,10 @@ void Session::Fail(const char* code, std::string message, uint16_t close_code, C
   if (!batch_) SendFailClose();
 }
 
-void Session::FailOutOfMemory(const char* while_doing) noexcept {
+void Session::FailOutOfMemory(const char* while_doing, uint16_t close_code) noexcept {
   try {
-    Fail("WS_ERR_OUT_OF_MEMORY", std::string("Out of memory while ") + while_doing, 1011, CURLE_OK);
+    Fail("WS_ERR_OUT_OF_MEMORY", std::string("Out of memory while ") + while_doing, close_code,
+         CURLE_OK);
     return;
   } catch (...) {
   }

@@ -122,8 +122,9 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // Ending.
   void Fail(const char* code, std::string message, uint16_t close_code, CURLcode curl_code);
   // Memory ran out for this connection (`while_doing`: "receiving a message", …): fails it with
-  // WS_ERR_OUT_OF_MEMORY and close code 1011. Never throws; other connections are untouched.
-  void FailOutOfMemory(const char* while_doing) noexcept;
+  // WS_ERR_OUT_OF_MEMORY and close code 1011 (0: ends it at once, no CLOSE frame and no wait).
+  // Never throws; other connections are untouched.
+  void FailOutOfMemory(const char* while_doing, uint16_t close_code = 1011) noexcept;
   // A C++ exception reached a uv callback boundary: std::bad_alloc fails the connection
   // (FailOutOfMemory); anything else means JS cannot run (a worker is being terminated), and
   // the environment's cleanup hook releases the session.
