@@ -289,7 +289,9 @@ export class WebSocket extends EventTarget {
       const type = this.#binaryType;
       if (data === undefined) {
         const ab = arena as ArrayBuffer;
-        if (type === 'arraybuffer') value = ab.slice(offset, offset + length);
+        // A batch whose arena holds this message alone (the usual case for one message per
+        // read) hands the arena over: nothing else refers to it, so no copy is needed.
+        if (type === 'arraybuffer') value = offset === 0 && length === ab.byteLength ? ab : ab.slice(offset, offset + length);
         else if (type === 'blob') value = new Blob([new Uint8Array(ab, offset, length)]);
         else value = Buffer.from(ab, offset, length);
       } else if (type === 'blob') {

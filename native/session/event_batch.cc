@@ -31,8 +31,53 @@ napi_status CopyToArrayBuffer(napi_env env, const void* data, size_t len, napi_v
 
 }  // namespace
 
+// The containers of the last batch on this thread, emptied but with their capacity, for the next
+// one. One per thread (each Node environment runs on its own); a batch made while another is
+// alive on the same thread (not seen: dispatches of different sessions do not nest) grows its
+// own. Plain bytes and ints only: no JS value outlives its batch.
+struct EventBatch::Spare {
+  bool lent = false;
+  std::vector<int32_t> meta;
+  std::vector<Value> values;
+  std::string arena;
+  std::string text;
+};
+
+namespace {
+// Beyond this a container is not kept: a batch of one large flood must not pin its memory.
+constexpr size_t kSpareBytesMax = 16 * 1024;
+}  // namespace
+
+EventBatch::Spare& EventBatch::ThreadSpare() {
+  static thread_local Spare spare;
+  return spare;
+}
+
+EventBatch::EventBatch(Napi::Env env) : env_(env) {
+  Spare& spare = ThreadSpare();
+  if (spare.lent) return;
+  spare.lent = true;
+  uses_spare_ = true;
+  meta_.swap(spare.meta);
+  values_.swap(spare.values);
+  arena_.swap(spare.arena);
+  text_.swap(spare.text);
+}
+
 EventBatch::~EventBatch() {
   for (Value& v : values_) FreeBlock(&v);
+  if (!uses_spare_) return;
+  Spare& spare = ThreadSpare();
+  spare.lent = false;
+  // Emptied (Take() empties them too, but a batch can die undelivered); a large one is freed.
+  auto keep = [](auto& from, auto& to, size_t bytes) {
+    from.clear();
+    if (bytes <= kSpareBytesMax) from.swap(to);
+  };
+  keep(meta_, spare.meta, meta_.capacity() * sizeof(int32_t));
+  keep(values_, spare.values, values_.capacity() * sizeof(Value));
+  keep(arena_, spare.arena, arena_.capacity());
+  keep(text_, spare.text, text_.capacity());
 }
 
 void EventBatch::FreeBlock(Value* v) {
@@ -156,7 +201,7 @@ napi_value EventBatch::Materialize(Value* v) {
   return nullptr;
 }
 
-void EventBatch::Take(napi_value out[4]) {
+void EventBatch::Take(napi_value out[4], MetaBuffer* shared) {
   napi_env env = env_;
   napi_value undefined;
   Check(env, napi_get_undefined(env, &undefined));
@@ -237,10 +282,30 @@ void EventBatch::Take(napi_value out[4]) {
   values_.clear();
   block_bytes_ = 0;
 
-  napi_value meta;
-  Check(env, CopyToArrayBuffer(env, meta_.data(), meta_.size() * sizeof(int32_t), &meta));
+  napi_value meta = SharedMeta(shared);
+  if (meta)
+    std::copy(meta_.begin(), meta_.end(), shared->data);
+  else
+    Check(env, CopyToArrayBuffer(env, meta_.data(), meta_.size() * sizeof(int32_t), &meta));
   Check(env, napi_create_typedarray(env, napi_int32_array, meta_.size(), meta, 0, &out[0]));
   meta_.clear();
+}
+
+napi_value EventBatch::SharedMeta(MetaBuffer* shared) {
+  if (!shared || shared->busy || meta_.size() > MetaBuffer::kInts) return nullptr;
+  napi_value buffer = nullptr;
+  if (shared->ref.IsEmpty()) {
+    void* data = nullptr;
+    if (napi_create_arraybuffer(env_, MetaBuffer::kInts * sizeof(int32_t), &data, &buffer) !=
+        napi_ok)
+      return nullptr;  // a pending exception stays for the fallback's Check to report
+    shared->ref = Napi::Persistent(Napi::ArrayBuffer(env_, buffer));
+    shared->data = static_cast<int32_t*>(data);
+  } else {
+    buffer = shared->ref.Value();
+  }
+  shared->busy = true;
+  return buffer;
 }
 
 Napi::Value HeadersToJs(Napi::Env env, const HeaderList& headers) {

@@ -6,7 +6,8 @@
 // from earlier batches (handles pile up in the callback's scope otherwise: every scavenge walks
 // them, and every message Buffer of the drain stays alive until it ends). What JS gets
 // (lib/core/contract.ts, Dispatcher):
-//   meta:   Int32Array of [type, a, b, c] quadruples; types must match NativeEvent;
+//   meta:   Int32Array of [type, a, b, c] quadruples; types must match NativeEvent; valid
+//           during the call only (its memory is refilled by the next delivery, MetaBuffer);
 //   values: JS values the events refer to by index, or undefined;
 //   arena:  one ArrayBuffer with the batch's small binary messages and PING/PONG payloads;
 //   text:   one string with the batch's small text messages, sliced by UTF-16 offsets.
@@ -66,10 +67,24 @@ struct ErrorInfo {
   long proxy_status = 0;  // HTTP status of a refused proxy CONNECT
 };
 
+// A home for the dispatcher's `meta` that is made once per environment and refilled for every
+// delivery that fits (Environment owns it): an ArrayBuffer per delivery cost four mallocs and
+// a young-generation sweep per echoed message. JS reads `meta` during the call only. `busy`
+// while a delivery is using it: a delivery nested in that one's JS gets an ArrayBuffer of its
+// own.
+struct MetaBuffer {
+  static constexpr size_t kInts = 256;  // 64 events
+  Napi::Reference<Napi::ArrayBuffer> ref;
+  int32_t* data = nullptr;
+  bool busy = false;
+};
+
 class EventBatch {
  public:
-  explicit EventBatch(Napi::Env env) : env_(env) {}
-  ~EventBatch();  // frees what was not delivered
+  // Takes the thread's spare containers (see Spare in event_batch.cc): a batch is made for
+  // every readable event, and growing fresh ones cost several mallocs per echoed message.
+  explicit EventBatch(Napi::Env env);
+  ~EventBatch();  // frees what was not delivered, gives the containers back
   EventBatch(const EventBatch&) = delete;
   EventBatch& operator=(const EventBatch&) = delete;
 
@@ -93,8 +108,9 @@ class EventBatch {
 
   // Builds the four dispatcher arguments (meta, values, arena, text) in the caller's
   // HandleScope and starts anew. Messages whose value could not be made are left out (see
-  // above); throws only when not even the batch's containers can be made.
-  void Take(napi_value out[4]);
+  // above); throws only when not even the batch's containers can be made. `meta` goes into
+  // `shared` when it fits and is free (then marked busy: the caller frees it after the call).
+  void Take(napi_value out[4], MetaBuffer* shared = nullptr);
   Napi::Env env() const { return env_; }
 
   // Set when Take() left messages out: the connection must fail with this (then cleared).
@@ -102,6 +118,8 @@ class EventBatch {
   void clear_failure() { failed_ = false; }
 
  private:
+  struct Spare;
+  static Spare& ThreadSpare();
   struct Value {
     napi_value js = nullptr;   // a ready JS value, or:
     uint8_t* block = nullptr;  // a message to turn into one at Take()
@@ -117,12 +135,15 @@ class EventBatch {
     meta_.push_back(b);
     meta_.push_back(c);
   }
+  // `shared`'s ArrayBuffer, marked busy, if meta fits and it is free; else nullptr.
+  napi_value SharedMeta(MetaBuffer* shared);
   // The JS value of a message block (freed or handed over either way); nullptr on failure.
   napi_value Materialize(Value* v);
   static void FreeBlock(Value* v);
   static bool IsMessage(int32_t type);
 
   Napi::Env env_;
+  bool uses_spare_ = false;  // the containers below came from the thread's Spare
   std::vector<int32_t> meta_;
   std::vector<Value> values_;
   std::string arena_;

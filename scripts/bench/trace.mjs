@@ -7,8 +7,11 @@
  * does not.
  *
  *   node scripts/bench/trace.mjs [--kind=echo] [--size=64] [--tls] [--n=10000]
- *                                [--clients=curlws,ws,undici,c] [--per=M]
+ *                                [--clients=curlws,ws,undici,c] [--per=M] [--idle=K]
  *
+ * --idle=K (echo): K idle connections open in the client alongside the echo connection, as the
+ * benchmark's `echo-64B-idle3k` row; what grows with them shows as a per-message count that
+ * differs from the run without.
  * Each client runs twice, with N/5 and N messages; the table shows (count(N) − count(N/5)) /
  * (0.8 N), so setup, handshake and teardown cancel out. Needs root (uprobes in tracefs) and Linux
  * `perf`; the probes are removed at exit. Kinds: echo (one message in flight), recv, send.
@@ -35,6 +38,9 @@ const tls = process.argv.includes('--tls');
 const clients = arg('clients', 'curlws,ws,undici,c').split(',');
 // Counts per this many messages (a stream makes a fraction of a syscall per message).
 const perN = Number(arg('per', kind === 'echo' ? 1 : 1000));
+const idle = Number(arg('idle', 0));
+const LIBSSL = '/lib/x86_64-linux-gnu/libssl.so.3';
+const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';
 
 /** Symbols to probe: [event name, binary, symbol, what it counts]. */
 const PROBES = [
@@ -72,6 +78,11 @@ const PROBES = [
   ['curl_ws_recv', ADDON, 'curl_ws_recv', 'curl_ws_recv calls'],
   ['curl_easy_send', ADDON, 'curl_easy_send', 'curl_easy_send calls'],
   ['cpool_scans', ADDON, 'Curl_cpool_get_conn', 'libcurl connection-pool scans (Curl_cpool_get_conn)'],
+  ['cpool_find', ADDON, 'Curl_cpool_find', 'libcurl connection-pool walks (Curl_cpool_find)'],
+  ['socket_action', ADDON, 'curl_multi_socket_action', 'curl_multi_socket_action calls'],
+  ['splay', ADDON, 'Curl_splay', 'libcurl timer-tree splays (Curl_splay)'],
+  ['expire', ADDON, 'Curl_expire', 'libcurl timers set (Curl_expire)'],
+  ['malloc', LIBC, 'malloc', 'malloc calls (every client, all of its libraries)'],
   ['ssl_write', process.execPath, 'SSL_write', 'SSL_write calls (TLS records written)'],
   ['ssl_read', process.execPath, 'SSL_read', 'SSL_read calls'],
 ];
@@ -94,8 +105,12 @@ const SYSCALLS = [
 
 /** File offset of `sym` in `bin` (uprobes take offsets, not addresses). */
 function fileOffset(bin, sym) {
-  const nm = spawnSync('nm', [bin], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout;
-  const line = nm.split('\n').find((l) => l.endsWith(` ${sym}`) && / [Tt] /.test(l));
+  // A shared library keeps its exported symbols in the dynamic table only (nm -D).
+  const find = (flags) =>
+    spawnSync('nm', [...flags, bin], { encoding: 'utf8', maxBuffer: 1 << 28 })
+      .stdout.split('\n')
+      .find((l) => (l.endsWith(` ${sym}`) || l.includes(` ${sym}@@`)) && / [Tt] /.test(l));
+  const line = find([]) ?? find(['-D']);
   if (!line) return null;
   const addr = BigInt(`0x${line.split(' ')[0]}`);
   const segs = execFileSync('readelf', ['-lW', bin], { encoding: 'utf8' })
@@ -107,10 +122,23 @@ function fileOffset(bin, sym) {
   return seg ? addr - seg.vaddr + seg.off : null;
 }
 
+/**
+ * The C client links libcurl statically and OpenSSL from the system: its copies of the addon's
+ * libcurl probes and of the SSL ones get a `__c` suffix and are counted under the same row.
+ */
+function probeList() {
+  const list = [...PROBES];
+  for (const [name, bin, sym, what] of PROBES) {
+    if (bin === ADDON) list.push([`${name}__c`, C_BIN, sym, what]);
+    if (name.startsWith('ssl_')) list.push([`${name}__c`, LIBSSL, sym, what]);
+  }
+  return list;
+}
+
 function addProbes() {
   removeProbes();
   const added = [];
-  for (const [name, bin, sym, what] of PROBES) {
+  for (const [name, bin, sym, what] of probeList()) {
     const off = fs.existsSync(bin) ? fileOffset(bin, sym) : null;
     if (off === null) continue;
     try {
@@ -154,17 +182,15 @@ function events(probes) {
 
 function runCounted(client, count, server, probes, caFile) {
   const base = tls ? `wss://127.0.0.1:${server.tlsPort}` : `ws://127.0.0.1:${server.port}`;
+  const spec = { client, kind, url: base, n: count, size, warmup: 0, ...(tls ? { caFile } : {}), ...(idle ? { idle } : {}) };
   const cmd =
     client === 'c'
-      ? [C_BIN, kind, base, String(count), String(size), tls ? caFile : '']
-      : [
-          process.execPath,
-          '--expose-gc',
-          path.join(here, 'client.mjs'),
-          JSON.stringify({ client, kind, url: base, n: count, size, warmup: 0, ...(tls ? { caFile } : {}) }),
-        ];
+      ? [C_BIN, kind, base, String(count), String(size), tls ? caFile : '', '0', String(idle)]
+      : [process.execPath, '--expose-gc', path.join(here, 'client.mjs'), JSON.stringify(spec)];
+  // Idle connections need file descriptors: the limit is raised to the hard limit, as run.mjs does.
+  const raised = idle ? ['/bin/sh', '-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', ...cmd] : cmd;
   const out = path.join(os.tmpdir(), `curlws-trace-${process.pid}.csv`);
-  const r = spawnSync('perf', ['stat', '-x', ',', '-o', out, ...events(probes), '--', ...cmd], { encoding: 'utf8' });
+  const r = spawnSync('perf', ['stat', '-x', ',', '-o', out, ...events(probes), '--', ...raised], { encoding: 'utf8' });
   const result = JSON.parse(r.stdout.trim().split('\n').pop() || '{"ok":false}');
   if (!result.ok) throw new Error(`${client}: ${r.stdout.slice(-300)} ${r.stderr.slice(-300)}`);
   const counts = {};
@@ -172,10 +198,14 @@ function runCounted(client, count, server, probes, caFile) {
     const f = line.split(',');
     if (f.length < 3 || !f[2]) continue;
     const v = Number(f[0]);
-    let name = f[2].replace(`${GROUP}:`, '').replace('syscalls:sys_enter_', '').replace('raw_syscalls:sys_enter', 'syscalls');
+    let name = f[2]
+      .replace(`${GROUP}:`, '')
+      .replace(/__c$/, '')
+      .replace('syscalls:sys_enter_', '')
+      .replace('raw_syscalls:sys_enter', 'syscalls');
     if (name === 'syscalls:sys_exit_recvfrom') name = 'recvfrom EAGAIN';
     if (name === 'syscalls:sys_exit_read') name = 'read EAGAIN';
-    counts[name] = Number.isFinite(v) ? v : 0;
+    counts[name] = (counts[name] ?? 0) + (Number.isFinite(v) ? v : 0);
   }
   fs.rmSync(out, { force: true });
   return counts;
@@ -215,14 +245,14 @@ async function main() {
   ];
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(
-    `# ${kind} ${size} B over ${tls ? 'wss' : 'ws'}: counts per ${perN === 1 ? 'message' : `${perN} messages`}, (count(${n}) − count(${lo})) / ${n - lo}`,
+    `# ${kind} ${size} B over ${tls ? 'wss' : 'ws'}${idle ? ` with ${idle} idle connections` : ''}: counts per ${perN === 1 ? 'message' : `${perN} messages`}, (count(${n}) − count(${lo})) / ${n - lo}`,
   );
   for (const [j, r] of rows.entries()) {
     console.log(r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  '));
     if (j === 0) console.log(w.map((x) => '-'.repeat(x)).join('  '));
   }
   console.log('\nprobes:');
-  for (const p of probes) console.log(`  ${p.name.padEnd(15)} ${p.what}`);
+  for (const p of probes.filter((x) => !x.name.endsWith('__c'))) console.log(`  ${p.name.padEnd(15)} ${p.what}`);
 }
 
 main().catch((e) => {
