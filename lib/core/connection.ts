@@ -548,11 +548,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     settle.reject(error);
   }
 
-  /**
-   * @internal Called by the dispatcher with one batch of native events (see Dispatcher). `meta`
-   * is valid during this call only: the engine refills its memory for the next delivery, so
-   * whatever outlives the call (the held rest of a batch) is unpacked into JS values first.
-   */
+  /** @internal Called by the dispatcher with one batch of native events (see Dispatcher). */
   [kOnEvents](meta: Int32Array, values: unknown[] | undefined, arena: ArrayBuffer | undefined, text: string | undefined): void {
     if (this.#deferred) {
       this.#deferred.push(...unpack(meta, 0, values, arena, text));

@@ -258,8 +258,6 @@ export interface NativeHeader {
  * One batch of events. `meta`: [type, a, b, c] per event; `values`: JS values events refer to;
  * `arena`: the batch's small binary messages and PING/PONG payloads, back to back; `text`: its
  * small text messages, back to back. The last three are undefined when no event uses them.
- * `meta` is valid only during the call: the engine reuses its memory for the next batch, so the
- * dispatcher reads it synchronously and keeps no reference to it.
  */
 export type Dispatcher = (
   target: object,

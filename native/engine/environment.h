@@ -16,7 +16,6 @@
 
 #include "engine/ca_file.h"
 #include "engine/engine.h"
-#include "session/event_batch.h"
 
 namespace curlws {
 
@@ -44,9 +43,6 @@ class Environment {
   const Napi::FunctionReference& dispatcher() const { return dispatcher_; }
   void set_dispatcher(Napi::Function fn) { dispatcher_ = Napi::Persistent(fn); }
 
-  // Where deliveries put their `meta` (event_batch.h).
-  MetaBuffer& meta_buffer() { return meta_buffer_; }
-
   const Limits& limits() const { return limits_; }
   Limits& mutable_limits() { return limits_; }
 
@@ -58,7 +54,6 @@ class Environment {
   Napi::FunctionReference dispatcher_;
   CaFiles ca_files_;  // in-memory CA files of this environment
   Limits limits_;
-  MetaBuffer meta_buffer_;
 };
 
 }  // namespace curlws

@@ -6,8 +6,7 @@
 // from earlier batches (handles pile up in the callback's scope otherwise: every scavenge walks
 // them, and every message Buffer of the drain stays alive until it ends). What JS gets
 // (lib/core/contract.ts, Dispatcher):
-//   meta:   Int32Array of [type, a, b, c] quadruples; types must match NativeEvent; valid
-//           during the call only (its memory is refilled by the next delivery, MetaBuffer);
+//   meta:   Int32Array of [type, a, b, c] quadruples; types must match NativeEvent;
 //   values: JS values the events refer to by index, or undefined;
 //   arena:  one ArrayBuffer with the batch's small binary messages and PING/PONG payloads;
 //   text:   one string with the batch's small text messages, sliced by UTF-16 offsets.
@@ -67,18 +66,6 @@ struct ErrorInfo {
   long proxy_status = 0;  // HTTP status of a refused proxy CONNECT
 };
 
-// A home for the dispatcher's `meta` that is made once per environment and refilled for every
-// delivery that fits (Environment owns it): an ArrayBuffer per delivery cost four mallocs and
-// a young-generation sweep per echoed message. JS reads `meta` during the call only. `busy`
-// while a delivery is using it: a delivery nested in that one's JS gets an ArrayBuffer of its
-// own.
-struct MetaBuffer {
-  static constexpr size_t kInts = 256;  // 64 events
-  Napi::Reference<Napi::ArrayBuffer> ref;
-  int32_t* data = nullptr;
-  bool busy = false;
-};
-
 class EventBatch {
  public:
   // Takes the thread's spare containers (see Spare in event_batch.cc): a batch is made for
@@ -108,9 +95,8 @@ class EventBatch {
 
   // Builds the four dispatcher arguments (meta, values, arena, text) in the caller's
   // HandleScope and starts anew. Messages whose value could not be made are left out (see
-  // above); throws only when not even the batch's containers can be made. `meta` goes into
-  // `shared` when it fits and is free (then marked busy: the caller frees it after the call).
-  void Take(napi_value out[4], MetaBuffer* shared = nullptr);
+  // above); throws only when not even the batch's containers can be made.
+  void Take(napi_value out[4]);
   Napi::Env env() const { return env_; }
 
   // Set when Take() left messages out: the connection must fail with this (then cleared).
@@ -135,8 +121,6 @@ class EventBatch {
     meta_.push_back(b);
     meta_.push_back(c);
   }
-  // `shared`'s ArrayBuffer, marked busy, if meta fits and it is free; else nullptr.
-  napi_value SharedMeta(MetaBuffer* shared);
   // The JS value of a message block (freed or handed over either way); nullptr on failure.
   napi_value Materialize(Value* v);
   static void FreeBlock(Value* v);

@@ -141,16 +141,7 @@ class DispatchScope {
     Napi::HandleScope scope(env);
     Environment* environment = Environment::Of(env);
     napi_value args[5];
-    MetaBuffer* shared = environment ? &environment->meta_buffer() : nullptr;
-    // Free again once JS returned (or was never called), unless an outer delivery holds it.
-    struct Release {
-      MetaBuffer* shared;
-      bool keep;
-      ~Release() {
-        if (shared && !keep) shared->busy = false;
-      }
-    } release{shared, shared && shared->busy};
-    batch->Take(args + 1, shared);
+    batch->Take(args + 1);
     if (batch->failed()) {
       // A message's value could not be made: the ones before it go out now, the connection
       // fails after them (the error follows in the next round).
