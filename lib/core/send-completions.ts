@@ -1,6 +1,8 @@
+import { Fifo } from './fifo';
+
 /**
  * The completions of sends waiting for the engine, oldest first. The engine reports completions
- * as counts in FIFO order; a head index keeps taking them O(1) with a million messages queued.
+ * as counts in FIFO order.
  *
  * A send is stored as two functions, not as a promise: `send()` stores its promise's own resolve
  * and reject, the wrappers a callback they allocated once (or none), so a send nobody awaits
@@ -13,9 +15,8 @@ export type OnSent = () => void;
 export type OnFailed = (error: Error) => void;
 
 export class SendCompletions {
-  /** onSent, onFailed of each send, in pairs: one array to grow, one push per send. */
-  #pairs: (OnSent | OnFailed | undefined)[] = [];
-  #head = 0; // index of the oldest pair's onSent
+  /** onSent, onFailed of each send, one after the other: one queue to grow, no object per send. */
+  #pairs = new Fifo<OnSent | OnFailed | undefined>();
   /** Sent already, told at the next {@link complete}: completions never run inside a send call. */
   #sentEarlier = 0;
   /** What a callback throws: reported (as an uncaught exception), never stopping the others. */
@@ -26,12 +27,13 @@ export class SendCompletions {
   }
 
   get length(): number {
-    return (this.#pairs.length - this.#head) >> 1;
+    return this.#pairs.length >> 1;
   }
 
   /** Queues the newest send's completion; either function may be absent (nobody listens). */
   add(onSent: OnSent | undefined, onFailed: OnFailed | undefined): void {
-    this.#pairs.push(onSent, onFailed);
+    this.#pairs.push(onSent);
+    this.#pairs.push(onFailed);
   }
 
   /** The engine reported `count` more of the oldest sent from inside a send call: told later. */
@@ -48,11 +50,9 @@ export class SendCompletions {
     count += this.#sentEarlier;
     this.#sentEarlier = 0;
     const pairs = this.#pairs;
-    for (; count > 0 && this.#head < pairs.length; count--) {
-      const i = this.#head;
-      this.#head += 2;
-      const onSent = pairs[i] as OnSent | undefined;
-      pairs[i] = pairs[i + 1] = undefined; // nothing retained by a finished send
+    for (; count > 0 && pairs.length > 0; count--) {
+      const onSent = pairs.shift() as OnSent | undefined;
+      pairs.shift();
       if (onSent !== undefined) {
         try {
           onSent();
@@ -61,7 +61,6 @@ export class SendCompletions {
         }
       }
     }
-    this.#compact();
   }
 
   /**
@@ -71,11 +70,9 @@ export class SendCompletions {
   failAll(error: () => Error): void {
     if (this.#sentEarlier > 0) this.complete(0);
     const pairs = this.#pairs;
-    while (this.#head < pairs.length) {
-      const i = this.#head;
-      this.#head += 2;
-      const onFailed = pairs[i + 1] as OnFailed | undefined;
-      pairs[i] = pairs[i + 1] = undefined;
+    while (pairs.length > 0) {
+      pairs.shift();
+      const onFailed = pairs.shift() as OnFailed | undefined;
       if (onFailed !== undefined) {
         try {
           onFailed(error());
@@ -83,16 +80,6 @@ export class SendCompletions {
           this.#onThrow(err);
         }
       }
-    }
-    this.#compact();
-  }
-
-  #compact(): void {
-    if (this.#head === this.#pairs.length) {
-      this.#pairs.length = this.#head = 0;
-    } else if (this.#head >= 8192 && this.#head * 2 >= this.#pairs.length) {
-      this.#pairs.splice(0, this.#head);
-      this.#head = 0;
     }
   }
 }
