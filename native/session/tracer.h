@@ -17,8 +17,7 @@ namespace curlws {
 class Tracer {
  public:
   // `notify(ctx)` is called after each line is collected. A plain function and its argument,
-  // not a std::function: every connection has a Tracer, verbose or not, and this keeps it at
-  // 32 bytes.
+  // not a std::function (32 bytes): every connection has a Tracer, verbose or not.
   Tracer(void (*notify)(void*), void* ctx) : notify_(notify), ctx_(ctx) {}
 
   // 0 off, 1 text and headers, 2 also data sizes and frames.
