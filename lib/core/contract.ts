@@ -289,4 +289,6 @@ export interface NativeBinding {
   refuseChunksForTest(refuse: boolean): void;
   /** Tests only: while true, a session's next timer fails as if memory ran out. */
   refuseTimersForTest(refuse: boolean): void;
+  /** Tests only: while true, a session's error and close record (made when it first fails or ends) cannot be allocated. */
+  refuseEndingsForTest(refuse: boolean): void;
 }

@@ -4,6 +4,7 @@
 #include "engine/environment.h"
 #include "memory/curl_memory.h"
 #include "protocol/zlib_heap.h"
+#include "session/session.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CURLWS_LSAN 1
@@ -54,6 +55,13 @@ Napi::Value RefuseTimers(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Tests only: make the allocation of a session's error and close record fail (true) as if memory
+// had run out, or not (false).
+Napi::Value RefuseEndings(const Napi::CallbackInfo& info) {
+  Session::RefuseEndingsForTest(info.Length() > 0 && info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void DefineDiagnostics(Napi::Env env, Napi::Object exports) {
@@ -61,6 +69,8 @@ void DefineDiagnostics(Napi::Env env, Napi::Object exports) {
   exports.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
   exports.Set("refuseChunksForTest", Napi::Function::New(env, RefuseChunks, "refuseChunksForTest"));
   exports.Set("refuseTimersForTest", Napi::Function::New(env, RefuseTimers, "refuseTimersForTest"));
+  exports.Set("refuseEndingsForTest",
+              Napi::Function::New(env, RefuseEndings, "refuseEndingsForTest"));
 }
 
 }  // namespace curlws

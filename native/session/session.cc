@@ -4,6 +4,7 @@
 #include "session/session.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -252,8 +253,9 @@ void Session::HandshakeDone(CURLcode result) {
 
   if (result != CURLE_OK || status != 101) {
     if (result == CURLE_OK || result == CURLE_HTTP_RETURNED_ERROR) {
-      error_.status = status;
-      error_.headers = CollectHeaders(e, CURLH_HEADER);
+      ErrorInfo& error = ending().error;
+      error.status = status;
+      error.headers = CollectHeaders(e, CURLH_HEADER);
       Fail("WS_ERR_UNEXPECTED_RESPONSE", "Unexpected server response: " + std::to_string(status), 0,
            CURLE_OK);
     } else {
@@ -261,7 +263,7 @@ void Session::HandshakeDone(CURLcode result) {
       curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &proxy_status);
       std::string message = errbuf_[0] ? errbuf_ : curl_easy_strerror(result);
       if (proxy_status >= 300) {
-        error_.proxy_status = proxy_status;
+        ending().error.proxy_status = proxy_status;
         if (message.find(std::to_string(proxy_status)) == std::string::npos)
           message += " (proxy answered " + std::to_string(proxy_status) + ")";
       }
@@ -276,8 +278,9 @@ void Session::HandshakeDone(CURLcode result) {
       ValidateUpgradeResponse(headers, key_, protocols_, offer_deflate_, &protocol);
   if (!bad.code.empty()) {
     // The 101 travels with the error: curlws/ws emits it as 'upgrade' before 'error', as ws.
-    error_.status = status;
-    error_.headers = std::move(headers);
+    ErrorInfo& error = ending().error;
+    error.status = status;
+    error.headers = std::move(headers);
     Fail(bad.code.c_str(), bad.message, 0, CURLE_OK);
     return;
   }
@@ -546,12 +549,21 @@ void Session::RunSoon() {
 
 void Session::Fail(const char* code, std::string message, uint16_t close_code, CURLcode curl_code) {
   if (state_ == State::kClosed) return;
-  if (!pending_error_ && error_.code.empty() && error_.curl_code < 0 && !failing_) {
-    pending_error_ = true;
-    error_.code = code;
-    error_.message = std::move(message);
-    error_.curl_code = curl_code == CURLE_OK ? -1 : static_cast<int>(curl_code);
-    error_.close_code = close_code;
+  // The first failure is the one reported. A handshake refusal made ending_ already (status
+  // and headers) without recording an error in it.
+  bool first = !ending_ || (ending_->error.code.empty() && ending_->error.curl_code < 0);
+  if (!pending_error_ && first && !failing_) {
+    try {
+      ErrorInfo& error = ending().error;
+      std::string code_text(code);
+      error.code = std::move(code_text);  // from here on nothing allocates
+      error.message = std::move(message);
+      error.curl_code = curl_code == CURLE_OK ? -1 : static_cast<int>(curl_code);
+      error.close_code = close_code;
+      pending_error_ = true;
+    } catch (const std::bad_alloc&) {
+      // No memory to describe the failure: the connection still fails, without an 'error'.
+    }
   }
   if (state_ == State::kConnecting || close_code == 0 || !easy_ || close_queued_) {
     if (close_queued_ && close_code != 0 && !failing_) {
@@ -580,7 +592,7 @@ void Session::FailOutOfMemory(const char* while_doing, uint16_t close_code) noex
     return;
   } catch (...) {
   }
-  // Not even the error could be recorded: end the connection without one (still one 'close').
+  // Fail itself ran out (the message, the CLOSE frame): end the connection at once (one 'close').
   try {
     Finish(1006, std::string(), false);
   } catch (...) {
@@ -624,13 +636,39 @@ void Session::SendFailClose() {
 
 void Session::Finish(uint16_t code, std::string reason, bool clean) {
   if (state_ == State::kClosed) return;
+  if (!reason.empty()) {
+    // Finish must not throw: it runs where an exception would be swallowed (after a dispatch)
+    // and the one 'close' lost.
+    try {
+      ending().closed_reason = std::move(reason);
+    } catch (const std::bad_alloc&) {
+      // No memory for the reason: reported as a connection that memory ran out for, 1006.
+      code = 1006;
+      clean = false;
+    }
+  }
   state_ = State::kClosed;
   ReleaseNative();
   pending_closed_ = true;
   closed_code_ = code;
-  closed_reason_ = std::move(reason);
   closed_clean_ = clean;
   if (!batch_ && engine_) engine_->Soon(this);
+}
+
+namespace {
+std::atomic<bool> refuse_endings{false};  // RefuseEndingsForTest
+}  // namespace
+
+void Session::RefuseEndingsForTest(bool refuse) {
+  refuse_endings.store(refuse, std::memory_order_relaxed);
+}
+
+Session::Ending& Session::ending() {
+  if (!ending_) {
+    if (refuse_endings.load(std::memory_order_relaxed)) throw std::bad_alloc();
+    ending_ = std::make_unique<Ending>();
+  }
+  return *ending_;
 }
 
 void Session::ReleaseNative() {
@@ -680,12 +718,13 @@ void Session::EmitPending() {
   }
   if (pending_error_) {
     pending_error_ = false;
-    batch_->Add(EventType::kError, ErrorToJs(env, error_));
+    batch_->Add(EventType::kError, ErrorToJs(env, ending_->error));
   }
   if (pending_closed_) {
     pending_closed_ = false;
     batch_->Add(EventType::kClosed, Napi::Number::New(env, closed_code_),
-                Napi::String::New(env, closed_reason_), Napi::Boolean::New(env, closed_clean_));
+                Napi::String::New(env, ending_ ? ending_->closed_reason : std::string()),
+                Napi::Boolean::New(env, closed_clean_));
     closed_emitted_ = true;
   }
 }
@@ -694,6 +733,7 @@ void Session::AfterDispatch() {
   if (!closed_emitted_ || finalized_) return;
   if (release_deferred_) ReleaseNative();  // libcurl is off the stack by now; CancelSoon follows
   finalized_ = true;
+  ending_.reset();  // delivered: nothing reads it again
   if (engine_) {
     engine_->CancelSoon(this);
     engine_->Unregister(this);

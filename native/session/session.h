@@ -50,6 +50,10 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // Environment teardown: releases native resources without calling JS.
   void Detach() override;
 
+  // Tests only (the addon's refuseEndingsForTest): while on, making a session's Ending throws
+  // std::bad_alloc, as it would with no memory left.
+  static void RefuseEndingsForTest(bool refuse);
+
  private:
   enum class State { kConnecting, kOpen, kClosing, kClosed };
   friend class DispatchScope;
@@ -162,8 +166,13 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // permessage-deflate. A session that offers it reads with raw_ (CURLWS_RAW_MODE: libcurl's
   // decoder rejects RSV1); one that does not keeps libcurl's decoder and has none of these.
   bool offer_deflate_ = false;
-  DeflateOffer deflate_offer_;
-  Deflater::Config deflate_config_;  // level, memLevel, threshold; the rest once agreed
+  // What was offered, and the compressor's level, memLevel and threshold: needed until the
+  // server's answer is judged (NegotiateExtensions), then dropped.
+  struct DeflateSetup {
+    DeflateOffer offer;
+    Deflater::Config config;  // the window and context takeover are set once agreed
+  };
+  std::unique_ptr<DeflateSetup> deflate_setup_;
   std::unique_ptr<RawReceiver> raw_;
   std::unique_ptr<Deflater> deflater_;  // once agreed; its zlib stream is made lazily
   bool sending_fragments_ = false;      // send(..., fin=false) began a message
@@ -190,7 +199,19 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   uint16_t peer_code_ = 1005;
   std::string peer_reason_;
 
-  Tracer tracer_{[this] { ScheduleIfPending(); }};
+  Tracer tracer_{[](void* self) { static_cast<Session*>(self)->ScheduleIfPending(); }, this};
+
+  // What only a connection that fails or ends needs: the error it reports and the reason of its
+  // 'close'. Made on first use (ending()), so an open connection, usually idle, holds a null
+  // pointer instead of ~150 bytes; freed once 'closed' is delivered. ending() may throw
+  // std::bad_alloc; Fail and Finish catch it (no 'error', a 1006 'close'), so neither throws
+  // for it.
+  struct Ending {
+    ErrorInfo error;
+    std::string closed_reason;
+  };
+  std::unique_ptr<Ending> ending_;
+  Ending& ending();
 
   // Payload counters for stats().
   uint64_t messages_in_ = 0, bytes_in_ = 0, messages_out_ = 0, bytes_out_ = 0;
@@ -200,10 +221,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   size_t pending_sent_control_ = 0;
   bool pending_drain_ = false;
   bool pending_error_ = false;
-  ErrorInfo error_;
   bool pending_closed_ = false;
   uint16_t closed_code_ = 1006;
-  std::string closed_reason_;
   bool closed_clean_ = false;
   bool closed_emitted_ = false;
   bool finalized_ = false;  // the 'closed' event went out; the self-reference is dropped

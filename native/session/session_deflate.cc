@@ -28,19 +28,22 @@ long Session::ConfigureDeflate(const Napi::Object& init) {
   if (!value.IsObject()) return 0;
   // lib/core/options.ts validated and normalized every field (see DeflateOffer for their meaning).
   Napi::Object o = value.As<Napi::Object>();
-  deflate_offer_.server_no_context_takeover = o.Get("serverNoContextTakeover").ToBoolean();
+  deflate_setup_ = std::make_unique<DeflateSetup>();
+  DeflateOffer& offer_params = deflate_setup_->offer;
+  Deflater::Config& config = deflate_setup_->config;
+  offer_params.server_no_context_takeover = o.Get("serverNoContextTakeover").ToBoolean();
   Napi::Value client_nct = o.Get("clientNoContextTakeover");
   if (client_nct.IsBoolean()) {
-    deflate_offer_.client_no_context_takeover = client_nct.ToBoolean();
-    deflate_offer_.refuse_client_no_context_takeover = !client_nct.ToBoolean();
+    offer_params.client_no_context_takeover = client_nct.ToBoolean();
+    offer_params.refuse_client_no_context_takeover = !client_nct.ToBoolean();
   }
-  deflate_offer_.server_max_window_bits = IntOr(o, "serverMaxWindowBits", 0);
-  deflate_offer_.client_max_window_bits = IntOr(o, "clientMaxWindowBits", DeflateOffer::kNoValue);
-  deflate_config_.level = IntOr(o, "level", Z_DEFAULT_COMPRESSION);
-  deflate_config_.mem_level = IntOr(o, "memLevel", 8);
-  deflate_config_.threshold = static_cast<size_t>(NumberOrZero(o, "threshold"));
+  offer_params.server_max_window_bits = IntOr(o, "serverMaxWindowBits", 0);
+  offer_params.client_max_window_bits = IntOr(o, "clientMaxWindowBits", DeflateOffer::kNoValue);
+  config.level = IntOr(o, "level", Z_DEFAULT_COMPRESSION);
+  config.mem_level = IntOr(o, "memLevel", 8);
+  config.threshold = static_cast<size_t>(NumberOrZero(o, "threshold"));
 
-  const std::string offer = "Sec-WebSocket-Extensions: " + BuildDeflateOffer(deflate_offer_);
+  const std::string offer = "Sec-WebSocket-Extensions: " + BuildDeflateOffer(offer_params);
   if (!SlistAppend(request_headers_, offer.c_str())) throw std::bad_alloc();
   offer_deflate_ = true;
   raw_ = std::make_unique<RawReceiver>(&Session::RawRead, this);
@@ -56,8 +59,10 @@ CURLcode Session::RawRead(void* ctx, uint8_t* buf, size_t len, size_t* n) {
 bool Session::NegotiateExtensions(const HeaderList& headers, std::string* extension) {
   extension->clear();
   if (!offer_deflate_) return true;
+  // The offer is only needed here: an open connection keeps the agreement (in raw_, deflater_).
+  const std::unique_ptr<DeflateSetup> setup = std::move(deflate_setup_);
   const DeflateNegotiation n =
-      NegotiateDeflate(HeaderValues(headers, "Sec-WebSocket-Extensions"), deflate_offer_);
+      NegotiateDeflate(HeaderValues(headers, "Sec-WebSocket-Extensions"), setup->offer);
   if (!n.code.empty()) {
     Fail(n.code.c_str(), n.message, 0, CURLE_OK);
     return false;
@@ -67,7 +72,7 @@ bool Session::NegotiateExtensions(const HeaderList& headers, std::string* extens
   in.window_bits = n.agreement.server_max_window_bits;
   in.no_context_takeover = n.agreement.server_no_context_takeover;
   raw_->EnableDeflate(in);
-  Deflater::Config out = deflate_config_;
+  Deflater::Config out = setup->config;
   out.window_bits = n.agreement.client_max_window_bits;
   out.no_context_takeover = n.agreement.client_no_context_takeover;
   deflater_ = std::make_unique<Deflater>(out);

@@ -10,7 +10,7 @@ void Tracer::Attach(CURL* easy) {
 
 void Tracer::Add(std::string line) {
   lines_.push_back(std::move(line));
-  notify_();
+  notify_(ctx_);
 }
 
 void Tracer::Frame(const char* direction, int flags, size_t len, curl_off_t left) {
