@@ -152,6 +152,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #sends: SendCompletions | undefined;
   #controls: SendCompletions | undefined;
   #flushQueued = false; // a microtask will run #flush()
+  #held = false; // the engine holds a message for native.flush() (send() returned -1)
   #flushTask: (() => void) | undefined; // made by the first send that needs it, for queueMicrotask
   #closeResult: CloseResult | undefined;
   #closeWaiters: ((r: CloseResult) => void)[] | undefined; // made by the first close()
@@ -307,7 +308,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    // Written at once with nothing older pending: already complete.
+    // Written at once with nothing older pending (a lone small send, a large one): already
+    // complete, and resolving it here is asynchronous for its reactions anyway.
     if (completed === 1 && this.#pendingSends() === 0) return RESOLVED;
     const promise = new Promise<void>(captureSettlers);
     const onSent = capturedResolve;
@@ -338,7 +340,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Hands one message to the engine. Returns how many queued sends (oldest first) it completed
-   * on the way: 0 none (blocked), -1 none yet (held for #flush()).
+   * on the way: 0 none (blocked), -1 none yet (held for #flush()). The engine writes the first
+   * small message of a synchronous run at once and holds the rest of a burst.
    * @throws CurlWsError when the connection cannot take it (not open, closing, out of memory)
    */
   #push(payload: string | Buffer, binary: boolean, fin: boolean): number {
@@ -375,9 +378,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#sends.add(onSent, onFailed);
     if (completed === 0) return; // blocked: the engine reports it with the next 'Sent' event
     if (completed > 0) this.#sends.sentEarlier(completed);
+    else this.#held = true;
     if (!this.#flushQueued) {
-      // The engine holds small messages until the current synchronous code is done, then writes
-      // all of them at once; what it completed inside a send call is reported there too.
+      // The engine holds the rest of a burst until the current synchronous code is done, then
+      // writes all of it at once; what it completed inside a send call is reported there too.
       this.#flushQueued = true;
       this.#flushTask ??= () => this.#flush();
       queueMicrotask(this.#flushTask);
@@ -386,7 +390,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #flush(): void {
     this.#flushQueued = false;
-    this.#sends?.complete(this.#native?.flush() ?? 0);
+    // Only sends the engine completed at once to report: no call into it.
+    let completed = 0;
+    if (this.#held) {
+      this.#held = false;
+      completed = this.#native?.flush() ?? 0;
+    }
+    this.#sends?.complete(completed);
   }
 
   /** Sends a PING (payload ≤ 125 bytes). Resolves when it is handed to the kernel. */

@@ -144,7 +144,8 @@ export interface NativeSession {
   /**
    * Queue a message. Returns how many send() calls (FIFO, this one included) were fully handed
    * to the kernel during this call; later completions arrive as Sent events. -1: the message
-   * waits for flush() (small messages are packed into one write); call it from a microtask.
+   * waits for flush() (the small messages of a burst after its first, written at once, are
+   * packed into one write); call it from a microtask.
    */
   send(data: Buffer | string, binary: boolean, fin?: boolean): number;
   /** Write what send() queued. Returns how many send() calls completed (as send() counts). */

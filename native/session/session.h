@@ -93,6 +93,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   void HandleRecvError(CURLcode rc);
   void HandlePeerClose();
   void PumpSend();
+  bool MayWriteThrough(bool queue_was_empty);
   SendQueue::Status WriteQueued(SendQueue::Completions* done, CURLcode* err);
   void UpdatePoll();
   // timer_ exists while connecting and is made again on first use once open (closeTimeout,
@@ -232,6 +233,9 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   bool add_deferred_ = false;  // constructed there too: joins the multi from RunSoon
   // Sent on from JS inside another transfer's libcurl callback: RunSoon writes.
   bool send_deferred_ = false;
+  // A small send() wrote at once (see Send): the loop time (uv_now + 1, truncated) it did so.
+  // Until the next delivery, flush() or loop millisecond, later small sends wait for flush().
+  uint32_t wrote_through_at_ = 0;
 };
 
 }  // namespace curlws

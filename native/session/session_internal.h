@@ -25,8 +25,9 @@ constexpr size_t kOwnBlockMin = 64 * 1024;
 // keeps does not pin much of the batch's arena or string with it. Below glibc's mmap threshold
 // (128 KiB) the arena's memory is recycled by malloc instead of faulted in fresh every batch.
 constexpr size_t kEventsPerDispatch = 1024;
-// send(): a message at least this large is written at once; smaller ones wait for flush(), which
-// JS calls from a microtask, so all the messages of one synchronous run go out in one write.
+// send(): a message at least this large is written at once; a smaller one too when it is the
+// first of its synchronous run (Session::MayWriteThrough). The others wait for flush(), which JS
+// calls from a microtask, so the rest of a burst goes out in one write.
 constexpr size_t kWriteNowMin = 64 * 1024;
 constexpr size_t kBatchBytesMax = 96 * 1024;
 // One readable event reads at most about this much before the loop gets a turn (the rest is
@@ -150,6 +151,7 @@ class DispatchScope {
     }
     if (!environment || environment->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
     args[0] = s->target_.Value();
+    s->wrote_through_at_ = 0;  // a new synchronous run: its first small send may write at once
     napi_value result;
     napi_status status = napi_make_callback(env, s->async_context_, env.Global(),
                                             environment->dispatcher().Value(), 5, args, &result);

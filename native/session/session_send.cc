@@ -76,6 +76,19 @@ bool Session::Writable(const Napi::Env& env) {
   throw err;
 }
 
+// Whether a small message just queued goes out at once rather than waiting for flush(): yes
+// for the first of a synchronous run with nothing older held (an echo from a 'message' handler,
+// a lone send from a timer), so it costs one call from JS and no microtask; no for the rest of
+// a burst, which flush() writes together. A run starts with each delivery and each flush(); a
+// new loop millisecond starts one too (sends from JS timers see no delivery in between).
+bool Session::MayWriteThrough(bool queue_was_empty) {
+  if (!queue_was_empty || !engine_) return false;
+  const uint32_t now = static_cast<uint32_t>(uv_now(engine_->loop())) + 1;
+  if (wrote_through_at_ == now) return false;
+  wrote_through_at_ = now;
+  return true;
+}
+
 Napi::Value Session::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Writable(env);
@@ -89,6 +102,7 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
       (binary ? CURLWS_BINARY : CURLWS_TEXT) | (fin ? 0u : static_cast<unsigned>(CURLWS_CONT));
   size_t size;
   bool ok;
+  const bool queue_was_empty = sendq_.empty();
   if (info[0].IsBuffer()) {
     // Framed and masked straight from the caller's memory: the only copy.
     auto b = info[0].As<Napi::Buffer<uint8_t>>();
@@ -100,11 +114,12 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
     ok = PushMessage(BytePtr(text), size, flags);
   }
   if (!ok) throw QueueFailure(env);
-  // Blocked: the writable event goes on. Small: wait for flush() (-1 asks JS to schedule it).
+  // Blocked: the writable event goes on. Small and not the first of its run: wait for flush()
+  // (-1 asks JS to schedule it).
   if (blocked_) return Napi::Number::New(env, 0);
-  if (size < kWriteNowMin) return Napi::Number::New(env, -1);
+  if (size < kWriteNowMin && !MayWriteThrough(queue_was_empty)) return Napi::Number::New(env, -1);
   size_t before = pending_sent_data_;
-  if (!blocked_) PumpSend();
+  PumpSend();
   // Completions from this call are reported synchronously; anything else goes out with the
   // next dispatch.
   size_t completed = pending_sent_data_ - before;
@@ -115,6 +130,7 @@ Napi::Value Session::Send(const Napi::CallbackInfo& info) {
 
 // Writes what send() queued (see kWriteNowMin). Returns how many send() calls completed.
 Napi::Value Session::Flush(const Napi::CallbackInfo& info) {
+  wrote_through_at_ = 0;  // JS flushes from a microtask: the synchronous run has ended
   size_t completed = 0;
   if (easy_ && !blocked_ && (state_ == State::kOpen || state_ == State::kClosing)) {
     size_t before = pending_sent_data_;

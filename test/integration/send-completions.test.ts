@@ -4,7 +4,7 @@
  * write callbacks. The connections are killed with messages still queued: a local `ws` server
  * stops reading (so the client's queue fills behind TCP) and then destroys its socket.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import type { Connection } from '../../lib/core/connection.js';
 import { WebSocket } from '../../lib/api/websocket.js';
 import { WsWebSocket } from '../../lib/api/ws-compat.js';
 import { startNodeChild } from '../helpers/child.js';
+import { track } from '../helpers/conn.js';
 import * as path from 'node:path';
 
 /** One connection as the server sees it. */
@@ -29,7 +30,13 @@ interface Peer {
   resume(): void;
   /** drop the TCP connection without a CLOSE */
   kill(): void;
+  /** drop it with a TCP RST */
+  reset(): void;
+  /** messages and PINGs in arrival order: `text:…`, `binary:<hex>`, `ping:…` */
+  log: string[];
 }
+
+const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex').slice(0, 16);
 
 let servers: WebSocketServer[] = [];
 const peers: Peer[] = [];
@@ -47,11 +54,16 @@ async function server(perMessageDeflate: boolean): Promise<string> {
       pause: () => raw.pause(),
       resume: () => raw.resume(),
       kill: () => raw.destroy(),
+      reset: () => raw.resetAndDestroy(),
+      log: [],
     };
-    socket.on('message', (data: Buffer) => {
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
       peer.bytes += data.length;
       peer.messages++;
+      if (data.length <= 4096) peer.log.push(isBinary ? `binary:${data.toString('hex')}` : `text:${data}`);
+      else peer.log.push(`${isBinary ? 'binary' : 'text'}:${data.length} bytes, sha ${sha(data)}`);
     });
+    socket.on('ping', (data: Buffer) => peer.log.push(`ping:${data}`));
     peers.push(peer);
   });
   await new Promise((resolve) => wss.on('listening', resolve));
@@ -380,5 +392,222 @@ describe('createWebSocketStream writes when the connection dies with chunks queu
     expect(callbacks).toHaveLength(QUEUED);
     expect(duplex.destroyed).toBe(true);
     expect(conn[kPendingSends]).toBe(0);
+  });
+});
+
+/**
+ * The engine writes the first small message of a synchronous run at once (an echo from a
+ * 'message' handler, a lone send from a timer) and holds the rest of a burst for one write after
+ * the run. Whichever way a message goes, the wire order is the issue order and completions come
+ * later, oldest first, never from inside the send call.
+ */
+describe('lone sends written at once, bursts held', () => {
+  /** A new synchronous run (and loop millisecond): its first small send is a lone one. */
+  const nextRun = async (): Promise<void> => {
+    await sleep(2);
+  };
+
+  for (const deflate of [false, true]) {
+    const name = deflate ? 'with permessage-deflate' : 'without compression';
+
+    it(`${name}: lone, burst, large, fragmented, PING and callback sends arrive byte-exact in issue order`, async () => {
+      const before = peers.length;
+      const conn = await connect(deflate ? deflateUrl : url, { perMessageDeflate: deflate });
+      expect(conn.extensions !== '').toBe(deflate);
+      const peer = await newestPeer(before + 1);
+      const large = randomBytes(100 * 1024);
+      const resolved: string[] = [];
+      const issued: string[] = [];
+      const send = (label: string, data: string | Buffer, options?: { fin?: boolean }): void => {
+        issued.push(label);
+        void conn.send(data, options).then(() => resolved.push(label));
+      };
+      let inSend = false;
+      const callbackRanInside: boolean[] = [];
+      const expected: string[] = [];
+
+      await nextRun();
+      send('lone-1', 'lone-1');
+      expect(conn.bufferedAmount).toBe(0); // written at once
+      expected.push('text:lone-1');
+
+      await nextRun();
+      send('b1', 'b1');
+      send('b2', Buffer.from([1, 2, 3]));
+      send('b3', 'b3');
+      expect(conn.bufferedAmount).toBeGreaterThan(0); // the rest of the burst waits for the run's end
+      expected.push('text:b1', 'binary:010203', 'text:b3');
+
+      await nextRun();
+      send('lone-2', 'lone-2');
+      void conn.ping('p1');
+      send('after-ping', 'after-ping');
+      expected.push('text:lone-2', 'ping:p1', 'text:after-ping');
+
+      await nextRun();
+      send('large', large);
+      send('after-large', 'after-large');
+      expected.push(`binary:${large.length} bytes, sha ${sha(large)}`, 'text:after-large');
+
+      await nextRun();
+      send('frag-a', 'frag-a', { fin: false }); // a lone fragment
+      await nextRun();
+      send('frag-b', 'frag-b', { fin: false });
+      send('frag-c', 'frag-c');
+      expected.push('text:frag-afrag-bfrag-c');
+
+      await nextRun();
+      issued.push('cb-lone', 'cb-burst');
+      inSend = true;
+      conn[kSendWithCallbacks](Buffer.from([0xff, 0]), true, true, () => {
+        callbackRanInside.push(inSend);
+        resolved.push('cb-lone');
+      });
+      conn[kSendWithCallbacks]('cb-burst', false, true, () => {
+        callbackRanInside.push(inSend);
+        resolved.push('cb-burst');
+      });
+      inSend = false;
+      expected.push('binary:ff00', 'text:cb-burst');
+
+      await nextRun();
+      send('last', 'last');
+      const closed = conn.close(1000);
+      expected.push('text:last');
+
+      expect((await closed).code).toBe(1000);
+      await sleep(0);
+      expect(peer.log).toEqual(expected);
+      expect(resolved).toEqual(issued);
+      expect(callbackRanInside).toEqual([false, false]);
+      expect(conn[kPendingSends]).toBe(0);
+    });
+
+    it(`${name}: bufferedAmount at each step of a lone send and a burst (Connection, WHATWG)`, async () => {
+      const conn = await connect(deflate ? deflateUrl : url, { perMessageDeflate: deflate });
+      await nextRun();
+      const lone = conn.send('x'.repeat(1000));
+      expect(conn.bufferedAmount).toBe(0);
+      await lone;
+      await nextRun();
+      void conn.send('y'.repeat(1000));
+      expect(conn.bufferedAmount).toBe(0);
+      const held = conn.send('z'.repeat(1000));
+      expect(conn.bufferedAmount).toBeGreaterThan(0);
+      await held;
+      expect(conn.bufferedAmount).toBe(0);
+      await conn.close();
+
+      const ws = new WebSocket(deflate ? deflateUrl : url);
+      await new Promise((resolve) => ws.addEventListener('open', resolve));
+      await nextRun();
+      // The standard counts a message until its completion is reported, from a microtask: a lone
+      // send written at once still counts right after send().
+      ws.send('é'.repeat(10));
+      expect(ws.bufferedAmount).toBe(20);
+      ws.send(new Uint8Array(7));
+      expect(ws.bufferedAmount).toBe(27);
+      await sleep(0);
+      expect(ws.bufferedAmount).toBe(0);
+      ws.close();
+      await new Promise((resolve) => ws.addEventListener('close', resolve));
+    });
+  }
+
+  it('curlws/ws callbacks of lone and burst sends never run inside send(), and come in order', async () => {
+    const ws = new WsWebSocket(url, { perMessageDeflate: false });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const calls: string[] = [];
+    let inSend = false;
+    const cb =
+      (label: string) =>
+      (err?: Error): void => {
+        calls.push(`${label}${inSend ? ' INSIDE send()' : ''}${err ? ` ${err.message}` : ''}`);
+      };
+    await nextRun();
+    inSend = true;
+    ws.send('lone', cb('lone'));
+    inSend = false;
+    await nextRun();
+    inSend = true;
+    ws.send('burst-1', cb('burst-1'));
+    ws.send('burst-2', cb('burst-2'));
+    inSend = false;
+    await sleep(10);
+    expect(calls).toEqual(['lone', 'burst-1', 'burst-2']);
+    ws.close();
+    await new Promise((resolve) => ws.once('close', resolve));
+  });
+
+  it('a lone send that meets a full socket completes later, in order, with what was queued behind it', async () => {
+    const before = peers.length;
+    const conn = await connect(url);
+    const t = track(conn);
+    const peer = await newestPeer(before + 1);
+    peer.pause();
+    const chunk = (n: number): Buffer => Buffer.alloc(60 * 1024, n); // under 64 KiB: a small send
+    const resolved: string[] = [];
+    const issued: string[] = [];
+    const expected: string[] = [];
+    const send = (label: string, data: string | Buffer): void => {
+      issued.push(label);
+      expected.push(typeof data === 'string' ? `text:${data}` : `binary:${data.length} bytes, sha ${sha(data)}`);
+      void conn.send(data).then(() => resolved.push(label));
+    };
+    // Lone sends, one per run, until one of them finds the socket full part-way through.
+    let blocked = '';
+    for (let n = 0; !blocked; n++) {
+      if (n === 2000) throw new Error('the socket never filled');
+      await nextRun();
+      send(`chunk-${n}`, chunk(n));
+      if (conn.bufferedAmount > 0) blocked = `chunk-${n}`;
+    }
+    await sleep(20);
+    expect(resolved).toEqual(issued.slice(0, -1)); // every one before it, not it
+    // Behind it, in one run: small sends and a PING (which may overtake data only because the
+    // socket holds it back), then a lone send in the next run.
+    send('behind-1', 'behind-1');
+    send('behind-2', chunk(255));
+    void conn.ping('while-blocked');
+    await nextRun();
+    send('behind-3', 'behind-3');
+    expect(resolved).not.toContain(blocked);
+    peer.resume();
+    await until(() => resolved.length === issued.length, 'every send to resolve');
+    await until(() => peer.messages === issued.length, 'every message at the peer');
+    expect(resolved).toEqual(issued);
+    expect(peer.log.filter((l) => !l.startsWith('ping:'))).toEqual(expected);
+    expect(peer.log.filter((l) => l.startsWith('ping:'))).toEqual(['ping:while-blocked']);
+    expect(t.types().filter((x) => x === 'drain')).toEqual(['drain']);
+    await conn.close();
+    expect(t.errors()).toEqual([]);
+  });
+
+  it('the peer resets the connection between two lone sends: the second fails with ERR_WS_CLOSED, the first arrived', async () => {
+    const before = peers.length;
+    const conn = await connect(url);
+    const t = track(conn);
+    const peer = await newestPeer(before + 1);
+    await conn.send('first');
+    await until(() => peer.messages === 1, 'the first message');
+    peer.reset();
+    // In the same run, before the engine has read anything: the second is written at once into
+    // a socket the peer has reset, the third is held behind it.
+    const second = conn.send('second').then(
+      () => 'resolved',
+      (err: Error & { code?: string }) => err.code,
+    );
+    const third = conn.send('third').then(
+      () => 'resolved',
+      (err: Error & { code?: string }) => err.code,
+    );
+    expect(await second).toBe('ERR_WS_CLOSED');
+    expect(await third).toBe('ERR_WS_CLOSED');
+    const closed = await t.closed;
+    expect(closed.code).toBe(1006);
+    expect(t.errors()).toHaveLength(1);
+    expect(peer.log).toEqual(['text:first']);
+    expect(conn[kPendingSends]).toBe(0);
+    await expect(conn.send('after')).rejects.toMatchObject({ code: 'ERR_WS_CLOSED' });
   });
 });

@@ -41,6 +41,58 @@ describe('sends from handlers', () => {
     expect(t.errors()).toEqual([]);
   });
 
+  it('an echo loop: each reply from the message handler is written at once, a second one waits for the run to end', async () => {
+    const conn = await connect(wsEcho);
+    const t = track(conn);
+    const rounds = 200;
+    const writtenAtOnce: boolean[] = [];
+    const expected: string[] = [];
+    for (let i = 0; i < rounds; i++) expected.push(`e${i}`, ...(i % 10 === 9 ? [`extra${i}`] : []));
+    conn.on('message', (data) => {
+      const i = Number(String(data).slice(1));
+      if (Number.isNaN(i) || i + 1 >= rounds) return;
+      void conn.send(`e${i + 1}`);
+      // One message per read (the peer answers only what it got): the reply is the first send
+      // of its dispatch and goes out before send() returns.
+      writtenAtOnce.push(conn.bufferedAmount === 0);
+      if ((i + 1) % 10 === 9) {
+        void conn.send(`extra${i + 1}`);
+        if (conn.bufferedAmount === 0) writtenAtOnce.push(false); // held until the dispatch ends
+      }
+    });
+    void conn.send('e0');
+    const got = await t.messagesAfter(expected.length);
+    expect(got.map((m) => String(m.data))).toEqual(expected);
+    expect(writtenAtOnce).toEqual(Array.from({ length: rounds - 1 }, () => true));
+    await conn.close(1000);
+    expect(t.errors()).toEqual([]);
+  });
+
+  it('replies to many messages delivered by one read: once each, in order, every promise resolved in order', async () => {
+    const count = 300;
+    const r = rawTarget('/many', { count, size: 16 });
+    const conn = await connect(r.url);
+    const resolved: number[] = [];
+    const expected: string[] = [];
+    let n = 0;
+    conn.on('message', () => {
+      const i = n++;
+      void conn.send(`r${i}`).then(() => resolved.push(i));
+      expected.push(`r${i}`);
+      if (i % 7 === 0) {
+        void conn.send(Buffer.from([i & 0xff]), { fin: false });
+        void conn.send(Buffer.from([0xee]));
+      }
+      if (n === count) void conn.close(1000);
+    });
+    const { log } = await waitForClientClose(r.id);
+    const texts = log.received.filter((f) => f.opcode === 0x1).map((f) => payloadOf(f).toString());
+    expect(texts).toEqual(expected);
+    const binaries = log.received.filter((f) => f.opcode === 0x2 || f.opcode === 0x0);
+    expect(binaries).toHaveLength(2 * Math.ceil(count / 7));
+    expect(resolved).toEqual(Array.from({ length: count }, (_, i) => i));
+  });
+
   it("from a 'drain' handler: once, after everything queued before it", async () => {
     const conn = await connect(wsEcho);
     const t = track(conn);
