@@ -7,8 +7,7 @@ import { CURLH_1XX } from '../../lib/curl';
 import { getRawLog, rawTarget } from '../helpers/raw';
 import { connectOnly } from './helpers';
 
-const acceptKey = (key: string): string =>
-  createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+const acceptKey = (key: string): string => createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
 
 async function sentKey(id: string): Promise<string> {
   const key = (await getRawLog(id))?.request.headers['sec-websocket-key'];
