@@ -1,6 +1,7 @@
-// The Sec-WebSocket-Key of a curlws/curl handshake (scripts/curl-patches/0005): libcurl draws
-// one only when the application has not set its own through CURLOPT_HTTPHEADER. Either way the
-// request carries exactly one key of 16 bytes, and the one the application set is the one sent.
+// The Sec-WebSocket-Key of a curlws/curl handshake: libcurl draws one only when the application
+// has not set its own through CURLOPT_HTTPHEADER (the bundled libcurl's patch
+// scripts/curl-patches/0005-ws-key-only-when-not-set.patch). Either way the request carries
+// exactly one key of 16 bytes, and the one the application set is the one sent.
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CURLH_1XX } from '../../lib/curl';
