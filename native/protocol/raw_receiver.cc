@@ -11,10 +11,41 @@ namespace {
 constexpr size_t kInSize = 64 * 1024;
 constexpr int kDataFlags = CURLWS_TEXT | CURLWS_BINARY;
 
+// One empty input buffer kept per thread: ReleaseIdle() parks it here and the next Fill() of any
+// connection on the thread takes it. Every drain ends with ReleaseIdle() (an idle connection
+// holds no buffer), so without it each drain, the one right after every handshake included,
+// malloc'd and freed 64 KiB; while connections were opening glibc served most of those from
+// fresh heap the kernel had to fault in (a tenth of a WHATWG WebSocket's handshake CPU).
+class SpareInput {
+ public:
+  ~SpareInput() {
+    std::free(buf_);
+    buf_ = nullptr;
+    closed_ = true;  // a receiver destroyed during the thread's exit frees its buffer directly
+  }
+  uint8_t* Take() {
+    uint8_t* b = buf_;
+    buf_ = nullptr;
+    return b ? b : static_cast<uint8_t*>(std::malloc(kInSize));
+  }
+  void Give(uint8_t* b) {
+    if (buf_ || closed_) {
+      std::free(b);
+      return;
+    }
+    buf_ = b;
+  }
+
+ private:
+  uint8_t* buf_ = nullptr;
+  bool closed_ = false;
+};
+thread_local SpareInput spare_input;
+
 }  // namespace
 
 RawReceiver::~RawReceiver() {
-  std::free(in_);
+  if (in_) spare_input.Give(in_);
 }
 
 void RawReceiver::EnableDeflate(const Inflater::Config& config) {
@@ -36,7 +67,7 @@ size_t RawReceiver::memory() const {
 void RawReceiver::ReleaseIdle() {
   if (inflating_) return;
   if (in_ && in_start_ == in_end_) {
-    std::free(in_);
+    spare_input.Give(in_);
     in_ = nullptr;
     in_start_ = in_end_ = 0;
   }
@@ -52,7 +83,7 @@ CURLcode RawReceiver::Fail(const WireFailure& f) {
 // Refills the (empty) input buffer from the transport.
 CURLcode RawReceiver::Fill() {
   if (!in_) {
-    in_ = static_cast<uint8_t*>(std::malloc(kInSize));
+    in_ = spare_input.Take();
     if (!in_)
       return Fail({1011, "WS_ERR_OUT_OF_MEMORY", "Out of memory while receiving a message"});
   }

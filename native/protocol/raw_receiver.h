@@ -15,7 +15,8 @@
 // CURLE_RECV_ERROR with failure() set (close code, WS_ERR_* code, message); every later call
 // returns it again.
 //
-// Memory: a 64 KiB input buffer while bytes wait in it (ReleaseIdle() frees it when empty);
+// Memory: a 64 KiB input buffer while bytes wait in it (ReleaseIdle() gives it up when empty,
+// to a spare kept per thread that the next connection to read on the thread reuses);
 // payload of an uncompressed frame is read straight into the caller's buffer when nothing else is
 // buffered (no copy); the inflater's stream as described in inflater.h.
 //
@@ -54,7 +55,7 @@ class RawReceiver {
   CURLcode Recv(uint8_t* buf, size_t len, size_t* n, const curl_ws_frame** meta);
 
   const WireFailure& failure() const { return failure_; }
-  // Frees the input buffer if it holds nothing (an idle connection keeps none).
+  // Gives up the input buffer if it holds nothing (an idle connection keeps none).
   void ReleaseIdle();
   // Bytes held: input buffer and the inflater's stream.
   size_t memory() const;
@@ -69,7 +70,7 @@ class RawReceiver {
   FrameParser parser_;
   std::unique_ptr<Inflater> inflater_;
   uint64_t max_message_ = 0;
-  uint8_t* in_ = nullptr;  // malloc'd input buffer
+  uint8_t* in_ = nullptr;  // input buffer, from the thread's spare or malloc
   size_t in_start_ = 0;    // unparsed bytes are in_[in_start_, in_end_)
   size_t in_end_ = 0;
   // A compressed chunk handed to the inflater: its bytes stay in in_ until it is consumed.

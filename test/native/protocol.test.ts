@@ -8,7 +8,8 @@
  *                   256 MiB bombs against maxPayload; corrupt/truncated/BFINAL data; OOM;
  *                   memory per stream (printed as MEASURE lines)
  *   raw_receiver_*  curl_ws_recv()'s contract over a fake transport: random compressed and plain
- *                   streams in random pieces; bombs, violations, corrupt data, EOF, idle memory
+ *                   streams in random pieces; bombs, violations, corrupt data, EOF, idle memory;
+ *                   receivers sharing the thread's spare input buffer in random turns
  *   negotiation_*   the offer, and every good and bad server answer (RFC 7692 §7)
  * The randomized suites run with seed 1 and with a random seed (CURLWS_PROTOCOL_SEED=N replays).
  */
@@ -47,6 +48,7 @@ const suites: [string, number][] = [
   ['deflate_oom', 1],
   ['deflate_memory', 1],
   ['raw_receiver_streams', 60],
+  ['raw_receiver_interleaved', 20],
   ['raw_receiver_failures', 1],
   ['negotiation_offer', 1],
   ['negotiation_answers', 1],

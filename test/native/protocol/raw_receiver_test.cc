@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -86,19 +87,22 @@ struct Event {
   bool operator==(const Event& o) const { return flags == o.flags && payload == o.payload; }
 };
 
-// Reads everything with random buffer sizes, assembling as FrameAssembler does; returns the
-// final code (CURLE_GOT_NOTHING at a clean EOF).
-CURLcode Drain(RawReceiver* r, std::vector<Event>* events, uint64_t* data_bytes = nullptr) {
+// Assembles what Recv() hands out as FrameAssembler does: one Step() is one Recv() into a buffer
+// of random size.
+struct Assembly {
+  std::vector<Event>* events;
+  uint64_t* data_bytes = nullptr;
   Bytes message, control;
   int type = 0;
   bool in_message = false;
-  for (int guard = 0; guard < 10000000; guard++) {
+
+  // CURLE_OK or CURLE_AGAIN to go on; any other code ends the stream.
+  CURLcode Step(RawReceiver* r) {
     const size_t cap = Rand(3) == 0 ? 1 + Rand(4) : 1 + Rand(70000);
     Bytes buf(cap);
     size_t n = 0;
     const curl_ws_frame* m = nullptr;
     const CURLcode rc = r->Recv(buf.data(), cap, &n, &m);
-    if (rc == CURLE_AGAIN) continue;
     if (rc != CURLE_OK) return rc;
     if (!m || n != m->len || n > cap) return CURLE_BAD_FUNCTION_ARGUMENT;  // contract broken
     if (m->flags & (CURLWS_TEXT | CURLWS_BINARY)) {
@@ -121,41 +125,61 @@ CURLcode Drain(RawReceiver* r, std::vector<Event>* events, uint64_t* data_bytes 
       control.insert(control.end(), buf.begin(), buf.begin() + n);
       if (m->bytesleft == 0) events->push_back({m->flags, control});
     }
+    return CURLE_OK;
+  }
+};
+
+// Reads everything with random buffer sizes; returns the final code (CURLE_GOT_NOTHING at a
+// clean EOF).
+CURLcode Drain(RawReceiver* r, std::vector<Event>* events, uint64_t* data_bytes = nullptr) {
+  Assembly a{events, data_bytes};
+  for (int guard = 0; guard < 10000000; guard++) {
+    const CURLcode rc = a.Step(r);
+    if (rc != CURLE_OK && rc != CURLE_AGAIN) return rc;
   }
   return CURLE_OPERATION_TIMEDOUT;
+}
+
+// Writes 1-10 random messages to the wire (compressed ones too when `deflate`), fragmented,
+// with PINGs between fragments; returns the events a reader must see.
+std::vector<Event> RandomStream(Transport* transport, PeerDeflate* deflater, bool deflate) {
+  Transport& t = *transport;
+  PeerDeflate& peer = *deflater;
+  std::vector<Event> want;
+  for (int m = 1 + static_cast<int>(Rand(10)); m > 0; m--) {
+    static const size_t kSizes[] = {0, 1, 125, 126, 5000, 65536, 300000};
+    const Bytes msg = Text(Rand(2) ? Rand(3000) : kSizes[Rand(7)]);
+    const bool binary = Rand(2);
+    const bool compressed = deflate && Rand(3) != 0;
+    const Bytes payload = compressed ? peer.Message(msg) : msg;
+    // Fragments of the (compressed) payload, control frames between them.
+    size_t pos = 0;
+    bool first = true;
+    do {
+      size_t k = Rand(3) ? payload.size() - pos : Rand(payload.size() - pos + 1);
+      const bool fin = pos + k == payload.size();
+      uint8_t b0 = static_cast<uint8_t>((fin ? 0x80 : 0) | (first ? (binary ? 2 : 1) : 0) |
+                                        (first && compressed ? 0x40 : 0));
+      Frame(&t.wire, b0, payload.data() + pos, k);
+      pos += k;
+      first = false;
+      if (!fin && Rand(2)) {
+        const Bytes ping = Text(Rand(126));
+        Frame(&t.wire, 0x89, ping.data(), ping.size());
+        want.push_back({CURLWS_PING, ping});
+      }
+    } while (pos < payload.size());
+    want.push_back({binary ? CURLWS_BINARY : CURLWS_TEXT, msg});
+  }
+  return want;
 }
 
 SUITE(raw_receiver_streams) {
   for (int it = 0; it < check::ctx().iterations && !check::ctx().failed; it++) {
     Transport t;
     PeerDeflate peer;
-    std::vector<Event> want;
     const bool deflate = it % 4 != 0;
-    for (int m = 1 + static_cast<int>(Rand(10)); m > 0; m--) {
-      static const size_t kSizes[] = {0, 1, 125, 126, 5000, 65536, 300000};
-      const Bytes msg = Text(Rand(2) ? Rand(3000) : kSizes[Rand(7)]);
-      const bool binary = Rand(2);
-      const bool compressed = deflate && Rand(3) != 0;
-      const Bytes payload = compressed ? peer.Message(msg) : msg;
-      // Fragments of the (compressed) payload, control frames between them.
-      size_t pos = 0;
-      bool first = true;
-      do {
-        size_t k = Rand(3) ? payload.size() - pos : Rand(payload.size() - pos + 1);
-        const bool fin = pos + k == payload.size();
-        uint8_t b0 = static_cast<uint8_t>((fin ? 0x80 : 0) | (first ? (binary ? 2 : 1) : 0) |
-                                          (first && compressed ? 0x40 : 0));
-        Frame(&t.wire, b0, payload.data() + pos, k);
-        pos += k;
-        first = false;
-        if (!fin && Rand(2)) {
-          const Bytes ping = Text(Rand(126));
-          Frame(&t.wire, 0x89, ping.data(), ping.size());
-          want.push_back({CURLWS_PING, ping});
-        }
-      } while (pos < payload.size());
-      want.push_back({binary ? CURLWS_BINARY : CURLWS_TEXT, msg});
-    }
+    const std::vector<Event> want = RandomStream(&t, &peer, deflate);
     RawReceiver r(&Read, &t);
     if (deflate) r.EnableDeflate(Inflater::Config{});
     std::vector<Event> got;
@@ -169,6 +193,63 @@ SUITE(raw_receiver_streams) {
     // The input buffer (64 KiB) is gone; only a context-takeover inflate stream may stay.
     CHECK(deflate ? r.memory() < 64 * 1024 : r.memory() == 0,
           "idle memory " + std::to_string(r.memory()));
+  }
+}
+
+// Receivers on one thread share a spare input buffer (ReleaseIdle() parks it, the next Fill()
+// of any receiver takes it): several receivers read their own streams in random turns, each
+// giving up its buffer at random moments (only an empty one may go), some destroyed half way
+// and replaced by a fresh one on a stream of their own; every stream still comes out whole and
+// in order, and no receiver ever sees another's bytes.
+SUITE(raw_receiver_interleaved) {
+  constexpr int kReaders = 6;
+  struct Reader {
+    Transport t;
+    std::unique_ptr<PeerDeflate> peer;  // a new stream needs a new compressor
+    std::vector<Event> want, got;
+    std::unique_ptr<RawReceiver> r;
+    std::unique_ptr<Assembly> a;
+    bool done = false;
+  };
+  auto start = [](Reader* x, bool deflate) {
+    x->t = Transport{};
+    x->peer = std::make_unique<PeerDeflate>();
+    x->want = RandomStream(&x->t, x->peer.get(), deflate);
+    x->got.clear();
+    x->r = std::make_unique<RawReceiver>(&Read, &x->t);
+    if (deflate) x->r->EnableDeflate(Inflater::Config{});
+    x->a = std::make_unique<Assembly>(Assembly{&x->got});
+    x->done = false;
+  };
+  for (int it = 0; it < check::ctx().iterations && !check::ctx().failed; it++) {
+    std::vector<std::unique_ptr<Reader>> readers;
+    for (int i = 0; i < kReaders; i++) {
+      readers.push_back(std::make_unique<Reader>());
+      start(readers.back().get(), i % 3 != 0);
+    }
+    int restarts = 0;
+    for (int left = kReaders, guard = 0; left > 0 && guard < 10000000; guard++) {
+      Reader& x = *readers[Rand(kReaders)];
+      if (x.done) continue;
+      if (restarts < 3 && Rand(500) == 0) {
+        // Destroyed with whatever its buffer holds; a new stream (and receiver) takes its place.
+        restarts++;
+        x.r.reset();
+        start(&x, Rand(2));
+        continue;
+      }
+      const CURLcode rc = x.a->Step(x.r.get());
+      if (rc == CURLE_AGAIN || Rand(4) == 0) x.r->ReleaseIdle();
+      if (rc == CURLE_OK || rc == CURLE_AGAIN) continue;
+      CHECK(rc == CURLE_GOT_NOTHING,
+            "end code " + std::to_string(rc) + ": " + x.r->failure().message);
+      CHECK(x.got == x.want, std::to_string(x.got.size()) + " events, want " +
+                                 std::to_string(x.want.size()) + ", or one differs");
+      x.r->ReleaseIdle();
+      x.done = true;
+      left--;
+    }
+    for (auto& x : readers) CHECK(x->done, "a reader never reached its stream's end");
   }
 }
 
