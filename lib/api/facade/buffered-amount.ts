@@ -1,5 +1,3 @@
-import { Fifo } from '../../core/fifo';
-
 /**
  * The WHATWG `bufferedAmount`: every byte a `send()` that did not throw counted, until the
  * connection reports that message handed to the kernel. A message that never is (sent while
@@ -12,15 +10,16 @@ import { Fifo } from '../../core/fifo';
  */
 export class BufferedAmount {
   #value = 0;
-  #sizes = new Fifo<number>();
+  #sizes: number[] = [];
+  #head = 0;
 
   /** The connection handed this message's bytes to the kernel. */
   readonly onSent = (): void => {
-    this.#value -= this.#sizes.shift() ?? 0;
+    this.#value -= this.#take();
   };
   /** The connection ended before it could: the bytes stay counted. */
   readonly onFailed = (): void => {
-    this.#sizes.shift();
+    this.#take();
   };
 
   get value(): number {
@@ -35,5 +34,16 @@ export class BufferedAmount {
   /** That message (the newest counted one handed on) was queued on the connection. */
   track(size: number): void {
     this.#sizes.push(size);
+  }
+
+  #take(): number {
+    const size = this.#sizes[this.#head++] ?? 0;
+    if (this.#head === this.#sizes.length) {
+      this.#sizes.length = this.#head = 0;
+    } else if (this.#head >= 4096 && this.#head * 2 >= this.#sizes.length) {
+      this.#sizes.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return size;
   }
 }
