@@ -587,7 +587,8 @@ export class WsWebSocket extends EventEmitter {
     }
     // After a followed redirect `url` is the final URL, as in ws.
     if (conn.url !== this.#requestUrl) this.#url = conn.url;
-    this.emit('upgrade', responseOf(conn.handshake));
+    // Reading `handshake` makes the engine build it: only for a listener that will see it.
+    if (this.listenerCount('upgrade') > 0) this.emit('upgrade', responseOf(conn.handshake));
     if (this.#readyState !== CONNECTING) {
       conn.terminate();
       return;

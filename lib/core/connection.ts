@@ -141,8 +141,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #url: string;
   #protocol = '';
   #extensions = '';
-  #handshake: Handshake | undefined; // built from #handshakeInfo on first read
-  #handshakeInfo: HandshakeInfo | undefined;
+  #handshake: Handshake | undefined; // asked from the engine on first read (see get handshake)
+  #opened = false;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #settleConnect: { resolve(c: Connection): void; reject(e: Error): void } | undefined;
@@ -243,9 +243,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
   /** The server's answer to the opening handshake. */
   get handshake(): Handshake {
-    if (!this.#handshake && this.#handshakeInfo) {
-      this.#handshake = handshakeFrom(this.#handshakeInfo);
-      this.#handshakeInfo = undefined;
+    if (!this.#handshake && this.#opened) {
+      // Most connections never read it: the engine builds the record only now, from libcurl (or
+      // from its copy, taken when the connection closed), and the object is made once.
+      const info = this.#session?.handshake();
+      if (info) this.#handshake = handshakeFrom(info, this.#protocol);
     }
     return this.#handshake as Handshake;
   }
@@ -614,7 +616,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onEvent(type: NativeEvent, a: unknown, b: unknown, c: unknown): void {
     switch (type) {
       case NativeEvent.Open:
-        this.#onOpen(a as HandshakeInfo);
+        this.#onOpen(a as string | undefined, b as string | undefined);
         return;
       case NativeEvent.Message:
         this.#onMessage(a as string | Buffer, b as boolean);
@@ -651,12 +653,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  #onOpen(info: HandshakeInfo): void {
-    // Most connections never read `handshake`: its object (headers folded by name, timings in
-    // ms) is built on first read, which keeps it off every idle connection's heap.
-    this.#handshakeInfo = info;
-    this.#protocol = info[HandshakeField.Protocol] as string;
-    this.#extensions = info[HandshakeField.Extensions] as string;
+  #onOpen(protocol: string | undefined, extensions: string | undefined): void {
+    // Nothing else of the handshake comes with 'open': `handshake` is asked for on first read,
+    // which keeps it off every idle connection's heap and its cost off every open.
+    this.#opened = true;
+    this.#protocol = protocol ?? '';
+    this.#extensions = extensions ?? '';
     this.#readyState = OPEN;
     this.#startHeartbeat();
     const settle = this.#settleConnect;
@@ -902,8 +904,11 @@ function redirectTo(from: NormalizedOptions, location: string, cause: HandshakeE
   };
 }
 
-/** The public `handshake` object, from the engine's record of the opening handshake. */
-function handshakeFrom(info: HandshakeInfo): Handshake {
+/**
+ * The public `handshake` object, from the engine's record of the opening handshake (which leaves
+ * the subprotocol to 'open').
+ */
+function handshakeFrom(info: HandshakeInfo, protocol: string): Handshake {
   const str = (field: HandshakeField): string => info[field] as string;
   const ms = (field: HandshakeField): number => (info[field] as number) / 1000;
   const rawHeaders: [string, string][] = [];
@@ -923,7 +928,7 @@ function handshakeFrom(info: HandshakeInfo): Handshake {
     headers,
     rawHeaders,
     url: str(HandshakeField.EffectiveUrl),
-    protocol: str(HandshakeField.Protocol),
+    protocol,
     address: {
       remoteAddress: str(HandshakeField.RemoteAddress),
       remotePort: info[HandshakeField.RemotePort] as number,

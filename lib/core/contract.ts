@@ -14,7 +14,8 @@
  * [type, a, b, c]; "v" fields are indexes into `values` (-1 = undefined), "n" fields are numbers.
  */
 export enum NativeEvent {
-  /** a v: HandshakeInfo */
+  /** a v: the subprotocol, b v: the extension (undefined: none); the rest of the handshake
+   *  is asked for with `NativeSession.handshake()` */
   Open = 1,
   /** a message in its own block: a v: string (text) | Buffer (binary, or text with textAs
    *  'bytes'), b n: 1 if binary */
@@ -44,8 +45,9 @@ export enum NativeEvent {
 }
 
 /**
- * Indices of the 'open' event's record (native/session/handshake_info.h): one flat array, so an
- * open connection keeps a handful of values, not a tree of objects, until `handshake` is read.
+ * Indices of the handshake record (native/session/handshake_info.h) that
+ * `NativeSession.handshake()` returns: one flat array. Protocol and Extensions stay unset there
+ * (the 'open' event carries them).
  */
 export enum HandshakeField {
   Status = 0,
@@ -69,7 +71,7 @@ export enum HandshakeField {
   TlsCipher = 15,
 }
 
-/** The 'open' event's record, indexed by {@link HandshakeField}. */
+/** The handshake record, indexed by {@link HandshakeField}. */
 export type HandshakeInfo = readonly (string | number | undefined)[];
 
 export interface NativeErrorInfo {
@@ -166,6 +168,12 @@ export interface NativeSession {
   keepAlive(on: boolean): void;
   bufferedAmount(): number;
   stats(): NativeStats;
+  /**
+   * The opening handshake's record, built on this call: from libcurl while the connection lives,
+   * else from the copy taken when it closed (handed out once: the caller keeps it). undefined
+   * before 'open', for a connection that never opened, or once handed out after close.
+   */
+  handshake(): HandshakeInfo | undefined;
 }
 
 export interface NativeStats {

@@ -40,7 +40,7 @@ namespace curlws {
 // Layout of a, b, c per type: "v" = index into values (-1 = undefined), "n" = a number.
 // Numbered as NativeEvent in lib/core/contract.ts (test/unit/event-enum.test.ts compares the two).
 enum class EventType : int32_t {
-  kOpen = 1,     // v: HandshakeInfo
+  kOpen = 1,     // a v: subprotocol, b v: extension (undefined: none)
   kMessage = 2,  // a v: string | Buffer (text too with textAs 'bytes'), b n: 1 if binary
   kPing = 3,     // a n, b n: offset and length of the payload in the arena
   kPong = 4,     // as kPing

@@ -47,6 +47,7 @@ Napi::Function Session::Define(Napi::Env env) {
           InstanceMethod<&Session::Guarded<&Session::Stats>>("stats"),
           InstanceMethod<&Session::Guarded<&Session::Hold>>("hold"),
           InstanceMethod<&Session::Guarded<&Session::KeepAlive>>("keepAlive"),
+          InstanceMethod<&Session::Guarded<&Session::Handshake>>("handshake"),
       });
 }
 
@@ -82,7 +83,7 @@ Session::Session(const Napi::CallbackInfo& info)
 
 Session::~Session() {
   if (engine_ && !finalized_) {
-    ReleaseNative();
+    ReleaseNative(false);  // garbage: nothing can ask for the handshake any more
     engine_->CancelSoon(this);
     engine_->Unregister(this);
   }
@@ -309,17 +310,39 @@ void Session::HandshakeDone(CURLcode result) {
   // compressor: made again by EnsureTimer then, rather than kept by every idle connection.
   ReleaseTimer();
 
-  Napi::Object open = HandshakeInfoToJs(Env(), e, status, headers, protocol, extension);
-  batch_->Add(EventType::kOpen, open);
+  // 'open' carries only what it needs; the rest of the record is read when JS asks (Handshake).
+  opened_ = true;
+  Napi::Env env = Env();
+  auto text_or_none = [&](const std::string& value) -> napi_value {
+    return value.empty() ? nullptr : static_cast<napi_value>(Napi::String::New(env, value));
+  };
+  batch_->Add(EventType::kOpen, text_or_none(protocol), text_or_none(extension));
 
   UpdatePoll();
   // Frames that came with the 101 already sit in libcurl's buffer: no poll event will announce
   // them, so read right away. The first curl_ws_recv also re-attaches the connection to the
-  // handle (libcurl parks it in the pool at CURLMSG_DONE), which the TLS details need.
-  open_info_ = &open;
+  // handle (libcurl parks it in the pool at CURLMSG_DONE), which the TLS names need.
+  tls_info_due_ = true;
   Drain();
-  if (open_info_) AddTlsInfo(Env(), easy_.get(), open);
-  open_info_ = nullptr;
+  if (tls_info_due_) tls_ = TlsInfoOf(easy_.get());
+  tls_info_due_ = false;
+}
+
+// `connection.handshake` on its first read: from libcurl while the handle lives, else from the
+// copy ReleaseNative took (handed over once, then freed: JS caches the result).
+Napi::Value Session::Handshake(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!opened_) return env.Undefined();
+  if (handshake_) {
+    Napi::Array record = HandshakeToJs(env, *handshake_, tls_);
+    handshake_.reset();
+    handshake_read_ = true;
+    return record;
+  }
+  if (!easy_ || handshake_read_) return env.Undefined();
+  Napi::Array record = HandshakeToJs(env, SnapshotHandshake(easy_.get()), tls_);
+  handshake_read_ = true;
+  return record;
 }
 
 // ---- receiving -------------------------------------------------------------------------------
@@ -671,7 +694,7 @@ Session::Ending& Session::ending() {
   return *ending_;
 }
 
-void Session::ReleaseNative() {
+void Session::ReleaseNative(bool keep_handshake) {
   if (!engine_) return;
   if (poll_) {
     engine_->Close(poll_);  // stop polling before libcurl closes the socket
@@ -687,6 +710,13 @@ void Session::ReleaseNative() {
     return;
   }
   release_deferred_ = false;
+  if (easy_ && keep_handshake && opened_ && !handshake_read_ && !handshake_) {
+    try {
+      handshake_ = std::make_unique<HandshakeSnapshot>(SnapshotHandshake(easy_.get()));
+    } catch (const std::bad_alloc&) {
+      // No memory for the copy: `handshake` reads undefined after this close. Closing must go on.
+    }
+  }
   if (easy_) {
     engine_->multi().Remove(easy_.get());
     easy_.reset();
@@ -743,7 +773,7 @@ void Session::AfterDispatch() {
 }
 
 void Session::Detach() {
-  ReleaseNative();
+  ReleaseNative(false);  // no JS will run again
   state_ = State::kClosed;
   finalized_ = true;
   engine_ = nullptr;

@@ -34,6 +34,7 @@
 #include "protocol/raw_receiver.h"
 #include "protocol/send_queue.h"
 #include "session/event_batch.h"
+#include "session/handshake_info.h"
 #include "session/tracer.h"
 
 namespace curlws {
@@ -71,6 +72,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Hold(const Napi::CallbackInfo& info);
   Napi::Value KeepAlive(const Napi::CallbackInfo& info);
+  Napi::Value Handshake(const Napi::CallbackInfo& info);
   // Every JS method runs through this: memory running out inside one fails the connection
   // (FailOutOfMemory) and the call throws WS_ERR_OUT_OF_MEMORY, instead of a std::bad_alloc
   // crossing into V8, which would abort the process.
@@ -135,7 +137,9 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // the environment's cleanup hook releases the session.
   void OnCallbackException() noexcept;
   void Finish(uint16_t code, std::string reason, bool clean);
-  void ReleaseNative();
+  // keep_handshake: a session JS can still ask takes the handshake record out of the handle
+  // first (see handshake_);  the GC finalizer and environment teardown skip it.
+  void ReleaseNative(bool keep_handshake = true);
   void EmitPending();
   void AfterDispatch();
   bool Writable(const Napi::Env& env);
@@ -191,7 +195,14 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   bool had_backpressure_ = false;
   bool failing_ = false;          // we failed the connection and only wait for the peer's close
   uint16_t fail_close_code_ = 0;  // our failure CLOSE, held until the current dispatch is done
-  Napi::Object* open_info_ = nullptr;  // the 'open' event object while its first read runs
+  // The handshake record (handshake_info.h), made only when JS reads `handshake`: opened_ says
+  // there is one, handshake_read_ that JS has it already (and caches it), so it needs no copy
+  // when the handle goes; handshake_ is that copy otherwise, until JS reads it.
+  bool opened_ = false;
+  bool handshake_read_ = false;
+  bool tls_info_due_ = false;  // the TLS names are taken after the first read once open
+  HandshakeTls tls_;
+  std::unique_ptr<HandshakeSnapshot> handshake_;
   std::vector<std::pair<unsigned int, size_t>> sent_frames_;  // for the data-mode trace
   bool close_queued_ = false;  // our CLOSE (or close reply) is queued or sent
   bool close_sent_ = false;

@@ -15,7 +15,6 @@ namespace curlws {
 using namespace session_detail;  // NOLINT: this file's own internals
 
 void Session::Drain() {
-  Napi::Env env = Env();
   size_t budget = kDrainBudget;
   // Where a failing connection's remaining frames are read to be thrown away: no allocation,
   // so discarding works even when memory ran out.
@@ -48,9 +47,9 @@ void Session::Drain() {
       rc = Receive(dst, space, &n, &meta);
       if (rc == CURLE_AGAIN) read_ahead.ReleaseEmptyChunks();
     }
-    if (open_info_) {
-      AddTlsInfo(env, easy_.get(), *open_info_);
-      open_info_ = nullptr;
+    if (tls_info_due_) {
+      tls_ = TlsInfoOf(easy_.get());
+      tls_info_due_ = false;
     }
     if (rc == CURLE_AGAIN) {
       assembler_.ReleaseIdle();
