@@ -63,6 +63,7 @@
         'native/session/handshake_info.cc',
         'native/session/session.cc',
         'native/session/session_deflate.cc',
+        'native/session/session_init.cc',
         'native/session/session_receive.cc',
         'native/session/session_send.cc',
         'native/session/tracer.cc',

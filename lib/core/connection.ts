@@ -17,6 +17,7 @@ import { toControlPayload, toSendable, validateCloseArgs } from './frames';
 import { caBundleFile, mayUseTls } from './ca-bundle';
 import { binding } from './native';
 import { HandshakeField, NativeEvent } from './contract';
+import { sessionInitArray } from './session-init';
 import type { HandshakeInfo, NativeErrorInfo, NativeSession, NativeStats } from './contract';
 import { normalizeUrl, validateConnectOptions } from './options';
 import type { CurlOptionValue } from './network-options';
@@ -202,25 +203,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   #createSession(options: NormalizedOptions): NativeSession {
-    return new binding.Session(
-      {
-        url: options.url,
-        protocols: options.protocols,
-        headers: options.headers,
-        handshakeTimeout: options.handshakeTimeout,
-        maxPayload: options.maxPayload,
-        closeTimeout: options.closeTimeout,
-        ...caSource(options),
-        keylog: options.keylog,
-        curlOptions: options.curlOptions,
-        verbose: options.verbose,
-        privateDns: options.privateDns,
-        autoPong: options.autoPong,
-        textAs: options.textAs,
-        perMessageDeflate: options.perMessageDeflate,
-      },
-      this,
-    );
+    return new binding.Session(sessionInitArray(options, caSource(options)), this);
   }
 
   /** The URL connected to (after `http:`→`ws:` mapping). */

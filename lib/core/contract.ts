@@ -102,9 +102,10 @@ export interface NativeDeflateOptions {
 }
 
 /**
- * What the native Session constructor reads (native/session/session.cc): the validated options
- * plus where the CA roots come from. connect() builds it from its `NormalizedOptions`
- * (core/options.ts), which take these fields, and their meaning, from here.
+ * What the native Session constructor takes (native/session/session.cc), laid out by
+ * {@link SessionInitField}: the validated options plus where the CA roots come from. connect()
+ * builds it from its `NormalizedOptions` (core/options.ts), which take these fields, and their
+ * meaning, from here.
  */
 export interface SessionInit {
   /** the serialized `ws:`/`wss:` URL as libcurl gets it */
@@ -140,6 +141,45 @@ export interface SessionInit {
   caBundle?: Buffer;
   /** tls.keylog: the file this connection's TLS secrets are appended to (none when undefined) */
   keylog?: string | undefined;
+}
+
+/**
+ * Positions of the native `Session` constructor's first argument (native/session/session_init.h,
+ * compared with it by test/unit/event-enum.test.ts): one flat array, built from a
+ * {@link SessionInit} by lib/core/session-init.ts. The engine checks each value's type again and
+ * throws a TypeError naming the field for a wrong one.
+ */
+export enum SessionInitField {
+  Url = 0,
+  Protocols = 1,
+  Headers = 2,
+  HandshakeTimeout = 3,
+  MaxPayload = 4,
+  CloseTimeout = 5,
+  /** string | undefined */
+  CaFile = 6,
+  /** Buffer | undefined */
+  CaBundle = 7,
+  /** string | undefined */
+  Keylog = 8,
+  CurlOptions = 9,
+  Verbose = 10,
+  PrivateDns = 11,
+  AutoPong = 12,
+  /** textAs === 'bytes' */
+  TextAsBytes = 13,
+  /** perMessageDeflate !== undefined; the Deflate* fields are read only when true */
+  Deflate = 14,
+  DeflateServerNoContextTakeover = 15,
+  /** boolean | undefined */
+  DeflateClientNoContextTakeover = 16,
+  DeflateServerMaxWindowBits = 17,
+  DeflateClientMaxWindowBits = 18,
+  DeflateThreshold = 19,
+  DeflateLevel = 20,
+  DeflateMemLevel = 21,
+  /** the array's length */
+  FieldCount = 22,
 }
 
 export interface NativeSession {
@@ -283,7 +323,11 @@ export interface NativeBinding {
   /** The largest string (UTF-16 units) and Buffer (bytes) JS can hold: larger messages fail with 1009. */
   setLimits(limits: { maxStringLength: number; maxBufferLength: number }): void;
   versions: NativeVersions;
-  Session: new (init: SessionInit, target: object) => NativeSession;
+  /** init: laid out by {@link SessionInitField} (lib/core/session-init.ts) */
+  Session: new (
+    init: unknown[],
+    target: object,
+  ) => NativeSession;
   curlOption(name: string): CurlOptionInfo | null;
   /** Internal leak counters (native/engine/diagnostics.h); idle baseline { uvHandles: 3, sessions: 0 }. */
   /** zlibBytes: bytes held by the permessage-deflate zlib streams of the whole process */

@@ -57,11 +57,12 @@ Session::Session(const Napi::CallbackInfo& info)
   Environment* environment = Environment::Of(env);
   if (!environment || !environment->engine() || environment->engine()->shutting_down())
     throw Napi::Error::New(env, "curlws: the environment is shutting down");
-  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsObject())
-    throw Napi::TypeError::New(env, "Session(init, target): init and target must be objects");
+  if (info.Length() < 2 || !info[1].IsObject())
+    throw Napi::TypeError::New(env, "Session(init, target): target must be an object");
+  InitReader init(info[0]);  // throws unless init is the array SessionInitField describes
   engine_ = environment->engine();
   target_ = Napi::Persistent(info[1].As<Napi::Object>());
-  Configure(info[0].As<Napi::Object>());
+  Configure(init);
 
   // connect() from inside a curlws/curl callback: libcurl refuses curl_multi_add_handle there,
   // so the handshake starts from RunSoon.
@@ -89,8 +90,8 @@ Session::~Session() {
   }
 }
 
-void Session::Configure(const Napi::Object& init) {
-  Napi::Env env = init.Env();
+void Session::Configure(const InitReader& init) {
+  Napi::Env env = Env();
   auto fail = [&](const std::string& what) {
     Napi::Error err = Napi::Error::New(env, "curlws: " + what);
     err.Set("code", "ERR_CURLWS_INTERNAL");
@@ -107,50 +108,41 @@ void Session::Configure(const Napi::Object& init) {
   easy_.reset(curl_easy_init());
   if (!easy_) fail("curl_easy_init failed");
   CURL* e = easy_.get();
-  std::string url = StringOrEmpty(init, "url");
+  std::string url = init.String(kInitUrl);
   if (!IsWireSafe(url)) unsafe("the URL");
-  handshake_timeout_ms_ = NumberOrZero(init, "handshakeTimeout");
-  close_timeout_ms_ = NumberOrZero(init, "closeTimeout");
+  handshake_timeout_ms_ = init.Count(kInitHandshakeTimeout);
+  close_timeout_ms_ = init.Count(kInitCloseTimeout);
   FrameAssembler::Limits limits;
-  limits.max_payload = NumberOrZero(init, "maxPayload");
+  limits.max_payload = init.Count(kInitMaxPayload);
   if (Environment* environment = Environment::Of(env)) {
     limits.max_binary = environment->limits().max_buffer_length;
     limits.max_text_units = environment->limits().max_string_length;
   }
-  text_as_bytes_ = StringOrEmpty(init, "textAs") == "bytes";
+  text_as_bytes_ = init.Bool(kInitTextAsBytes);
   limits.text_as_bytes = text_as_bytes_;
   assembler_.set_limits(limits);
 
-  tracer_.set_level(static_cast<int>(NumberOrZero(init, "verbose")));
-  auto_pong_ = !init.Get("autoPong").IsBoolean() || init.Get("autoPong").ToBoolean();
+  uint64_t verbose = init.Count(kInitVerbose);
+  tracer_.set_level(verbose > 2 ? 2 : static_cast<int>(verbose));
+  auto_pong_ = init.Bool(kInitAutoPong);
 
   key_ = MakeWebSocketKey();
   if (key_.empty()) fail("no random bytes for Sec-WebSocket-Key");
   if (!SlistAppend(request_headers_, ("Sec-WebSocket-Key: " + key_).c_str())) fail("out of memory");
 
-  Napi::Value protocols = init.Get("protocols");
-  if (protocols.IsArray()) {
-    Napi::Array list = protocols.As<Napi::Array>();
-    std::string joined;
-    for (uint32_t i = 0; i < list.Length(); i++) {
-      std::string p = list.Get(i).ToString().Utf8Value();
-      if (!IsWireSafe(p)) unsafe("a subprotocol");
-      if (!joined.empty()) joined += ", ";
-      joined += p;
-      protocols_.push_back(std::move(p));
-    }
-    if (!joined.empty() &&
-        !SlistAppend(request_headers_, ("Sec-WebSocket-Protocol: " + joined).c_str()))
-      fail("out of memory");
+  protocols_ = init.Strings(kInitProtocols);
+  std::string joined;
+  for (const std::string& p : protocols_) {
+    if (!IsWireSafe(p)) unsafe("a subprotocol");
+    if (!joined.empty()) joined += ", ";
+    joined += p;
   }
-  Napi::Value headers = init.Get("headers");
-  if (headers.IsArray()) {
-    Napi::Array list = headers.As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); i++) {
-      std::string line = list.Get(i).ToString().Utf8Value();
-      if (!IsWireSafe(line)) unsafe("a request header");
-      if (!SlistAppend(request_headers_, line.c_str())) fail("out of memory");
-    }
+  if (!joined.empty() &&
+      !SlistAppend(request_headers_, ("Sec-WebSocket-Protocol: " + joined).c_str()))
+    fail("out of memory");
+  for (const std::string& line : init.Strings(kInitHeaders)) {
+    if (!IsWireSafe(line)) unsafe("a request header");
+    if (!SlistAppend(request_headers_, line.c_str())) fail("out of memory");
   }
 
   const long ws_options = CURLWS_NOAUTOPONG | ConfigureDeflate(init);
@@ -170,9 +162,8 @@ void Session::Configure(const Napi::Object& init) {
   if (!ok) fail("libcurl refused a basic option");
 
   // TLS secrets go to tls.keylog, or nowhere: never to libcurl's SSLKEYLOGFILE (tls_context.h).
-  Napi::Value keylog = init.Get("keylog");
-  if (keylog.IsString()) {
-    std::string path = keylog.As<Napi::String>().Utf8Value();
+  std::string path;
+  if (init.OptionalString(kInitKeylog, &path)) {
     if (!IsWireSafe(path)) unsafe("the TLS key log file name");  // a NUL would cut the name short
     std::string why;
     keylog_ = KeylogFile::Open(path, &why);
@@ -191,7 +182,7 @@ void Session::Configure(const Napi::Object& init) {
 
   // CURLOPT_RESOLVE entries land in the DNS cache, which the multi shares between all its
   // handles: give such a session a cache of its own so its entries cannot leak into others.
-  if (init.Get("privateDns").ToBoolean()) {
+  if (init.Bool(kInitPrivateDns)) {
     dns_share_.reset(curl_share_init());
     if (!dns_share_ ||
         curl_share_setopt(dns_share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
@@ -201,14 +192,14 @@ void Session::Configure(const Napi::Object& init) {
 
   // A CA file is preferred: libcurl parses it once per multi and shares the store (CA cache),
   // while a blob is parsed again by every connection.
-  Napi::Value ca_file = init.Get("caFile");
-  Napi::Value ca = init.Get("caBundle");
-  if (ca_file.IsString()) {
-    std::string path = ca_file.As<Napi::String>().Utf8Value();
-    if (curl_easy_setopt(e, CURLOPT_CAINFO, path.c_str()) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, path.c_str()) != CURLE_OK)
+  std::string ca_file;
+  Napi::Value ca = init.OptionalBuffer(kInitCaBundle);
+  if (init.OptionalString(kInitCaFile, &ca_file)) {
+    const char* path = ca_file.c_str();
+    if (curl_easy_setopt(e, CURLOPT_CAINFO, path) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, path) != CURLE_OK)
       fail("libcurl refused the CA file");
-  } else if (ca.IsBuffer()) {
+  } else if (!ca.IsEmpty()) {
     auto buf = ca.As<Napi::Buffer<char>>();
     curl_blob blob{buf.Data(), buf.Length(), CURL_BLOB_COPY};
     if (curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK ||
@@ -216,10 +207,8 @@ void Session::Configure(const Napi::Object& init) {
       fail("this libcurl cannot take CA certificates from memory (CURLOPT_CAINFO_BLOB)");
   }
   // Everything else the TS layer mapped to CURLOPT_* names (tls, proxy, resolve, curl: {…}).
-  Napi::Value options = init.Get("curlOptions");
   std::string error;
-  if (options.IsArray() &&
-      !ApplyCurlOptions(e, options.As<Napi::Array>(), &option_lists_, &error)) {
+  if (!ApplyCurlOptions(e, init.Array(kInitCurlOptions), &option_lists_, &error)) {
     Napi::Error err = Napi::Error::New(env, error);
     err.Set("code", "ERR_INVALID_ARG_VALUE");
     throw err;

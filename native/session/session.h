@@ -35,6 +35,7 @@
 #include "protocol/send_queue.h"
 #include "session/event_batch.h"
 #include "session/handshake_info.h"
+#include "session/session_init.h"
 #include "session/tracer.h"
 
 namespace curlws {
@@ -87,7 +88,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   // SendCloseReply.
   void SendHeldClose();
   // Setup.
-  void Configure(const Napi::Object& init);
+  void Configure(const InitReader& init);
   // I/O.
   static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
   static void OnTimeout(uv_timer_t* timer) noexcept;
@@ -106,9 +107,9 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   void StartTimer(uint64_t ms);
   size_t QueueControl(const Napi::CallbackInfo& info, unsigned int flags);
   // permessage-deflate (session_deflate.cc).
-  // Reads init.perMessageDeflate; when set, adds the offer to the request headers. Returns the
-  // CURLOPT_WS_OPTIONS bits it needs (CURLWS_RAW_MODE when offering).
-  long ConfigureDeflate(const Napi::Object& init);
+  // Reads the kInitDeflate* fields; when offering, adds the offer to the request headers. Returns
+  // the CURLOPT_WS_OPTIONS bits it needs (CURLWS_RAW_MODE when offering).
+  long ConfigureDeflate(const InitReader& init);
   // Judges the server's Sec-WebSocket-Extensions; false when the handshake fails (Fail called).
   bool NegotiateExtensions(const HeaderList& headers, std::string* extension);
   // curl_ws_recv() for this connection: libcurl's decoder, or raw_ when the extension is offered.

@@ -16,38 +16,33 @@ namespace {
 // How long no message must have been compressed before the compressor's stream is released.
 constexpr uint64_t kDeflateIdleMs = 2000;
 
-int IntOr(const Napi::Object& o, const char* key, int fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
-}
-
 }  // namespace
 
-long Session::ConfigureDeflate(const Napi::Object& init) {
-  Napi::Value value = init.Get("perMessageDeflate");
-  if (!value.IsObject()) return 0;
-  // lib/core/options.ts validated and normalized every field (see DeflateOffer for their meaning).
-  Napi::Object o = value.As<Napi::Object>();
+long Session::ConfigureDeflate(const InitReader& init) {
+  if (!init.Bool(kInitDeflate)) return 0;
+  // lib/core/deflate-options.ts validated and normalized every field (see DeflateOffer for their
+  // meaning).
   deflate_setup_ = std::make_unique<DeflateSetup>();
   DeflateOffer& offer_params = deflate_setup_->offer;
   Deflater::Config& config = deflate_setup_->config;
-  offer_params.server_no_context_takeover = o.Get("serverNoContextTakeover").ToBoolean();
-  Napi::Value client_nct = o.Get("clientNoContextTakeover");
-  if (client_nct.IsBoolean()) {
-    offer_params.client_no_context_takeover = client_nct.ToBoolean();
-    offer_params.refuse_client_no_context_takeover = !client_nct.ToBoolean();
+  offer_params.server_no_context_takeover = init.Bool(kInitDeflateServerNoContextTakeover);
+  int client_nct = init.OptionalBool(kInitDeflateClientNoContextTakeover);
+  if (client_nct >= 0) {
+    offer_params.client_no_context_takeover = client_nct == 1;
+    offer_params.refuse_client_no_context_takeover = client_nct == 0;
   }
-  offer_params.server_max_window_bits = IntOr(o, "serverMaxWindowBits", 0);
-  offer_params.client_max_window_bits = IntOr(o, "clientMaxWindowBits", DeflateOffer::kNoValue);
-  config.level = IntOr(o, "level", Z_DEFAULT_COMPRESSION);
-  config.mem_level = IntOr(o, "memLevel", 8);
-  config.threshold = static_cast<size_t>(NumberOrZero(o, "threshold"));
+  // The ranges keep a direct native call from handing zlib or the offer values they cannot take.
+  offer_params.server_max_window_bits = init.Int(kInitDeflateServerMaxWindowBits, 0, 15);
+  offer_params.client_max_window_bits = init.Int(kInitDeflateClientMaxWindowBits, -1, 15);
+  config.level = init.Int(kInitDeflateLevel, -1, 9);
+  config.mem_level = init.Int(kInitDeflateMemLevel, 1, 9);
+  config.threshold = static_cast<size_t>(init.Count(kInitDeflateThreshold));
 
   const std::string offer = "Sec-WebSocket-Extensions: " + BuildDeflateOffer(offer_params);
   if (!SlistAppend(request_headers_, offer.c_str())) throw std::bad_alloc();
   offer_deflate_ = true;
   raw_ = std::make_unique<RawReceiver>(&Session::RawRead, this);
-  raw_->set_max_message(NumberOrZero(init, "maxPayload"));
+  raw_->set_max_message(init.Count(kInitMaxPayload));
   return CURLWS_RAW_MODE;
 }
 

@@ -54,18 +54,6 @@ inline std::string ClosePayload(uint16_t code, const std::string& reason) {
   return out;
 }
 
-inline std::string StringOrEmpty(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
-}
-
-inline uint64_t NumberOrZero(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) return 0;
-  double d = v.As<Napi::Number>().DoubleValue();
-  return d > 0 ? static_cast<uint64_t>(d) : 0;
-}
-
 inline Napi::Error QueueError(Napi::Env env, const char* why) {
   Napi::Error err = Napi::Error::New(env, std::string("curlws: ") + why);
   err.Set("code", "ERR_CURLWS_INTERNAL");

@@ -26,7 +26,9 @@ import type { CurlOptType } from '../../lib/core/curl-symbols.js';
 import { CURLOPT_ALIASES, CURLOPTS } from '../../lib/core/curl-symbols.js';
 import { SPECS } from '../../lib/cli/args.js';
 import { connect, ReconnectingWebSocket, WebSocket, WebSocketStream, WsWebSocket } from '../../lib/index.js';
+import type { SessionInit } from '../../lib/core/contract.js';
 import { binding } from '../../lib/core/native.js';
+import { nativeSessionInit } from '../helpers/native-session.js';
 import { NESTED_KEYS } from '../../lib/core/network-options.js';
 import { OPTION_KEYS } from '../../lib/core/options.js';
 import { RECONNECT_KEYS } from '../../lib/api/reconnect.js';
@@ -491,7 +493,8 @@ describe('option injection: libcurl options by name', () => {
     } finally {
       native.close();
     }
-    const session = (init: Record<string, unknown>): unknown => new binding.Session({ url: `${recorder.origin}/`, ...init } as never, {});
+    const session = (init: Partial<SessionInit>): unknown =>
+      new binding.Session(nativeSessionInit({ url: `${recorder.origin}/`, ...init }), {});
     for (const p of Object.values(BREAKS)) {
       expect(() => session({ headers: [`X-A: ${p}`] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
       expect(() => session({ protocols: [p] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { connect, CurlWsError } from '../../lib/index.js';
 import { binding } from '../../lib/core/native.js';
+import { nativeSessionInit } from '../helpers/native-session.js';
 import { rejectionOf } from '../helpers/conn.js';
 import { startNodeChild } from '../helpers/child.js';
 import { generatePki, type TestPki } from '../servers/tls-certs.js';
@@ -200,7 +201,7 @@ describe('tls.keylog', () => {
 
   it('the engine itself refuses a NUL that would cut the file name short (a direct native call)', () => {
     const cut = `${dir}/cut`;
-    expect(() => new binding.Session({ url, keylog: `${cut}\0.keys` } as never, {})).toThrow(
+    expect(() => new binding.Session(nativeSessionInit({ url, keylog: `${cut}\0.keys` }), {})).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
     expect(existsSync(cut)).toBe(false);
