@@ -52,6 +52,12 @@ class Engine {
   size_t open_handles() const { return open_handles_; }
   size_t live_sessions() const { return transfers_.size(); }
 
+  // libcurl's error buffer (CURLOPT_ERRORBUFFER) for every open Session of this engine: an open
+  // connection's libcurl calls are made one at a time from this thread, so one buffer, cleared
+  // before each call and read right after it, serves them all (Session::CurlCall). A handshake
+  // keeps a buffer of its own: several end in one curl_multi_socket_action.
+  char* shared_errbuf() { return shared_errbuf_; }
+
   void Register(Transfer* t) { transfers_.insert(t); }
   void Unregister(Transfer* t) { transfers_.erase(t); }
 
@@ -97,6 +103,7 @@ class Engine {
 
   napi_env env_;
   uv_loop_t* loop_;
+  char shared_errbuf_[CURL_ERROR_SIZE] = {0};
   std::unique_ptr<Multi> multi_;
   UvHandle<uv_timer_t>* soon_timer_ = nullptr;
   UvHandle<uv_idle_t>* soon_idle_ = nullptr;  // the next iteration, after kSoonPerTurn runs

@@ -107,6 +107,8 @@ void Session::Configure(const InitReader& init) {
   };
   easy_.reset(curl_easy_init());
   if (!easy_) fail("curl_easy_init failed");
+  handshake_errbuf_ = std::make_unique<char[]>(CURL_ERROR_SIZE);  // zeroed
+  errbuf_ = handshake_errbuf_.get();
   CURL* e = easy_.get();
   std::string url = init.String(kInitUrl);
   if (!IsWireSafe(url)) unsafe("the URL");
@@ -238,7 +240,7 @@ void Session::HandshakeDone(CURLcode result) {
     // CONNECT_ONLY transfers, so it reports success with no status: this is what curl itself
     // says for the same exchange (CURLE_GOT_NOTHING, 52), a network failure, not a refusal.
     result = CURLE_GOT_NOTHING;
-    snprintf(errbuf_, sizeof errbuf_, "%s", "Empty reply from server");
+    snprintf(errbuf_, CURL_ERROR_SIZE, "%s", "Empty reply from server");
   }
 
   if (result != CURLE_OK || status != 101) {
@@ -293,7 +295,13 @@ void Session::HandshakeDone(CURLcode result) {
          0, CURLE_RECV_ERROR);
     return;
   }
-  errbuf_[0] = '\0';  // from here on, a message in it belongs to a WebSocket-phase error
+  // From here on the engine's shared error buffer serves this handle (BeforeCurlCall); a message
+  // in it belongs to a WebSocket-phase error.
+  if (curl_easy_setopt(e, CURLOPT_ERRORBUFFER, engine_->shared_errbuf()) == CURLE_OK) {
+    errbuf_ = engine_->shared_errbuf();
+    handshake_errbuf_.reset();
+  }
+  errbuf_[0] = '\0';
   state_ = State::kOpen;
   // An open connection needs a timer only to close (closeTimeout) or to release an idle
   // compressor: made again by EnsureTimer then, rather than kept by every idle connection.
@@ -665,6 +673,19 @@ void Session::Finish(uint16_t code, std::string reason, bool clean) {
   closed_code_ = code;
   closed_clean_ = clean;
   if (!batch_ && engine_) engine_->Soon(this);
+}
+
+void Session::KeepCurlMessage() noexcept {
+  try {
+    ending().curl_message = errbuf_;
+  } catch (const std::bad_alloc&) {
+    // No memory to keep it: the error reads as curl_easy_strerror's text instead.
+  }
+}
+
+const char* Session::CurlMessage() const {
+  if (handshake_errbuf_) return errbuf_;
+  return ending_ ? ending_->curl_message.c_str() : "";
 }
 
 namespace {

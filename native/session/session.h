@@ -114,9 +114,26 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   bool NegotiateExtensions(const HeaderList& headers, std::string* extension);
   // curl_ws_recv() for this connection: libcurl's decoder, or raw_ when the extension is offered.
   CURLcode Receive(uint8_t* buf, size_t len, size_t* n, const curl_ws_frame** meta) {
-    if (raw_) return raw_->Recv(buf, len, n, meta);
-    return curl_ws_recv(easy_.get(), buf, len, n, meta);
+    BeforeCurlCall();
+    CURLcode rc =
+        raw_ ? raw_->Recv(buf, len, n, meta) : curl_ws_recv(easy_.get(), buf, len, n, meta);
+    AfterCurlCall();
+    return rc;
   }
+  // Around every libcurl call that may fail on an open connection (curl_ws_recv, curl_easy_recv,
+  // curl_easy_send), whose error buffer is the engine's shared one: Before clears it, After keeps
+  // what libcurl wrote in it for this handle (Ending::curl_message), so CurlMessage() answers as
+  // a buffer of the session's own would. A no-op during the handshake.
+  void BeforeCurlCall() {
+    if (!handshake_errbuf_) errbuf_[0] = '\0';
+  }
+  void AfterCurlCall() noexcept {
+    if (!handshake_errbuf_ && errbuf_[0]) KeepCurlMessage();
+  }
+  void KeepCurlMessage() noexcept;
+  // The last message libcurl's error buffer received for this handle since open (before: the
+  // handshake's own buffer), "" if none.
+  const char* CurlMessage() const;
   // Queues one send() call: compressed when the extension was agreed and ws's threshold rule
   // says so, as is otherwise.
   bool PushMessage(const uint8_t* data, size_t size, unsigned int flags);
@@ -160,7 +177,11 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   UvHandle<uv_poll_t>* poll_ = nullptr;
   int poll_events_ = 0;
   UvHandle<uv_timer_t>* timer_ = nullptr;
-  char errbuf_[CURL_ERROR_SIZE] = {0};
+  // libcurl's error buffer: the session's own while the handshake runs (several handshakes end
+  // in one curl_multi_socket_action, so their messages must not mix), the engine's shared one
+  // once open (see BeforeCurlCall): 256 bytes less per open connection.
+  std::unique_ptr<char[]> handshake_errbuf_;
+  char* errbuf_ = nullptr;
 
   std::string key_;
   std::vector<std::string> protocols_;
@@ -222,6 +243,7 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   struct Ending {
     ErrorInfo error;
     std::string closed_reason;
+    std::string curl_message;  // what libcurl wrote into the shared error buffer for this handle
   };
   std::unique_ptr<Ending> ending_;
   Ending& ending();

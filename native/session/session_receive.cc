@@ -150,14 +150,15 @@ void Session::HandleRecvError(CURLcode rc) {
     FailOutOfMemory("reading from the connection");
     return;
   }
-  if (rc == CURLE_RECV_ERROR && std::strncmp(errbuf_, "[WS]", 4) == 0) {
+  const std::string message = CurlMessage();  // Fail may replace the record it lives in
+  if (rc == CURLE_RECV_ERROR && message.compare(0, 4, "[WS]") == 0) {
     // libcurl's frame decoder rejected the peer's bytes: a protocol violation (RFC 6455 §7.4.1).
-    bool too_big = std::strstr(errbuf_, "63 bits") != nullptr;
-    Fail(too_big ? "WS_ERR_MESSAGE_TOO_BIG" : "WS_ERR_PROTOCOL", errbuf_, too_big ? 1009 : 1002,
+    bool too_big = message.find("63 bits") != std::string::npos;
+    Fail(too_big ? "WS_ERR_MESSAGE_TOO_BIG" : "WS_ERR_PROTOCOL", message, too_big ? 1009 : 1002,
          CURLE_OK);
     return;
   }
-  Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(rc), 0, rc);
+  Fail("", message.empty() ? curl_easy_strerror(rc) : message, 0, rc);
 }
 
 void Session::HandlePeerClose() {

@@ -11,7 +11,9 @@ using namespace session_detail;  // NOLINT: this file's own internals
 
 SendQueue::Status Session::WriteQueued(SendQueue::Completions* done, CURLcode* err) {
   if (tracer_.frames()) done->sent_frames = &sent_frames_;
+  BeforeCurlCall();
   SendQueue::Status status = sendq_.Pump(easy_.get(), done, err);
+  AfterCurlCall();
   for (const auto& f : sent_frames_)
     tracer_.Frame("=> Send", static_cast<int>(f.first), f.second, 0);
   sent_frames_.clear();
@@ -40,7 +42,7 @@ void Session::PumpSend() {
     if (err == CURLE_OUT_OF_MEMORY)  // libcurl (or TLS) could not allocate for the write
       FailOutOfMemory("sending");
     else
-      Fail("", errbuf_[0] ? errbuf_ : curl_easy_strerror(err), 0, err);
+      Fail("", *CurlMessage() ? CurlMessage() : curl_easy_strerror(err), 0, err);
     return;
   }
   blocked_ = status == SendQueue::Status::kBlocked;
