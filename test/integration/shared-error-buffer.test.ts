@@ -120,7 +120,9 @@ describe('one libcurl error buffer for all open connections', () => {
     };
     const order: Failure[] = ['opcode', 'reset-read', 'opcode', 'reset-read', 'reset-read', 'opcode'];
     const together = await failTogether(order);
-    together.forEach((s, i) => expect(strip(s), `${i}: ${order[i]}`).toEqual(alone[order[i] as 'opcode' | 'reset-read']));
+    for (const [i, s] of together.entries()) {
+      expect(strip(s), `${i}: ${order[i]}`).toEqual(alone[order[i] as 'opcode' | 'reset-read']);
+    }
     // The engine read them in one pass (one turn), so their messages passed through one buffer.
     expect(new Set(together.map((s) => s.turn)).size).toBe(1);
     expect(alone.opcode.message).not.toBe(alone['reset-read'].message);
