@@ -281,6 +281,7 @@ void Easy::OnTransferDone(CURLcode result) {
   // A CONNECT_ONLY connection lives in the multi (removing it closes the socket); anything
   // else is over, and leaves so that a later perform() can add the handle again.
   if (connect_only_ == 0 || result != CURLE_OK) LeaveMulti();
+  if (engine_) engine_->multi().BeforeJs();  // the promise's reactions run at the scope's end
   try {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);

@@ -128,8 +128,7 @@ class Easy : public Napi::ObjectWrap<Easy>, public Transfer {
   bool referenced_ = false;
   std::unique_ptr<Napi::Promise::Deferred> perform_;
 
-  UvHandle<uv_poll_t>* poll_ = nullptr;
-  int poll_events_ = 0;
+  UvHandle<uv_poll_t>* poll_ = nullptr;  // its `events`: what it watches
   std::vector<Napi::Promise::Deferred> readable_waiters_;
   std::vector<Napi::Promise::Deferred> writable_waiters_;
 };

@@ -104,7 +104,7 @@ Napi::Value Easy::WsWait(const Napi::CallbackInfo& info) {
   }
   if (!poll_) {
     int err = 0;
-    poll_ = engine_->NewPoll(fd, this, &err);
+    poll_ = engine_->NewPoll(fd, this, &Easy::OnPoll, &err);
     if (!poll_)
       throw CodedError(env, "ERR_CURLWS_INTERNAL",
                        std::string("cannot watch the connection's socket: ") + uv_strerror(err));
@@ -155,19 +155,13 @@ void Easy::UpdatePoll() {
   if (!poll_) return;
   int events =
       (readable_waiters_.empty() ? 0 : UV_READABLE) | (writable_waiters_.empty() ? 0 : UV_WRITABLE);
-  if (events == poll_events_) return;
-  if (events == 0)
-    uv_poll_stop(&poll_->uv);
-  else
-    uv_poll_start(&poll_->uv, events, &Easy::OnPoll);
-  poll_events_ = events;
+  Engine::SetPollEvents(poll_, events, &Easy::OnPoll);
 }
 
 void Easy::StopPoll() {
   if (!poll_) return;
   if (engine_) engine_->Close(poll_);  // before libcurl closes the socket
   poll_ = nullptr;
-  poll_events_ = 0;
 }
 
 }  // namespace curlws

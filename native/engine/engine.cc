@@ -101,10 +101,11 @@ UvHandle<uv_idle_t>* Engine::NewIdle(void* owner) {
   return NewHandle<uv_idle_t>(owner, [this](uv_idle_t* i) { return uv_idle_init(loop_, i); });
 }
 
-UvHandle<uv_poll_t>* Engine::NewPoll(curl_socket_t s, void* owner, int* err) {
+UvHandle<uv_poll_t>* Engine::NewPoll(curl_socket_t s, void* owner, uv_poll_cb cb, int* err) {
   if (multi_) {
     if (UvHandle<uv_poll_t>* parked = multi_->TakeParkedPoll(s)) {
       parked->uv.data = owner;
+      SetPollEvents(parked, parked->events, cb);  // the owner and its callback change together
       if (err) *err = 0;
       return parked;
     }
@@ -115,6 +116,17 @@ UvHandle<uv_poll_t>* Engine::NewPoll(curl_socket_t s, void* owner, int* err) {
         return uv_poll_init_socket(loop_, p, static_cast<uv_os_sock_t>(s));
       },
       err);
+}
+
+int Engine::SetPollEvents(UvHandle<uv_poll_t>* poll, int events, uv_poll_cb cb) {
+  if (events == poll->events) {
+    poll->uv.poll_cb = cb;  // a public field of uv_poll_t, read when an event is delivered
+    return 0;
+  }
+  int rc = events != 0 ? uv_poll_start(&poll->uv, events, cb) : uv_poll_stop(&poll->uv);
+  // uv_poll_start refuses (UV_EEXIST: another handle watches the fd) before it touches the poll
+  if (rc == 0) poll->events = events;
+  return rc;
 }
 
 template <typename T>

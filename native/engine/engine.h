@@ -34,6 +34,17 @@ struct UvHandle {
   class Engine* engine;
 };
 
+// A poll also remembers the events it is started for (0: stopped), whoever owns it: libuv's
+// uv_poll_start re-arms through an epoll_ctl DEL now and an ADD at the next loop poll even when
+// the events do not change, so Engine::SetPollEvents compares first, and a poll handed from
+// libcurl's side to a connection (Multi::TakeParkedPoll) tells its new owner what it watches.
+template <>
+struct UvHandle<uv_poll_t> {
+  uv_poll_t uv;
+  class Engine* engine;
+  int events = 0;
+};
+
 class Engine {
  public:
   Engine(napi_env env, uv_loop_t* loop);
@@ -77,9 +88,14 @@ class Engine {
   static void RefuseTimersForTest(bool refuse);
   UvHandle<uv_idle_t>* NewIdle(void* owner);
   // nullptr if libuv refuses the socket (for example EEXIST); `err` gets the uv error.
-  // The poll libcurl has just stopped using for `s`, if any (Multi::TakeParkedPoll), stopped.
+  // The poll libcurl has just stopped using for `s`, if any (Multi::TakeParkedPoll), possibly
+  // still armed (its `events`), now calling `cb` with `owner`; otherwise a new, stopped one.
   // (curl_socket_t: a SOCKET, not an int, on Windows)
-  UvHandle<uv_poll_t>* NewPoll(curl_socket_t s, void* owner, int* err);
+  UvHandle<uv_poll_t>* NewPoll(curl_socket_t s, void* owner, uv_poll_cb cb, int* err);
+  // Makes `poll` watch `events` (0: stop) and call `cb`. Costs no syscall when it already
+  // watches those events (only the callback changes: a poll taken over from libcurl keeps its
+  // epoll registration). Returns uv_poll_start's or uv_poll_stop's result.
+  static int SetPollEvents(UvHandle<uv_poll_t>* poll, int events, uv_poll_cb cb);
   // uv_close + free in the close callback; safe to call once per handle.
   void Close(uv_handle_t* handle);
   template <typename T>

@@ -47,11 +47,12 @@ int Multi::Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
     if (poll) {
       curl_multi_assign(multi_, s, nullptr);
 #ifndef _WIN32
-      // Kept for the transfer that watches this socket next (TakeParkedPoll). Only inside the
-      // action, whose end closes what was not taken. (Not on Windows, where a poll holds state
-      // of the SOCKET it was made for, and a new socket can get the same number.)
+      // Kept, still armed, for the transfer that watches this socket next (TakeParkedPoll).
+      // Only inside the action, whose end closes what was not taken. (Not on Windows, where a
+      // poll holds state of the SOCKET it was made for, and a new socket can get the same
+      // number.) Its events until then reach Multi::OnPoll with no owner and are dropped: epoll
+      // is level-triggered, the new owner sees them at the next loop poll.
       if (in_action_) {
-        uv_poll_stop(&poll->uv);
         poll->uv.data = nullptr;
         parked_.emplace_back(s, poll);
         return 0;
@@ -63,14 +64,16 @@ int Multi::Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
   }
   if (!poll) {
     int err = 0;
-    poll = engine_->NewPoll(s, this, &err);
+    poll = engine_->NewPoll(s, this, &Multi::OnPoll, &err);
     if (!poll) return -1;  // libcurl fails the transfer that owns this socket
+    // A parked poll may be armed for a socket libcurl has closed since, which `s` now numbers.
+    Engine::SetPollEvents(poll, 0, &Multi::OnPoll);  // one DEL, only for a parked poll
     curl_multi_assign(multi_, s, poll);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
-  return uv_poll_start(&poll->uv, events, &Multi::OnPoll) == 0 ? 0 : -1;
+  return Engine::SetPollEvents(poll, events, &Multi::OnPoll) == 0 ? 0 : -1;
 }
 
 int Multi::OnTimerSet(CURLM* /*multi*/, long timeout_ms, void* userp) noexcept {

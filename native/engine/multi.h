@@ -6,6 +6,17 @@
 // CONNECT_ONLY handle closes its socket. After CURLMSG_DONE libcurl stops watching the socket
 // (it reports CURL_POLL_REMOVE first), and the Session (or Easy) polls it itself.
 //
+// Handover of a poll (not on Windows): at CURL_POLL_REMOVE inside the socket action the poll is
+// parked, still armed and registered with epoll, with no owner. A Session whose handshake has
+// just finished takes it (Engine::NewPoll → TakeParkedPoll) with the events libcurl left it
+// watching — readable, what an open connection wants — so the handover costs no epoll_ctl at
+// all. A parked poll stays armed only while no JS can run: JS could close the socket and open
+// another one that gets the same fd number, and an armed poll left for that number would take
+// its epoll events (libuv keeps one watcher per fd). So BeforeJs() closes them first (one
+// epoll_ctl DEL each, as a stop would cost; a transfer finishing later in the same action then
+// makes a new poll), and a poll that libcurl takes back (TakeParkedPoll from Watch) is stopped
+// first: its fd may be a new socket by then, which the old epoll registration does not cover.
+//
 // Threading: loop thread only. Owned by the Engine; see engine.h for the teardown order.
 #ifndef CURLWS_NATIVE_MULTI_H_
 #define CURLWS_NATIVE_MULTI_H_
@@ -39,11 +50,20 @@ class Multi {
   bool in_callback() const { return in_action_ || js_callbacks_ > 0; }
   bool in_action() const { return in_action_; }
   // Brackets a JS callback called from inside libcurl (easy_callbacks.cc).
-  void EnterJsCallback() { js_callbacks_++; }
+  void EnterJsCallback() {
+    BeforeJs();
+    js_callbacks_++;
+  }
   void LeaveJsCallback() { js_callbacks_--; }
-  // The stopped uv_poll of socket `s` if libcurl let go of it during the socket action that is
-  // finishing (nullptr if none). A WebSocket transfer watches that same socket next: taking the
-  // poll spares a uv_poll_init (an ioctl and two epoll_ctl) and a uv_close per connection.
+  // Called before any JS runs while a socket action or its finished transfers are handled
+  // (Session deliveries, curlws/curl callbacks and results): closes the parked polls (see above).
+  void BeforeJs() {
+    if (!parked_.empty()) CloseParkedPolls();
+  }
+  // The uv_poll of socket `s` if libcurl let go of it during the socket action that is
+  // finishing and no JS has run since (nullptr if none), still armed (its `events` say). A
+  // WebSocket transfer watches that same socket next: taking the poll spares a uv_poll_init (an
+  // ioctl and two epoll_ctl), a uv_close and, armed, the stop and restart (three epoll_ctl).
   // Polls nobody took are closed once the action's finished transfers have been handed out.
   UvHandle<uv_poll_t>* TakeParkedPoll(curl_socket_t s);
 
@@ -66,7 +86,7 @@ class Multi {
   UvHandle<uv_timer_t>* timer_ = nullptr;
   bool in_action_ = false;  // guards against re-entering curl_multi_socket_action
   int js_callbacks_ = 0;    // JS callbacks of curlws/curl handles on the stack
-  // Polls of sockets libcurl stopped watching inside curl_multi_socket_action (stopped, no owner)
+  // Polls of sockets libcurl stopped watching inside curl_multi_socket_action (no owner)
   std::vector<std::pair<curl_socket_t, UvHandle<uv_poll_t>*>> parked_;
 };
 

@@ -286,7 +286,7 @@ void Session::HandshakeDone(CURLcode result) {
   curl_socket_t fd = CURL_SOCKET_BAD;
   curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
   int err = 0;
-  if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(fd, this, &err);
+  if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(fd, this, &Session::OnPoll, &err);
   if (poll_ && !keep_alive_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_->uv));
   if (!poll_) {
     Fail("",
@@ -368,12 +368,7 @@ void Session::UpdatePoll() {
   bool reading = !paused_ && !held_ && (state_ == State::kOpen || state_ == State::kClosing) &&
                  (!peer_closed_ || failing_);
   int events = (reading ? UV_READABLE : 0) | (blocked_ ? UV_WRITABLE : 0);
-  if (events == poll_events_) return;
-  if (events == 0)
-    uv_poll_stop(&poll_->uv);
-  else
-    uv_poll_start(&poll_->uv, events, &Session::OnPoll);
-  poll_events_ = events;
+  Engine::SetPollEvents(poll_, events, &Session::OnPoll);
 }
 
 Napi::Value Session::Close(const Napi::CallbackInfo& info) {
@@ -709,7 +704,6 @@ void Session::ReleaseNative(bool keep_handshake) {
   if (poll_) {
     engine_->Close(poll_);  // stop polling before libcurl closes the socket
     poll_ = nullptr;
-    poll_events_ = 0;
   }
   ReleaseTimer();
   if (easy_ && engine_->multi().in_callback()) {

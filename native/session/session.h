@@ -173,9 +173,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   std::shared_ptr<KeylogFile> keylog_;
   EasyPtr easy_;
   SlistPtr request_headers_;
-  std::vector<SlistPtr> option_lists_;  // slists handed to libcurl by curl options
-  UvHandle<uv_poll_t>* poll_ = nullptr;
-  int poll_events_ = 0;
+  std::vector<SlistPtr> option_lists_;   // slists handed to libcurl by curl options
+  UvHandle<uv_poll_t>* poll_ = nullptr;  // its `events`: what it watches
   UvHandle<uv_timer_t>* timer_ = nullptr;
   // libcurl's error buffer: the session's own while the handshake runs (several handshakes end
   // in one curl_multi_socket_action, so their messages must not mix), the engine's shared one

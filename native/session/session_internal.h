@@ -138,6 +138,7 @@ class DispatchScope {
       s->FailOutOfMemory("delivering a message");
     }
     if (!environment || environment->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
+    if (s->engine_) s->engine_->multi().BeforeJs();
     args[0] = s->target_.Value();
     s->wrote_through_at_ = 0;  // a new synchronous run: its first small send may write at once
     napi_value result;
