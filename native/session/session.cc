@@ -119,6 +119,7 @@ void Session::Configure(const Napi::Object& init) {
   text_as_bytes_ = StringOrEmpty(init, "textAs") == "bytes";
   limits.text_as_bytes = text_as_bytes_;
   assembler_.set_limits(limits);
+  assembler_.set_backlog(&Session::SocketBacklog, this);
 
   tracer_.set_level(static_cast<int>(NumberOrZero(init, "verbose")));
   auto_pong_ = !init.Get("autoPong").IsBoolean() || init.Get("autoPong").ToBoolean();
