@@ -16,11 +16,11 @@ namespace {
 
 #if defined(__linux__) && defined(MREMAP_MAYMOVE)
 #define CURLWS_MAPPED_BLOCKS 1
-// Blocks of this size and more are mappings of their own. glibc would map them too (its mmap
+// Blocks of kMapMin and more are mappings of their own. glibc would map them too (its mmap
 // threshold starts at 128 KiB and only rises when it frees a mapped block, which the cache
 // below keeps it from doing), but a fresh, zeroed mapping for every message: a stream of 1 MiB
 // messages paid half again as much CPU in page faults.
-constexpr size_t kMapMin = 128 * 1024;
+constexpr size_t kMapMin = MessageBlock::kMapMin;
 // From this size on, a mapping is 2 MiB-aligned and grows in whole 2 MiB huge pages (a huge
 // page needs a 2 MiB-aligned range inside the mapping).
 constexpr size_t kHugePage = 2 * 1024 * 1024;
@@ -37,6 +37,16 @@ size_t PageSize() {
 uint8_t* MapPlain(size_t len) {
   void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+}
+
+#if !defined(MADV_POPULATE_WRITE)
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels refuse it (EINVAL), harmlessly
+#endif
+
+// Faults in [p, p + len) for writing in one call (see message_block.h). A hint: on failure the
+// pages are faulted in when written, as without it.
+void Populate(uint8_t* p, size_t len) {
+  if (len) madvise(p, len, MADV_POPULATE_WRITE);
 }
 
 // A mapping of `len` bytes (a multiple of kHugePage) that starts on a 2 MiB boundary: one more
@@ -127,7 +137,7 @@ thread_local BlockCache cache;
 
 }  // namespace
 
-bool MessageBlock::Resize(size_t cap) {
+bool MessageBlock::Resize(size_t cap, size_t fill) {
   if (cap == 0) cap = 1;
 #ifdef CURLWS_BLOCK_CACHE
   if (!data_ && cache.Take(&data_, &cap_, &mapped_) && cap_ >= cap) return true;
@@ -141,6 +151,8 @@ bool MessageBlock::Resize(size_t cap) {
       cap_ = len;
       return true;
     }
+    // The bytes kept: they are in place already (moved, or copied below).
+    const size_t kept = cap_ < len ? cap_ : len;
     if (mapped_ && (!huge || mapped_ >= kHugePage)) {
       void* p = mremap(data_, mapped_, len, MREMAP_MAYMOVE);
       if (p == MAP_FAILED) return false;
@@ -150,9 +162,16 @@ bool MessageBlock::Resize(size_t cap) {
       // less than 2 MiB.
       uint8_t* p = huge ? MapHuge(len) : MapPlain(len);
       if (!p) return false;
-      if (cap_) std::memcpy(p, data_, cap_ < len ? cap_ : len);
+      if (cap_) std::memcpy(p, data_, kept);
       Free(data_, mapped_);
       data_ = p;
+    }
+    // Not a huge-page mapping: it takes one fault per 2 MiB anyway, and zeroing megabytes ahead
+    // of the copy only pushes them out of the cache (receiving 64 MiB messages cost more).
+    if (fill > kept && !huge && mapped_ < kHugePage) {
+      const size_t from = kept & ~(PageSize() - 1);  // madvise wants a page-aligned start
+      const size_t to = fill < len ? Round(fill, PageSize()) : len;
+      Populate(data_ + from, to - from);
     }
     mapped_ = len;
     cap_ = len;  // the whole mapping is usable

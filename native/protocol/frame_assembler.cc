@@ -27,7 +27,13 @@ bool FrameAssembler::Reserve(size_t free_bytes) {
   if (frame_left_ && grown - len_ > frame_left_) grown = std::max(need, len_ + frame_left_);
   if (limits_.max_payload && grown > limits_.max_payload)
     grown = std::max<size_t>(need, limits_.max_payload);
-  return block_.Resize(grown) || (grown > need && block_.Resize(need));
+  // The room that bytes already waiting on the socket will fill is faulted in at once (see
+  // message_block.h): memory committed ahead is what the peer has sent, never what it announced
+  // or the read-ahead. Asked only for a large block (one syscall per growth step, none for
+  // small messages).
+  const size_t fill =
+      backlog_ && grown >= MessageBlock::kMapMin ? len_ + backlog_(backlog_ctx_) : 0;
+  return block_.Resize(grown, fill) || (grown > need && block_.Resize(need, fill));
 }
 
 uint8_t* FrameAssembler::Space(size_t* len) {

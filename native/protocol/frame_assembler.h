@@ -52,6 +52,15 @@ class FrameAssembler {
 
   void set_limits(const Limits& limits) { limits_ = limits; }
 
+  // How many bytes of the connection have arrived and wait to be read (the socket's receive
+  // queue; 0 when unknown). Asked only when a large message's buffer grows: the part of the new
+  // room those bytes will fill is faulted in at once. Not set: never asked.
+  using Backlog = size_t (*)(void* ctx);
+  void set_backlog(Backlog fn, void* ctx) {
+    backlog_ = fn;
+    backlog_ctx_ = ctx;
+  }
+
   // Where the next curl_ws_recv() writes and how many bytes it may write. Returns nullptr when
   // memory cannot be had (the caller fails the connection).
   uint8_t* Space(size_t* len);
@@ -90,6 +99,8 @@ class FrameAssembler {
   bool Reserve(size_t free_bytes);
 
   Limits limits_;
+  Backlog backlog_ = nullptr;
+  void* backlog_ctx_ = nullptr;
   MessageBlock block_;     // the message being assembled, then free space
   size_t len_ = 0;         // bytes of the current message
   size_t frame_left_ = 0;  // bytes of the current data frame still to come (the peer's claim)

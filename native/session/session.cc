@@ -123,6 +123,7 @@ void Session::Configure(const InitReader& init) {
   text_as_bytes_ = init.Bool(kInitTextAsBytes);
   limits.text_as_bytes = text_as_bytes_;
   assembler_.set_limits(limits);
+  assembler_.set_backlog(&Session::SocketBacklog, this);
 
   uint64_t verbose = init.Count(kInitVerbose);
   tracer_.set_level(verbose > 2 ? 2 : static_cast<int>(verbose));

@@ -91,6 +91,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   void Configure(const InitReader& init);
   // I/O.
   static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
+  // FrameAssembler::Backlog: the bytes waiting in the socket's receive queue.
+  static size_t SocketBacklog(void* self) noexcept;
   static void OnTimeout(uv_timer_t* timer) noexcept;
   void Drain();
   void HandleRecvError(CURLcode rc);

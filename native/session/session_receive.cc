@@ -1,6 +1,10 @@
 // Session, the read side: draining curl_ws_recv until CURLE_AGAIN (bounded per event), message
 // assembly into the batch (large messages in blocks of their own, grown as their bytes
 // arrive), PING replies, receive errors and the peer's CLOSE.
+#if defined(__linux__)
+#include <sys/ioctl.h>
+#endif
+
 #include <cstring>
 #include <utility>
 
@@ -127,6 +131,20 @@ void Session::Drain() {
       DispatchScope::Deliver(this, batch_);
     }
   }
+}
+
+size_t Session::SocketBacklog(void* self) noexcept {
+#if defined(__linux__)  // the one platform where large blocks are faulted in ahead
+  const Session* s = static_cast<Session*>(self);
+  uv_os_fd_t fd;
+  int n = 0;
+  if (s->poll_ && uv_fileno(reinterpret_cast<const uv_handle_t*>(&s->poll_->uv), &fd) == 0 &&
+      ioctl(fd, FIONREAD, &n) == 0 && n > 0)
+    return static_cast<size_t>(n);
+#else
+  (void)self;
+#endif
+  return 0;
 }
 
 void Session::HandleRecvError(CURLcode rc) {

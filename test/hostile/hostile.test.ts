@@ -11,7 +11,7 @@
  * nothing wrong), and an echo connection in the same process keeps working throughout.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +203,12 @@ describe('hostile peers: declared sizes never size an allocation', () => {
     for (let i = 0; i < 30; i++) cases[`p${i}`] = { target: `/declare?len=${100 * MiB}&send=${64 * 1024}` };
     const r = await run(2_000_000, cases);
     for (const name of Object.keys(cases)) expectOpen(r, name);
+    // Room is faulted in ahead only for bytes waiting on the socket, never for the 256 KiB
+    // read-ahead (which would be 30 × ~0.5 MiB, +12 MiB measured) nor the claim (30 × 100 MiB).
+    // Measured: +4.3 MiB.
+    const { baseline, status } = r.result;
+    console.log(`30 × 64 KiB of 100 MiB: VmRSS ${baseline.VmRSS} → ${status.VmRSS} kB`);
+    if (!sanitized) expect((status.VmRSS - baseline.VmRSS) / 1024).toBeLessThan(9);
   });
 
   it('100 peers each declaring 100 MiB and sending 1 byte: the address space stays where it was', { timeout: 60_000 }, async () => {
@@ -215,6 +221,33 @@ describe('hostile peers: declared sizes never size an allocation', () => {
     const grownMiB = (status.VmSize - baseline.VmSize) / 1024;
     console.log(`100 × 100 MiB declared: VmSize ${baseline.VmSize} → ${status.VmSize} kB, VmRSS ${baseline.VmRSS} → ${status.VmRSS} kB`);
     if (!sanitized) expect(grownMiB).toBeLessThan(256);
+    // A byte is not enough to have the read-ahead faulted in: 100 × 272 KiB would be 27 MiB.
+    // Measured: +5.5 MiB.
+    if (!sanitized) expect((status.VmRSS - baseline.VmRSS) / 1024).toBeLessThan(20);
+  });
+
+  it('large messages grown over many reads into memory faulted in ahead arrive intact; maxPayload holds at the byte', {
+    timeout: 60_000,
+  }, async () => {
+    const r = await run(1_400_000, {
+      // Exactly maxPayload: delivered. One byte more: refused at the header.
+      at: { target: `/declare?len=${MiB}&send=${MiB}`, options: { maxPayload: MiB } },
+      over: { target: `/declare?len=${MiB + 1}&send=${MiB + 1}`, options: { maxPayload: MiB } },
+      // Past the 2 MiB huge-page size, and odd so the last page is partly used.
+      big: { target: `/declare?len=${5 * MiB + 3}&send=${5 * MiB + 3}` },
+      // 4 KiB per write: hundreds of reads, each growing or filling the block a little.
+      trickle: { target: `/trickle?len=${MiB}&chunk=4096&every=1&total=${MiB}` },
+    });
+    const aBytes = (n: number) => createHash('sha256').update(Buffer.alloc(n, 0x61)).digest('hex');
+    for (const [name, length] of [
+      ['at', MiB],
+      ['big', 5 * MiB + 3],
+      ['trickle', MiB],
+    ] as const) {
+      expectOpen(r, name);
+      expect(r.result.cases[name]!.messages, name).toEqual([{ binary: true, length, sha256: aBytes(length) }]);
+    }
+    expectFailed(r, 'over', TOO_BIG);
   });
 
   it('declared lengths at every encoding threshold, default maxPayload, with 320 MB of address space to spare', {

@@ -138,6 +138,10 @@ export async function startHostilePeer(): Promise<HostilePeer> {
           return;
         }
         case '/trickle': {
+          // Each chunk its own segment, at once: with Nagle's algorithm against the client's
+          // delayed ACKs the chunks went out merged, up to 40 ms apart, and the end of a trickle
+          // reached the client long after the peer was done with it.
+          socket.setNoDelay(true);
           socket.write(encodeFrame({ opcode: Op.BINARY, declaredLength: len }));
           const chunk = Number(q('chunk', '1024'));
           const total = Number(q('total', '65536'));

@@ -11,6 +11,8 @@
  *                   streams in random pieces; bombs, violations, corrupt data, EOF, idle memory;
  *                   receivers sharing the thread's spare input buffer in random turns
  *   negotiation_*   the offer, and every good and bad server answer (RFC 7692 §7)
+ *   frame_assembler_* large messages from reads of every size, intact; memory faulted in ahead
+ *                   of the bytes only for what waits on the socket; maxPayload at the byte
  * The randomized suites run with seed 1 and with a random seed (CURLWS_PROTOCOL_SEED=N replays).
  */
 import { spawnSync } from 'node:child_process';
@@ -32,6 +34,9 @@ const sources = [
   'native/protocol/deflater.cc',
   'native/protocol/zlib_heap.cc',
   'native/protocol/deflate_negotiation.cc',
+  'native/protocol/frame_assembler.cc',
+  'native/protocol/utf8_validator.cc',
+  'native/memory/message_block.cc',
 ];
 
 // [suite, iterations]: sized for a few seconds each under ASan on two shared cores.
@@ -52,6 +57,8 @@ const suites: [string, number][] = [
   ['raw_receiver_failures', 1],
   ['negotiation_offer', 1],
   ['negotiation_answers', 1],
+  ['frame_assembler_growth', 40],
+  ['frame_assembler_max_payload', 1],
 ];
 
 function run(suite: string, seed: number, iterations: number) {
