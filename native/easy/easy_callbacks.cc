@@ -61,11 +61,13 @@ bool EasyCallbacks::Invoke(Easy* self, Easy::Callback which, size_t argc, const 
   if (self->closed_ || !self->js_allowed_ || !self->has_callback_[static_cast<int>(which)])
     return false;
   napi_env env = self->Env();
+  Engine* engine = self->engine_;  // close() from the callback defers the release: still valid
+  // The lookup below is a property read, which a getter (on Object.prototype) can make JS.
+  if (engine) engine->multi().BeforeJs();
   Napi::Value fn = self->Value().Get(Easy::CallbackKey(which));
   if (!fn.IsFunction()) return false;
   napi_value recv;
   napi_get_undefined(env, &recv);
-  Engine* engine = self->engine_;  // close() from the callback defers the release: still valid
   self->callback_depth_++;
   if (engine) engine->multi().EnterJsCallback();
   napi_status status = napi_call_function(env, recv, fn, argc, argv, result);

@@ -104,7 +104,7 @@ Napi::Value Easy::WsWait(const Napi::CallbackInfo& info) {
   }
   if (!poll_) {
     int err = 0;
-    poll_ = engine_->NewPoll(fd, this, &Easy::OnPoll, &err);
+    poll_ = engine_->NewPoll(fd, easy_.get(), this, &Easy::OnPoll, &err);
     if (!poll_)
       throw CodedError(env, "ERR_CURLWS_INTERNAL",
                        std::string("cannot watch the connection's socket: ") + uv_strerror(err));

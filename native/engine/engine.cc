@@ -101,9 +101,10 @@ UvHandle<uv_idle_t>* Engine::NewIdle(void* owner) {
   return NewHandle<uv_idle_t>(owner, [this](uv_idle_t* i) { return uv_idle_init(loop_, i); });
 }
 
-UvHandle<uv_poll_t>* Engine::NewPoll(curl_socket_t s, void* owner, uv_poll_cb cb, int* err) {
+UvHandle<uv_poll_t>* Engine::NewPoll(curl_socket_t s, CURL* easy, void* owner, uv_poll_cb cb,
+                                     int* err) {
   if (multi_) {
-    if (UvHandle<uv_poll_t>* parked = multi_->TakeParkedPoll(s)) {
+    if (UvHandle<uv_poll_t>* parked = multi_->TakeParkedPoll(s, easy)) {
       parked->uv.data = owner;
       SetPollEvents(parked, parked->events, cb);  // the owner and its callback change together
       if (err) *err = 0;

@@ -65,7 +65,8 @@ class Engine {
 
   // libcurl's error buffer (CURLOPT_ERRORBUFFER) for every open Session of this engine: an open
   // connection's libcurl calls are made one at a time from this thread, so one buffer, cleared
-  // before each call and read right after it, serves them all (Session::CurlCall). A handshake
+  // before each call that can fail (curl_ws_recv, curl_easy_recv, curl_easy_send) and read right
+  // after it, serves them all (Session::BeforeCurlCall, AfterCurlCall). A handshake
   // keeps a buffer of its own: several end in one curl_multi_socket_action.
   char* shared_errbuf() { return shared_errbuf_; }
 
@@ -88,10 +89,11 @@ class Engine {
   static void RefuseTimersForTest(bool refuse);
   UvHandle<uv_idle_t>* NewIdle(void* owner);
   // nullptr if libuv refuses the socket (for example EEXIST); `err` gets the uv error.
-  // The poll libcurl has just stopped using for `s`, if any (Multi::TakeParkedPoll), possibly
-  // still armed (its `events`), now calling `cb` with `owner`; otherwise a new, stopped one.
+  // The poll libcurl has just stopped using for `s`, if any (Multi::TakeParkedPoll): still
+  // armed (its `events`) if `easy` is the handle it was parked for, else stopped; now calling
+  // `cb` with `owner`. Otherwise a new, stopped one.
   // (curl_socket_t: a SOCKET, not an int, on Windows)
-  UvHandle<uv_poll_t>* NewPoll(curl_socket_t s, void* owner, uv_poll_cb cb, int* err);
+  UvHandle<uv_poll_t>* NewPoll(curl_socket_t s, CURL* easy, void* owner, uv_poll_cb cb, int* err);
   // Makes `poll` watch `events` (0: stop) and call `cb`. Costs no syscall when it already
   // watches those events (only the callback changes: a poll taken over from libcurl keeps its
   // epoll registration). Returns uv_poll_start's or uv_poll_stop's result.

@@ -33,28 +33,27 @@ CURLMcode Multi::Remove(CURL* easy) {
 
 // libcurl's callbacks and the uv callbacks below are C boundaries: nothing may be thrown
 // through them. A poll that cannot be allocated fails the transfer that owns the socket.
-int Multi::OnSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
-                    void* socketp) noexcept {
+int Multi::OnSocket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp) noexcept {
   try {
-    return static_cast<Multi*>(userp)->Watch(s, what, static_cast<UvHandle<uv_poll_t>*>(socketp));
+    return static_cast<Multi*>(userp)->Watch(easy, s, what,
+                                             static_cast<UvHandle<uv_poll_t>*>(socketp));
   } catch (...) {
     return -1;  // libcurl fails the transfer that owns this socket
   }
 }
 
-int Multi::Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
+int Multi::Watch(CURL* easy, curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
   if (what == CURL_POLL_REMOVE) {
     if (poll) {
       curl_multi_assign(multi_, s, nullptr);
 #ifndef _WIN32
       // Kept, still armed, for the transfer that watches this socket next (TakeParkedPoll).
-      // Only inside the action, whose end closes what was not taken. (Not on Windows, where a
-      // poll holds state of the SOCKET it was made for, and a new socket can get the same
-      // number.) Its events until then reach Multi::OnPoll with no owner and are dropped: epoll
-      // is level-triggered, the new owner sees them at the next loop poll.
+      // Only inside the action, whose end closes what was not taken; no loop poll runs
+      // meanwhile, so no event can reach it without an owner. (Not on Windows, where a poll
+      // holds state of the SOCKET it was made for, and a new socket can get the same number.)
       if (in_action_) {
         poll->uv.data = nullptr;
-        parked_.emplace_back(s, poll);
+        parked_.push_back(Parked{s, easy, poll});
         return 0;
       }
 #endif
@@ -64,10 +63,9 @@ int Multi::Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll) {
   }
   if (!poll) {
     int err = 0;
-    poll = engine_->NewPoll(s, this, &Multi::OnPoll, &err);
+    // A parked poll comes back stopped: `s` may number a socket opened since (TakeParkedPoll).
+    poll = engine_->NewPoll(s, nullptr, this, &Multi::OnPoll, &err);
     if (!poll) return -1;  // libcurl fails the transfer that owns this socket
-    // A parked poll may be armed for a socket libcurl has closed since, which `s` now numbers.
-    Engine::SetPollEvents(poll, 0, &Multi::OnPoll);  // one DEL, only for a parked poll
     curl_multi_assign(multi_, s, poll);
   }
   int events = 0;
@@ -123,18 +121,22 @@ void Multi::SocketAction(curl_socket_t s, int flags) noexcept {
   CloseParkedPolls();
 }
 
-UvHandle<uv_poll_t>* Multi::TakeParkedPoll(curl_socket_t s) {
+UvHandle<uv_poll_t>* Multi::TakeParkedPoll(curl_socket_t s, CURL* easy) {
   for (auto it = parked_.begin(); it != parked_.end(); ++it) {
-    if (it->first != s) continue;
-    UvHandle<uv_poll_t>* poll = it->second;
+    if (it->s != s) continue;
+    UvHandle<uv_poll_t>* poll = it->poll;
+    const bool same_handle = easy && it->easy == easy;
     parked_.erase(it);
+    // Another handle's fd number may be a socket opened since, which the old epoll registration
+    // does not cover: it starts from a stopped poll (one epoll_ctl DEL).
+    if (!same_handle) Engine::SetPollEvents(poll, 0, nullptr);
     return poll;
   }
   return nullptr;
 }
 
 void Multi::CloseParkedPolls() noexcept {
-  for (auto& entry : parked_) engine_->Close(entry.second);
+  for (auto& entry : parked_) engine_->Close(entry.poll);
   parked_.clear();
 }
 

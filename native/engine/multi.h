@@ -10,12 +10,15 @@
 // parked, still armed and registered with epoll, with no owner. A Session whose handshake has
 // just finished takes it (Engine::NewPoll → TakeParkedPoll) with the events libcurl left it
 // watching — readable, what an open connection wants — so the handover costs no epoll_ctl at
-// all. A parked poll stays armed only while no JS can run: JS could close the socket and open
-// another one that gets the same fd number, and an armed poll left for that number would take
-// its epoll events (libuv keeps one watcher per fd). So BeforeJs() closes them first (one
-// epoll_ctl DEL each, as a stop would cost; a transfer finishing later in the same action then
-// makes a new poll), and a poll that libcurl takes back (TakeParkedPoll from Watch) is stopped
-// first: its fd may be a new socket by then, which the old epoll registration does not cover.
+// all. Only the handle that libcurl named when it let go of the socket takes it armed: anyone
+// else asking for that fd number gets it stopped (libuv allows one poll per fd, so it must be
+// this one), since its socket may be a new one that the old epoll registration does not cover. A
+// parked poll stays armed only while no JS can run: JS could close the socket and open another one
+// that gets the same fd number, and an armed poll left for that number would take its epoll events
+// (libuv keeps one watcher per fd). So BeforeJs() closes them first (one epoll_ctl DEL each, as a
+// stop would cost; a transfer finishing later in the same action then makes a new poll), and a poll
+// that libcurl takes back (TakeParkedPoll from Watch) is stopped first: its fd may be a new socket
+// by then, which the old epoll registration does not cover.
 //
 // Threading: loop thread only. Owned by the Engine; see engine.h for the teardown order.
 #ifndef CURLWS_NATIVE_MULTI_H_
@@ -55,17 +58,21 @@ class Multi {
     js_callbacks_++;
   }
   void LeaveJsCallback() { js_callbacks_--; }
-  // Called before any JS runs while a socket action or its finished transfers are handled
-  // (Session deliveries, curlws/curl callbacks and results): closes the parked polls (see above).
+  // Called before any JS can run while a socket action or its finished transfers are handled —
+  // a Session's events (DispatchScope: also the objects it fills, whose prototype's setters are
+  // JS), a curlws/curl callback (and the lookup of its function), a perform() result: closes
+  // the parked polls (see above).
   void BeforeJs() {
     if (!parked_.empty()) CloseParkedPolls();
   }
   // The uv_poll of socket `s` if libcurl let go of it during the socket action that is
-  // finishing and no JS has run since (nullptr if none), still armed (its `events` say). A
-  // WebSocket transfer watches that same socket next: taking the poll spares a uv_poll_init (an
-  // ioctl and two epoll_ctl), a uv_close and, armed, the stop and restart (three epoll_ctl).
-  // Polls nobody took are closed once the action's finished transfers have been handed out.
-  UvHandle<uv_poll_t>* TakeParkedPoll(curl_socket_t s);
+  // finishing and no JS has run since (nullptr if none): still armed (its `events` say) when
+  // `easy` is the handle libcurl named then, else stopped (nullptr: libcurl's own re-watch,
+  // always stopped). A WebSocket transfer watches that same socket next: taking the poll spares
+  // a uv_poll_init (an ioctl and two epoll_ctl), a uv_close and, armed, the stop and restart
+  // (three epoll_ctl). Polls nobody took are closed at the first JS after they were parked
+  // (BeforeJs), or at the end of the action.
+  UvHandle<uv_poll_t>* TakeParkedPoll(curl_socket_t s, CURL* easy);
 
  private:
   // C callbacks (libcurl, libuv): noexcept, nothing is thrown through C frames.
@@ -74,7 +81,7 @@ class Multi {
   static void OnTimer(uv_timer_t* timer) noexcept;
   static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
   // OnSocket's work: starts, changes or stops the uv_poll of one of libcurl's sockets.
-  int Watch(curl_socket_t s, int what, UvHandle<uv_poll_t>* poll);
+  int Watch(CURL* easy, curl_socket_t s, int what, UvHandle<uv_poll_t>* poll);
   void SocketAction(curl_socket_t s, int flags) noexcept;
   // Hands every finished transfer to its Transfer (Session or Easy), one message at a time:
   // JS may add or remove other handles in between.
@@ -87,7 +94,12 @@ class Multi {
   bool in_action_ = false;  // guards against re-entering curl_multi_socket_action
   int js_callbacks_ = 0;    // JS callbacks of curlws/curl handles on the stack
   // Polls of sockets libcurl stopped watching inside curl_multi_socket_action (no owner)
-  std::vector<std::pair<curl_socket_t, UvHandle<uv_poll_t>*>> parked_;
+  struct Parked {
+    curl_socket_t s;
+    CURL* easy;  // the handle libcurl named at CURL_POLL_REMOVE
+    UvHandle<uv_poll_t>* poll;
+  };
+  std::vector<Parked> parked_;
 };
 
 }  // namespace curlws

@@ -51,6 +51,7 @@ class FrameAssembler {
   FrameAssembler& operator=(const FrameAssembler&) = delete;
 
   void set_limits(const Limits& limits) { limits_ = limits; }
+  const Limits& limits() const { return limits_; }
 
   // How many bytes of the connection have arrived and wait to be read (the socket's receive
   // queue; 0 when unknown). Asked only when a large message's buffer grows: the part of the new

@@ -287,7 +287,7 @@ void Session::HandshakeDone(CURLcode result) {
   curl_socket_t fd = CURL_SOCKET_BAD;
   curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
   int err = 0;
-  if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(fd, this, &Session::OnPoll, &err);
+  if (fd != CURL_SOCKET_BAD) poll_ = engine_->NewPoll(fd, e, this, &Session::OnPoll, &err);
   if (poll_ && !keep_alive_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_->uv));
   if (!poll_) {
     Fail("",
@@ -322,25 +322,36 @@ void Session::HandshakeDone(CURLcode result) {
   // handle (libcurl parks it in the pool at CURLMSG_DONE), which the TLS names need.
   tls_info_due_ = true;
   Drain();
-  if (tls_info_due_) tls_ = TlsInfoOf(easy_.get());
+  TakeTlsInfo();  // if the drain read nothing
+}
+
+void Session::TakeTlsInfo() {
+  if (!tls_info_due_) return;
+  tls_ = TlsInfoOf(easy_.get());
   tls_info_due_ = false;
 }
 
 // `connection.handshake` on its first read: from libcurl while the handle lives, else from the
 // copy ReleaseNative took (handed over once, then freed: JS caches the result).
+// Out of memory, it reads undefined (and can be asked again): a property read must not fail the
+// connection.
 Napi::Value Session::Handshake(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!opened_) return env.Undefined();
-  if (handshake_) {
-    Napi::Array record = HandshakeToJs(env, *handshake_, tls_);
-    handshake_.reset();
+  try {
+    if (handshake_) {
+      Napi::Array record = HandshakeToJs(env, *handshake_, tls_);
+      handshake_.reset();
+      handshake_read_ = true;
+      return record;
+    }
+    if (!easy_ || handshake_read_) return env.Undefined();
+    Napi::Array record = HandshakeToJs(env, SnapshotHandshake(easy_.get()), tls_);
     handshake_read_ = true;
     return record;
+  } catch (const std::bad_alloc&) {
+    return env.Undefined();
   }
-  if (!easy_ || handshake_read_) return env.Undefined();
-  Napi::Array record = HandshakeToJs(env, SnapshotHandshake(easy_.get()), tls_);
-  handshake_read_ = true;
-  return record;
 }
 
 // ---- receiving -------------------------------------------------------------------------------

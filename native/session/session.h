@@ -74,6 +74,8 @@ class Session : public Napi::ObjectWrap<Session>, public Transfer {
   Napi::Value Hold(const Napi::CallbackInfo& info);
   Napi::Value KeepAlive(const Napi::CallbackInfo& info);
   Napi::Value Handshake(const Napi::CallbackInfo& info);
+  // Takes the TLS version and cipher names if due (tls_info_due_): once open, after the first read.
+  void TakeTlsInfo();
   // Every JS method runs through this: memory running out inside one fails the connection
   // (FailOutOfMemory) and the call throws WS_ERR_OUT_OF_MEMORY, instead of a std::bad_alloc
   // crossing into V8, which would abort the process.

@@ -32,8 +32,8 @@ long Session::ConfigureDeflate(const InitReader& init) {
     offer_params.refuse_client_no_context_takeover = client_nct == 0;
   }
   // The ranges keep a direct native call from handing zlib or the offer values they cannot take.
-  offer_params.server_max_window_bits = init.Int(kInitDeflateServerMaxWindowBits, 0, 15);
-  offer_params.client_max_window_bits = init.Int(kInitDeflateClientMaxWindowBits, -1, 15);
+  offer_params.server_max_window_bits = init.WindowBits(kInitDeflateServerMaxWindowBits, 0);
+  offer_params.client_max_window_bits = init.WindowBits(kInitDeflateClientMaxWindowBits, -1);
   config.level = init.Int(kInitDeflateLevel, -1, 9);
   config.mem_level = init.Int(kInitDeflateMemLevel, 1, 9);
   config.threshold = static_cast<size_t>(init.Count(kInitDeflateThreshold));
@@ -42,7 +42,7 @@ long Session::ConfigureDeflate(const InitReader& init) {
   if (!SlistAppend(request_headers_, offer.c_str())) throw std::bad_alloc();
   offer_deflate_ = true;
   raw_ = std::make_unique<RawReceiver>(&Session::RawRead, this);
-  raw_->set_max_message(init.Count(kInitMaxPayload));
+  raw_->set_max_message(assembler_.limits().max_payload);  // read once: a getter may change
   return CURLWS_RAW_MODE;
 }
 

@@ -87,6 +87,14 @@ int InitReader::Int(SessionInitField field, int min, int max) const {
   return static_cast<int>(d);
 }
 
+int InitReader::WindowBits(SessionInitField field, int lowest) const {
+  Napi::Value v = Get(field);
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!((d >= lowest && d <= 0) || (d >= 8 && d <= 15)) || std::trunc(d) != d)
+    Wrong(field, ("an integer from 8 to 15, or from " + std::to_string(lowest) + " to 0").c_str());
+  return static_cast<int>(d);
+}
+
 bool InitReader::Bool(SessionInitField field) const {
   Napi::Value v = Get(field);
   if (!v.IsBoolean()) Wrong(field, "a boolean");
@@ -108,8 +116,7 @@ Napi::Array InitReader::Array(SessionInitField field) const {
 
 std::vector<std::string> InitReader::Strings(SessionInitField field) const {
   Napi::Array list = Array(field);
-  std::vector<std::string> out;
-  out.reserve(list.Length());
+  std::vector<std::string> out;  // no reserve: the length is the caller's word (2^32 - 1)
   for (uint32_t i = 0; i < list.Length(); i++) {
     Napi::Value v = list.Get(i);
     if (!v.IsString()) Wrong(field, "an array of strings");

@@ -58,6 +58,9 @@ class InitReader {
   // A number from 0 to 2^53; fractions are cut.
   uint64_t Count(SessionInitField field) const;
   int Int(SessionInitField field, int min, int max) const;  // an integer from min to max
+  // A permessage-deflate *_max_window_bits: 8 to 15, or one of the integers from `lowest` to 0
+  // that say how it is offered without a value (DeflateOffer).
+  int WindowBits(SessionInitField field, int lowest) const;
   bool Bool(SessionInitField field) const;
   // -1 for undefined, else 0 or 1.
   int OptionalBool(SessionInitField field) const;

@@ -92,6 +92,8 @@ class DispatchScope {
   }
   ~DispatchScope() {
     if (!owner_) return;
+    // Filling the events' objects may run JS already (a setter on Object.prototype).
+    if (s_->engine_) s_->engine_->multi().BeforeJs();
     bool delivered = true;
     try {
       // JS called during a delivery may have produced more events; deliver those too, for a
@@ -125,6 +127,7 @@ class DispatchScope {
   // node-addon-api would turn that failure into a fatal error while wrapping it.
   static void Deliver(Session* s, EventBatch* batch) {
     Napi::Env env = s->Env();
+    if (s->engine_) s->engine_->multi().BeforeJs();  // Take() fills arrays: JS setters may run
     // The batch's messages become JS values in this scope and die with it: nothing from an
     // earlier batch stays referenced while a long drain goes on.
     Napi::HandleScope scope(env);
@@ -138,7 +141,6 @@ class DispatchScope {
       s->FailOutOfMemory("delivering a message");
     }
     if (!environment || environment->dispatcher().IsEmpty() || s->target_.IsEmpty()) return;
-    if (s->engine_) s->engine_->multi().BeforeJs();
     args[0] = s->target_.Value();
     s->wrote_through_at_ = 0;  // a new synchronous run: its first small send may write at once
     napi_value result;

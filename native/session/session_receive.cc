@@ -51,10 +51,7 @@ void Session::Drain() {
       rc = Receive(dst, space, &n, &meta);
       if (rc == CURLE_AGAIN) read_ahead.ReleaseEmptyChunks();
     }
-    if (tls_info_due_) {
-      tls_ = TlsInfoOf(easy_.get());
-      tls_info_due_ = false;
-    }
+    TakeTlsInfo();  // the first read after open re-attached the connection to the handle
     if (rc == CURLE_AGAIN) {
       assembler_.ReleaseIdle();
       if (raw_) raw_->ReleaseIdle();

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Easy } from '../../lib/curl.js';
+import { startNodeChild } from '../helpers/child.js';
 import { connect, type Connection } from '../../lib/index.js';
 import { acceptKey, closePayload, encodeFrame, FrameParser, Op } from '../servers/raw-server.js';
 
@@ -210,6 +211,61 @@ describe('the socket poll handed from the handshake to the connection', () => {
         },
       );
       expect(echoed).toBe('ping');
+    }
+  });
+
+  it('a refused handshake whose error record runs JS as it is filled (a setter on Object.prototype): servers made there still accept', async () => {
+    // The engine fills the rejection's objects before it calls the dispatcher: an inherited
+    // setter is JS that runs then, inside the socket action, where the refused handshake's poll
+    // was parked. A server made in the setter takes the lowest free fd, libcurl's just-closed one.
+    // In a child process: the setter is on every object of that process. The servers listen on
+    // Unix sockets: listen() on a path makes its fd at once.
+    const script = `
+      const net = require('node:net');
+      const path = require('node:path');
+      const os = require('node:os');
+      const { connect } = require(process.env.CURLWS_DIST);
+      // Eight servers take the eight lowest free fds: libcurl's just-closed one among them.
+      const pipes = Array.from({ length: 8 }, (_, i) => path.join(os.tmpdir(), 'curlws-handover-' + process.pid + '-' + i + '.sock'));
+      let made;
+      Object.defineProperty(Object.prototype, 'status', {
+        configurable: true,
+        set(v) {
+          Object.defineProperty(this, 'status', { value: v, writable: true, enumerable: true, configurable: true });
+          if (made) return;
+          made = pipes.map((pipe) => {
+            const server = net.createServer((s) => { s.on('error', () => {}); s.end('accepted'); });
+            server.listen(pipe); // a path: bound and listening before listen() returns (an address would be looked up first)
+            return server;
+          });
+        },
+      });
+      const ask = (pipe) => new Promise((resolve) => {
+        const sock = net.connect(pipe);
+        const timer = setTimeout(() => { sock.destroy(); resolve('never accepted'); }, 2000);
+        sock.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
+        sock.once('data', (d) => { clearTimeout(timer); sock.destroy(); resolve(String(d)); });
+      });
+      // The refusing peer runs in this process, as in the case that found it: its 400 and FIN
+      // then reach libcurl in the same action, which closes the socket before the error is made.
+      const peer = net.createServer((s) => {
+        s.on('error', () => {});
+        s.once('data', () => s.end('HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n'));
+      });
+      peer.listen(0, '127.0.0.1', () => connect('ws://127.0.0.1:' + peer.address().port + '/').then(
+        () => { console.log('RESULT opened'); process.exit(1); },
+        async (err) => {
+          delete Object.prototype.status;
+          if (!made) { console.log('RESULT the setter never ran'); process.exit(1); }
+          const answers = await Promise.all(pipes.map(ask));
+          for (const server of made) server.close();
+          console.log('RESULT ' + err.code + ' ' + [...new Set(answers)].join(','));
+          process.exit(0);
+        },
+      ));`;
+    for (let i = 0; i < 5; i++) {
+      const { out, code } = await startNodeChild(script).exited;
+      expect({ code, result: /RESULT (.*)/.exec(out)?.[1] }).toEqual({ code: 0, result: 'WS_ERR_UNEXPECTED_RESPONSE accepted' });
     }
   });
 

@@ -58,12 +58,22 @@ const GARBAGE: [string, unknown][] = [
   ['a function', () => 1],
 ];
 
-/** The deflate settings' ranges (the engine's, as validated in lib/core/deflate-options.ts). */
-const INT_RANGES: Partial<Record<keyof typeof F, [number, number]>> = {
-  DeflateServerMaxWindowBits: [0, 15],
-  DeflateClientMaxWindowBits: [-1, 15],
-  DeflateLevel: [-1, 9],
-  DeflateMemLevel: [1, 9],
+/**
+ * The deflate settings' ranges (the engine's, as validated in lib/core/deflate-options.ts): each
+ * a list of [min, max]. Window bits are 8 to 15, or a value from -1 or 0 to 0 that says how the
+ * parameter is offered without one (1 to 7 are never offered, so never accepted).
+ */
+const INT_RANGES: Partial<Record<keyof typeof F, [number, number][]>> = {
+  DeflateServerMaxWindowBits: [
+    [0, 0],
+    [8, 15],
+  ],
+  DeflateClientMaxWindowBits: [
+    [-1, 0],
+    [8, 15],
+  ],
+  DeflateLevel: [[-1, 9]],
+  DeflateMemLevel: [[1, 9]],
 };
 
 /** Whether `value` is one the field accepts (those are not garbage for it). */
@@ -80,8 +90,8 @@ function fits(name: keyof typeof F, kind: Kind, value: unknown): boolean {
     case 'count':
       return typeof value === 'number' && value >= 0 && value <= 2 ** 53;
     case 'int': {
-      const [min, max] = INT_RANGES[name] ?? [0, -1];
-      return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+      const ranges = INT_RANGES[name] ?? [];
+      return typeof value === 'number' && Number.isInteger(value) && ranges.some(([min, max]) => value >= min && value <= max);
     }
     case 'bool':
       return typeof value === 'boolean';
@@ -149,6 +159,11 @@ describe('the native Session constructor with garbage in its init array', () => 
       const init = validInit();
       init[field] = ['ok', 5];
       expect(() => new binding.Session(init, {})).toThrow(/must be an array of strings/);
+      // A sparse array as long as an array can be: its length reserves nothing (no bad_alloc).
+      const huge: unknown[] = [];
+      huge.length = 2 ** 32 - 1;
+      init[field] = huge;
+      expect(() => new binding.Session(init, {})).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
     }
   });
 
@@ -156,8 +171,10 @@ describe('the native Session constructor with garbage in its init array', () => 
     const cases: [F, number, string][] = [
       [F.DeflateLevel, 10, 'from -1 to 9'],
       [F.DeflateMemLevel, 0, 'from 1 to 9'],
-      [F.DeflateServerMaxWindowBits, 16, 'from 0 to 15'],
-      [F.DeflateClientMaxWindowBits, -2, 'from -1 to 15'],
+      [F.DeflateServerMaxWindowBits, 16, 'from 8 to 15, or from 0 to 0'],
+      [F.DeflateServerMaxWindowBits, 7, 'from 8 to 15, or from 0 to 0'],
+      [F.DeflateClientMaxWindowBits, -2, 'from 8 to 15, or from -1 to 0'],
+      [F.DeflateClientMaxWindowBits, 3, 'from 8 to 15, or from -1 to 0'],
       [F.DeflateLevel, 1.5, 'from -1 to 9'],
     ];
     for (const [field, value, range] of cases) {
