@@ -362,7 +362,12 @@ void Session::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
   try {
     DispatchScope scope(self);
     if (status < 0) {
-      self->Fail("", std::string("Socket error: ") + uv_strerror(status), 0, CURLE_RECV_ERROR);
+      // libuv reports a socket error (EPOLLERR: a reset, a refused write) as UV_EBADF and stops
+      // the poll. Reading first lets libcurl name the real error ("Connection reset by peer");
+      // the socket error stands only if the read found none.
+      self->Drain();
+      if (self->state_ != State::kClosed && !self->failing_)
+        self->Fail("", std::string("Socket error: ") + uv_strerror(status), 0, CURLE_RECV_ERROR);
       return;
     }
     if ((events & UV_WRITABLE) && self->blocked_) {
